@@ -10,12 +10,16 @@ import (
 
 	"gosystemd/impl/cli"
 	"gosystemd/impl/tools/analyze"
+	id128tool "gosystemd/impl/tools/id128"
+	pathtool "gosystemd/impl/tools/path"
 )
 
 // Tools lists every tool, installed or not. Add a tool here and set
 // Installed once it is byte-identical to systemd 252's in its scenarios.
 var Tools = []cli.Tool{
 	{Name: "systemd-analyze", Path: "usr/bin/systemd-analyze", Installed: false, Main: analyze.Main},
+	{Name: "systemd-id128", Path: "usr/bin/systemd-id128", Installed: true, Main: id128tool.Main},
+	{Name: "systemd-path", Path: "usr/bin/systemd-path", Installed: true, Main: pathtool.Main},
 }
 
 // Lookup finds a tool by the name it is called as.
