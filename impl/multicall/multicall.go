@@ -10,6 +10,7 @@ import (
 
 	"gosystemd/impl/cli"
 	"gosystemd/impl/tools/analyze"
+	"gosystemd/impl/tools/escape"
 	id128tool "gosystemd/impl/tools/id128"
 	pathtool "gosystemd/impl/tools/path"
 )
@@ -18,6 +19,7 @@ import (
 // Installed once it is byte-identical to systemd 252's in its scenarios.
 var Tools = []cli.Tool{
 	{Name: "systemd-analyze", Path: "usr/bin/systemd-analyze", Installed: false, Main: analyze.Main},
+	{Name: "systemd-escape", Path: "usr/bin/systemd-escape", Installed: true, Main: escape.Main},
 	{Name: "systemd-id128", Path: "usr/bin/systemd-id128", Installed: true, Main: id128tool.Main},
 	{Name: "systemd-path", Path: "usr/bin/systemd-path", Installed: true, Main: pathtool.Main},
 }
