@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"gosystemd/impl/cli"
+	"gosystemd/impl/cli/getopt"
 	"gosystemd/impl/timeutil"
 )
 
@@ -123,34 +124,34 @@ const (
 	optProfile
 )
 
-var longOptions = []longOption{
-	{"help", noArgument, 'h'},
-	{"version", noArgument, optVersion},
-	{"quiet", noArgument, 'q'},
-	{"order", noArgument, optOrder},
-	{"require", noArgument, optRequire},
-	{"root", requiredArgument, optRoot},
-	{"image", requiredArgument, optImage},
-	{"recursive-errors", requiredArgument, optRecursiveErrors},
-	{"offline", requiredArgument, optOffline},
-	{"threshold", requiredArgument, optThreshold},
-	{"security-policy", requiredArgument, optSecurityPolicy},
-	{"system", noArgument, optSystem},
-	{"user", noArgument, optUser},
-	{"global", noArgument, optGlobal},
-	{"from-pattern", requiredArgument, optFromPattern},
-	{"to-pattern", requiredArgument, optToPattern},
-	{"fuzz", requiredArgument, optFuzz},
-	{"no-pager", noArgument, optNoPager},
-	{"man", optionalArgument, optMan},
-	{"generators", optionalArgument, optGenerators},
-	{"host", requiredArgument, 'H'},
-	{"machine", requiredArgument, 'M'},
-	{"iterations", requiredArgument, optIterations},
-	{"base-time", requiredArgument, optBaseTime},
-	{"unit", requiredArgument, 'U'},
-	{"json", requiredArgument, optJSON},
-	{"profile", requiredArgument, optProfile},
+var longOptions = []getopt.Option{
+	{Name: "help", Arg: getopt.NoArgument, ID: 'h'},
+	{Name: "version", Arg: getopt.NoArgument, ID: optVersion},
+	{Name: "quiet", Arg: getopt.NoArgument, ID: 'q'},
+	{Name: "order", Arg: getopt.NoArgument, ID: optOrder},
+	{Name: "require", Arg: getopt.NoArgument, ID: optRequire},
+	{Name: "root", Arg: getopt.RequiredArgument, ID: optRoot},
+	{Name: "image", Arg: getopt.RequiredArgument, ID: optImage},
+	{Name: "recursive-errors", Arg: getopt.RequiredArgument, ID: optRecursiveErrors},
+	{Name: "offline", Arg: getopt.RequiredArgument, ID: optOffline},
+	{Name: "threshold", Arg: getopt.RequiredArgument, ID: optThreshold},
+	{Name: "security-policy", Arg: getopt.RequiredArgument, ID: optSecurityPolicy},
+	{Name: "system", Arg: getopt.NoArgument, ID: optSystem},
+	{Name: "user", Arg: getopt.NoArgument, ID: optUser},
+	{Name: "global", Arg: getopt.NoArgument, ID: optGlobal},
+	{Name: "from-pattern", Arg: getopt.RequiredArgument, ID: optFromPattern},
+	{Name: "to-pattern", Arg: getopt.RequiredArgument, ID: optToPattern},
+	{Name: "fuzz", Arg: getopt.RequiredArgument, ID: optFuzz},
+	{Name: "no-pager", Arg: getopt.NoArgument, ID: optNoPager},
+	{Name: "man", Arg: getopt.OptionalArgument, ID: optMan},
+	{Name: "generators", Arg: getopt.OptionalArgument, ID: optGenerators},
+	{Name: "host", Arg: getopt.RequiredArgument, ID: 'H'},
+	{Name: "machine", Arg: getopt.RequiredArgument, ID: 'M'},
+	{Name: "iterations", Arg: getopt.RequiredArgument, ID: optIterations},
+	{Name: "base-time", Arg: getopt.RequiredArgument, ID: optBaseTime},
+	{Name: "unit", Arg: getopt.RequiredArgument, ID: 'U'},
+	{Name: "json", Arg: getopt.RequiredArgument, ID: optJSON},
+	{Name: "profile", Arg: getopt.RequiredArgument, ID: optProfile},
 }
 
 type scope int
@@ -200,8 +201,7 @@ func (r *run) main(args []string) int {
 
 // parseArgs is parse_argv. done reports that the run ends here with code.
 func (r *run) parseArgs(args []string) (operands []string, done bool, code int) {
-	_, posixly := os.LookupEnv("POSIXLY_CORRECT")
-	g := &getopt{args: args, shortOpts: "hH:M:U:q", longOpts: longOptions, errOut: r.stdio.Err, next: 1, posixlyCorrect: posixly}
+	g := getopt.New(args, "hH:M:U:q", longOptions, r.stdio.Err)
 	var (
 		sc                        = scopeSystem
 		offline, jsonSet, hasUnit bool
@@ -209,8 +209,8 @@ func (r *run) parseArgs(args []string) (operands []string, done bool, code int) 
 		hasRoot, hasImage, hasPol bool
 	)
 	for {
-		c, arg, hasArg := g.Next()
-		if c == optEnd {
+		c, arg, ok := g.Next()
+		if !ok {
 			break
 		}
 		switch c {
@@ -247,7 +247,7 @@ func (r *run) parseArgs(args []string) (operands []string, done bool, code int) 
 		case optMan, optGenerators, optOffline:
 			name := map[int]string{optMan: "--man", optGenerators: "--generators", optOffline: "--offline"}[c]
 			v := true
-			if hasArg {
+			if g.ArgGiven() {
 				b, ok := parseBoolean(arg)
 				if !ok {
 					r.logf("Failed to parse boolean argument to %s: %s.", name, arg)

@@ -10,10 +10,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"gosystemd/impl/cli"
+	"gosystemd/impl/cli/getopt"
+	"gosystemd/impl/cli/logging"
+	"gosystemd/impl/cli/term"
 	ids "gosystemd/impl/id128"
 	"gosystemd/impl/version"
 )
@@ -29,18 +31,18 @@ const (
 
 const optVersion = 0x100
 
-var longOptions = []longOption{
-	{"help", false, 'h'},
-	{"version", false, optVersion},
-	{"pretty", false, 'p'},
-	{"app-specific", true, 'a'},
-	{"uuid", false, 'u'},
+var longOptions = []getopt.Option{
+	{Name: "help", Arg: getopt.NoArgument, ID: 'h'},
+	{Name: "version", Arg: getopt.NoArgument, ID: optVersion},
+	{Name: "pretty", Arg: getopt.NoArgument, ID: 'p'},
+	{Name: "app-specific", Arg: getopt.RequiredArgument, ID: 'a'},
+	{Name: "uuid", Arg: getopt.NoArgument, ID: 'u'},
 }
 
 type tool struct {
-	out  *output
-	term *term
-	log  *logger
+	out  *term.Output
+	term *term.Term
+	log  *logging.Logger
 	name string // program_invocation_short_name
 	mode printMode
 	app  ids.ID
@@ -54,15 +56,11 @@ var errDone = errors.New("done")
 
 // Main runs systemd-id128.
 func Main(args []string, stdio cli.Stdio) int {
-	t := &tool{out: newOutput(stdio.Out), term: detectTerm(stdio.Out, stdio.Err)}
+	t := &tool{out: term.NewOutput(stdio.Out), term: term.Detect(stdio.Out, stdio.Err)}
 	t.name = args[0][strings.LastIndexByte(args[0], '/')+1:]
-	t.log = newLogger(stdio.Err, t.term, t.name, targetAuto)
-	t.log.parseEnvironment()
-	t.log.open()
-	defer t.log.close()
-	if t.log.color < 0 && t.log.onConsole() {
-		t.log.color = 1
-	}
+	t.log = logging.New(stdio.Err, t.term, t.name)
+	t.log.Setup()
+	defer t.log.Close()
 	verbArgs, err := t.parse(args, stdio.Err)
 	if err == nil {
 		err = t.dispatch(verbArgs)
@@ -75,7 +73,7 @@ func Main(args []string, stdio cli.Stdio) int {
 }
 
 func (t *tool) fail(loc, format string, args ...any) error {
-	t.log.log(levelErr, loc, format, args...)
+	t.log.Log(logging.Err, loc, format, args...)
 	return errFailed
 }
 
@@ -99,15 +97,14 @@ Options:
   -u --uuid               Output in UUID format
 
 See the %s for details.
-`, t.name, t.term.highlight(), t.term.normal(), t.term.manLink("systemd-id128", "1"))
+`, t.name, t.term.Highlight(), t.term.Normal(), t.term.ManLink("systemd-id128", "1"))
 }
 
 // parse handles the options and returns the verb and its arguments.
 func (t *tool) parse(args []string, stderr io.Writer) ([]string, error) {
-	_, posix := os.LookupEnv("POSIXLY_CORRECT")
-	g := &getopt{argv: args, optind: 1, shorts: "hpa:u", longs: longOptions, stderr: stderr, posix: posix}
+	g := getopt.New(args, "hpa:u", longOptions, stderr)
 	for {
-		id, arg, ok := g.next()
+		id, arg, ok := g.Next()
 		if !ok {
 			break
 		}
@@ -123,7 +120,7 @@ func (t *tool) parse(args []string, stderr io.Writer) ([]string, error) {
 		case 'a':
 			app, err := ids.Parse(arg)
 			if err != nil {
-				return nil, t.fail("src/id128/id128.c:217", "Failed to parse \"%s\" as application-ID: %s", arg, errnoText(err))
+				return nil, t.fail("src/id128/id128.c:217", "Failed to parse \"%s\" as application-ID: %s", arg, logging.Strerror(err))
 			}
 			t.app = app
 		case 'u':
@@ -132,7 +129,7 @@ func (t *tool) parse(args []string, stderr io.Writer) ([]string, error) {
 			return nil, errFailed
 		}
 	}
-	return g.operands, nil
+	return g.Operands(), nil
 }
 
 // dispatch runs the verb, as systemd's dispatch_verb with this tool's
@@ -162,7 +159,7 @@ func (t *tool) dispatch(args []string) error {
 func (t *tool) verbNew([]string) error {
 	id, err := ids.New()
 	if err != nil {
-		return t.fail("src/shared/id128-print.c:73", "Failed to generate ID: %s", errnoText(err))
+		return t.fail("src/shared/id128-print.c:73", "Failed to generate ID: %s", logging.Strerror(err))
 	}
 	t.print(id)
 	return nil
@@ -193,7 +190,7 @@ func (t *tool) printSystemID(loc, what string, id ids.ID, err error) error {
 		id = ids.AppSpecific(id, t.app)
 	}
 	if err != nil {
-		return t.fail(loc, "Failed to get %s%s: %s", prefix, what, errnoText(err))
+		return t.fail(loc, "Failed to get %s%s: %s", prefix, what, logging.Strerror(err))
 	}
 	t.print(id)
 	return nil
@@ -205,7 +202,7 @@ func (t *tool) verbInvocationID([]string) error {
 	}
 	id, err := ids.Invocation()
 	if err != nil {
-		return t.fail("src/id128/id128.c:64", "Failed to get invocation-ID: %s", errnoText(err))
+		return t.fail("src/id128/id128.c:64", "Failed to get invocation-ID: %s", logging.Strerror(err))
 	}
 	t.print(id)
 	return nil
@@ -225,16 +222,16 @@ func (t *tool) print(id ids.ID) {
 // printSample shows id as string, UUID, C macro and Python constant named
 // name.
 func (t *tool) printSample(name string, id ids.ID) {
-	on, off := t.term.highlight(), t.term.normal()
+	on, off := t.term.Highlight(), t.term.Normal()
 	bytes := make([]string, len(id))
 	for i, b := range id {
 		bytes[i] = fmt.Sprintf("%02x", b)
 	}
 	fmt.Fprintf(t.out, "As string:\n%s%s%s\n\nAs UUID:\n%s%s%s\n\nAs %s macro:\n%s#define %s SD_ID128_MAKE(%s)%s\n\n",
-		on, id, off, on, id.UUID(), off, t.term.link("man:systemd-id128(1)", "systemd-id128(1)"),
+		on, id, off, on, id.UUID(), off, t.term.Link("man:systemd-id128(1)", "systemd-id128(1)"),
 		on, name, strings.Join(bytes, ","), off)
 	fmt.Fprintf(t.out, "As Python constant:\n>>> import %s\n>>> %s%s = uuid.UUID('%s')%s\n",
-		t.term.link("https://docs.python.org/3/library/uuid.html", "uuid"), on, name, id, off)
+		t.term.Link("https://docs.python.org/3/library/uuid.html", "uuid"), on, name, id, off)
 }
 
 func (t *tool) verbShow(args []string) error {
@@ -277,7 +274,7 @@ func (t *tool) verbShow(args []string) error {
 	}
 	if table != nil {
 		if err := t.printTable(table); err != nil {
-			return t.fail("src/id128/id128.c:141", "Failed to print table: %s", errnoText(err))
+			return t.fail("src/id128/id128.c:141", "Failed to print table: %s", logging.Strerror(err))
 		}
 	}
 	return nil
@@ -300,18 +297,18 @@ func (t *tool) printTable(rows [][2]string) error {
 		header := i == 0
 		for j, c := range r {
 			field := c + strings.Repeat(" ", width[j]-len(c))
-			if j == len(r)-1 && !(t.term.colors() && header) {
+			if j == len(r)-1 && !(t.term.Colors() && header) {
 				field = strings.TrimRight(field, " ")
 			}
-			if t.term.colors() && header {
-				io.WriteString(t.out, t.term.underlineOn())
+			if t.term.Colors() && header {
+				io.WriteString(t.out, t.term.Underline())
 			}
 			if j > 0 {
 				io.WriteString(t.out, " ")
 			}
 			io.WriteString(t.out, field)
-			if t.term.colors() && header {
-				io.WriteString(t.out, ansiNormal)
+			if t.term.Colors() && header {
+				io.WriteString(t.out, t.term.Normal())
 			}
 		}
 		io.WriteString(t.out, "\n")

@@ -10,11 +10,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"syscall"
 
 	"gosystemd/impl/cli"
+	"gosystemd/impl/cli/getopt"
+	"gosystemd/impl/cli/logging"
+	"gosystemd/impl/cli/term"
 	"gosystemd/impl/version"
 )
 
@@ -24,16 +26,16 @@ const (
 	optSuffix
 )
 
-var longOptions = []longOption{
-	{"help", false, 'h'},
-	{"version", false, optVersion},
-	{"suffix", true, optSuffix},
+var longOptions = []getopt.Option{
+	{Name: "help", Arg: getopt.NoArgument, ID: 'h'},
+	{Name: "version", Arg: getopt.NoArgument, ID: optVersion},
+	{Name: "suffix", Arg: getopt.RequiredArgument, ID: optSuffix},
 }
 
 type tool struct {
-	out    *output
-	term   *term
-	log    *logger
+	out    *term.Output
+	term   *term.Term
+	log    *logging.Logger
 	name   string // program_invocation_short_name
 	suffix *string
 }
@@ -46,13 +48,14 @@ var errDone = errors.New("done")
 
 // Main runs systemd-path.
 func Main(args []string, stdio cli.Stdio) int {
-	t := &tool{out: newOutput(stdio.Out), term: detectTerm(stdio.Out, stdio.Err)}
+	t := &tool{out: term.NewOutput(stdio.Out), term: term.Detect(stdio.Out, stdio.Err)}
 	t.name = args[0][strings.LastIndexByte(args[0], '/')+1:]
-	t.log = newLogger(stdio.Err, t.term, t.name, targetConsole)
-	t.log.color = 1
-	t.log.parseEnvironment()
-	t.log.open()
-	defer t.log.close()
+	t.log = logging.New(stdio.Err, t.term, t.name)
+	t.log.SetTarget(logging.TargetConsole)
+	t.log.ShowColor(true)
+	t.log.ParseEnvironment()
+	t.log.Open()
+	defer t.log.Close()
 	names, err := t.parse(args, stdio.Err)
 	if err == nil {
 		if len(names) == 0 {
@@ -72,10 +75,9 @@ func Main(args []string, stdio cli.Stdio) int {
 }
 
 func (t *tool) parse(args []string, stderr io.Writer) ([]string, error) {
-	_, posix := os.LookupEnv("POSIXLY_CORRECT")
-	g := &getopt{argv: args, optind: 1, shorts: "h", longs: longOptions, stderr: stderr, posix: posix}
+	g := getopt.New(args, "h", longOptions, stderr)
 	for {
-		id, arg, ok := g.next()
+		id, arg, ok := g.Next()
 		if !ok {
 			break
 		}
@@ -90,7 +92,7 @@ Show system and user paths.
      --suffix=SUFFIX    Suffix to append to paths
 
 See the %s for details.
-`, t.name, t.term.manLink("systemd-path", "1"))
+`, t.name, t.term.ManLink("systemd-path", "1"))
 			return nil, errDone
 		case optVersion:
 			io.WriteString(t.out, version.Text)
@@ -101,7 +103,7 @@ See the %s for details.
 			return nil, errFailed
 		}
 	}
-	return g.operands, nil
+	return g.Operands(), nil
 }
 
 // list prints every path that resolves; a path that is merely not
@@ -111,13 +113,13 @@ func (t *tool) list() error {
 	for i, e := range pathTable {
 		p, err := lookup(i, t.suffix)
 		if err != nil {
-			level := levelErr
+			level := logging.Err
 			if errors.Is(err, syscall.ENXIO) {
-				level = levelDebug
+				level = logging.Debug
 			} else {
 				result = errFailed
 			}
-			t.log.log(level, "src/path/path.c:98", "Failed to query %s: %s", e.name, errnoText(err))
+			t.log.Log(level, "src/path/path.c:98", "Failed to query %s: %s", e.name, logging.Strerror(err))
 			continue
 		}
 		fmt.Fprintf(t.out, "%s: %s\n", e.name, p)
@@ -132,12 +134,12 @@ func (t *tool) print(name string) error {
 		}
 		p, err := lookup(i, t.suffix)
 		if err != nil {
-			t.log.log(levelErr, "src/path/path.c:121", "Failed to query %s: %s", name, errnoText(err))
+			t.log.Log(logging.Err, "src/path/path.c:121", "Failed to query %s: %s", name, logging.Strerror(err))
 			return errFailed
 		}
 		fmt.Fprintln(t.out, p)
 		return nil
 	}
-	t.log.log(levelErr, "src/path/path.c:128", "Path %s not known.", name)
+	t.log.Log(logging.Err, "src/path/path.c:128", "Path %s not known.", name)
 	return errFailed
 }

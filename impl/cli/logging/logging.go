@@ -1,4 +1,11 @@
-package path
+// Package logging writes a command line tool's log messages as systemd's
+// log_*() do: to stderr, to the kernel log or nowhere, filtered and
+// decorated as SYSTEMD_LOG_TARGET, SYSTEMD_LOG_LEVEL, SYSTEMD_LOG_COLOR,
+// SYSTEMD_LOG_LOCATION, SYSTEMD_LOG_TIME and SYSTEMD_LOG_TID say.
+//
+// Any tool may import logging; it imports nothing of ours. Libraries
+// return errors and leave logging to the tools.
+package logging
 
 import (
 	"errors"
@@ -13,48 +20,64 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Syslog priorities, as systemd's log levels.
+// Level is a syslog priority, as systemd's log levels.
+type Level int
+
 const (
-	levelErr     = 3
-	levelWarning = 4
-	levelNotice  = 5
-	levelInfo    = 6
-	levelDebug   = 7
+	Err     Level = 3
+	Warning Level = 4
+	Notice  Level = 5
+	Info    Level = 6
+	Debug   Level = 7
 )
+
+var levelNames = []string{"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"}
 
 // facilityDaemon is the syslog facility systemd tools log with.
 const facilityDaemon = 3 << 3
 
-var levelNames = []string{"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"}
-
-type logTarget int
+// Target is where messages go, as systemd's log targets.
+type Target int
 
 const (
-	targetConsole logTarget = iota
-	targetConsolePrefixed
-	targetKmsg
-	targetJournal
-	targetJournalOrKmsg
-	targetSyslog
-	targetSyslogOrKmsg
-	targetAuto
-	targetNull
+	TargetConsole Target = iota
+	TargetConsolePrefixed
+	TargetKmsg
+	TargetJournal
+	TargetJournalOrKmsg
+	TargetSyslog
+	TargetSyslogOrKmsg
+	TargetAuto
+	TargetNull
 )
 
 var targetNames = []string{"console", "console-prefixed", "kmsg", "journal", "journal-or-kmsg", "syslog", "syslog-or-kmsg", "auto", "null"}
 
-// logger writes log messages as systemd's log_*() do in a command line
-// tool: to stderr (or /dev/kmsg, or nowhere) as SYSTEMD_LOG_TARGET,
-// SYSTEMD_LOG_LEVEL, SYSTEMD_LOG_COLOR, SYSTEMD_LOG_LOCATION,
-// SYSTEMD_LOG_TIME and SYSTEMD_LOG_TID say. Each message is cut to
-// LINE_MAX-1 bytes and every non-empty line of it is written separately.
-type logger struct {
+// Console is what the logger needs to know about the terminal it writes
+// to; term.Term provides it.
+type Console interface {
+	// ANSI is seq when colors are on, else "".
+	ANSI(seq string) string
+	// ANSI256 is seq, or fallback on a 16-color terminal, or "".
+	ANSI256(seq, fallback string) string
+	// StderrTTY reports whether stderr is a terminal.
+	StderrTTY() bool
+}
+
+const (
+	ansiNormal    = "\x1b[0m"
+	ansiHighlight = "\x1b[0;1;39m"
+)
+
+// Logger is one tool run's log. Each message is cut to LINE_MAX-1 bytes
+// and every non-empty line of it is written separately.
+type Logger struct {
 	stderr   io.Writer
-	term     *term
+	console  Console
 	program  string
-	maxLevel int
-	target   logTarget
-	color    int // -1 until set, then 0 or 1
+	maxLevel Level
+	target   Target
+	color    int // -1 until chosen, then 0 or 1
 	location bool
 	time     bool
 	tid      bool
@@ -64,13 +87,37 @@ type logger struct {
 // lineMax is glibc's LINE_MAX, the size of systemd's log formatting buffer.
 const lineMax = 2048
 
-func newLogger(stderr io.Writer, t *term, program string, target logTarget) *logger {
-	return &logger{stderr: stderr, term: t, program: program, maxLevel: levelInfo, target: target, color: -1}
+// New is the log of program (its short name, shown in the kernel log)
+// with systemd's defaults: target auto, level info, colors not chosen.
+// Messages for the console go to stderr.
+func New(stderr io.Writer, console Console, program string) *Logger {
+	return &Logger{stderr: stderr, console: console, program: program, maxLevel: Info, target: TargetAuto, color: -1}
 }
 
-// parseEnvironment applies the SYSTEMD_LOG_* variables in systemd's
+// SetTarget is log_set_target.
+func (l *Logger) SetTarget(t Target) { l.target = t }
+
+// ShowColor is log_show_color.
+func (l *Logger) ShowColor(on bool) {
+	l.color = 0
+	if on {
+		l.color = 1
+	}
+}
+
+// Setup is log_setup: the environment, then Open, then colors on for the
+// console unless the environment chose.
+func (l *Logger) Setup() {
+	l.ParseEnvironment()
+	l.Open()
+	if l.color < 0 && l.kmsg == nil {
+		l.color = 1
+	}
+}
+
+// ParseEnvironment applies the SYSTEMD_LOG_* variables in systemd's
 // order, warning about each it cannot parse with what is set so far.
-func (l *logger) parseEnvironment() {
+func (l *Logger) ParseEnvironment() {
 	type setting struct {
 		name, what, loc string
 		set             func(string) bool
@@ -86,7 +133,7 @@ func (l *logger) parseEnvironment() {
 		{"SYSTEMD_LOG_TARGET", "target", "src/basic/log.c:1194", func(v string) bool {
 			for i, n := range targetNames {
 				if v == n {
-					l.target = logTarget(i)
+					l.target = Target(i)
 					return true
 				}
 			}
@@ -112,17 +159,29 @@ func (l *logger) parseEnvironment() {
 	}
 	for _, s := range settings {
 		if v, ok := os.LookupEnv(s.name); ok && !s.set(v) {
-			l.log(levelWarning, s.loc, "Failed to parse log %s '%s'. Ignoring.", s.what, v)
+			l.Log(Warning, s.loc, "Failed to parse log %s '%s'. Ignoring.", s.what, v)
 		}
 	}
 }
 
+// parseBoolean is systemd's parse_boolean: 1 for yes, 0 for no, -1 for
+// neither. (Package term has the same; neither imports the other.)
+func parseBoolean(s string) int {
+	switch strings.ToLower(s) {
+	case "1", "yes", "y", "true", "t", "on":
+		return 1
+	case "0", "no", "n", "false", "f", "off":
+		return 0
+	}
+	return -1
+}
+
 // parseLevel accepts a level name or a number up to 7 as C's strtoul
 // reads it (leading space, sign, 0x, 0 for octal, 0b, 0o).
-func parseLevel(s string) (int, bool) {
+func parseLevel(s string) (Level, bool) {
 	for i, n := range levelNames {
 		if s == n {
-			return i, true
+			return Level(i), true
 		}
 	}
 	s = strings.TrimLeft(s, " \t\n\r")
@@ -153,22 +212,22 @@ func parseLevel(s string) (int, bool) {
 		}
 	}
 	n, err := strconv.ParseUint(s, base, 64)
-	if err != nil || n > levelDebug || (neg && n != 0) {
+	if err != nil || n > uint64(Debug) || (neg && n != 0) {
 		return 0, false
 	}
-	return int(n), true
+	return Level(n), true
 }
 
-// open picks where messages go, as log_open does when no journal or
+// Open picks where messages go, as log_open does when no journal or
 // syslog socket is reachable: the kernel log for the targets that
 // include it (and for "auto" when stderr is connected to the journal),
 // else the console.
-func (l *logger) open() {
+func (l *Logger) Open() {
 	useKmsg := false
 	switch l.target {
-	case targetKmsg, targetJournalOrKmsg, targetSyslogOrKmsg:
+	case TargetKmsg, TargetJournalOrKmsg, TargetSyslogOrKmsg:
 		useKmsg = true
-	case targetAuto:
+	case TargetAuto:
 		useKmsg = stderrIsJournal()
 	}
 	if useKmsg {
@@ -195,17 +254,18 @@ func stderrIsJournal() bool {
 	return dev == strconv.FormatUint(st.Dev, 10) && ino == strconv.FormatUint(st.Ino, 10)
 }
 
-func (l *logger) close() {
+// Close closes the kernel log if Open opened it.
+func (l *Logger) Close() {
 	if l.kmsg != nil {
 		l.kmsg.Close()
 	}
 }
 
-// log writes a message of the given level; loc is systemd's source
+// Log writes a message of the given level; loc is systemd's source
 // location of the call ("src/id128/id128.c:33"), shown with
 // SYSTEMD_LOG_LOCATION.
-func (l *logger) log(level int, loc, format string, args ...any) {
-	if level > l.maxLevel || l.target == targetNull {
+func (l *Logger) Log(level Level, loc, format string, args ...any) {
+	if level > l.maxLevel || l.target == TargetNull {
 		return
 	}
 	msg := fmt.Sprintf(format, args...)
@@ -214,17 +274,17 @@ func (l *logger) log(level int, loc, format string, args ...any) {
 	}
 	for _, line := range strings.FieldsFunc(msg, func(r rune) bool { return r == '\n' || r == '\r' }) {
 		if l.kmsg != nil {
-			fmt.Fprintf(l.kmsg, "<%d>%s[%d]: %s\n", level|facilityDaemon, l.program, os.Getpid(), line)
+			fmt.Fprintf(l.kmsg, "<%d>%s[%d]: %s\n", int(level)|facilityDaemon, l.program, os.Getpid(), line)
 			continue
 		}
 		l.writeConsole(level, loc, line)
 	}
 }
 
-func (l *logger) writeConsole(level int, loc, line string) {
+func (l *Logger) writeConsole(level Level, loc, line string) {
 	var b strings.Builder
-	if l.target == targetConsolePrefixed {
-		fmt.Fprintf(&b, "<%d>", level|facilityDaemon)
+	if l.target == TargetConsolePrefixed {
+		fmt.Fprintf(&b, "<%d>", int(level)|facilityDaemon)
 	}
 	if l.time {
 		b.WriteString(time.Now().Format("Mon 2006-01-02 15:04:05 MST "))
@@ -238,13 +298,13 @@ func (l *logger) writeConsole(level int, loc, line string) {
 	}
 	if l.location {
 		if l.color > 0 {
-			fmt.Fprintf(&b, "%s%s%s: ", l.term.ansi256("\x1b[0;1;38;5;100m", "\x1b[0;1;33m"), loc, l.term.normal())
+			fmt.Fprintf(&b, "%s%s%s: ", l.console.ANSI256("\x1b[0;1;38;5;100m", "\x1b[0;1;33m"), loc, l.console.ANSI(ansiNormal))
 		} else {
 			b.WriteString(loc + ": ")
 		}
 	}
 	b.WriteString(on + line + off)
-	if l.term.stderrTTY {
+	if l.console.StderrTTY() {
 		b.WriteString("\r\n")
 	} else {
 		b.WriteString("\n")
@@ -252,22 +312,24 @@ func (l *logger) writeConsole(level int, loc, line string) {
 	io.WriteString(l.stderr, b.String())
 }
 
-func (l *logger) levelColors(level int) (on, off string) {
+func (l *Logger) levelColors(level Level) (on, off string) {
+	normal := l.console.ANSI(ansiNormal)
 	switch {
-	case level <= levelErr:
-		return l.term.ansi("\x1b[0;1;31m"), l.term.normal()
-	case level <= levelWarning:
-		return l.term.ansi256("\x1b[0;1;38;5;185m", "\x1b[0;1;33m"), l.term.normal()
-	case level <= levelNotice:
-		return l.term.highlight(), l.term.normal()
-	case level >= levelDebug:
-		return l.term.ansi256("\x1b[0;38;5;245m", "\x1b[0;90m"), l.term.normal()
+	case level <= Err:
+		return l.console.ANSI("\x1b[0;1;31m"), normal
+	case level <= Warning:
+		return l.console.ANSI256("\x1b[0;1;38;5;185m", "\x1b[0;1;33m"), normal
+	case level <= Notice:
+		return l.console.ANSI(ansiHighlight), normal
+	case level >= Debug:
+		return l.console.ANSI256("\x1b[0;38;5;245m", "\x1b[0;90m"), normal
 	}
 	return "", ""
 }
 
-// errnoText is glibc's strerror text for the errno err carries.
-func errnoText(err error) string {
+// Strerror is glibc's strerror text for the errno err carries, or err's
+// own text when it carries none.
+func Strerror(err error) string {
 	var errno syscall.Errno
 	if !errors.As(err, &errno) {
 		return err.Error()

@@ -1,4 +1,4 @@
-package id128
+package term
 
 import (
 	"bufio"
@@ -9,15 +9,17 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// output buffers standard output as glibc's stdio does, so that it
+// Output buffers standard output as glibc's stdio does, so that it
 // interleaves with messages on stderr as systemd's does: line by line on
 // a terminal, else in blocks of the file's preferred size (at most 8 KiB).
-type output struct {
+// Write errors surface from Write or Flush, for the tool to report.
+type Output struct {
 	w    *bufio.Writer
 	line bool
 }
 
-func newOutput(w io.Writer) *output {
+// NewOutput buffers w, a tool's stdout.
+func NewOutput(w io.Writer) *Output {
 	size := 4096
 	if f, ok := w.(*os.File); ok {
 		var st unix.Stat_t
@@ -25,10 +27,10 @@ func newOutput(w io.Writer) *output {
 			size = min(int(st.Blksize), 8192)
 		}
 	}
-	return &output{w: bufio.NewWriterSize(w, size), line: isTTY(w)}
+	return &Output{w: bufio.NewWriterSize(w, size), line: IsTTY(w)}
 }
 
-func (o *output) Write(p []byte) (int, error) {
+func (o *Output) Write(p []byte) (int, error) {
 	i := bytes.LastIndexByte(p, '\n')
 	if !o.line || i < 0 {
 		return o.w.Write(p)
@@ -44,4 +46,5 @@ func (o *output) Write(p []byte) (int, error) {
 	return n + m, err
 }
 
-func (o *output) Flush() error { return o.w.Flush() }
+// Flush writes what is buffered.
+func (o *Output) Flush() error { return o.w.Flush() }

@@ -1,4 +1,4 @@
-package id128
+package logging
 
 import "testing"
 
@@ -10,11 +10,11 @@ func FuzzParseLevel(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		n, ok := parseLevel(s)
-		if ok && (n < 0 || n > levelDebug) {
+		if ok && (n < 0 || n > Debug) {
 			t.Fatalf("parseLevel(%q) = %d", s, n)
 		}
 		for i, name := range levelNames {
-			if s == name && (!ok || n != i) {
+			if s == name && (!ok || n != Level(i)) {
 				t.Fatalf("parseLevel(%q) = %d, %v", s, n, ok)
 			}
 		}
