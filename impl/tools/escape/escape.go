@@ -9,10 +9,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"gosystemd/impl/cli"
+	"gosystemd/impl/cli/getopt"
+	"gosystemd/impl/cli/logging"
+	"gosystemd/impl/cli/term"
 	"gosystemd/impl/unitname"
 	"gosystemd/impl/version"
 )
@@ -32,20 +34,21 @@ const (
 	optTemplate
 )
 
-var longOptions = []longOption{
-	{"help", false, 'h'},
-	{"version", false, optVersion},
-	{"suffix", true, optSuffix},
-	{"template", true, optTemplate},
-	{"unescape", false, 'u'},
-	{"mangle", false, 'm'},
-	{"path", false, 'p'},
-	{"instance", false, 'i'},
+var longOptions = []getopt.Option{
+	{Name: "help", Arg: getopt.NoArgument, ID: 'h'},
+	{Name: "version", Arg: getopt.NoArgument, ID: optVersion},
+	{Name: "suffix", Arg: getopt.RequiredArgument, ID: optSuffix},
+	{Name: "template", Arg: getopt.RequiredArgument, ID: optTemplate},
+	{Name: "unescape", Arg: getopt.NoArgument, ID: 'u'},
+	{Name: "mangle", Arg: getopt.NoArgument, ID: 'm'},
+	{Name: "path", Arg: getopt.NoArgument, ID: 'p'},
+	{Name: "instance", Arg: getopt.NoArgument, ID: 'i'},
 }
 
 type tool struct {
 	stdio    cli.Stdio
-	log      *console
+	log      *logging.Logger
+	term     *term.Term
 	action   action
 	suffix   string
 	template string
@@ -62,7 +65,11 @@ var errDone = errors.New("done")
 
 // Main runs systemd-escape.
 func Main(args []string, stdio cli.Stdio) int {
-	t := &tool{stdio: stdio, log: newConsole(stdio.Err)}
+	name := args[0][strings.LastIndexByte(args[0], '/')+1:]
+	tm := term.Detect(stdio.Out, stdio.Err)
+	t := &tool{stdio: stdio, term: tm, log: logging.New(stdio.Err, tm, name)}
+	t.log.Setup()
+	defer t.log.Close()
 	err := t.parse(args)
 	if err == nil {
 		err = t.run()
@@ -73,8 +80,10 @@ func Main(args []string, stdio cli.Stdio) int {
 	return 0
 }
 
-func (t *tool) fail(format string, args ...any) error {
-	t.log.log(levelErr, format, args...)
+// fail logs an error as escape.c does at the given source line (shown
+// with SYSTEMD_LOG_LOCATION=1).
+func (t *tool) fail(line int, format string, args ...any) error {
+	t.log.Log(logging.Err, fmt.Sprintf("src/escape/escape.c:%d", line), format, args...)
 	return errFailed
 }
 
@@ -93,15 +102,14 @@ Escape strings for usage in systemd unit names.
   -m --mangle             Mangle strings
   -p --path               When escaping/unescaping assume the string is a path
 
-See the systemd-escape(1) man page for details.
-`, name)
+See the %s for details.
+`, name, t.term.ManLink("systemd-escape", "1"))
 }
 
 func (t *tool) parse(args []string) error {
-	_, posix := os.LookupEnv("POSIXLY_CORRECT")
-	g := &getopt{argv: args, optind: 1, shorts: "hump", longs: longOptions, stderr: t.stdio.Err, posix: posix}
+	g := getopt.New(args, "hump", longOptions, t.stdio.Err)
 	for {
-		id, arg, ok := g.next()
+		id, arg, ok := g.Next()
 		if !ok {
 			break
 		}
@@ -114,12 +122,12 @@ func (t *tool) parse(args []string) error {
 			return errDone
 		case optSuffix:
 			if unitname.TypeFromString(arg) == unitname.TypeInvalid {
-				return t.fail("Invalid unit suffix type \"%s\".", arg)
+				return t.fail(89, "Invalid unit suffix type \"%s\".", arg)
 			}
 			t.suffix = arg
 		case optTemplate:
 			if !unitname.IsValid(arg, unitname.Template) {
-				return t.fail("Template name %s is not valid.", arg)
+				return t.fail(97, "Template name %s is not valid.", arg)
 			}
 			t.template = arg
 		case 'u':
@@ -134,23 +142,23 @@ func (t *tool) parse(args []string) error {
 			return errFailed
 		}
 	}
-	t.names = g.operands
+	t.names = g.Operands()
 	// An empty --suffix= or --template= is refused above, so "" means unset.
 	switch {
 	case len(t.names) == 0:
-		return t.fail("Not enough arguments.")
+		return t.fail(127, "Not enough arguments.")
 	case t.template != "" && t.suffix != "":
-		return t.fail("--suffix= and --template= may not be combined.")
+		return t.fail(131, "--suffix= and --template= may not be combined.")
 	case (t.template != "" || t.suffix != "") && t.action == actionMangle:
-		return t.fail("--suffix= and --template= are not compatible with --mangle.")
+		return t.fail(135, "--suffix= and --template= are not compatible with --mangle.")
 	case t.suffix != "" && t.action == actionUnescape:
-		return t.fail("--suffix is not compatible with --unescape.")
+		return t.fail(139, "--suffix is not compatible with --unescape.")
 	case t.path && t.action == actionMangle:
-		return t.fail("--path may not be combined with --mangle.")
+		return t.fail(143, "--path may not be combined with --mangle.")
 	case t.instance && t.action != actionUnescape:
-		return t.fail("--instance must be used in conjunction with --unescape.")
+		return t.fail(147, "--instance must be used in conjunction with --unescape.")
 	case t.instance && t.template != "":
-		return t.fail("--instance may not be combined with --template.")
+		return t.fail(151, "--instance may not be combined with --template.")
 	}
 	return nil
 }
@@ -187,19 +195,19 @@ func (t *tool) escape(name string) (string, error) {
 		if err != nil {
 			switch {
 			case !unitname.PathIsValid(name):
-				return "", t.fail("Input '%s' is not a valid file system path, failed to escape.", name)
+				return "", t.fail(181, "Input '%s' is not a valid file system path, failed to escape.", name)
 			case !unitname.PathIsAbsolute(name):
-				return "", t.fail("Input '%s' is not an absolute file system path, failed to escape.", name)
+				return "", t.fail(183, "Input '%s' is not an absolute file system path, failed to escape.", name)
 			case !unitname.PathIsNormalized(name):
-				return "", t.fail("Input '%s' is not a normalized file system path, failed to escape.", name)
+				return "", t.fail(185, "Input '%s' is not a normalized file system path, failed to escape.", name)
 			}
-			return "", t.fail("Failed to escape string: %s", errnoText(err))
+			return "", t.fail(189, "Failed to escape string: %s", logging.Strerror(err))
 		}
 		// Escaping worked, but may not be reversible.
 		if !unitname.PathIsValid(name) {
-			t.log.log(levelWarning, "Input '%s' is not a valid file system path, escaping is likely not going be reversible.", name)
+			t.log.Log(logging.Warning, "src/escape/escape.c:196", "Input '%s' is not a valid file system path, escaping is likely not going be reversible.", name)
 		} else if !unitname.PathIsAbsolute(name) {
-			t.log.log(levelWarning, "Input '%s' is not an absolute file system path, escaping is likely not going to be reversible.", name)
+			t.log.Log(logging.Warning, "src/escape/escape.c:198", "Input '%s' is not an absolute file system path, escaping is likely not going to be reversible.", name)
 		}
 	} else {
 		e = unitname.Escape(name)
@@ -208,7 +216,7 @@ func (t *tool) escape(name string) (string, error) {
 	case t.template != "":
 		s, err := unitname.ReplaceInstance(t.template, e)
 		if err != nil {
-			return "", t.fail("Failed to replace instance: %s", errnoText(err))
+			return "", t.fail(215, "Failed to replace instance: %s", logging.Strerror(err))
 		}
 		return s, nil
 	case t.suffix != "":
@@ -221,17 +229,17 @@ func (t *tool) unescape(name string) (string, error) {
 	if t.template != "" || t.instance {
 		inst, _, err := unitname.InstanceOf(name)
 		if err != nil {
-			return "", t.fail("Failed to extract instance: %s", errnoText(err))
+			return "", t.fail(233, "Failed to extract instance: %s", logging.Strerror(err))
 		}
 		if inst == "" {
-			return "", t.fail("Unit %s is missing the instance name.", name)
+			return "", t.fail(235, "Unit %s is missing the instance name.", name)
 		}
 		tmpl, err := unitname.TemplateOf(name)
 		if err != nil {
-			return "", t.fail("Failed to extract template: %s", errnoText(err))
+			return "", t.fail(240, "Failed to extract template: %s", logging.Strerror(err))
 		}
 		if t.template != "" && t.template != tmpl {
-			return "", t.fail("Unit %s template %s does not match specified template %s.", name, tmpl, t.template)
+			return "", t.fail(242, "Unit %s template %s does not match specified template %s.", name, tmpl, t.template)
 		}
 		name = inst
 	}
@@ -241,7 +249,7 @@ func (t *tool) unescape(name string) (string, error) {
 	}
 	s, err := unescape(name)
 	if err != nil {
-		return "", t.fail("Failed to unescape string: %s", errnoText(err))
+		return "", t.fail(256, "Failed to unescape string: %s", logging.Strerror(err))
 	}
 	return s, nil
 }
@@ -249,10 +257,21 @@ func (t *tool) unescape(name string) (string, error) {
 func (t *tool) mangle(name string) (string, error) {
 	m, err := unitname.Mangle(name, "", 0, ".service")
 	for _, note := range m.Notes {
-		t.log.log(levelDebug, "%s", note)
+		t.log.Log(logging.Debug, mangleNoteLocation(note), "%s", note)
 	}
 	if err != nil {
-		return "", t.fail("Failed to mangle name: %s", errnoText(err))
+		return "", t.fail(264, "Failed to mangle name: %s", logging.Strerror(err))
 	}
 	return m.Name, nil
+}
+
+// mangleNoteLocation is where in unit-name.c systemd logs a mangling note.
+func mangleNoteLocation(note string) string {
+	switch {
+	case strings.HasPrefix(note, "Glob pattern passed"):
+		return "src/basic/unit-name.c:727"
+	case strings.HasPrefix(note, "Invalid unit name"):
+		return "src/basic/unit-name.c:755"
+	}
+	return "src/basic/unit-name.c:602"
 }

@@ -22,7 +22,7 @@ const realTool = "/usr/bin/systemd-escape"
 
 // envVars are the variables either implementation reads; each case sets
 // exactly the ones it names.
-var envVars = []string{"SYSTEMD_LOG_LEVEL", "POSIXLY_CORRECT"}
+var envVars = []string{"SYSTEMD_LOG_LEVEL", "SYSTEMD_LOG_LOCATION", "SYSTEMD_LOG_COLOR", "SYSTEMD_LOG_TARGET", "SYSTEMD_LOG_TIME", "SYSTEMD_LOG_TID", "POSIXLY_CORRECT"}
 
 type result struct {
 	stdout, stderr []byte
