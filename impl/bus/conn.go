@@ -1,0 +1,527 @@
+package bus
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+	"golang.org/x/sys/unix"
+)
+
+// Cred is the identity of a caller: from SO_PEERCRED on a peer-to-peer
+// connection, from the bus driver (GetConnectionCredentials) on a bus
+// connection, where GID is not known and is NoGID.
+type Cred struct {
+	PID int32
+	UID uint32
+	GID uint32
+}
+
+// NoGID marks a Cred whose group is unknown.
+const NoGID = ^uint32(0)
+
+// ErrClosed is returned for sends on a closed connection.
+var ErrClosed = errors.New("bus connection closed")
+
+type connKind uint8
+
+const (
+	peerConn connKind = iota // an accepted peer-to-peer connection
+	busConn                  // our connection to a message bus
+)
+
+var connIDs atomic.Uint64
+
+// Conn is one connection: a peer-to-peer client of a Server, or the
+// connection to a message bus made by ConnectBus. A reader goroutine turns
+// incoming messages into events for the owner; a writer goroutine drains
+// a bounded queue of outgoing messages. Conn's methods may be called from
+// any goroutine and never block on the peer.
+type Conn struct {
+	id        uint64
+	kind      connKind
+	nc        *net.UnixConn
+	br        *bufio.Reader
+	rd        *fdReader
+	cred      Cred
+	unixFDs   bool
+	sender    string
+	machineID string
+	limits    Limits
+	events    chan<- Event
+	stop      <-chan struct{}
+
+	wake chan struct{}
+	done chan struct{}
+	// relay, on bus connections, decouples the reader from the owner so
+	// replies to the owner's own calls are read even while it is busy.
+	relay chan Event
+
+	// Guarded by mu.
+	mu         sync.Mutex
+	queue      []outgoing
+	queueBytes int
+	serial     uint32
+	pending    map[uint32]func(*dbus.Message)
+	closed     bool
+	err        error
+
+	// Bus connections only. uniqueName is set before the Conn is
+	// returned; the rest is touched by the reader goroutine alone.
+	uniqueName string
+	creds      map[string]Cred
+	waiting    map[string][]*Call
+	nWaiting   int
+}
+
+type outgoing struct {
+	data []byte
+	fds  []int
+}
+
+func newConn(kind connKind, nc *net.UnixConn, events chan<- Event, stop <-chan struct{}, limits Limits) *Conn {
+	rd := &fdReader{nc: nc, max: limits.MaxFDsPerMessage}
+	return &Conn{
+		id:      connIDs.Add(1),
+		kind:    kind,
+		nc:      nc,
+		rd:      rd,
+		br:      bufio.NewReaderSize(rd, 64<<10),
+		limits:  limits,
+		events:  events,
+		stop:    stop,
+		wake:    make(chan struct{}, 1),
+		done:    make(chan struct{}),
+		pending: map[uint32]func(*dbus.Message){},
+		creds:   map[string]Cred{},
+		waiting: map[string][]*Call{},
+	}
+}
+
+// ID identifies the connection for the life of the process.
+func (c *Conn) ID() uint64 { return c.id }
+
+// Cred is the peer's identity on a peer-to-peer connection.
+func (c *Conn) Cred() Cred { return c.cred }
+
+// IsBus reports whether this is a connection to a message bus (where
+// callers are named by Call.Sender) rather than to a single peer.
+func (c *Conn) IsBus() bool { return c.kind == busConn }
+
+// UnixFDs reports whether file descriptors may be passed.
+func (c *Conn) UnixFDs() bool { return c.unixFDs }
+
+// Done is closed when the connection is closed.
+func (c *Conn) Done() <-chan struct{} { return c.done }
+
+// Err is why the connection closed, once Done is closed.
+func (c *Conn) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
+}
+
+func (c *Conn) String() string {
+	if c.kind == busConn {
+		return fmt.Sprintf("bus connection %d", c.id)
+	}
+	return fmt.Sprintf("connection %d (pid %d, uid %d)", c.id, c.cred.PID, c.cred.UID)
+}
+
+// Close closes the connection; queued messages are dropped.
+func (c *Conn) Close() { c.closeWith(ErrClosed) }
+
+func (c *Conn) closeWith(err error) {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	c.closed = true
+	c.err = err
+	queue := c.queue
+	c.queue, c.queueBytes = nil, 0
+	c.mu.Unlock()
+	close(c.done)
+	c.nc.Close()
+	for _, o := range queue {
+		closeFDs(o.fds)
+	}
+}
+
+// recoverInto turns a panic in the calling goroutine into the
+// connection's close reason. Deferred first thing by every goroutine.
+func (c *Conn) recoverInto() {
+	if r := recover(); r != nil {
+		c.closeWith(&PanicError{Value: r, Stack: debug.Stack()})
+	}
+}
+
+// send queues msg and returns its serial. onReply, if set, gets the reply
+// or error message; it runs on the reader goroutine, must not block, and
+// is never called if the connection closes first.
+func (c *Conn) send(msg *dbus.Message, onReply func(*dbus.Message)) (uint32, error) {
+	if msg.Headers == nil {
+		msg.Headers = map[dbus.HeaderField]dbus.Variant{}
+	}
+	if c.sender != "" {
+		msg.Headers[dbus.FieldSender] = dbus.MakeVariant(c.sender)
+	}
+	nfds, err := msg.CountFds()
+	if err != nil {
+		return 0, err
+	}
+	if nfds > 0 {
+		if !c.unixFDs {
+			return 0, &Error{Name: ErrNameNotSupported, Message: "File descriptor passing not negotiated."}
+		}
+		msg.Headers[dbus.FieldUnixFDs] = dbus.MakeVariant(uint32(nfds))
+	}
+	var buf bytes.Buffer
+	fds, err := msg.EncodeToWithFDs(&buf, binary.LittleEndian)
+	if err != nil {
+		return 0, err
+	}
+	data := buf.Bytes()
+	dups := make([]int, 0, len(fds))
+	for _, fd := range fds {
+		d, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 3)
+		if err != nil {
+			closeFDs(dups)
+			return 0, fmt.Errorf("duplicating fd %d: %w", fd, err)
+		}
+		dups = append(dups, d)
+	}
+
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		closeFDs(dups)
+		return 0, ErrClosed
+	}
+	var limitErr error
+	switch {
+	case len(c.queue) >= c.limits.MaxQueuedMessages:
+		limitErr = &LimitError{What: "outgoing queue length", Value: len(c.queue) + 1, Limit: c.limits.MaxQueuedMessages}
+	case c.queueBytes+len(data) > c.limits.MaxQueuedBytes:
+		limitErr = &LimitError{What: "outgoing queue bytes", Value: c.queueBytes + len(data), Limit: c.limits.MaxQueuedBytes}
+	}
+	if limitErr != nil {
+		c.mu.Unlock()
+		closeFDs(dups)
+		c.closeWith(limitErr)
+		return 0, limitErr
+	}
+	c.serial++
+	if c.serial == 0 {
+		c.serial = 1
+	}
+	serial := c.serial
+	binary.LittleEndian.PutUint32(data[8:12], serial)
+	if onReply != nil {
+		c.pending[serial] = onReply
+	}
+	c.queue = append(c.queue, outgoing{data: data, fds: dups})
+	c.queueBytes += len(data)
+	c.mu.Unlock()
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+	return serial, nil
+}
+
+func (c *Conn) writeLoop() {
+	defer c.recoverInto()
+	for {
+		select {
+		case <-c.wake:
+		case <-c.done:
+			return
+		}
+		for {
+			c.mu.Lock()
+			if c.closed || len(c.queue) == 0 {
+				c.mu.Unlock()
+				break
+			}
+			o := c.queue[0]
+			c.queue[0] = outgoing{}
+			c.queue = c.queue[1:]
+			c.mu.Unlock()
+			err := c.write(o)
+			closeFDs(o.fds)
+			c.mu.Lock()
+			c.queueBytes -= len(o.data)
+			c.mu.Unlock()
+			if err != nil {
+				c.closeWith(fmt.Errorf("writing to %v: %w", c, err))
+				return
+			}
+		}
+	}
+}
+
+func (c *Conn) write(o outgoing) error {
+	if err := c.nc.SetWriteDeadline(time.Now().Add(c.limits.WriteTimeout)); err != nil {
+		return err
+	}
+	data := o.data
+	if len(o.fds) > 0 {
+		n, _, err := c.nc.WriteMsgUnix(data, unix.UnixRights(o.fds...), nil)
+		if err != nil {
+			return err
+		}
+		data = data[n:]
+	}
+	_, err := c.nc.Write(data)
+	return err
+}
+
+// readLoop reads messages until the connection fails, then announces the
+// disconnect. Every event of a connection comes from this goroutine, so
+// the owner sees Connected first and Disconnected last.
+func (c *Conn) readLoop() {
+	defer func() {
+		c.closeWith(ErrClosed)
+		closeFDs(c.rd.fds)
+		c.rd.fds = nil
+		for _, calls := range c.waiting {
+			for _, call := range calls {
+				call.closeFDs()
+			}
+		}
+		clear(c.waiting)
+		c.emit(&Disconnected{Conn: c, Err: c.Err()})
+	}()
+	defer c.recoverInto()
+	if !c.emit(&Connected{Conn: c}) {
+		return
+	}
+	for {
+		msg, fds, err := c.readMessage()
+		if err != nil {
+			c.closeWith(err)
+			return
+		}
+		if !c.handle(msg, fds) {
+			return
+		}
+	}
+}
+
+// emit hands ev to the owner (through relay on a bus connection), giving
+// up if the connection or its server shuts down first; Disconnected is
+// still delivered after the connection closed.
+func (c *Conn) emit(ev Event) bool {
+	to := c.events
+	if c.relay != nil {
+		to = c.relay
+	}
+	if _, ok := ev.(*Disconnected); ok {
+		select {
+		case to <- ev:
+			return true
+		case <-c.stop:
+			return false
+		}
+	}
+	select {
+	case to <- ev:
+		return true
+	case <-c.done:
+		return false
+	case <-c.stop:
+		return false
+	}
+}
+
+// messageSize returns the total size of the message whose fixed 16-byte
+// header is fixed, or why it is unacceptable.
+func messageSize(fixed []byte, max int) (int, error) {
+	var order binary.ByteOrder
+	switch fixed[0] {
+	case 'l':
+		order = binary.LittleEndian
+	case 'B':
+		order = binary.BigEndian
+	default:
+		return 0, fmt.Errorf("invalid byte order %q", fixed[0])
+	}
+	if fixed[3] != 1 {
+		return 0, fmt.Errorf("unsupported protocol version %d", fixed[3])
+	}
+	body := uint64(order.Uint32(fixed[4:8]))
+	fields := uint64(order.Uint32(fixed[12:16]))
+	total := 16 + (fields+7)&^7 + body
+	if total > uint64(max) {
+		return 0, &LimitError{What: "message size", Value: int(min(total, 1<<40)), Limit: max}
+	}
+	return int(total), nil
+}
+
+func (c *Conn) readMessage() (*dbus.Message, []int, error) {
+	var fixed [16]byte
+	if _, err := io.ReadFull(c.br, fixed[:]); err != nil {
+		return nil, nil, err
+	}
+	size, err := messageSize(fixed[:], c.limits.MaxMessageSize)
+	if err != nil {
+		return nil, nil, err
+	}
+	buf := make([]byte, size)
+	copy(buf, fixed[:])
+	if _, err := io.ReadFull(c.br, buf[16:]); err != nil {
+		return nil, nil, err
+	}
+	msg, fds, err := decodeMessage(buf, &c.rd.fds, c.limits.MaxFDsPerMessage)
+	return msg, fds, err
+}
+
+// decodeMessage decodes one complete message, taking the file descriptors
+// it announces from the front of *queue.
+func decodeMessage(buf []byte, queue *[]int, maxFDs int) (*dbus.Message, []int, error) {
+	msg, err := dbus.DecodeMessage(bytes.NewReader(buf))
+	if err != nil {
+		return nil, nil, err
+	}
+	n := 0
+	if v, ok := msg.Headers[dbus.FieldUnixFDs]; ok {
+		u, _ := v.Value().(uint32)
+		n = int(min(u, 1<<20))
+	}
+	if n == 0 {
+		return msg, nil, nil
+	}
+	if n > maxFDs {
+		return nil, nil, &LimitError{What: "file descriptors in message", Value: n, Limit: maxFDs}
+	}
+	if n > len(*queue) {
+		return nil, nil, fmt.Errorf("message announces %d file descriptors, %d received", n, len(*queue))
+	}
+	fds := append([]int(nil), (*queue)[:n]...)
+	*queue = (*queue)[n:]
+	msg, err = dbus.DecodeMessageWithFDs(bytes.NewReader(buf), fds)
+	if err != nil {
+		closeFDs(fds)
+		return nil, nil, err
+	}
+	return msg, fds, nil
+}
+
+// handle acts on one incoming message; false means stop reading.
+func (c *Conn) handle(msg *dbus.Message, fds []int) bool {
+	switch msg.Type {
+	case dbus.TypeMethodCall:
+		call := newCall(c, msg, fds)
+		if call.Interface == ifacePeer {
+			c.answerPeer(call)
+			return true
+		}
+		if c.kind == busConn {
+			return c.deliverWithCredentials(call)
+		}
+		call.Cred = c.cred
+		return c.deliver(call)
+	case dbus.TypeMethodReply, dbus.TypeError:
+		closeFDs(fds)
+		serial, _ := msg.Headers[dbus.FieldReplySerial].Value().(uint32)
+		c.mu.Lock()
+		f := c.pending[serial]
+		delete(c.pending, serial)
+		c.mu.Unlock()
+		if f != nil {
+			f(msg)
+		}
+	case dbus.TypeSignal:
+		closeFDs(fds)
+		if c.kind == busConn {
+			return c.busSignal(msg)
+		}
+	}
+	return true
+}
+
+func (c *Conn) deliver(call *Call) bool {
+	if !c.emit(call) {
+		call.closeFDs()
+		return false
+	}
+	return true
+}
+
+// answerPeer serves org.freedesktop.DBus.Peer on every path, without the
+// owner, as sd-bus does before looking at objects.
+func (c *Conn) answerPeer(call *Call) {
+	defer call.closeFDs()
+	if call.noReply {
+		return
+	}
+	switch call.Member {
+	case "Ping":
+		call.reply("", nil)
+	case "GetMachineId":
+		call.reply("s", []any{c.machineID})
+	default:
+		call.ReplyError(Errorf(ErrNameUnknownMethod, "Unknown method '%s' on interface '%s'.", call.Member, call.Interface))
+	}
+}
+
+// fdReader reads from a unix socket, collecting the file descriptors that
+// arrive with the data in arrival order.
+type fdReader struct {
+	nc      *net.UnixConn
+	oob     []byte
+	fds     []int
+	allowed bool
+	max     int
+}
+
+var errUnexpectedFDs = errors.New("received file descriptors without having negotiated them")
+
+func (r *fdReader) Read(p []byte) (int, error) {
+	if r.oob == nil {
+		r.oob = make([]byte, unix.CmsgSpace(4*r.max))
+	}
+	n, oobn, flags, _, err := r.nc.ReadMsgUnix(p, r.oob)
+	if oobn > 0 {
+		var got []int
+		scms, perr := unix.ParseSocketControlMessage(r.oob[:oobn])
+		if perr == nil {
+			for _, scm := range scms {
+				if fds, err := unix.ParseUnixRights(&scm); err == nil {
+					got = append(got, fds...)
+				}
+			}
+		}
+		switch {
+		case !r.allowed:
+			closeFDs(got)
+			return n, errUnexpectedFDs
+		case len(r.fds)+len(got) > r.max:
+			closeFDs(got)
+			return n, &LimitError{What: "pending file descriptors", Value: len(r.fds) + len(got), Limit: r.max}
+		}
+		r.fds = append(r.fds, got...)
+	}
+	if flags&unix.MSG_CTRUNC != 0 {
+		return n, errors.New("file descriptors truncated")
+	}
+	return n, err
+}
+
+func closeFDs(fds []int) {
+	for _, fd := range fds {
+		syscall.Close(fd)
+	}
+}
