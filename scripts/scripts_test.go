@@ -1,0 +1,89 @@
+// Package scripts holds the scenarios: each .txtar file here runs on real
+// systemd 252 and on our build (oracle.Harness), and the two transcripts
+// must be identical except for the divergences listed in divergences.txt.
+package scripts
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"gosystemd/oracle"
+	"gosystemd/oracle/oracletest"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	oracletest.Cleanup()
+	os.Exit(code)
+}
+
+// realRuns keeps each scenario's real transcript for the self-check below.
+var realRuns sync.Map // scenario file → *oracle.Transcript
+
+func scenarioFiles(t *testing.T) []string {
+	files, err := filepath.Glob("*.txtar")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no scenarios: %v", err)
+	}
+	return files
+}
+
+func realRun(h *oracle.Harness, f string) *oracle.Transcript {
+	if tr, ok := realRuns.Load(f); ok {
+		return tr.(*oracle.Transcript)
+	}
+	tr := h.RunScenario(f, oracle.Real)
+	realRuns.Store(f, tr)
+	return tr
+}
+
+func TestScenarios(t *testing.T) {
+	h := oracletest.Harness(t, oracle.ModeContainer)
+	divs, err := oracle.LoadDivergences("divergences.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range scenarioFiles(t) {
+		t.Run(oracle.ScenarioName(f), func(t *testing.T) {
+			t.Parallel()
+			real := realRun(h, f)
+			goT := h.RunScenario(f, oracle.Go)
+			v := oracle.Judge(real, goT, divs)
+			if !v.Pass() {
+				t.Errorf("%s", v.Report())
+				if !real.OK {
+					t.Logf("real log:\n%s\nconsole:\n%s", real.Log, tail(real.Console, 40))
+				}
+			}
+		})
+	}
+}
+
+// TestScenariosRealTree checks the harness itself: with real systemd's own
+// binaries copied into a tree and overlaid as the go side, every scenario is
+// identical — the normalizer invents no difference.
+func TestScenariosRealTree(t *testing.T) {
+	h := oracletest.Harness(t, oracle.ModeContainer)
+	h.GoTree = oracletest.RealTree(t, h.Images)
+	for _, f := range scenarioFiles(t) {
+		t.Run(oracle.ScenarioName(f), func(t *testing.T) {
+			t.Parallel()
+			real := realRun(h, f)
+			other := h.RunScenario(f, oracle.Go)
+			if d := oracle.DiffTranscripts(real, other); len(d) > 0 || !other.OK {
+				t.Errorf("real binaries as the go tree: ok=%v\n%s", other.OK, (&oracle.Verdict{Diffs: d}).DiffText())
+			}
+		})
+	}
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
