@@ -1,0 +1,243 @@
+package unitpath
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"syscall"
+
+	"gosystemd/impl/unitfile"
+	"gosystemd/impl/unitname"
+)
+
+// FindFragment is unit_file_find_fragment: the fragment path of name
+// ("" for none: no file, or an alias leading nowhere) and every name of
+// the unit, sorted. A template instance without a file of its own uses
+// the template's; a template name among the names then stands for the
+// instance of it (see Resolve). The error wraps EINVAL for an invalid
+// name or ELOOP for an alias chain that does not end.
+func (m *NameMap) FindFragment(name string) (fragment string, names []string, err error) {
+	instance, kind, err := unitname.InstanceOf(name)
+	if err != nil {
+		return "", nil, err
+	}
+	set := map[string]bool{}
+	if err := m.addNames("", kind, instance, set, name); err != nil {
+		return "", nil, err
+	}
+
+	fragment, err = m.lookupID(name)
+	if err != nil && !errors.Is(err, syscall.ENOENT) && !errors.Is(err, syscall.ENXIO) {
+		return "", nil, fmt.Errorf("cannot load unit %s: %w", name, err)
+	}
+	if fragment == "" && kind == unitname.Instance {
+		tmpl, err := unitname.TemplateOf(name)
+		if err != nil {
+			return "", nil, err
+		}
+		fragment, err = m.lookupID(tmpl)
+		if err != nil && !errors.Is(err, syscall.ENOENT) && !errors.Is(err, syscall.ENXIO) {
+			return "", nil, fmt.Errorf("cannot load template %s: %w", tmpl, err)
+		}
+	}
+	if fragment != "" {
+		if base := filepath.Base(fragment); base != name {
+			if err := m.addNames(base, kind, instance, set, base); err != nil {
+				return "", nil, err
+			}
+		}
+	}
+	return fragment, sortedKeys(set), nil
+}
+
+// addNames is add_names: name itself (unless a template) and its
+// aliases, instantiated for an instance, leaving out instance aliases
+// whose own fragment is a different file.
+func (m *NameMap) addNames(fragmentBase string, kind unitname.Flags, instance string, set map[string]bool, name string) error {
+	if kind != unitname.Template {
+		set[name] = true
+	}
+	for _, alias := range m.Names[name] {
+		if kind != unitname.Instance || !unitname.IsValid(alias, unitname.Template) {
+			set[alias] = true
+			continue
+		}
+		inst, err := unitname.ReplaceInstance(alias, instance)
+		if err != nil {
+			return err
+		}
+		instFragment, err := m.lookupID(inst)
+		if err != nil && !errors.Is(err, syscall.ENOENT) && !errors.Is(err, syscall.ENXIO) {
+			return err
+		}
+		if instFragment != "" && fragmentBase != "" && filepath.Base(instFragment) != fragmentBase {
+			continue
+		}
+		set[inst] = true
+	}
+	return nil
+}
+
+// DropinDirs lists the existing directories (name + dirSuffix, such as
+// "foo.service.d" or "foo.service.wants") that apply to a unit with the
+// given names (its id first), highest priority first: for each name and
+// each search directory the name's own, its template's and its dash
+// prefixes' directories, then the type-wide ones ("service.d"). Like
+// the manager, only directories seen while building m count; symlinks
+// are resolved.
+func (m *NameMap) DropinDirs(lp *LookupPaths, names []string, dirSuffix string) []string {
+	if len(names) == 0 {
+		return nil
+	}
+	visit := make([][]string, len(names))
+	for i, n := range names {
+		visit[i] = unitname.DropinNames(n)
+	}
+	typ := unitname.TypeOf(names[0]).String()
+	var dirs []string
+	for _, d := range unitfile.DropinDirs(lp.SearchPath, visit, typ, dirSuffix) {
+		if !m.Paths[d] {
+			continue
+		}
+		resolved, _, err := Chase(d, "", 0)
+		if err != nil {
+			continue
+		}
+		dirs = append(dirs, resolved)
+	}
+	return dirs
+}
+
+// Unit is what the manager learns about a unit from the file system
+// before parsing it.
+type Unit struct {
+	// ID is the unit's primary name: its fragment's name (with the
+	// instance filled in for a template) if that is among its names,
+	// else the name asked for.
+	ID string
+	// Names are all names of the unit, sorted, ID among them.
+	Names []string
+	// Fragment is the unit file ("" for none). For a linked unit or a
+	// mask it is the symlink in the search path.
+	Fragment string
+	// Masked: the fragment is empty or a device node such as /dev/null.
+	Masked bool
+	// Dropins are the ".conf" drop-ins in the order they are read.
+	Dropins []string
+	// Wants and Requires are the units named in .wants and .requires
+	// directories, in order.
+	Wants, Requires []string
+	// Log is what systemd logs about the unit's dependency directories.
+	Log []Message
+}
+
+// Resolve finds name's fragment, names, drop-ins and directory
+// dependencies as the manager does when it loads a unit (before parsing
+// the fragment). The error wraps EINVAL for an invalid name or a
+// template, ELOOP for an endless alias chain, or the error opening the
+// fragment; the manager then leaves the unit "not-found" with that
+// error. Drop-ins and dependencies are found for masked units too; a
+// service without a fragment is "not-found" and the manager ignores
+// them.
+func (m *NameMap) Resolve(lp *LookupPaths, name string) (*Unit, error) {
+	if !unitname.IsValid(name, unitname.Plain|unitname.Instance) {
+		return nil, fmt.Errorf("unit name %s is not valid: %w", name, syscall.EINVAL)
+	}
+	fragment, names, err := m.FindFragment(name)
+	if err != nil {
+		return nil, err
+	}
+	u := &Unit{ID: name, Fragment: fragment}
+	if fragment != "" {
+		if u.Masked, err = IsMask(fragment); err != nil {
+			return nil, fmt.Errorf("opening %s: %w", fragment, errnoOf(err))
+		}
+	}
+	// The id the fragment suggests is taken only if it is one of the
+	// names as found (merge_by_names): a template fragment's instance
+	// counts only when it came in as an alias.
+	inst, _, _ := unitname.InstanceOf(name)
+	if fragment != "" {
+		id := filepath.Base(fragment)
+		if unitname.IsValid(id, unitname.Template) {
+			if id, err = unitname.ReplaceInstance(id, inst); err != nil {
+				return nil, err
+			}
+		}
+		if slices.Contains(names, id) {
+			u.ID = id
+		}
+	}
+	for _, n := range names {
+		if unitname.IsValid(n, unitname.Template) {
+			// As unit_merge_by_name: the instance of a template name.
+			if n, err = unitname.ReplaceInstance(n, inst); err != nil {
+				return nil, err
+			}
+		}
+		if !slices.Contains(u.Names, n) {
+			u.Names = append(u.Names, n)
+		}
+	}
+	slices.Sort(u.Names)
+	order := []string{u.ID}
+	for _, n := range u.Names {
+		if n != u.ID {
+			order = append(order, n)
+		}
+	}
+	u.Wants = m.dependencies(lp, u, order, ".wants", "Wants")
+	u.Requires = m.dependencies(lp, u, order, ".requires", "Requires")
+	if u.Dropins, err = unitfile.FindDropins(m.DropinDirs(lp, order, ".d"), ".conf"); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// dependencies is process_deps: the unit names symlinked in the unit's
+// dirSuffix directories. Masks are skipped; anything not a symlink with
+// a unit name is warned about and skipped.
+func (m *NameMap) dependencies(lp *LookupPaths, u *Unit, names []string, dirSuffix, kind string) []string {
+	logf := func(level int, format string, a ...any) {
+		u.Log = append(u.Log, Message{level, fmt.Sprintf(format, a...)})
+	}
+	paths, err := unitfile.FindDropins(m.DropinDirs(lp, names, dirSuffix), "")
+	if err != nil {
+		logf(LevelWarning, "Failed to create the list of configuration files: %s", strerror(errnoOf(err)))
+		return nil
+	}
+	_, instanced, _ := unitname.InstanceOf(u.ID)
+	var deps []string
+	for _, p := range paths {
+		entry := filepath.Base(p)
+		if mask, err := IsMask(p); err == nil && mask {
+			logf(LevelDebug, "%s dependency on %s is masked by %s, ignoring.", kind, entry, p)
+			continue
+		}
+		st, err := os.Lstat(p)
+		if err != nil {
+			logf(LevelWarning, "%s dropin %s unreadable, ignoring: %s", kind, p, strerror(errnoOf(err)))
+			continue
+		}
+		if st.Mode()&os.ModeSymlink == 0 {
+			logf(LevelWarning, "%s dependency dropin %s is not a symlink, ignoring.", kind, p)
+			continue
+		}
+		if !unitname.IsValid(entry, unitname.Any) {
+			logf(LevelWarning, "%s dependency dropin %s is not a valid unit name, ignoring.", kind, p)
+			continue
+		}
+		target, err := os.Readlink(p)
+		if err != nil {
+			logf(LevelWarning, "readlink(\"%s\") failed, ignoring: %s", p, strerror(errnoOf(err)))
+			continue
+		}
+		if !NamesCompatible(entry, filepath.Base(target), instanced == unitname.Instance) {
+			logf(LevelWarning, "%s dependency dropin %s target %s has different name", kind, p, target)
+		}
+		deps = append(deps, entry)
+	}
+	return deps
+}
