@@ -172,6 +172,8 @@ type run struct {
 	baseTime   timeutil.Usec
 	hasBase    bool
 	utf8       bool
+	scope      scope
+	root       string // --root=, "" for the host's
 }
 
 func (r *run) logf(format string, a ...any) {
@@ -231,7 +233,7 @@ func (r *run) parseArgs(args []string) (operands []string, done bool, code int) 
 				return nil, true, 1
 			}
 		case optRoot:
-			_, hasRoot = absolutePath(arg, true)
+			r.root, hasRoot = absolutePath(arg, true)
 		case optImage:
 			_, hasImage = absolutePath(arg, false)
 		case optSystem:
@@ -313,6 +315,7 @@ func (r *run) parseArgs(args []string) (operands []string, done bool, code int) 
 		}
 	}
 	operands = g.Operands()
+	r.scope = sc
 	verb := ""
 	hasVerb := len(operands) > 0
 	if hasVerb {
@@ -458,9 +461,9 @@ var verbs = []verb{
 	{"get-log-target", -1, 1, false, nil},
 	{"service-watchdogs", -1, 2, false, nil},
 	{"dump", -1, -1, false, nil},
-	{"cat-config", 2, -1, false, nil},
+	{"cat-config", 2, -1, false, (*run).verbCatConfig},
 	{"unit-files", -1, -1, false, nil},
-	{"unit-paths", 1, 1, false, nil},
+	{"unit-paths", 1, 1, false, (*run).verbUnitPaths},
 	{"exit-status", -1, -1, false, nil},
 	{"syscall-filter", -1, -1, false, nil},
 	{"capability", -1, -1, false, nil},
