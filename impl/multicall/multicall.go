@@ -10,15 +10,19 @@ import (
 
 	"gosystemd/impl/cli"
 	"gosystemd/impl/tools/analyze"
+	"gosystemd/impl/tools/delta"
 	"gosystemd/impl/tools/escape"
 	id128tool "gosystemd/impl/tools/id128"
 	pathtool "gosystemd/impl/tools/path"
+	"gosystemd/impl/tools/systemctl"
 )
 
 // Tools lists every tool, installed or not. Add a tool here and set
 // Installed once it is byte-identical to systemd 252's in its scenarios.
 var Tools = []cli.Tool{
 	{Name: "systemd-analyze", Path: "usr/bin/systemd-analyze", Installed: false, Main: analyze.Main},
+	{Name: "systemctl", Path: "usr/bin/systemctl", Installed: false, Main: systemctl.Main},
+	{Name: "systemd-delta", Path: "usr/bin/systemd-delta", Installed: true, Main: delta.Main},
 	{Name: "systemd-escape", Path: "usr/bin/systemd-escape", Installed: true, Main: escape.Main},
 	{Name: "systemd-id128", Path: "usr/bin/systemd-id128", Installed: true, Main: id128tool.Main},
 	{Name: "systemd-path", Path: "usr/bin/systemd-path", Installed: true, Main: pathtool.Main},

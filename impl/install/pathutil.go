@@ -1,0 +1,213 @@
+package install
+
+import (
+	"strings"
+
+	"gosystemd/impl/unitname"
+	"gosystemd/impl/unitpath"
+)
+
+// Path helpers with systemd's path-util semantics. Paths are byte strings;
+// components longer than NAME_MAX make a path invalid as in systemd.
+
+const nameMax = 255
+
+// skipSlashOrDot skips "/" and "./" runs at the start of p.
+func skipSlashOrDot(p string) string {
+	for p != "" {
+		switch {
+		case p[0] == '/':
+			p = p[1:]
+		case strings.HasPrefix(p, "./"):
+			p = p[1:]
+		default:
+			return p
+		}
+	}
+	return p
+}
+
+// firstComponent is path_find_first_component: the first component of p
+// ("" at the end), the rest, and ok=false for an invalid component.
+func firstComponent(p string) (comp, rest string, ok bool) {
+	first := skipSlashOrDot(p)
+	if first == "" || first == "." {
+		return "", "", true
+	}
+	end := strings.IndexByte(first, '/')
+	if end < 0 {
+		end = len(first)
+	}
+	if end > nameMax {
+		return "", p, false
+	}
+	next := skipSlashOrDot(first[end:])
+	if next == "." {
+		next = ""
+	}
+	return first[:end], next, true
+}
+
+func isAbs(p string) bool { return strings.HasPrefix(p, "/") }
+
+// isPath is systemd's is_path: whether p contains a slash.
+func isPath(p string) bool { return strings.Contains(p, "/") }
+
+// pathMakeAbsolute prefixes p with prefix unless p is absolute.
+func pathMakeAbsolute(p, prefix string) string {
+	if isAbs(p) || prefix == "" {
+		return p
+	}
+	return unitpath.PathJoin(prefix, p)
+}
+
+// pathStartsWithAny is path_startswith_strv.
+func pathStartsWithAny(p string, prefixes []string) (string, bool) {
+	for _, prefix := range prefixes {
+		if rest, ok := unitpath.PathStartsWith(p, prefix); ok {
+			return rest, true
+		}
+	}
+	return "", false
+}
+
+// pathEqual compares component-wise, as path_equal.
+func pathEqual(a, b string) bool {
+	if isAbs(a) != isAbs(b) {
+		return false
+	}
+	for {
+		ca, ra, oka := firstComponent(a)
+		cb, rb, okb := firstComponent(b)
+		if !oka || !okb {
+			return !oka && !okb && a == b
+		}
+		if ca != cb {
+			return false
+		}
+		if ca == "" {
+			return true
+		}
+		a, b = ra, rb
+	}
+}
+
+// pathEqualSet is path_equal_ptr with "" standing for NULL.
+func pathEqualSet(a, b string) bool { return a != "" && b != "" && pathEqual(a, b) }
+
+func pathContains(list []string, p string) bool {
+	for _, l := range list {
+		if pathEqual(l, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// lastComponent is path_find_last_component: the last component and the
+// part of p before it (including trailing slashes).
+func lastComponent(p string) (comp, before string, ok bool) {
+	end := len(p)
+	for end > 0 && p[end-1] == '/' {
+		end--
+	}
+	// "." components at the end are skipped like slashes.
+	for end > 0 {
+		start := strings.LastIndexByte(p[:end], '/') + 1
+		c := p[start:end]
+		if c == "." {
+			end = start
+			for end > 0 && p[end-1] == '/' {
+				end--
+			}
+			continue
+		}
+		if len(c) > nameMax {
+			return "", "", false
+		}
+		return c, p[:start], true
+	}
+	return "", "", true
+}
+
+// pathExtractDirectory is path_extract_directory: "" and false for a bare
+// file name, the root or an invalid path.
+func pathExtractDirectory(p string) (string, bool) {
+	c, before, ok := lastComponent(p)
+	if !ok || c == "" {
+		return "", false
+	}
+	if before == "" {
+		return "", false
+	}
+	if strings.Trim(before, "/") == "" {
+		return "/", true
+	}
+	d := unitname.PathSimplify(before)
+	if !unitname.PathIsValid(d) {
+		return "", false
+	}
+	return d, true
+}
+
+// pathExtractFilename is path_extract_filename; dir reports a trailing
+// slash.
+func pathExtractFilename(p string) (name string, dir, ok bool) {
+	if !unitname.PathIsValid(p) {
+		return "", false, false
+	}
+	c, before, ok := lastComponent(p)
+	if !ok || c == "" || c == ".." {
+		return "", false, false
+	}
+	return c, len(before)+len(c) < len(p), true
+}
+
+// baseName is glibc's GNU basename: everything after the last slash.
+func baseName(p string) string {
+	return p[strings.LastIndexByte(p, '/')+1:]
+}
+
+// skipRoot strips the root directory from p, keeping a leading slash; ok
+// is false if p is not under root. Without root, p is returned as is.
+func skipRoot(root, p string) (string, bool) {
+	if root == "" {
+		return p, true
+	}
+	rest, ok := unitpath.PathStartsWith(p, root)
+	if !ok {
+		return "", false
+	}
+	// path_startswith returns a pointer into p; the byte before it is a
+	// slash unless nothing was left.
+	i := len(p) - len(rest)
+	if rest == "" {
+		if i > 0 && p[i-1] == '/' {
+			return p[i-1:], true
+		}
+		return "", false
+	}
+	if i == 0 || p[i-1] != '/' {
+		return "", false
+	}
+	return p[i-1:], true
+}
+
+func contains(l []string, s string) bool {
+	for _, x := range l {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func uniq(l []string) []string {
+	var out []string
+	for _, s := range l {
+		if !contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}

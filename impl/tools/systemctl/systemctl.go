@@ -1,0 +1,417 @@
+// Package systemctl is systemctl as systemd 252 has it. The unit file
+// verbs work offline, as the real tool runs them without a service
+// manager or with --root= (enable, disable, reenable, preset,
+// preset-all, mask, unmask, link, revert, is-enabled, list-unit-files,
+// get-default, set-default, add-wants, add-requires); verbs that need
+// the service manager fail as the real tool does on a system that was
+// not booted with systemd.
+//
+// Only impl/multicall imports it.
+package systemctl
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"syscall"
+
+	"gosystemd/impl/cli"
+	"gosystemd/impl/cli/logging"
+	"gosystemd/impl/cli/term"
+	"gosystemd/impl/install"
+	"gosystemd/impl/unitname"
+)
+
+// errReported is a failure already reported; the exit code is 1.
+var errReported = errors.New("reported")
+
+// exitCode is an outcome with an exit code of its own, as is-enabled's.
+type exitCode int
+
+func (e exitCode) Error() string { return fmt.Sprintf("exit %d", int(e)) }
+
+type tool struct {
+	stdio cli.Stdio
+	out   *term.Output
+	term  *term.Term
+	log   *logging.Logger
+	// argv0 is program_invocation_name, name its short form.
+	argv0, name string
+	utf8        bool
+
+	opts options
+}
+
+// Main runs systemctl.
+func Main(args []string, stdio cli.Stdio) int {
+	t := &tool{stdio: stdio, out: term.NewOutput(stdio.Out), term: term.Detect(stdio.Out, stdio.Err)}
+	t.argv0 = args[0]
+	t.name = args[0][strings.LastIndexByte(args[0], '/')+1:]
+	t.utf8 = localeIsUTF8()
+	t.log = logging.New(stdio.Err, t.term, t.name)
+	t.log.Setup()
+	defer t.log.Close()
+	err := t.run(args)
+	t.out.Flush()
+	var code exitCode
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &code):
+		return int(code)
+	}
+	return 1
+}
+
+func (t *tool) run(args []string) error {
+	operands, err := t.parseArgs(args)
+	if err != nil || operands == nil {
+		return err
+	}
+	if t.opts.image != "" {
+		return t.errorf("Operating on disk images (--image=) is not supported.")
+	}
+	return t.dispatch(operands)
+}
+
+// Log helpers; loc is unused detail of systemd's SYSTEMD_LOG_LOCATION.
+func (t *tool) logAt(level logging.Level, format string, args ...any) {
+	t.log.Log(level, "src/systemctl/systemctl.c", format, args...)
+}
+
+func (t *tool) errorf(format string, args ...any) error {
+	t.logAt(logging.Err, format, args...)
+	return errReported
+}
+
+func (t *tool) info(format string, args ...any)   { t.logAt(logging.Info, format, args...) }
+func (t *tool) notice(format string, args ...any) { t.logAt(logging.Notice, format, args...) }
+func (t *tool) warning(format string, args ...any) {
+	t.logAt(logging.Warning, format, args...)
+}
+
+func (t *tool) printf(format string, args ...any) { fmt.Fprintf(t.out, format, args...) }
+
+// glyph is special_glyph for the glyphs systemctl uses.
+func (t *tool) arrow() string {
+	if t.utf8 {
+		return "→"
+	}
+	return "->"
+}
+
+func (t *tool) bullet() string {
+	if t.utf8 {
+		return "•"
+	}
+	return "*"
+}
+
+// localeIsUTF8 is is_locale_utf8 after setlocale(LC_ALL, ""): only an
+// explicitly chosen C or POSIX locale is not UTF-8 (locales that fail to
+// load count as UTF-8; Debian ships no other non-UTF-8 locale by
+// default).
+func localeIsUTF8() bool {
+	name := ""
+	for _, v := range []string{"LC_ALL", "LC_CTYPE", "LANG"} {
+		if s := os.Getenv(v); s != "" {
+			name = s
+			break
+		}
+	}
+	if name == "" {
+		name = "C"
+	}
+	if name != "C" && name != "POSIX" {
+		return true
+	}
+	for _, v := range []string{"LC_ALL", "LC_CTYPE", "LANG"} {
+		if _, set := os.LookupEnv(v); set {
+			return false
+		}
+	}
+	return true
+}
+
+// verb is one entry of systemctl's verb table.
+type verb struct {
+	name             string
+	minArgs, maxArgs int // -1: any
+	isDefault        bool
+	onlineOnly       bool
+	run              func(t *tool, args []string) error
+}
+
+var verbs []verb
+
+func init() {
+	online := func(name string, min, max int) verb {
+		return verb{name: name, minArgs: min, maxArgs: max, onlineOnly: true, run: (*tool).runOnline}
+	}
+	offline := func(name string, min, max int, run func(*tool, []string) error) verb {
+		return verb{name: name, minArgs: min, maxArgs: max, run: run}
+	}
+	listUnits := online("list-units", -1, -1)
+	listUnits.isDefault = true
+	verbs = []verb{
+		listUnits,
+		offline("list-unit-files", -1, -1, (*tool).listUnitFiles),
+		online("list-automounts", -1, -1),
+		online("list-sockets", -1, -1),
+		online("list-timers", -1, -1),
+		online("list-jobs", -1, -1),
+		online("list-machines", -1, -1),
+		online("clear-jobs", -1, 1),
+		online("cancel", -1, -1),
+		online("start", 2, -1),
+		online("stop", 2, -1),
+		online("condstop", 2, -1),
+		online("reload", 2, -1),
+		online("restart", 2, -1),
+		online("try-restart", 2, -1),
+		online("reload-or-restart", -1, -1),
+		online("reload-or-try-restart", 2, -1),
+		online("try-reload-or-restart", 2, -1),
+		online("force-reload", 2, -1),
+		online("condreload", 2, -1),
+		online("condrestart", 2, -1),
+		online("isolate", 2, 2),
+		online("kill", 2, -1),
+		online("clean", 2, -1),
+		online("freeze", 2, -1),
+		online("thaw", 2, -1),
+		online("is-active", 2, -1),
+		online("check", 2, -1),
+		online("is-failed", 2, -1),
+		online("show", -1, -1),
+		online("cat", 2, -1),
+		online("status", -1, -1),
+		online("help", -1, -1),
+		online("daemon-reload", 1, 1),
+		online("daemon-reexec", 1, 1),
+		online("log-level", -1, 2),
+		online("log-target", -1, 2),
+		online("service-log-level", 2, 3),
+		online("service-log-target", 2, 3),
+		online("service-watchdogs", -1, 2),
+		online("show-environment", -1, 1),
+		online("set-environment", 2, -1),
+		online("unset-environment", 2, -1),
+		online("import-environment", -1, -1),
+		online("halt", -1, 1),
+		online("poweroff", -1, 1),
+		online("reboot", -1, 2),
+		online("kexec", -1, 1),
+		online("suspend", -1, 1),
+		online("hibernate", -1, 1),
+		online("hybrid-sleep", -1, 1),
+		online("suspend-then-hibernate", -1, 1),
+		online("default", -1, 1),
+		online("rescue", -1, 1),
+		online("emergency", -1, 1),
+		online("exit", -1, 2),
+		online("reset-failed", -1, -1),
+		offline("enable", 2, -1, (*tool).enable),
+		offline("disable", 2, -1, (*tool).enable),
+		offline("is-enabled", 2, -1, (*tool).isEnabled),
+		offline("reenable", 2, -1, (*tool).enable),
+		offline("preset", 2, -1, (*tool).enable),
+		offline("preset-all", -1, 1, (*tool).presetAll),
+		offline("mask", 2, -1, (*tool).enable),
+		offline("unmask", 2, -1, (*tool).enable),
+		offline("link", 2, -1, (*tool).enable),
+		offline("revert", 2, -1, (*tool).enable),
+		online("switch-root", 2, -1),
+		online("list-dependencies", -1, -1),
+		offline("set-default", 2, 2, (*tool).setDefault),
+		offline("get-default", -1, 1, (*tool).getDefault),
+		online("set-property", 3, -1),
+		offline("is-system-running", -1, 1, (*tool).isSystemRunning),
+		offline("add-wants", 3, -1, (*tool).addDependency),
+		offline("add-requires", 3, -1, (*tool).addDependency),
+		online("edit", 2, -1),
+		online("bind", 3, 4),
+		online("mount-image", 4, 5),
+	}
+}
+
+func findVerb(name string, hasName bool) *verb {
+	for i := range verbs {
+		if hasName && verbs[i].name == name || !hasName && verbs[i].isDefault {
+			return &verbs[i]
+		}
+	}
+	return nil
+}
+
+// dispatch is systemctl_main and dispatch_verb.
+func (t *tool) dispatch(operands []string) error {
+	name, hasName := "", len(operands) > 0
+	if hasName {
+		name = operands[0]
+	}
+	v := findVerb(name, hasName)
+	if v != nil && v.onlineOnly && t.opts.root != "" {
+		n := name
+		if !hasName {
+			n = v.name
+		}
+		return t.errorf("Verb '%s' cannot be used with --root= or --image=.", n)
+	}
+	if v == nil {
+		if hasName {
+			return t.errorf("Unknown command verb %s.", name)
+		}
+		return t.errorf("Command verb required.")
+	}
+	left := len(operands)
+	if !hasName {
+		left = 1
+		operands = []string{v.name}
+	}
+	if v.minArgs >= 0 && left < v.minArgs {
+		return t.errorf("Too few arguments.")
+	}
+	if v.maxArgs >= 0 && left > v.maxArgs {
+		return t.errorf("Too many arguments.")
+	}
+	if v.onlineOnly && runningInChrootOrOffline() {
+		t.info("Running in chroot, ignoring command '%s'", operands[0])
+		return nil
+	}
+	return v.run(t, operands)
+}
+
+// parseBoolean is systemd's parse_boolean: 1 for yes, 0 for no, -1 for
+// neither.
+func parseBoolean(s string) int {
+	switch strings.ToLower(s) {
+	case "1", "yes", "y", "true", "t", "on":
+		return 1
+	case "0", "no", "n", "false", "f", "off":
+		return 0
+	}
+	return -1
+}
+
+// runningInChrootOrOffline is running_in_chroot_or_offline: $SYSTEMD_OFFLINE
+// or a root directory other than PID 1's.
+func runningInChrootOrOffline() bool {
+	if e, ok := os.LookupEnv("SYSTEMD_OFFLINE"); ok {
+		if b := parseBoolean(e); b >= 0 {
+			return b == 1
+		}
+	}
+	return runningInChroot()
+}
+
+// runningInChroot is running_in_chroot: whether our root directory is
+// not PID 1's.
+func runningInChroot() bool {
+	if e, ok := os.LookupEnv("SYSTEMD_IGNORE_CHROOT"); ok && parseBoolean(e) == 1 {
+		return false
+	}
+	var a, b syscall.Stat_t
+	if syscall.Stat("/proc/1/root", &a) != nil || syscall.Stat("/", &b) != nil {
+		return false
+	}
+	return a.Dev != b.Dev || a.Ino != b.Ino
+}
+
+// booted is sd_booted: whether systemd is the running init system.
+func booted() bool {
+	st, err := os.Lstat("/run/systemd/system")
+	return err == nil && st.IsDir()
+}
+
+// installClientSide is install_client_side: whether unit file operations
+// run in this process rather than in the service manager.
+func (t *tool) installClientSide() bool {
+	if runningInChrootOrOffline() || !booted() || t.opts.root != "" || t.opts.scope == install.ScopeGlobal {
+		return true
+	}
+	e, ok := os.LookupEnv("SYSTEMCTL_INSTALL_CLIENT_SIDE")
+	return ok && parseBoolean(e) == 1
+}
+
+// acquireBus reports why the service manager cannot be reached: talking
+// to it over D-Bus is not implemented yet, and without a booted systemd
+// the real tool fails the same way.
+func (t *tool) acquireBus() error {
+	if !booted() {
+		t.logAt(logging.Err, "System has not been booted with systemd as init system (PID 1). Can't operate.")
+		return t.errorf("Failed to connect to bus: %s", install.Strerror(syscall.EHOSTDOWN))
+	}
+	return t.errorf("Talking to the service manager is not implemented yet.")
+}
+
+func (t *tool) runOnline(args []string) error { return t.acquireBus() }
+
+// isSystemRunning is verb_is_system_running, as far as it goes offline.
+func (t *tool) isSystemRunning(args []string) error {
+	if t.opts.root != "" || runningInChroot() || !t.opts.remote && !t.opts.machine && !booted() {
+		if !t.opts.quiet {
+			t.printf("offline\n")
+		}
+		return exitCode(1)
+	}
+	return t.acquireBus()
+}
+
+// mangleNames is mangle_names: paths are made absolute, anything else
+// becomes a unit name (".service" by default).
+func (t *tool) mangleNames(operation string, names []string) ([]string, error) {
+	out := make([]string, 0, len(names))
+	for _, n := range names {
+		if strings.Contains(n, "/") {
+			p, err := makeAbsoluteCwd(n)
+			if err != nil {
+				return nil, t.errorf("Failed to mangle unit name or path '%s': %s", n, install.Strerror(errnoOf(err)))
+			}
+			out = append(out, p)
+			continue
+		}
+		m, err := t.mangle(n, operation, ".service")
+		if err != nil {
+			return nil, t.errorf("Failed to mangle unit name or path '%s': %s", n, install.Strerror(errnoOf(err)))
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// mangle is unit_name_mangle_with_suffix, its notes logged unless quiet.
+func (t *tool) mangle(name, operation, suffix string) (string, error) {
+	m, err := unitname.Mangle(name, operation, 0, suffix)
+	level := logging.Notice
+	if t.opts.quiet {
+		level = logging.Debug
+	}
+	for _, n := range m.Notes {
+		t.logAt(level, "%s", n)
+	}
+	return m.Name, err
+}
+
+func makeAbsoluteCwd(p string) (string, error) {
+	if strings.HasPrefix(p, "/") {
+		return p, nil
+	}
+	cwd, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	if strings.HasSuffix(cwd, "/") {
+		return cwd + p, nil
+	}
+	return cwd + "/" + p, nil
+}
+
+func errnoOf(err error) syscall.Errno {
+	var e syscall.Errno
+	if errors.As(err, &e) {
+		return e
+	}
+	return syscall.EIO
+}
