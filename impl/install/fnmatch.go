@@ -54,7 +54,7 @@ func Fnmatch(pattern, s string) bool {
 }
 
 var classes = map[string]func(byte) bool{
-	"alnum":  func(c byte) bool { return isAlnum(c) },
+	"alnum":  isAlnum,
 	"alpha":  func(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' },
 	"blank":  func(c byte) bool { return c == ' ' || c == '\t' },
 	"cntrl":  func(c byte) bool { return c < 32 || c == 127 },
@@ -107,4 +107,8 @@ func matchBracket(p string, c byte) (n int, ok bool) {
 		matched = matched || lo == c
 		i++
 	}
+}
+
+func isAlnum(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }

@@ -66,29 +66,12 @@ func readDir(path string) ([]dirEntry, error) {
 	des, err := f.ReadDir(-1)
 	out := make([]dirEntry, 0, len(des))
 	for _, de := range des {
-		if hiddenOrBackup(de.Name()) {
+		if unitname.HiddenOrBackup(de.Name()) {
 			continue
 		}
 		out = append(out, dirEntry{de.Name(), de.Type()})
 	}
 	return out, err
-}
-
-// hiddenOrBackup is systemd's hidden_or_backup_file.
-func hiddenOrBackup(name string) bool {
-	if strings.HasPrefix(name, ".") || name == "lost+found" || name == "aquota.user" || name == "aquota.group" || strings.HasSuffix(name, "~") {
-		return true
-	}
-	dot := strings.LastIndexByte(name, '.')
-	if dot < 0 {
-		return false
-	}
-	switch name[dot+1:] {
-	case "rpmnew", "rpmsave", "rpmorig", "dpkg-old", "dpkg-new", "dpkg-tmp", "dpkg-dist", "dpkg-bak",
-		"dpkg-backup", "dpkg-remove", "ucf-new", "ucf-old", "ucf-dist", "swp", "bak", "old", "new":
-		return true
-	}
-	return false
 }
 
 // nullOrEmpty is null_or_empty: an empty regular file or a character
@@ -120,7 +103,7 @@ func nullOrEmptyPathWithRoot(fn, root string) (bool, error) {
 	if r == "" {
 		r = "/"
 	}
-	if rest, ok := unitpath.PathStartsWith(fn, r); ok && pathEqual(rest, "dev/null") {
+	if rest, ok := unitname.PathStartsWith(fn, r); ok && unitname.PathEqual(rest, "dev/null") {
 		return true, nil
 	}
 	var st unix.Stat_t
@@ -156,7 +139,7 @@ func rmdirParents(path, stop string) {
 		if p == "" {
 			return
 		}
-		if _, ok := unitpath.PathStartsWith(stop, p); ok {
+		if _, ok := unitname.PathStartsWith(stop, p); ok {
 			return
 		}
 		if err := unix.Rmdir(p); err != nil && err != unix.ENOENT {

@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"gosystemd/impl/specifier"
 	"gosystemd/impl/unitfile"
 	"gosystemd/impl/unitname"
 	"gosystemd/impl/unitpath"
@@ -138,8 +139,8 @@ func (x *installer) add(ctx *context, name, path string, auxiliary bool) (*insta
 // addAuto is install_info_add_auto: an absolute argument is a file (under
 // the root), anything else a name.
 func (x *installer) addAuto(ctx *context, nameOrPath string) (*installInfo, int) {
-	if isAbs(nameOrPath) {
-		return x.add(ctx, "", unitpath.PathJoin(x.lp.RootDir, nameOrPath), false)
+	if unitname.PathIsAbsolute(nameOrPath) {
+		return x.add(ctx, "", unitname.PathJoin(x.lp.RootDir, nameOrPath), false)
 	}
 	return x.add(ctx, nameOrPath, "", false)
 }
@@ -157,7 +158,7 @@ func (x *installer) load(ctx *context, info *installInfo, path string, flags sea
 		if t == unitname.TypeInvalid {
 			return -int(syscall.EINVAL)
 		}
-		if unitname.IsValid(info.name, unitname.Template|unitname.Instance) && !typeMayTemplate(t) {
+		if unitname.IsValid(info.name, unitname.Template|unitname.Instance) && !t.MayTemplate() {
 			x.log(LevelErr, "%s: unit type %s cannot be templated, ignoring.", path, t)
 			return -int(syscall.EINVAL)
 		}
@@ -256,7 +257,7 @@ func (x *installer) parseInstall(ctx *context, info *installInfo, a unitfile.Ass
 	switch a.Key {
 	case "Alias":
 		t := unitname.TypeOf(info.name)
-		if !typeMayAlias(t) {
+		if !t.MayAlias() {
 			return []unitfile.Diagnostic{warning(a, "Alias= is not allowed for %s units, ignoring.", t)}, nil
 		}
 		return parseStrv(a, &info.aliases), nil
@@ -323,22 +324,6 @@ func parseStrv(a unitfile.Assignment, l *[]string) []unitfile.Diagnostic {
 	}
 }
 
-func typeMayAlias(t unitname.Type) bool {
-	switch t {
-	case unitname.Service, unitname.Socket, unitname.Target, unitname.Device, unitname.Timer, unitname.Path:
-		return true
-	}
-	return false
-}
-
-func typeMayTemplate(t unitname.Type) bool {
-	switch t {
-	case unitname.Service, unitname.Socket, unitname.Target, unitname.Timer, unitname.Path:
-		return true
-	}
-	return false
-}
-
 // loadOrReadlink is unit_file_load_or_readlink: a symlink is resolved and
 // classified as a mask, a linked unit file or an alias.
 func (x *installer) loadOrReadlink(ctx *context, info *installInfo, path string, flags searchFlags) int {
@@ -388,19 +373,19 @@ func (x *installer) resolveSymlink(path string) (string, bool, int) {
 		return "", false, -int(syscall.EISDIR)
 	}
 	root := x.lp.RootDir
-	if root != "" || !isAbs(target) {
+	if root != "" || !unitname.PathIsAbsolute(target) {
 		base := dir
-		if isAbs(target) {
+		if unitname.PathIsAbsolute(target) {
 			base = root
 		}
-		target = unitpath.PathJoin(base, target)
+		target = unitname.PathJoin(base, target)
 	}
 	simplified, _, err := unitpath.Chase(target, root, unitpath.ChaseNoFollow|unitpath.ChaseNonexistent)
 	if err != nil {
 		x.log(LevelWarning, "Failed to resolve symlink %s/%s pointing to %s: %s", dir, filename, target, Strerror(errnoOf(err)))
 		return "", false, neg(err)
 	}
-	tail, inside := pathStartsWithAny(simplified, x.lp.SearchPath)
+	tail, inside := unitname.PathStartsWithAny(simplified, x.lp.SearchPath)
 	if !inside {
 		return simplified, true, 0
 	}
@@ -450,7 +435,7 @@ func (x *installer) search(ctx *context, info *installInfo, flags searchFlags) i
 	result := 0
 	try := func(name string) int {
 		for _, d := range x.lp.SearchPath {
-			path := unitpath.PathJoin(d, name)
+			path := unitname.PathJoin(d, name)
 			r := x.loadOrReadlink(ctx, info, path, flags)
 			if r >= 0 {
 				info.path = path
@@ -480,14 +465,18 @@ func (x *installer) search(ctx *context, info *installInfo, flags searchFlags) i
 	}
 	var dirs []string
 	for _, d := range x.lp.SearchPath {
-		dirs = append(dirs, unitpath.PathJoin(d, info.name+".d"))
+		dirs = append(dirs, unitname.PathJoin(d, info.name+".d"))
 	}
 	if template != "" {
 		for _, d := range x.lp.SearchPath {
-			dirs = append(dirs, unitpath.PathJoin(d, template+".d"))
+			dirs = append(dirs, unitname.PathJoin(d, template+".d"))
 		}
 	}
-	for _, p := range confFiles(dirs, ".conf") {
+	files, problems := unitfile.FindDropins(dirs, ".conf")
+	for _, d := range problems {
+		x.log(int(d.Level), "%s", d.Text)
+	}
+	for _, p := range files {
 		if r := x.loadOrReadlink(ctx, info, p, flags|searchDropin); r < 0 {
 			return r
 		}
@@ -495,39 +484,12 @@ func (x *installer) search(ctx *context, info *installInfo, flags searchFlags) i
 	return result
 }
 
-// confFiles is conf_files_list_strv without a root: the files ending in
-// suffix in dirs, a name in an earlier directory hiding the same name in
-// later ones, sorted by name.
-func confFiles(dirs []string, suffix string) []string {
-	var listings []unitfile.DirListing
-	var seen []string
-	for _, d := range dirs {
-		real, err := realPath(d)
-		if err != nil {
-			real = d
-		}
-		if contains(seen, real) {
-			continue
-		}
-		seen = append(seen, real)
-		entries, err := readDir(d)
-		if err != nil {
-			continue
-		}
-		l := unitfile.DirListing{Dir: d}
-		for _, e := range entries {
-			l.Names = append(l.Names, e.name)
-		}
-		listings = append(listings, l)
-	}
-	return unitfile.SortDropins(listings, suffix)
-}
-
-// realPath resolves symlinks in an existing path, keeping a missing one as
-// it is.
-func realPath(p string) (string, error) {
-	r, _, err := unitpath.Chase(p, "", unitpath.ChaseNonexistent)
-	return r, err
+// printName is install_name_printf: s with the [Install] specifiers of
+// info's unit file expanded, os-release and the machine ID read from
+// its root.
+func printName(scope Scope, info *installInfo, s string) (string, error) {
+	in := specifier.Install{Name: info.name, DefaultInstance: info.defaultInstance, Scope: scope, Host: specifier.System{Root: info.root}}
+	return in.Printf(s)
 }
 
 // follow is install_info_follow: continues with the target of an alias or

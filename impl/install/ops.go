@@ -220,7 +220,7 @@ func (x *installer) symlinkLink(info *installInfo, configPath string, force bool
 	if x.lp.inSearchPath(info.path) {
 		return 0
 	}
-	return x.createSymlink(info.path, unitpath.PathJoin(configPath, info.name), force)
+	return x.createSymlink(info.path, unitname.PathJoin(configPath, info.name), force)
 }
 
 type fileFlags struct {
@@ -475,7 +475,7 @@ func Link(o Options, files []string) (int, []Change, error) {
 	return run(o, func(x *installer, configPath string) int {
 		var todo []string
 		for _, f := range files {
-			if !isAbs(f) {
+			if !unitname.PathIsAbsolute(f) {
 				return x.ch.add(-int(syscall.EINVAL), f, "")
 			}
 			fn := baseName(f)
@@ -483,7 +483,7 @@ func Link(o Options, files []string) (int, []Change, error) {
 				return x.ch.add(-int(syscall.EUCLEAN), f, "")
 			}
 			var st unix.Stat_t
-			if err := unix.Lstat(unitpath.PathJoin(x.lp.RootDir, f), &st); err != nil {
+			if err := unix.Lstat(unitname.PathJoin(x.lp.RootDir, f), &st); err != nil {
 				return x.ch.add(neg(err), f, "")
 			}
 			switch st.Mode & unix.S_IFMT {
@@ -582,7 +582,7 @@ func (x *installer) revert(names []string) int {
 		var files []string
 		if entries, err := readDirAll(p); err == nil {
 			for _, e := range entries {
-				if (e.isRegular() || e.isSymlink()) && !hiddenOrBackup(e.name) {
+				if (e.isRegular() || e.isSymlink()) && !unitname.HiddenOrBackup(e.name) {
 					files = append(files, e.name)
 				}
 			}
@@ -592,7 +592,7 @@ func (x *installer) revert(names []string) int {
 			continue
 		}
 		for _, f := range files {
-			x.ch.addType(ChangeUnlink, unitpath.PathJoin(p, f), "")
+			x.ch.addType(ChangeUnlink, unitname.PathJoin(p, f), "")
 		}
 		x.ch.addType(ChangeUnlink, p, "")
 		rp, ok := skipRoot(x.lp.RootDir, p)

@@ -1,6 +1,9 @@
 package install
 
-import "gosystemd/impl/unitpath"
+import (
+	"gosystemd/impl/unitname"
+	"gosystemd/impl/unitpath"
+)
 
 // Scope is whose unit files are operated on.
 type Scope = unitpath.Scope
@@ -51,7 +54,7 @@ func (p *Paths) inSearchPath(path string) bool {
 }
 
 func (p *Paths) underneathSearchPath(path string) bool {
-	_, ok := pathStartsWithAny(path, p.SearchPath)
+	_, ok := unitname.PathStartsWithAny(path, p.SearchPath)
 	return ok
 }
 
@@ -87,7 +90,7 @@ func (p *Paths) isConfig(path string, checkParent bool) bool {
 // anything under /run, or one of the runtime directories.
 func (p *Paths) isRuntime(path string, checkParent bool) bool {
 	if r, ok := skipRoot(p.RootDir, path); ok {
-		if _, under := unitpath.PathStartsWith(r, "/run"); under {
+		if _, under := unitname.PathStartsWith(r, "/run"); under {
 			return true
 		}
 	}
@@ -112,20 +115,20 @@ func (p *Paths) isVendorOrGenerator(path string) bool {
 	if !ok {
 		return false
 	}
-	if _, ok := unitpath.PathStartsWith(r, "/usr"); ok {
+	if _, ok := unitname.PathStartsWith(r, "/usr"); ok {
 		return true
 	}
-	if _, ok := unitpath.PathStartsWith(r, "/lib"); ok {
+	if _, ok := unitname.PathStartsWith(r, "/lib"); ok {
 		return true
 	}
 	if p.isGenerator(r) {
 		return true
 	}
-	return pathEqual(r, systemDataUnitDir)
+	return unitname.PathEqual(r, systemDataUnitDir)
 }
 
 // isUserConfigDir is path_is_user_config_dir: the global user
 // configuration directories.
 func isUserConfigDir(path string) bool {
-	return pathEqual(path, "/etc/systemd/user")
+	return unitname.PathEqual(path, "/etc/systemd/user")
 }

@@ -4,7 +4,6 @@ import (
 	"strings"
 
 	"gosystemd/impl/unitname"
-	"gosystemd/impl/unitpath"
 )
 
 // Path helpers with systemd's path-util semantics. Paths are byte strings;
@@ -12,92 +11,23 @@ import (
 
 const nameMax = 255
 
-// skipSlashOrDot skips "/" and "./" runs at the start of p.
-func skipSlashOrDot(p string) string {
-	for p != "" {
-		switch {
-		case p[0] == '/':
-			p = p[1:]
-		case strings.HasPrefix(p, "./"):
-			p = p[1:]
-		default:
-			return p
-		}
-	}
-	return p
-}
-
-// firstComponent is path_find_first_component: the first component of p
-// ("" at the end), the rest, and ok=false for an invalid component.
-func firstComponent(p string) (comp, rest string, ok bool) {
-	first := skipSlashOrDot(p)
-	if first == "" || first == "." {
-		return "", "", true
-	}
-	end := strings.IndexByte(first, '/')
-	if end < 0 {
-		end = len(first)
-	}
-	if end > nameMax {
-		return "", p, false
-	}
-	next := skipSlashOrDot(first[end:])
-	if next == "." {
-		next = ""
-	}
-	return first[:end], next, true
-}
-
-func isAbs(p string) bool { return strings.HasPrefix(p, "/") }
-
 // isPath is systemd's is_path: whether p contains a slash.
 func isPath(p string) bool { return strings.Contains(p, "/") }
 
 // pathMakeAbsolute prefixes p with prefix unless p is absolute.
 func pathMakeAbsolute(p, prefix string) string {
-	if isAbs(p) || prefix == "" {
+	if unitname.PathIsAbsolute(p) || prefix == "" {
 		return p
 	}
-	return unitpath.PathJoin(prefix, p)
-}
-
-// pathStartsWithAny is path_startswith_strv.
-func pathStartsWithAny(p string, prefixes []string) (string, bool) {
-	for _, prefix := range prefixes {
-		if rest, ok := unitpath.PathStartsWith(p, prefix); ok {
-			return rest, true
-		}
-	}
-	return "", false
-}
-
-// pathEqual compares component-wise, as path_equal.
-func pathEqual(a, b string) bool {
-	if isAbs(a) != isAbs(b) {
-		return false
-	}
-	for {
-		ca, ra, oka := firstComponent(a)
-		cb, rb, okb := firstComponent(b)
-		if !oka || !okb {
-			return !oka && !okb && a == b
-		}
-		if ca != cb {
-			return false
-		}
-		if ca == "" {
-			return true
-		}
-		a, b = ra, rb
-	}
+	return unitname.PathJoin(prefix, p)
 }
 
 // pathEqualSet is path_equal_ptr with "" standing for NULL.
-func pathEqualSet(a, b string) bool { return a != "" && b != "" && pathEqual(a, b) }
+func pathEqualSet(a, b string) bool { return a != "" && b != "" && unitname.PathEqual(a, b) }
 
 func pathContains(list []string, p string) bool {
 	for _, l := range list {
-		if pathEqual(l, p) {
+		if unitname.PathEqual(l, p) {
 			return true
 		}
 	}
@@ -174,7 +104,7 @@ func skipRoot(root, p string) (string, bool) {
 	if root == "" {
 		return p, true
 	}
-	rest, ok := unitpath.PathStartsWith(p, root)
+	rest, ok := unitname.PathStartsWith(p, root)
 	if !ok {
 		return "", false
 	}

@@ -3,7 +3,6 @@ package install
 import (
 	"fmt"
 	"os"
-	"sort"
 	"strings"
 	"syscall"
 
@@ -69,62 +68,6 @@ func presetDirs(scope Scope) []string {
 	return dirs
 }
 
-// confFilesWithRoot is conf_files_list_strv with a root: the files ending
-// in suffix in dirs (resolved within root), a name in an earlier directory
-// hiding the same name in later ones, sorted by name.
-func confFilesWithRoot(dirs []string, root, suffix string) []string {
-	var resolved []string
-	for _, d := range dirs {
-		t := unitpath.PathJoin(root, d)
-		u, exists, err := unitpath.Chase(t, root, 0)
-		_ = exists
-		switch {
-		case errnoOf(err) == syscall.ENOENT && err != nil:
-			u = d
-		case err != nil:
-			continue
-		case root != "":
-			if r, ok := skipRoot(root, u); ok {
-				u = r
-			} else {
-				u = d
-			}
-		}
-		if !contains(resolved, u) {
-			resolved = append(resolved, u)
-		}
-	}
-	byName := map[string]string{}
-	for _, d := range resolved {
-		dirpath, _, err := unitpath.Chase(d, root, unitpath.ChasePrefixRoot)
-		if err != nil {
-			continue
-		}
-		entries, err := readDir(dirpath)
-		if err != nil {
-			continue
-		}
-		for _, e := range entries {
-			if !strings.HasSuffix(e.name, suffix) {
-				continue
-			}
-			if _, ok := byName[e.name]; !ok {
-				byName[e.name] = unitpath.PathJoin(dirpath, e.name)
-			}
-		}
-	}
-	names := make([]string, 0, len(byName))
-	for n := range byName {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	files := make([]string, len(names))
-	for i, n := range names {
-		files[i] = byName[n]
-	}
-	return files
-}
-
 // splitLines splits data as read_line does: a line ends at "\n", "\r" or
 // NUL, "\r\n" and "\n\r" counting as one end.
 func splitLines(data []byte) []string {
@@ -182,7 +125,7 @@ func ReadPresets(scope Scope, root string, log func(Message)) (*Presets, error) 
 		root = ""
 	}
 	ps := &Presets{}
-	for _, p := range confFilesWithRoot(presetDirs(scope), root, ".preset") {
+	for _, p := range unitpath.ConfFiles(".preset", root, presetDirs(scope)) {
 		data, err := os.ReadFile(p)
 		if err != nil {
 			if errnoOf(err) == syscall.ENOENT {

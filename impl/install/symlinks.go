@@ -21,20 +21,20 @@ func (x *installer) symlinksEquivalent(src, a, b string) bool {
 		root = "/"
 	}
 	dir := ""
-	if !isAbs(a) || !isAbs(b) {
+	if !unitname.PathIsAbsolute(a) || !unitname.PathIsAbsolute(b) {
 		var ok bool
 		if dir, ok = pathExtractDirectory(src); !ok {
 			return true
 		}
 	}
 	base := func(t string) string {
-		if isAbs(t) {
+		if unitname.PathIsAbsolute(t) {
 			return root
 		}
 		return dir
 	}
-	pa, pb := unitpath.PathJoin(base(a), a), unitpath.PathJoin(base(b), b)
-	if pathEqual(pa, pb) || filesSame(pa, pb) {
+	pa, pb := unitname.PathJoin(base(a), a), unitname.PathJoin(base(b), b)
+	if unitname.PathEqual(pa, pb) || filesSame(pa, pb) {
 		return true
 	}
 	na, _, oka := pathExtractFilename(pa)
@@ -42,8 +42,8 @@ func (x *installer) symlinksEquivalent(src, a, b string) bool {
 	if !oka || !okb {
 		return true
 	}
-	_, ina := pathStartsWithAny(pa, x.lp.SearchPath)
-	_, inb := pathStartsWithAny(pb, x.lp.SearchPath)
+	_, ina := unitname.PathStartsWithAny(pa, x.lp.SearchPath)
+	_, inb := unitname.PathStartsWithAny(pb, x.lp.SearchPath)
 	return na == nb && ina && inb
 }
 
@@ -273,7 +273,7 @@ func findSymlinksIn(entries []dirEntry, dirPath string, info *installInfo, ignor
 		}
 		foundPath, foundDest := false, false
 		if !ignoreDestination {
-			dest, err := os.Readlink(unitpath.PathJoin(dirPath, de.name))
+			dest, err := os.Readlink(unitname.PathJoin(dirPath, de.name))
 			if errnoOf(err) == syscall.ENOENT {
 				continue
 			}
@@ -283,8 +283,8 @@ func findSymlinksIn(entries []dirEntry, dirPath string, info *installInfo, ignor
 				}
 				continue
 			}
-			if !isAbs(dest) {
-				dest = unitpath.PathJoin(dirPath, dest)
+			if !unitname.PathIsAbsolute(dest) {
+				dest = unitname.PathJoin(dirPath, dest)
 			}
 			foundDest = baseName(dest) == info.name
 		}
@@ -298,7 +298,7 @@ func findSymlinksIn(entries []dirEntry, dirPath string, info *installInfo, ignor
 		}
 		same := false
 		if foundPath && foundDest {
-			same = pathEqual(pathMakeAbsolute(de.name, dirPath), pathMakeAbsolute(info.name, configPath))
+			same = unitname.PathEqual(pathMakeAbsolute(de.name, dirPath), pathMakeAbsolute(info.name, configPath))
 		}
 		if same {
 			*sameNameLink = true
@@ -330,7 +330,7 @@ func (x *installer) findSymlinks(info *installInfo, matchName, ignoreSameName bo
 		if dot < 0 || (de.name[dot:] != ".wants" && de.name[dot:] != ".requires") {
 			continue
 		}
-		path := unitpath.PathJoin(configPath, de.name)
+		path := unitname.PathJoin(configPath, de.name)
 		sub, err := readDir(path)
 		if err != nil {
 			x.log(LevelErr, "Failed to open directory \"%s\" while scanning for symlinks, ignoring: %s", path, Strerror(errnoOf(err)))
@@ -375,7 +375,7 @@ func (x *installer) findSymlinksInScope(info *installInfo, matchName bool) (Stat
 			}
 		}
 		if !ignoreSameName {
-			if _, ok := unitpath.PathStartsWith(info.path, p); ok {
+			if _, ok := unitname.PathStartsWith(info.path, p); ok {
 				ignoreSameName = true
 			}
 		}

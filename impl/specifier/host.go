@@ -3,7 +3,6 @@ package specifier
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/user"
 	"strconv"
@@ -341,58 +340,8 @@ func (s System) RealPath(p string) (string, error) {
 	return "/" + rest, nil
 }
 
-func (s System) TmpDir() (string, error)    { return s.tmpDir("/tmp") }
-func (s System) VarTmpDir() (string, error) { return s.tmpDir("/var/tmp") }
-
-// tmpDir is tmp_dir_internal: the first of $TMPDIR, $TEMP and $TMP that
-// is a normalized absolute path to a directory, else def if that is a
-// directory; failing that, the first error.
-func (s System) tmpDir(def string) (string, error) {
-	var firstErr error
-	for _, name := range []string{"TMPDIR", "TEMP", "TMP"} {
-		e, ok := s.lookupEnv(name)
-		if !ok {
-			continue
-		}
-		var err error
-		switch {
-		case !unitname.PathIsAbsolute(e):
-			err = syscall.ENOTDIR
-		case !unitname.PathIsNormalized(e):
-			err = syscall.EPERM
-		default:
-			err = isDir(e)
-		}
-		if err == nil {
-			return e, nil
-		}
-		if firstErr == nil {
-			firstErr = fmt.Errorf("$%s=%s: %w", name, e, err)
-		}
-	}
-	if err := isDir(def); err != nil {
-		if firstErr != nil {
-			return "", firstErr
-		}
-		return "", fmt.Errorf("%s: %w", def, err)
-	}
-	return def, nil
-}
-
-func isDir(p string) error {
-	st, err := os.Stat(p)
-	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			return pe.Err
-		}
-		return err
-	}
-	if !st.IsDir() {
-		return syscall.ENOTDIR
-	}
-	return nil
-}
+func (s System) TmpDir() (string, error)    { return unitpath.TmpDir(s.Env, "/tmp") }
+func (s System) VarTmpDir() (string, error) { return unitpath.TmpDir(s.Env, "/var/tmp") }
 
 // HostnameIsValid is hostname_is_valid without flags: dot-separated
 // labels of letters, digits and inner hyphens, no empty label and no

@@ -26,15 +26,17 @@ type Table map[byte]Lookup
 
 // Length limits systemd expands with.
 const (
-	// UnitNameMax is UNIT_NAME_MAX-1: names and [Install] values.
-	UnitNameMax = 255
+	// UnitNameMax is UNIT_NAME_MAX: names and [Install] values. A
+	// valid unit name is shorter; the expansion itself allows this many
+	// bytes and leaves the name check to the caller.
+	UnitNameMax = 256
 	// LongLineMax is LONG_LINE_MAX: most unit settings.
 	LongLineMax = 1 << 20
 	// PathMax is PATH_MAX-1: settings that are paths.
 	PathMax = 4095
 	// FDNameMax is FDNAME_MAX: file descriptor names.
 	FDNameMax = 255
-	// CredentialNameMax is CREDENTIAL_NAME_MAX (NAME_MAX).
+	// CredentialNameMax is CREDENTIAL_NAME_MAX (FDNAME_MAX).
 	CredentialNameMax = 255
 )
 

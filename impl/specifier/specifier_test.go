@@ -137,6 +137,24 @@ func TestInstallTable(t *testing.T) {
 	}
 }
 
+// TestNameLimit checks UNIT_NAME_MAX (256) as the limit of names and
+// [Install] values: unit_name_printf and install_name_printf refuse only
+// a longer result (systemctl enable shows it with WantedBy= of a
+// 256-byte name, see impl/tools/systemctl's TestEdgeCases).
+func TestNameLimit(t *testing.T) {
+	for _, n := range []int{256, 257} {
+		text := "%n" + strings.Repeat("a", n-len("x.service"))
+		u := &Unit{ID: "x.service", Host: fixedHost{}}
+		in := &Install{Name: "x.service", Host: fixedHost{}}
+		for what, printf := range map[string]func(string) (string, error){"NamePrintf": u.NamePrintf, "Install.Printf": in.Printf} {
+			out, err := printf(text)
+			if fits := n <= 256; fits != (err == nil) || !fits && !errors.Is(err, syscall.ENAMETOOLONG) || fits && len(out) != n {
+				t.Errorf("%s of a %d-byte result: %d bytes, %v", what, n, len(out), err)
+			}
+		}
+	}
+}
+
 func FuzzPrintf(f *testing.F) {
 	for _, s := range []string{"", "%", "%%", "%n-%i", "/bin/echo %n %N %p %i %I %j %J %f", "%z", "100%", "%a%A%b%B%H%l%q%m%M%o%v%w%W",
 		"%C/%d/%E/%L/%S/%t/%h/%s/%T/%V/%y/%Y", "%u:%U:%g:%G", "%c %r %R", "x%\xff%\x00"} {

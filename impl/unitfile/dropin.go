@@ -8,6 +8,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"gosystemd/impl/unitname"
 )
 
 // DropinDirs lists the directories systemd searches for a unit's drop-ins,
@@ -46,7 +48,7 @@ func SortDropins(listings []DirListing, suffix string) []string {
 	byName := map[string]string{}
 	for _, l := range listings {
 		for _, n := range l.Names {
-			if !strings.HasSuffix(n, suffix) || hiddenOrBackup(n) {
+			if !strings.HasSuffix(n, suffix) || unitname.HiddenOrBackup(n) {
 				continue
 			}
 			if _, seen := byName[n]; !seen {
@@ -66,20 +68,24 @@ func SortDropins(listings []DirListing, suffix string) []string {
 	return paths
 }
 
-// FindDropins lists the drop-in files (ending in suffix, e.g. ".conf") of
-// dirs, given highest priority first, in the order systemd reads them (see
-// SortDropins). Directories are resolved through symlinks and searched
-// once; missing ones are skipped.
-func FindDropins(dirs []string, suffix string) ([]string, error) {
+// FindDropins is conf_files_list_strv without a root: the files ending
+// in suffix (e.g. ".conf") of dirs, given highest priority first, in the
+// order systemd reads them (see SortDropins). Directories are resolved
+// through symlinks and searched once. As in systemd, a relative
+// directory or one that is missing or cannot be resolved (ELOOP, ENOTDIR
+// on the way) is skipped quietly, and one that cannot be opened
+// (ENOTDIR, EACCES) is skipped with the debug messages systemd logs,
+// which come back as problems.
+func FindDropins(dirs []string, suffix string) (paths []string, problems []Diagnostic) {
 	var listings []DirListing
 	var seen []string
 	for _, d := range dirs {
-		resolved, err := filepath.EvalSymlinks(d)
-		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, os.ErrInvalid) {
+		if !strings.HasPrefix(d, "/") {
 			continue
 		}
+		resolved, err := filepath.EvalSymlinks(d)
 		if err != nil {
-			return nil, err
+			continue
 		}
 		if slices.Contains(seen, resolved) {
 			continue
@@ -90,7 +96,12 @@ func FindDropins(dirs []string, suffix string) ([]string, error) {
 			continue
 		}
 		if err != nil {
-			return nil, err
+			// systemd prints the path it failed to resolve: NULL.
+			msg := strerror(err)
+			problems = append(problems,
+				diag(Location{File: resolved}, LevelDebug, "Failed to open directory '/(null)': %s", msg),
+				diag(Location{File: resolved}, LevelDebug, "Failed to search for files in %s, ignoring: %s", resolved, msg))
+			continue
 		}
 		l := DirListing{Dir: resolved}
 		for _, e := range entries {
@@ -98,24 +109,7 @@ func FindDropins(dirs []string, suffix string) ([]string, error) {
 		}
 		listings = append(listings, l)
 	}
-	return SortDropins(listings, suffix), nil
-}
-
-// hiddenOrBackup is systemd's hidden_or_backup_file.
-func hiddenOrBackup(name string) bool {
-	if strings.HasPrefix(name, ".") || name == "lost+found" || name == "aquota.user" || name == "aquota.group" || strings.HasSuffix(name, "~") {
-		return true
-	}
-	dot := strings.LastIndexByte(name, '.')
-	if dot < 0 {
-		return false
-	}
-	switch name[dot+1:] {
-	case "rpmnew", "rpmsave", "rpmorig", "dpkg-old", "dpkg-new", "dpkg-tmp", "dpkg-dist", "dpkg-bak",
-		"dpkg-backup", "dpkg-remove", "ucf-new", "ucf-old", "ucf-dist", "swp", "bak", "old", "new":
-		return true
-	}
-	return false
+	return SortDropins(listings, suffix), problems
 }
 
 // Merge appends the drop-ins' assignments and diagnostics to the main

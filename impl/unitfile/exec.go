@@ -3,6 +3,8 @@ package unitfile
 import (
 	"strings"
 	"syscall"
+
+	"gosystemd/impl/unitname"
 )
 
 // ExecFlags are the command prefixes of an Exec line, in systemd's bit
@@ -101,7 +103,7 @@ func ParseExec(rvalue string, loc Location, expand Expander) ([]ExecCommand, []D
 			return fail("Executable name contains special characters%s: %s", ignoring, path)
 		case strings.HasSuffix(path, "/"):
 			return fail("Executable path specifies a directory%s: %s", ignoring, path)
-		case strings.HasPrefix(path, "/") && !pathIsValid(path) || !strings.HasPrefix(path, "/") && !filenameIsValid(path):
+		case strings.HasPrefix(path, "/") && !unitname.PathIsValid(path) || !strings.HasPrefix(path, "/") && !unitname.FilenameIsValid(path):
 			return fail("Neither a valid executable name nor an absolute path%s: %s", ignoring, path)
 		}
 		var argv []string
@@ -142,7 +144,7 @@ func ParseExec(rvalue string, loc Location, expand Expander) ([]ExecCommand, []D
 		if len(argv) == 0 {
 			return fail("Empty executable name or zeroeth argument%s: %s", ignoring, rvalue)
 		}
-		cmds = append(cmds, ExecCommand{Path: simplifyPath(path), Argv: argv, Flags: flags})
+		cmds = append(cmds, ExecCommand{Path: unitname.PathSimplify(path), Argv: argv, Flags: flags})
 		rvalue = x.Rest()
 		if !semicolon {
 			return cmds, diags, nil

@@ -9,7 +9,8 @@
 // Diagnostics worded exactly as systemd logs them; nothing is logged here.
 // Specifier expansion is supplied by the caller (see Expander).
 //
-// Any package may import unitfile; it imports nothing else of ours.
+// Any package may import unitfile; of ours it imports only unitname (for
+// path checks).
 package unitfile
 
 import (
@@ -26,6 +27,7 @@ type Level int
 const (
 	LevelErr     Level = 3
 	LevelWarning Level = 4
+	LevelDebug   Level = 7
 )
 
 // Location is where a value was read from.

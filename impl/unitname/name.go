@@ -3,7 +3,8 @@
 // building names from parts, the \xNN escaping of arbitrary strings and of
 // file system paths, mangling of user input (systemctl's and
 // systemd-escape --mangle's), slice hierarchy names and the D-Bus object
-// path of a unit.
+// path of a unit; and, as the lowest layer, systemd's path-util helpers
+// (path.go) that every package handling paths shares.
 //
 // Strings are treated as systemd treats C strings: bytes, not runes, and a
 // decoded NUL byte ends the string.
@@ -72,6 +73,26 @@ func (t Type) String() string {
 		return ""
 	}
 	return typeNames[t]
+}
+
+// MayAlias is unit_type_may_alias: whether units of the type may have
+// other names (Alias=, alias symlinks).
+func (t Type) MayAlias() bool {
+	switch t {
+	case Service, Socket, Target, Device, Timer, Path:
+		return true
+	}
+	return false
+}
+
+// MayTemplate is unit_type_may_template: whether units of the type may
+// be templates and instances.
+func (t Type) MayTemplate() bool {
+	switch t {
+	case Service, Socket, Target, Timer, Path:
+		return true
+	}
+	return false
 }
 
 // TypeFromString maps a suffix without its dot ("service") to a Type.

@@ -1,5 +1,9 @@
 package unitname
 
+// Path helpers with systemd's path-util semantics, for every package that
+// handles paths the way systemd does. Paths are byte strings; a
+// component longer than NAME_MAX makes a path invalid, as in systemd.
+
 import "strings"
 
 // Kernel limits systemd checks paths against.
@@ -50,6 +54,14 @@ func firstComponent(p string, acceptDotDot bool) (comp, rest string, ok bool) {
 		next = ""
 	}
 	return first[:end], next, true
+}
+
+// PathFirstComponent is path_find_first_component with ".." accepted:
+// the first component of p ("" when none is left), the rest of p after
+// it and the slashes and "." components that follow, and ok=false if the
+// component is longer than NAME_MAX.
+func PathFirstComponent(p string) (comp, rest string, ok bool) {
+	return firstComponent(p, true)
 }
 
 // PathIsAbsolute reports whether p starts with "/".
@@ -131,9 +143,10 @@ func PathSimplify(p string) string {
 	return b.String()
 }
 
-// pathStartsWith is systemd's path_startswith (dots accepted): the part of
-// p after prefix if each component of prefix matches one of p.
-func pathStartsWith(p, prefix string) (string, bool) {
+// PathStartsWith is systemd's path_startswith (dots accepted): the part
+// of p after prefix if each component of prefix matches one of p,
+// ok=false if prefix is not one.
+func PathStartsWith(p, prefix string) (string, bool) {
 	if PathIsAbsolute(p) != PathIsAbsolute(prefix) {
 		return "", false
 	}
@@ -159,11 +172,90 @@ func pathStartsWith(p, prefix string) (string, bool) {
 	}
 }
 
+// PathStartsWithAny is path_startswith_strv: PathStartsWith for the
+// first of prefixes that p starts with.
+func PathStartsWithAny(p string, prefixes []string) (string, bool) {
+	for _, prefix := range prefixes {
+		if rest, ok := PathStartsWith(p, prefix); ok {
+			return rest, true
+		}
+	}
+	return "", false
+}
+
+// PathEqual is path_equal: the same components (dots accepted), both
+// absolute or both relative; two invalid paths are equal only as
+// identical strings from the first invalid component on.
+func PathEqual(a, b string) bool {
+	if PathIsAbsolute(a) != PathIsAbsolute(b) {
+		return false
+	}
+	for {
+		ca, ra, oka := firstComponent(a, true)
+		cb, rb, okb := firstComponent(b, true)
+		if !oka || !okb {
+			return !oka && !okb && a == b
+		}
+		if ca != cb {
+			return false
+		}
+		if ca == "" {
+			return true
+		}
+		a, b = ra, rb
+	}
+}
+
+// PathJoin is systemd's path_join: the non-empty parts joined with a
+// slash between two parts unless one is already there. Slashes already
+// doubled stay.
+func PathJoin(parts ...string) string {
+	var b strings.Builder
+	slash := true
+	for _, p := range parts {
+		if p == "" {
+			continue
+		}
+		if !slash && p[0] != '/' {
+			b.WriteByte('/')
+		}
+		b.WriteString(p)
+		slash = strings.HasSuffix(p, "/")
+	}
+	return b.String()
+}
+
+// FilenameIsValid is systemd's filename_is_valid: a single component,
+// neither "." nor "..", at most NAME_MAX bytes.
+func FilenameIsValid(s string) bool {
+	return s != "" && s != "." && s != ".." && !strings.Contains(s, "/") && len(s) <= nameMax
+}
+
+// HiddenOrBackup is systemd's hidden_or_backup_file: a dot file,
+// lost+found, a quota file, or a package manager's or editor's backup
+// ("~", ".dpkg-old", ".rpmnew", ".swp", ".bak", ...). Directory listings
+// of configuration skip these.
+func HiddenOrBackup(name string) bool {
+	if strings.HasPrefix(name, ".") || name == "lost+found" || name == "aquota.user" || name == "aquota.group" || strings.HasSuffix(name, "~") {
+		return true
+	}
+	dot := strings.LastIndexByte(name, '.')
+	if dot < 0 {
+		return false
+	}
+	switch name[dot+1:] {
+	case "rpmnew", "rpmsave", "rpmorig", "dpkg-old", "dpkg-new", "dpkg-tmp", "dpkg-dist", "dpkg-bak",
+		"dpkg-backup", "dpkg-remove", "ucf-new", "ucf-old", "ucf-dist", "swp", "bak", "old", "new":
+		return true
+	}
+	return false
+}
+
 // IsDevicePath reports whether p is under /dev/ or /sys/ with something
 // after the prefix.
 func IsDevicePath(p string) bool {
 	for _, prefix := range []string{"/dev/", "/sys/"} {
-		if rest, ok := pathStartsWith(p, prefix); ok {
+		if rest, ok := PathStartsWith(p, prefix); ok {
 			return rest != ""
 		}
 	}

@@ -53,7 +53,7 @@ func Chase(path, root string, flags ChaseFlags) (resolved string, exists bool, e
 			root = ""
 		}
 		if flags&ChasePrefixRoot != 0 {
-			buffer = PathJoin(root, path)
+			buffer = unitname.PathJoin(root, path)
 		}
 	}
 	if buffer == "" {
@@ -76,7 +76,7 @@ func Chase(path, root string, flags ChaseFlags) (resolved string, exists bool, e
 
 	var todo, done string
 	if root != "" {
-		t, ok := PathStartsWith(buffer, root)
+		t, ok := unitname.PathStartsWith(buffer, root)
 		if !ok {
 			return fail(syscall.ECHRNG)
 		}
@@ -87,7 +87,7 @@ func Chase(path, root string, flags ChaseFlags) (resolved string, exists bool, e
 	follow := chaseSymlinksMax
 	exists = true
 	for {
-		first, rest, ok := firstComponent(todo)
+		first, rest, ok := unitname.PathFirstComponent(todo)
 		if !ok {
 			return fail(syscall.EINVAL)
 		}
@@ -104,8 +104,8 @@ func Chase(path, root string, flags ChaseFlags) (resolved string, exists bool, e
 			}
 			parent := parentDir(done)
 			if root != "" {
-				if _, in := PathStartsWith(done, root); in {
-					if _, stays := PathStartsWith(parent, root); !stays {
+				if _, in := unitname.PathStartsWith(done, root); in {
+					if _, stays := unitname.PathStartsWith(parent, root); !stays {
 						continue
 					}
 				}
@@ -113,12 +113,12 @@ func Chase(path, root string, flags ChaseFlags) (resolved string, exists bool, e
 			done = parent
 			continue
 		}
-		child := PathJoin(done, first)
+		child := unitname.PathJoin(done, first)
 		st, err := os.Lstat(child)
 		if err != nil {
 			e := errnoOf(err)
 			if e == syscall.ENOENT && flags&ChaseNonexistent != 0 && (todo == "" || unitname.PathIsSafe(todo)) {
-				done = PathJoin(done, first, todo)
+				done = unitname.PathJoin(done, first, todo)
 				exists = false
 				break
 			}
@@ -139,7 +139,7 @@ func Chase(path, root string, flags ChaseFlags) (resolved string, exists bool, e
 			if strings.HasPrefix(dest, "/") {
 				done = rootDir
 			}
-			todo = PathJoin(dest, todo)
+			todo = unitname.PathJoin(dest, todo)
 			continue
 		}
 		done = child

@@ -129,7 +129,8 @@ type Unit struct {
 	// Wants and Requires are the units named in .wants and .requires
 	// directories, in order.
 	Wants, Requires []string
-	// Log is what systemd logs about the unit's dependency directories.
+	// Log is what systemd logs about the unit's drop-in and dependency
+	// directories.
 	Log []Message
 }
 
@@ -190,10 +191,17 @@ func (m *NameMap) Resolve(lp *LookupPaths, name string) (*Unit, error) {
 	}
 	u.Wants = m.dependencies(lp, u, order, ".wants", "Wants")
 	u.Requires = m.dependencies(lp, u, order, ".requires", "Requires")
-	if u.Dropins, err = unitfile.FindDropins(m.DropinDirs(lp, order, ".d"), ".conf"); err != nil {
-		return nil, err
-	}
+	var problems []unitfile.Diagnostic
+	u.Dropins, problems = unitfile.FindDropins(m.DropinDirs(lp, order, ".d"), ".conf")
+	u.logDiagnostics(problems)
 	return u, nil
+}
+
+// logDiagnostics adds what the unit file layer reports to the unit's log.
+func (u *Unit) logDiagnostics(ds []unitfile.Diagnostic) {
+	for _, d := range ds {
+		u.Log = append(u.Log, Message{int(d.Level), d.Text})
+	}
 }
 
 // dependencies is process_deps: the unit names symlinked in the unit's
@@ -203,11 +211,8 @@ func (m *NameMap) dependencies(lp *LookupPaths, u *Unit, names []string, dirSuff
 	logf := func(level int, format string, a ...any) {
 		u.Log = append(u.Log, Message{level, fmt.Sprintf(format, a...)})
 	}
-	paths, err := unitfile.FindDropins(m.DropinDirs(lp, names, dirSuffix), "")
-	if err != nil {
-		logf(LevelWarning, "Failed to create the list of configuration files: %s", strerror(errnoOf(err)))
-		return nil
-	}
+	paths, problems := unitfile.FindDropins(m.DropinDirs(lp, names, dirSuffix), "")
+	u.logDiagnostics(problems)
 	_, instanced, _ := unitname.InstanceOf(u.ID)
 	var deps []string
 	for _, p := range paths {

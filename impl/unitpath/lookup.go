@@ -16,6 +16,8 @@ import (
 	"fmt"
 	"os"
 	"syscall"
+
+	"gosystemd/impl/unitname"
 )
 
 // Scope is which manager the paths are for (LookupScope).
@@ -61,6 +63,8 @@ const (
 	systemDataUnitDir   = "/lib/systemd/system"
 	userConfigUnitDir   = "/etc/systemd/user"
 	userDataUnitDir     = "/usr/lib/systemd/user"
+	systemGeneratorDir  = "/lib/systemd/system-generators"
+	userGeneratorDir    = "/usr/lib/systemd/user-generators"
 )
 
 // Options are Init's inputs besides the scope.
@@ -156,16 +160,37 @@ func Init(scope Scope, opts Options) (*LookupPaths, error) {
 			&lp.GeneratorLate, &lp.Transient, &lp.PersistentControl, &lp.RuntimeControl,
 			&lp.PersistentAttached, &lp.RuntimeAttached} {
 			if *p != "" {
-				*p = PathJoin(root, *p)
+				*p = unitname.PathJoin(root, *p)
 			}
 		}
 		for i, p := range paths {
-			paths[i] = PathJoin(root, p)
+			paths[i] = unitname.PathJoin(root, p)
 		}
 	}
 	lp.SearchPath = uniq(paths)
 	lp.RootDir = root
 	return lp, nil
+}
+
+// GeneratorBinaryPaths is generator_binary_paths: where the manager of
+// scope looks for generators, highest priority first.
+// $SYSTEMD_GENERATOR_PATH replaces the defaults, or comes before them if
+// it ends in ":"; duplicates within it stay.
+func GeneratorBinaryPaths(scope Scope, env Environ) ([]string, error) {
+	paths, set, appendDefaults, err := pathsFromEnv(env, "SYSTEMD_GENERATOR_PATH")
+	if err != nil {
+		return nil, err
+	}
+	if set && !appendDefaults {
+		return paths, nil
+	}
+	add := []string{"/run/systemd/user-generators", "/etc/systemd/user-generators",
+		"/usr/local/lib/systemd/user-generators", userGeneratorDir}
+	if scope == System {
+		add = []string{"/run/systemd/system-generators", "/etc/systemd/system-generators",
+			"/usr/local/lib/systemd/system-generators", systemGeneratorDir}
+	}
+	return extendUnique(paths, add), nil
 }
 
 func nonEmpty(l ...string) []string {
@@ -203,7 +228,7 @@ func pathsFromEnv(env Environ, name string) (paths []string, set, appendDefaults
 	if len(e) > 0 && e[len(e)-1] == ':' {
 		e, appendDefaults = e[:len(e)-1], true
 	}
-	paths, err = makeAllAbsolute(splitList(e))
+	paths, err = makeAllAbsolute(SplitList(e))
 	return paths, true, appendDefaults, err
 }
 
@@ -214,31 +239,31 @@ func runtimeDir(env Environ, suffix string) string {
 	if !ok {
 		return ""
 	}
-	return PathJoin(e, suffix)
+	return unitname.PathJoin(e, suffix)
 }
 
 // configHome is xdg_user_config_dir.
 func configHome(env Environ, suffix string) (string, error) {
 	if e, ok := env.lookup("XDG_CONFIG_HOME"); ok {
-		return PathJoin(e, suffix), nil
+		return unitname.PathJoin(e, suffix), nil
 	}
 	h, err := HomeDir(env)
 	if err != nil {
 		return "", err
 	}
-	return PathJoin(h, "/.config", suffix), nil
+	return unitname.PathJoin(h, "/.config", suffix), nil
 }
 
 // dataHome is xdg_user_data_dir.
 func dataHome(env Environ, suffix string) (string, error) {
 	if e, ok := env.lookup("XDG_DATA_HOME"); ok {
-		return PathJoin(e, suffix), nil
+		return unitname.PathJoin(e, suffix), nil
 	}
 	h, err := HomeDir(env)
 	if err != nil {
 		return "", err
 	}
-	return PathJoin(h, "/.local/share", suffix), nil
+	return unitname.PathJoin(h, "/.local/share", suffix), nil
 }
 
 func configDirs(scope Scope, env Environ) (persistent, runtime string, err error) {
@@ -280,7 +305,7 @@ func generatorDirs(scope Scope, tempDir string, env Environ) (normal, early, lat
 			return "", "", ""
 		}
 	}
-	return PathJoin(prefix, "generator"), PathJoin(prefix, "generator.early"), PathJoin(prefix, "generator.late")
+	return unitname.PathJoin(prefix, "generator"), unitname.PathJoin(prefix, "generator.early"), unitname.PathJoin(prefix, "generator.late")
 }
 
 func transientDir(scope Scope, tempDir string, env Environ) string {
@@ -288,7 +313,7 @@ func transientDir(scope Scope, tempDir string, env Environ) string {
 	case scope == Global:
 		return ""
 	case tempDir != "":
-		return PathJoin(tempDir, "transient")
+		return unitname.PathJoin(tempDir, "transient")
 	case scope == System:
 		return "/run/systemd/transient"
 	}
@@ -301,11 +326,11 @@ func userDirs(lp *LookupPaths, globalPersistent, globalRuntime string, env Envir
 	enomem := func(err error) error { return fmt.Errorf("user unit directories: %v: %w", err, syscall.ENOMEM) }
 	configDirs := []string{"/etc/xdg"}
 	if e, ok := env.lookup("XDG_CONFIG_DIRS"); ok {
-		configDirs = splitList(e)
+		configDirs = SplitList(e)
 	}
 	dataDirs := []string{"/usr/local/share", "/usr/share"}
 	if e, ok := env.lookup("XDG_DATA_DIRS"); ok {
-		dataDirs = splitList(e)
+		dataDirs = SplitList(e)
 	}
 	data, err := dataHome(env, "/systemd/user")
 	if err != nil {

@@ -49,24 +49,6 @@ func (m *NameMap) logf(level int, format string, a ...any) {
 	m.Log = append(m.Log, Message{level, fmt.Sprintf(format, a...)})
 }
 
-// mayAlias is unit_type_may_alias.
-func mayAlias(t unitname.Type) bool {
-	switch t {
-	case unitname.Service, unitname.Socket, unitname.Target, unitname.Device, unitname.Timer, unitname.Path:
-		return true
-	}
-	return false
-}
-
-// mayTemplate is unit_type_may_template.
-func mayTemplate(t unitname.Type) bool {
-	switch t {
-	case unitname.Service, unitname.Socket, unitname.Target, unitname.Timer, unitname.Path:
-		return true
-	}
-	return false
-}
-
 // NamesCompatible is unit_symlink_name_compatible: whether a symlink
 // named symlink may point to a unit named target (the same name, an
 // instance of the target template, or with instancePropagation a
@@ -112,10 +94,10 @@ func ValidateAlias(filename, target string) error {
 		return refuse(syscall.EINVAL, "%s: not a valid unit name \"%s\": %s", filename, src, strerror(syscall.EINVAL))
 	}
 	srcType := unitname.TypeOf(src)
-	if !mayAlias(srcType) {
+	if !srcType.MayAlias() {
 		return refuse(syscall.EINVAL, "%s: symlinks are not allowed for units of this type, rejecting.", filename)
 	}
-	if srcKind != unitname.Plain && !mayTemplate(srcType) {
+	if srcKind != unitname.Plain && !srcType.MayTemplate() {
 		return refuse(syscall.EINVAL, "%s: templates not allowed for %s units, rejecting.", filename, srcType)
 	}
 	if src == dst {
@@ -150,7 +132,7 @@ func strerror(e syscall.Errno) string {
 // destination is the alias target's name, or for a symlink leaving the
 // search path the symlink's own path).
 func (m *NameMap) resolveSymlink(root string, searchPath []string, dir, filename string) (dst string, ok bool) {
-	target, err := os.Readlink(PathJoin(dir, filename))
+	target, err := os.Readlink(unitname.PathJoin(dir, filename))
 	if err != nil {
 		m.logf(LevelWarning, "Failed to read symlink %s/%s: %s", dir, filename, strerror(errnoOf(err)))
 		return "", false
@@ -161,17 +143,17 @@ func (m *NameMap) resolveSymlink(root string, searchPath []string, dir, filename
 		if isAbs {
 			base = root
 		}
-		target = PathJoin(base, target)
+		target = unitname.PathJoin(base, target)
 	}
 	simplified, _, err := Chase(target, root, ChaseNoFollow|ChaseNonexistent)
 	if err != nil {
 		m.logf(LevelWarning, "Failed to resolve symlink %s/%s pointing to %s: %s", dir, filename, target, strerror(errnoOf(err)))
 		return "", false
 	}
-	tail, inside := pathStartsWithAny(simplified, searchPath)
+	tail, inside := unitname.PathStartsWithAny(simplified, searchPath)
 	if !inside {
 		m.logf(LevelDebug, "Linked unit file: %s/%s → %s", dir, filename, simplified)
-		return PathJoin(dir, filename), true
+		return unitname.PathJoin(dir, filename), true
 	}
 	if err := ValidateAlias(filename, simplified); err != nil {
 		level := LevelNotice
@@ -247,7 +229,7 @@ func BuildNameMap(lp *LookupPaths) (*NameMap, error) {
 					if !dirNameIsValid(name) {
 						continue
 					}
-					target, err := os.Readlink(PathJoin(dir, name))
+					target, err := os.Readlink(unitname.PathJoin(dir, name))
 					if err != nil {
 						m.logf(LevelWarning, "Failed to read symlink %s/%s, ignoring: %s", dir, name, strerror(errnoOf(err)))
 						continue
@@ -262,7 +244,7 @@ func BuildNameMap(lp *LookupPaths) (*NameMap, error) {
 			default:
 				continue
 			}
-			filename := PathJoin(dir, name)
+			filename := unitname.PathJoin(dir, name)
 			m.Paths[filename] = true
 			if typ.IsDir() || symlinkToDir {
 				continue

@@ -24,27 +24,10 @@ func (e Environ) lookup(name string) (string, bool) {
 	return e(name)
 }
 
-// PathJoin is systemd's path_join: the non-empty parts joined with one
-// slash between two parts unless one is already there.
-func PathJoin(parts ...string) string {
-	var b strings.Builder
-	slash := true
-	for _, p := range parts {
-		if p == "" {
-			continue
-		}
-		if !slash && p[0] != '/' {
-			b.WriteByte('/')
-		}
-		b.WriteString(p)
-		slash = strings.HasSuffix(p, "/")
-	}
-	return b.String()
-}
-
-// splitList is strv_split(s, ":") as systemd 252 has it: the non-empty
-// fields, never nil.
-func splitList(s string) []string {
+// SplitList is strv_split(s, ":") as systemd 252 has it: the non-empty
+// fields of a colon-separated list such as $XDG_DATA_DIRS. It never
+// returns nil, so callers can tell "set but empty" from "unset".
+func SplitList(s string) []string {
 	out := []string{}
 	for _, f := range strings.Split(s, ":") {
 		if f != "" {
@@ -67,80 +50,9 @@ func uniq(l []string) []string {
 	return out
 }
 
-// skipSlashOrDot skips "/" and "./" runs from the start of p.
-func skipSlashOrDot(p string) string {
-	for p != "" {
-		switch {
-		case p[0] == '/':
-			p = p[1:]
-		case strings.HasPrefix(p, "./"):
-			p = p[1:]
-		default:
-			return p
-		}
-	}
-	return p
-}
-
-// firstComponent is path_find_first_component with ".." accepted: the
-// first component ("" at the end), the rest, and ok=false when the
-// component is longer than NAME_MAX.
-func firstComponent(p string) (comp, rest string, ok bool) {
-	first := skipSlashOrDot(p)
-	if first == "" || first == "." {
-		return "", "", true
-	}
-	end := strings.IndexByte(first, '/')
-	if end < 0 {
-		end = len(first)
-	}
-	if end > 255 {
-		return "", p, false
-	}
-	next := skipSlashOrDot(first[end:])
-	if next == "." {
-		next = ""
-	}
-	return first[:end], next, true
-}
-
-// PathStartsWith is systemd's path_startswith: compared component by
-// component, the rest of p after prefix, ok=false if prefix is not one.
-func PathStartsWith(p, prefix string) (string, bool) {
-	if strings.HasPrefix(p, "/") != strings.HasPrefix(prefix, "/") {
-		return "", false
-	}
-	for {
-		c, rest, ok := firstComponent(p)
-		if !ok {
-			return "", false
-		}
-		pc, prest, ok := firstComponent(prefix)
-		if !ok {
-			return "", false
-		}
-		if pc == "" {
-			if c == "" {
-				return "", true
-			}
-			return skipSlashOrDot(p), true
-		}
-		if c != pc {
-			return "", false
-		}
-		p, prefix = rest, prest
-	}
-}
-
-// pathStartsWithAny is path_startswith_strv.
-func pathStartsWithAny(p string, set []string) (string, bool) {
-	for _, s := range set {
-		if t, ok := PathStartsWith(p, s); ok {
-			return t, true
-		}
-	}
-	return "", false
-}
+// PathStartsWith is unitname.PathStartsWith, for the callers that
+// reach it through this package.
+func PathStartsWith(p, prefix string) (string, bool) { return unitname.PathStartsWith(p, prefix) }
 
 // workingDir is safe_getcwd: $PWD if it names the working directory, as
 // glibc's get_current_dir_name, which must be absolute.
@@ -174,7 +86,7 @@ func MakeAbsolute(p string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return PathJoin(cwd, p), nil
+	return unitname.PathJoin(cwd, p), nil
 }
 
 // makeAllAbsolute is path_strv_make_absolute_cwd: each entry made
@@ -224,6 +136,54 @@ func HomeDir(env Environ) (string, error) {
 func synthesizeNobody() bool {
 	_, err := os.Stat("/etc/systemd/dont-synthesize-nobody")
 	return err != nil
+}
+
+// TmpDir is tmp_dir_internal: the first of $TMPDIR, $TEMP and $TMP that
+// is a normalized absolute path to a directory, else def ("/tmp",
+// "/var/tmp") if that is a directory; failing that, the first error.
+func TmpDir(env Environ, def string) (string, error) {
+	var firstErr error
+	for _, name := range []string{"TMPDIR", "TEMP", "TMP"} {
+		e, ok := env.lookup(name)
+		if !ok {
+			continue
+		}
+		var err error
+		switch {
+		case !unitname.PathIsAbsolute(e):
+			err = syscall.ENOTDIR
+		case !unitname.PathIsNormalized(e):
+			err = syscall.EPERM
+		default:
+			err = isDir(e)
+		}
+		if err == nil {
+			return e, nil
+		}
+		if firstErr == nil {
+			firstErr = fmt.Errorf("$%s=%s: %w", name, e, err)
+		}
+	}
+	if err := isDir(def); err != nil {
+		if firstErr != nil {
+			return "", firstErr
+		}
+		return "", fmt.Errorf("%s: %w", def, err)
+	}
+	return def, nil
+}
+
+// isDir is nil for a directory (following symlinks), else stat's errno
+// or ENOTDIR.
+func isDir(p string) error {
+	var st unix.Stat_t
+	if err := unix.Stat(p, &st); err != nil {
+		return err
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFDIR {
+		return syscall.ENOTDIR
+	}
+	return nil
 }
 
 // errnoOf is the errno err carries, or EIO.

@@ -94,6 +94,9 @@ func New(stderr io.Writer, console Console, program string) *Logger {
 	return &Logger{stderr: stderr, console: console, program: program, maxLevel: Info, target: TargetAuto, color: -1}
 }
 
+// SetStderr sends console messages to w from now on (a pager's pipe).
+func (l *Logger) SetStderr(w io.Writer) { l.stderr = w }
+
 // SetTarget is log_set_target.
 func (l *Logger) SetTarget(t Target) { l.target = t }
 

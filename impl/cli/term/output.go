@@ -30,6 +30,14 @@ func NewOutput(w io.Writer) *Output {
 	return &Output{w: bufio.NewWriterSize(w, size), line: IsTTY(w)}
 }
 
+// Redirect sends everything from now on to w, fully buffered, as
+// standard output is once a pager reads it.
+func (o *Output) Redirect(w io.Writer) {
+	o.w.Flush()
+	o.line = false
+	o.w.Reset(w)
+}
+
 func (o *Output) Write(p []byte) (int, error) {
 	i := bytes.LastIndexByte(p, '\n')
 	if !o.line || i < 0 {

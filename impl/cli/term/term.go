@@ -50,9 +50,9 @@ func IsTTY(w io.Writer) bool {
 	return err == nil
 }
 
-// parseBoolean is systemd's parse_boolean: 1 for yes, 0 for no, -1 for
+// ParseBoolean is systemd's parse_boolean: 1 for yes, 0 for no, -1 for
 // neither.
-func parseBoolean(s string) int {
+func ParseBoolean(s string) int {
 	switch strings.ToLower(s) {
 	case "1", "yes", "y", "true", "t", "on":
 		return 1
@@ -60,6 +60,29 @@ func parseBoolean(s string) int {
 		return 0
 	}
 	return -1
+}
+
+// LocaleIsUTF8 is is_locale_utf8 after setlocale(LC_ALL, ""): only an
+// explicitly chosen C or POSIX locale is not UTF-8 (locales that fail to
+// load count as UTF-8; Debian ships no other non-UTF-8 locale by
+// default).
+func LocaleIsUTF8() bool {
+	name := ""
+	for _, v := range []string{"LC_ALL", "LC_CTYPE", "LANG"} {
+		if s := os.Getenv(v); s != "" {
+			name = s
+			break
+		}
+	}
+	if name != "" && name != "C" && name != "POSIX" {
+		return true
+	}
+	for _, v := range []string{"LC_ALL", "LC_CTYPE", "LANG"} {
+		if _, set := os.LookupEnv(v); set {
+			return false
+		}
+	}
+	return true
 }
 
 // Detect looks at the environment and at the tool's stdout and stderr.
@@ -74,9 +97,9 @@ func Detect(stdout, stderr io.Writer) *Term {
 			t.mode = color16
 		case e == "256":
 			t.mode = color256
-		case parseBoolean(e) == 1:
+		case ParseBoolean(e) == 1:
 			t.mode = colorOn
-		case parseBoolean(e) == 0:
+		case ParseBoolean(e) == 0:
 			t.mode = colorOff
 		}
 	}
@@ -94,8 +117,8 @@ func Detect(stdout, stderr io.Writer) *Term {
 	colors := t.mode != colorOff
 	t.underline = colors && termEnv != "linux"
 	t.urlify = colors
-	if e, ok := os.LookupEnv("SYSTEMD_URLIFY"); ok && parseBoolean(e) >= 0 {
-		t.urlify = parseBoolean(e) == 1
+	if e, ok := os.LookupEnv("SYSTEMD_URLIFY"); ok && ParseBoolean(e) >= 0 {
+		t.urlify = ParseBoolean(e) == 1
 	}
 	return t
 }

@@ -18,6 +18,7 @@ import (
 
 	"gosystemd/impl/cli"
 	"gosystemd/impl/cli/getopt"
+	"gosystemd/impl/cli/term"
 	"gosystemd/impl/timeutil"
 )
 
@@ -186,7 +187,7 @@ func Main(args []string, stdio cli.Stdio) int {
 		stdio:      stdio,
 		ctx:        timeutil.NewContext(timeutil.ZoneFromEnv(), now),
 		iterations: 1,
-		utf8:       localeIsUTF8(),
+		utf8:       term.LocaleIsUTF8(),
 	}
 	code := r.main(args)
 	io.WriteString(stdio.Out, r.out.String())
@@ -250,12 +251,12 @@ func (r *run) parseArgs(args []string) (operands []string, done bool, code int) 
 			name := map[int]string{optMan: "--man", optGenerators: "--generators", optOffline: "--offline"}[c]
 			v := true
 			if g.ArgGiven() {
-				b, ok := parseBoolean(arg)
-				if !ok {
+				b := term.ParseBoolean(arg)
+				if b < 0 {
 					r.logf("Failed to parse boolean argument to %s: %s.", name, arg)
 					return nil, true, 1
 				}
-				v = b
+				v = b == 1
 			}
 			if c == optOffline {
 				offline = v
@@ -376,16 +377,6 @@ func absolutePath(p string, suppressRoot bool) (string, bool) {
 		return "", false
 	}
 	return p, true
-}
-
-func parseBoolean(s string) (bool, bool) {
-	switch strings.ToLower(s) {
-	case "1", "yes", "y", "true", "t", "on":
-		return true, true
-	case "0", "no", "n", "false", "f", "off":
-		return false, true
-	}
-	return false, false
 }
 
 // safeAtou is systemd's safe_atou: leading whitespace, C base-0 prefixes
@@ -517,26 +508,4 @@ func (r *run) dispatch(argv0 string, operands []string) int {
 		return 1
 	}
 	return v.run(r, operands)
-}
-
-// localeIsUTF8 is systemd's is_locale_utf8 after setlocale(LC_ALL, ""):
-// only an explicitly chosen C or POSIX locale (or another installed
-// non-UTF-8 one, which Debian does not ship by default) is not UTF-8.
-func localeIsUTF8() bool {
-	name := ""
-	for _, v := range []string{"LC_ALL", "LC_CTYPE", "LANG"} {
-		if s := os.Getenv(v); s != "" {
-			name = s
-			break
-		}
-	}
-	if name != "C" && name != "POSIX" {
-		return true
-	}
-	for _, v := range []string{"LC_ALL", "LC_CTYPE", "LANG"} {
-		if _, set := os.LookupEnv(v); set {
-			return false
-		}
-	}
-	return true
 }

@@ -23,6 +23,9 @@ import (
 	"golang.org/x/sys/unix"
 
 	"gosystemd/impl/cli"
+	"gosystemd/impl/cli/getopt"
+	"gosystemd/impl/cli/logging"
+	"gosystemd/impl/cli/term"
 	"gosystemd/impl/unitname"
 	"gosystemd/impl/unitpath"
 	"gosystemd/impl/version"
@@ -52,24 +55,27 @@ const (
 	optVersion
 )
 
-var longOptions = []longOption{
-	{"help", noArgument, 'h'},
-	{"version", noArgument, optVersion},
-	{"no-pager", noArgument, optNoPager},
-	{"diff", optionalArgument, optDiff},
-	{"type", requiredArgument, 't'},
+var longOptions = []getopt.Option{
+	{Name: "help", Arg: getopt.NoArgument, ID: 'h'},
+	{Name: "version", Arg: getopt.NoArgument, ID: optVersion},
+	{Name: "no-pager", Arg: getopt.NoArgument, ID: optNoPager},
+	{Name: "diff", Arg: getopt.OptionalArgument, ID: optDiff},
+	{Name: "type", Arg: getopt.RequiredArgument, ID: 't'},
 }
 
 type tool struct {
-	stdio   cli.Stdio
-	out     *output
-	term    *term
-	log     *logger
-	name    string
-	flags   int
-	diff    int // -1 until set
-	noPager bool
-	pager   *pager
+	stdio cli.Stdio
+	out   *term.Output
+	// stdout and stderr are where output and messages go: the pager's
+	// pipe while one runs.
+	stdout, stderr io.Writer
+	term           *term.Term
+	log            *logging.Logger
+	name           string
+	flags          int
+	diff           int // -1 until set
+	noPager        bool
+	pager          *pager
 }
 
 // errFailed means the failure has been reported; the exit code is 1.
@@ -77,13 +83,11 @@ var errFailed = errors.New("failed")
 
 // Main runs systemd-delta.
 func Main(args []string, stdio cli.Stdio) int {
-	t := &tool{stdio: stdio, out: newOutput(stdio.Out), term: detectTerm(stdio.Out, stdio.Err), diff: -1}
+	t := &tool{stdio: stdio, out: term.NewOutput(stdio.Out), stdout: stdio.Out, stderr: stdio.Err, term: term.Detect(stdio.Out, stdio.Err), diff: -1}
 	t.name = args[0][strings.LastIndexByte(args[0], '/')+1:]
-	t.log = newLogger(stdio.Err, t.term, t.name, targetAuto)
-	t.log.color = 1
-	t.log.parseEnvironment()
-	t.log.open()
-	defer t.log.close()
+	t.log = logging.New(stdio.Err, t.term, t.name)
+	t.log.Setup()
+	defer t.log.Close()
 	code := t.run(args)
 	t.out.Flush()
 	closePager(t)
@@ -156,34 +160,33 @@ See the %s for details.
 
 // parse is parse_argv; done means --help or --version ran.
 func (t *tool) parse(args []string) (operands []string, done bool, err error) {
-	_, posix := os.LookupEnv("POSIXLY_CORRECT")
-	g := &getopt{args: args, shortOpts: "ht:", longOpts: longOptions, errOut: t.stdio.Err, next: 1, posixlyCorrect: posix}
+	g := getopt.New(args, "ht:", longOptions, t.stdio.Err)
 	for {
-		c, arg, hasArg := g.Next()
-		switch c {
-		case optEnd:
+		c, arg, ok := g.Next()
+		switch {
+		case !ok:
 			return g.Operands(), false, nil
-		case 'h':
-			fmt.Fprintf(t.out, helpText, t.name, t.term.manLink("systemd-delta", "1"))
+		case c == 'h':
+			fmt.Fprintf(t.out, helpText, t.name, t.term.ManLink("systemd-delta", "1"))
 			return nil, true, nil
-		case optVersion:
+		case c == optVersion:
 			io.WriteString(t.out, version.Text)
 			return nil, true, nil
-		case optNoPager:
+		case c == optNoPager:
 			t.noPager = true
-		case 't':
+		case c == 't':
 			f, ok := parseFlags(arg, t.flags)
 			if !ok {
-				t.log.log(levelErr, "src/delta/delta.c:611", "Failed to parse flags field.")
+				t.log.Log(logging.Err, "src/delta/delta.c:611", "Failed to parse flags field.")
 				return nil, false, errFailed
 			}
 			t.flags = f
-		case optDiff:
+		case c == optDiff:
 			t.diff = 1
-			if hasArg {
-				b := parseBoolean(arg)
+			if g.ArgGiven() {
+				b := term.ParseBoolean(arg)
 				if b < 0 {
-					t.log.log(levelErr, "src/shared/parse-argument.c:21", "Failed to parse boolean argument to --diff: %s.", arg)
+					t.log.Log(logging.Err, "src/shared/parse-argument.c:21", "Failed to parse boolean argument to --diff: %s.", arg)
 					return nil, false, errFailed
 				}
 				t.diff = b
@@ -255,7 +258,7 @@ func (t *tool) processSuffixChop(arg string) (int, error) {
 			return t.processSuffixes(arg)
 		}
 	}
-	t.log.log(levelErr, "src/delta/delta.c:515", "Invalid suffix specification %s.", arg)
+	t.log.Log(logging.Err, "src/delta/delta.c:515", "Invalid suffix specification %s.", arg)
 	return 0, errFailed
 }
 
@@ -317,7 +320,7 @@ func (t *tool) processSuffix(suffix, onlyPrefix string) (int, error) {
 		if t.shouldSkip(p, suffix) {
 			continue
 		}
-		if err := t.enumerateDir(s, unitpath.PathJoin(p, suffix), dropins); err != nil && result == nil {
+		if err := t.enumerateDir(s, unitname.PathJoin(p, suffix), dropins); err != nil && result == nil {
 			result = err
 		}
 	}
@@ -326,7 +329,7 @@ func (t *tool) processSuffix(suffix, onlyPrefix string) (int, error) {
 		f := s.top.m[key]
 		o := s.bottom.m[key]
 		if onlyPrefix == "" || strings.HasPrefix(o, onlyPrefix) {
-			if pathEqual(o, f) {
+			if unitname.PathEqual(o, f) {
 				if t.flags&showUnchanged != 0 {
 					fmt.Fprintf(t.out, "[UNCHANGED]  %s\n", f)
 				}
@@ -337,7 +340,7 @@ func (t *tool) processSuffix(suffix, onlyPrefix string) (int, error) {
 		if h, ok := s.drops.m[key]; ok {
 			for _, name := range h.keys {
 				if o := h.m[name]; onlyPrefix == "" || strings.HasPrefix(o, onlyPrefix) {
-					found += t.notify(showExtended, t.term.highlight(), "[EXTENDED]", "   ", f, o)
+					found += t.notify(showExtended, t.term.Highlight(), "[EXTENDED]", "   ", f, o)
 				}
 			}
 		}
@@ -345,26 +348,21 @@ func (t *tool) processSuffix(suffix, onlyPrefix string) (int, error) {
 	return found, result
 }
 
-// pathEqual is path_equal: equal after simplification.
-func pathEqual(a, b string) bool {
-	return unitname.PathSimplify(a) == unitname.PathSimplify(b)
-}
-
 // shouldSkip is should_skip_path: a prefix's directory that resolves to
 // another prefix's copy of the same directory (/lib → /usr/lib on a
 // merged /usr) is left out.
 func (t *tool) shouldSkip(prefix, suffix string) bool {
-	dir := unitpath.PathJoin(prefix, suffix)
+	dir := unitname.PathJoin(prefix, suffix)
 	target, _, err := unitpath.Chase(dir, "", 0)
 	if err != nil {
 		return false
 	}
 	for _, p := range prefixes {
-		if _, ok := unitpath.PathStartsWith(dir, p); ok {
+		if _, ok := unitname.PathStartsWith(dir, p); ok {
 			continue
 		}
-		if pathEqual(target, unitpath.PathJoin(p, suffix)) {
-			t.log.log(levelDebug, "src/delta/delta.c:393", "%s redirects to %s, skipping.", dir, target)
+		if unitname.PathEqual(target, unitname.PathJoin(p, suffix)) {
+			t.log.Log(logging.Debug, "src/delta/delta.c:393", "%s redirects to %s, skipping.", dir, target)
 			return true
 		}
 	}
@@ -375,17 +373,17 @@ func (t *tool) shouldSkip(prefix, suffix string) bool {
 // or a backup.
 func isFileEntry(e fs.DirEntry) bool {
 	typ := e.Type()
-	return (typ.IsRegular() || typ&fs.ModeSymlink != 0) && !hiddenOrBackup(e.Name())
+	return (typ.IsRegular() || typ&fs.ModeSymlink != 0) && !unitname.HiddenOrBackup(e.Name())
 }
 
 func (t *tool) enumerateDir(s *scan, path string, dropins bool) error {
-	t.log.log(levelDebug, "src/delta/delta.c:301", "Looking at %s", path)
+	t.log.Log(logging.Debug, "src/delta/delta.c:301", "Looking at %s", path)
 	entries, err := readDirUnsorted(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil
 		}
-		t.log.log(levelErr, "src/delta/delta.c:308", "Failed to open %s: %s", path, errnoText(err))
+		t.log.Log(logging.Err, "src/delta/delta.c:308", "Failed to open %s: %s", path, logging.Strerror(err))
 		return errFailed
 	}
 	var files, dirs []string
@@ -405,10 +403,10 @@ func (t *tool) enumerateDir(s *scan, path string, dropins bool) error {
 		}
 	}
 	for _, f := range files {
-		p := unitpath.PathJoin(path, f)
-		t.log.log(levelDebug, "src/delta/delta.c:350", "Adding at top: %s %s %s", f, t.arrow(), p)
+		p := unitname.PathJoin(path, f)
+		t.log.Log(logging.Debug, "src/delta/delta.c:350", "Adding at top: %s %s %s", f, t.arrow(), p)
 		s.top.putNew(f, p)
-		t.log.log(levelDebug, "src/delta/delta.c:359", "Adding at bottom: %s %s %s", f, t.arrow(), p)
+		t.log.Log(logging.Debug, "src/delta/delta.c:359", "Adding at bottom: %s %s %s", f, t.arrow(), p)
 		s.bottom.replace(f, p)
 	}
 	return nil
@@ -417,12 +415,12 @@ func (t *tool) enumerateDir(s *scan, path string, dropins bool) error {
 // enumerateDropinDir is enumerate_dir_d: the ".conf" files of a unit's
 // drop-in directory, keyed by "unit.d/file.conf".
 func (t *tool) enumerateDropinDir(s *scan, top, drop string) error {
-	path := unitpath.PathJoin(top, drop)
-	t.log.log(levelDebug, "src/delta/delta.c:207", "Looking at %s", path)
+	path := unitname.PathJoin(top, drop)
+	t.log.Log(logging.Debug, "src/delta/delta.c:207", "Looking at %s", path)
 	unit := drop[:strings.LastIndexByte(drop, '.')]
 	entries, err := readDirUnsorted(path)
 	if err != nil {
-		t.log.log(levelErr, "src/delta/delta.c:220", "Failed to enumerate %s: %s", path, errnoText(err))
+		t.log.Log(logging.Err, "src/delta/delta.c:220", "Failed to enumerate %s: %s", path, logging.Strerror(err))
 		return errFailed
 	}
 	var files []string
@@ -436,18 +434,18 @@ func (t *tool) enumerateDropinDir(s *scan, top, drop string) error {
 		if !strings.HasSuffix(f, ".conf") {
 			continue
 		}
-		p := unitpath.PathJoin(path, f)
+		p := unitname.PathJoin(path, f)
 		d := p[len(top)+1:]
-		t.log.log(levelDebug, "src/delta/delta.c:238", "Adding at top: %s %s %s", d, t.arrow(), p)
+		t.log.Log(logging.Debug, "src/delta/delta.c:238", "Adding at top: %s %s %s", d, t.arrow(), p)
 		s.top.putNew(d, p)
-		t.log.log(levelDebug, "src/delta/delta.c:250", "Adding at bottom: %s %s %s", d, t.arrow(), p)
+		t.log.Log(logging.Debug, "src/delta/delta.c:250", "Adding at bottom: %s %s %s", d, t.arrow(), p)
 		s.bottom.replace(d, p)
 		h, ok := s.drops.m[unit]
 		if !ok {
 			h = newOrderedMap[string]()
 			s.drops.putNew(unit, h)
 		}
-		t.log.log(levelDebug, "src/delta/delta.c:273", "Adding to drops: %s %s %s %s %s", unit, t.arrow(), f, t.arrow(), p)
+		t.log.Log(logging.Debug, "src/delta/delta.c:273", "Adding to drops: %s %s %s %s %s", unit, t.arrow(), f, t.arrow(), p)
 		h.putNew(f, p)
 	}
 	return nil
@@ -469,7 +467,7 @@ func (t *tool) notify(flag int, color, label, pad, top, bottom string) int {
 	if t.flags&flag == 0 {
 		return 0
 	}
-	fmt.Fprintf(t.out, "%s%s%s%s%s %s %s\n", color, label, t.term.normal(), pad, top, t.arrow(), bottom)
+	fmt.Fprintf(t.out, "%s%s%s%s%s %s %s\n", color, label, t.term.Normal(), pad, top, t.arrow(), bottom)
 	return 1
 }
 
@@ -478,15 +476,15 @@ func (t *tool) notify(flag int, color, label, pad, top, bottom string) int {
 // (redirected), or a real override, shown with a diff when asked.
 func (t *tool) foundOverride(top, bottom string) int {
 	if mask, err := unitpath.IsMask(top); err == nil && mask {
-		return t.notify(showMasked, t.term.ansi("\x1b[0;1;31m"), "[MASKED]", "     ", top, bottom)
+		return t.notify(showMasked, t.term.ANSI("\x1b[0;1;31m"), "[MASKED]", "     ", top, bottom)
 	}
 	if dest, err := os.Readlink(top); err == nil {
 		if equivalent(dest, bottom) {
-			return t.notify(showEquivalent, t.term.ansi("\x1b[0;1;32m"), "[EQUIVALENT]", " ", top, bottom)
+			return t.notify(showEquivalent, t.term.ANSI("\x1b[0;1;32m"), "[EQUIVALENT]", " ", top, bottom)
 		}
-		return t.notify(showRedirected, t.term.highlight(), "[REDIRECTED]", " ", top, bottom)
+		return t.notify(showRedirected, t.term.Highlight(), "[REDIRECTED]", " ", top, bottom)
 	}
-	n := t.notify(showOverridden, t.term.highlight(), "[OVERRIDDEN]", " ", top, bottom)
+	n := t.notify(showOverridden, t.term.Highlight(), "[OVERRIDDEN]", " ", top, bottom)
 	if t.diff == 0 {
 		return n
 	}
@@ -506,39 +504,39 @@ func equivalent(a, b string) bool {
 		return false
 	}
 	y, _, err := unitpath.Chase(b, "", unitpath.ChaseTrailSlash)
-	return err == nil && pathEqual(x, y)
+	return err == nil && unitname.PathEqual(x, y)
 }
 
 // runDiff runs "diff -us -- bottom top" onto our standard output, with
 // the debug messages of systemd's fork and wait around it.
 func (t *tool) runDiff(bottom, top string) {
 	cmd := exec.Command("diff", "-us", "--", bottom, top)
-	cmd.Stdout, cmd.Stderr = t.out.dst, t.log.stderr
+	cmd.Stdout, cmd.Stderr = t.stdout, t.stderr
 	if err := cmd.Start(); err != nil {
 		var en *exec.Error
 		if errors.As(err, &en) && errors.Is(en.Err, exec.ErrNotFound) {
 			err = syscall.ENOENT
 		}
-		t.log.log(levelErr, "src/delta/delta.c:179", "Failed to execute diff: %s", errnoText(err))
-		t.log.log(levelDebug, "src/basic/process-util.c:767", "diff failed with exit status 1.")
+		t.log.Log(logging.Err, "src/delta/delta.c:179", "Failed to execute diff: %s", logging.Strerror(err))
+		t.log.Log(logging.Debug, "src/basic/process-util.c:767", "diff failed with exit status 1.")
 		return
 	}
-	t.log.log(levelDebug, "src/basic/process-util.c:1277", "Successfully forked off '(diff)' as PID %d.", cmd.Process.Pid)
+	t.log.Log(logging.Debug, "src/basic/process-util.c:1277", "Successfully forked off '(diff)' as PID %d.", cmd.Process.Pid)
 	// The child names itself "(diff)", which needs CAP_SYS_RESOURCE; its
 	// message races with the one above.
 	if os.Geteuid() != 0 {
-		t.log.log(levelDebug, "src/basic/process-util.c:271", "Skipping PR_SET_MM, as we don't have privileges.")
+		t.log.Log(logging.Debug, "src/basic/process-util.c:271", "Skipping PR_SET_MM, as we don't have privileges.")
 	} else if !hasCapability(capSysResource) {
-		t.log.log(levelDebug, "src/basic/process-util.c:291", "PR_SET_MM_ARG_START failed: Operation not permitted")
+		t.log.Log(logging.Debug, "src/basic/process-util.c:291", "PR_SET_MM_ARG_START failed: Operation not permitted")
 	}
 	cmd.Wait()
 	switch ws := cmd.ProcessState.Sys().(syscall.WaitStatus); {
 	case ws.Exited() && ws.ExitStatus() == 0:
-		t.log.log(levelDebug, "src/basic/process-util.c:770", "diff succeeded.")
+		t.log.Log(logging.Debug, "src/basic/process-util.c:770", "diff succeeded.")
 	case ws.Exited():
-		t.log.log(levelDebug, "src/basic/process-util.c:767", "diff failed with exit status %d.", ws.ExitStatus())
+		t.log.Log(logging.Debug, "src/basic/process-util.c:767", "diff failed with exit status %d.", ws.ExitStatus())
 	case ws.Signaled():
-		t.log.log(levelErr, "src/basic/process-util.c:776", "diff terminated by signal %s.", signalName(ws.Signal()))
+		t.log.Log(logging.Err, "src/basic/process-util.c:776", "diff terminated by signal %s.", signalName(ws.Signal()))
 	}
 }
 
@@ -569,47 +567,8 @@ func signalName(sig syscall.Signal) string {
 }
 
 func (t *tool) arrow() string {
-	if localeIsUTF8() {
+	if term.LocaleIsUTF8() {
 		return "→"
 	}
 	return "->"
-}
-
-// localeIsUTF8 is systemd's is_locale_utf8 after setlocale(LC_ALL, ""):
-// only an explicitly chosen C or POSIX locale is not UTF-8 (Debian ships
-// no other non-UTF-8 locale by default).
-func localeIsUTF8() bool {
-	name := ""
-	for _, v := range []string{"LC_ALL", "LC_CTYPE", "LANG"} {
-		if s := os.Getenv(v); s != "" {
-			name = s
-			break
-		}
-	}
-	if name != "C" && name != "POSIX" {
-		return true
-	}
-	for _, v := range []string{"LC_ALL", "LC_CTYPE", "LANG"} {
-		if _, set := os.LookupEnv(v); set {
-			return false
-		}
-	}
-	return true
-}
-
-// hiddenOrBackup is systemd's hidden_or_backup_file.
-func hiddenOrBackup(name string) bool {
-	if strings.HasPrefix(name, ".") || name == "lost+found" || name == "aquota.user" || name == "aquota.group" || strings.HasSuffix(name, "~") {
-		return true
-	}
-	dot := strings.LastIndexByte(name, '.')
-	if dot < 0 {
-		return false
-	}
-	switch name[dot+1:] {
-	case "rpmnew", "rpmsave", "rpmorig", "dpkg-old", "dpkg-new", "dpkg-tmp", "dpkg-dist", "dpkg-bak",
-		"dpkg-backup", "dpkg-remove", "ucf-new", "ucf-old", "ucf-dist", "swp", "bak", "old", "new":
-		return true
-	}
-	return false
 }

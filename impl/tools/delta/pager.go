@@ -5,6 +5,9 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+
+	"gosystemd/impl/cli/logging"
+	"gosystemd/impl/cli/term"
 )
 
 // pager is the running pager that standard output (and, as in systemd,
@@ -23,10 +26,10 @@ func openPager(t *tool) {
 	}
 	outF, ok := t.stdio.Out.(*os.File)
 	errF, ok2 := t.stdio.Err.(*os.File)
-	if !ok || !ok2 || !isTTY(outF) || !isTTY(errF) {
+	if !ok || !ok2 || !term.IsTTY(outF) || !term.IsTTY(errF) {
 		return
 	}
-	if term, ok := os.LookupEnv("TERM"); !ok || term == "dumb" {
+	if e, ok := os.LookupEnv("TERM"); !ok || e == "dumb" {
 		return
 	}
 	var args []string
@@ -47,15 +50,15 @@ func openPager(t *tool) {
 	env := append(os.Environ(), "LESS="+lessOpts)
 	if cs, ok := os.LookupEnv("SYSTEMD_LESSCHARSET"); ok {
 		env = append(env, "LESSCHARSET="+cs)
-	} else if localeIsUTF8() {
+	} else if term.LocaleIsUTF8() {
 		env = append(env, "LESSCHARSET=utf-8")
 	}
 	secure, trusted := true, false
 	if v, ok := os.LookupEnv("SYSTEMD_PAGERSECURE"); ok {
-		if b := parseBoolean(v); b >= 0 {
+		if b := term.ParseBoolean(v); b >= 0 {
 			secure, trusted = b == 1, true
 		} else {
-			t.log.log(levelWarning, "src/shared/pager.c:191", "Unable to parse $SYSTEMD_PAGERSECURE, assuming true: Invalid argument")
+			t.log.Log(logging.Warning, "src/shared/pager.c:191", "Unable to parse $SYSTEMD_PAGERSECURE, assuming true: Invalid argument")
 		}
 	} else if uid, ok := ownerUID(); ok && uid == os.Geteuid() {
 		secure = false
@@ -91,8 +94,9 @@ func openPager(t *tool) {
 		}
 		r.Close()
 		t.pager = &pager{cmd: cmd, pipe: w}
-		t.out.redirect(w)
-		t.log.stderr = w
+		t.out.Redirect(w)
+		t.stdout, t.stderr = w, w
+		t.log.SetStderr(w)
 		return
 	}
 	// Without a pager systemd copies the output through unchanged.
@@ -106,7 +110,8 @@ func closePager(t *tool) {
 	t.out.Flush()
 	t.pager.pipe.Close()
 	t.pager.cmd.Wait()
-	t.log.stderr = t.stdio.Err
+	t.stdout, t.stderr = t.stdio.Out, t.stdio.Err
+	t.log.SetStderr(t.stdio.Err)
 	t.pager = nil
 }
 

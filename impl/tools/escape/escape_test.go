@@ -3,76 +3,31 @@ package escape
 import (
 	"bufio"
 	"bytes"
-	"errors"
 	"fmt"
 	"math/rand"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 
-	"gosystemd/impl/cli"
+	"gosystemd/impl/tooltest"
 	"gosystemd/impl/unitname"
 )
 
 // realTool is the host's systemd 252 systemd-escape, our specification.
 const realTool = "/usr/bin/systemd-escape"
 
-// envVars are the variables either implementation reads; each case sets
-// exactly the ones it names.
-var envVars = []string{"SYSTEMD_LOG_LEVEL", "SYSTEMD_LOG_LOCATION", "SYSTEMD_LOG_COLOR", "SYSTEMD_LOG_TARGET", "SYSTEMD_LOG_TIME", "SYSTEMD_LOG_TID", "POSIXLY_CORRECT"}
-
-type result struct {
-	stdout, stderr []byte
-	code           int
-}
-
-type testCase struct {
-	mode string
-	args []string // without argv[0]
-	env  []string // NAME=value
-}
-
-func runReal(t *testing.T, c testCase) result {
-	cmd := exec.Command(realTool, c.args...)
-	cmd.Env = append([]string{"PATH=/usr/bin:/bin", "LC_ALL=C"}, c.env...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	var exitErr *exec.ExitError
-	if errors.As(err, &exitErr) {
-		code = exitErr.ExitCode()
-	} else if err != nil {
-		t.Errorf("running %s: %v", realTool, err)
-		code = -1
-	}
-	return result{out.Bytes(), errb.Bytes(), code}
-}
-
-// ourMu serialises our in-process runs, which read the process environment.
-var ourMu sync.Mutex
-
-func runOurs(c testCase) result {
-	ourMu.Lock()
-	defer ourMu.Unlock()
-	for _, v := range envVars {
-		os.Unsetenv(v)
-	}
-	for _, kv := range c.env {
-		k, v, _ := strings.Cut(kv, "=")
-		os.Setenv(k, v)
-	}
-	defer func() {
-		for _, v := range envVars {
-			os.Unsetenv(v)
-		}
-	}()
-	var out, errb bytes.Buffer
-	code := Main(append([]string{realTool}, c.args...), cli.Stdio{In: strings.NewReader(""), Out: &out, Err: &errb})
-	return result{out.Bytes(), errb.Bytes(), code}
+// both is the real tool and ours.
+var both = &tooltest.Tool{
+	Real: realTool,
+	Main: Main,
+	// The variables either implementation reads.
+	Vars: []string{
+		"SYSTEMD_LOG_LEVEL", "SYSTEMD_LOG_LOCATION", "SYSTEMD_LOG_COLOR", "SYSTEMD_LOG_TARGET", "SYSTEMD_LOG_TIME",
+		"SYSTEMD_LOG_TID", "POSIXLY_CORRECT", "TERM", "NO_COLOR", "SYSTEMD_URLIFY", "SYSTEMD_COLORS",
+	},
+	BaseEnv: []string{"PATH=/usr/bin:/bin", "LC_ALL=C"},
 }
 
 func loadSystemdStrings(t *testing.T) []string {
@@ -235,11 +190,11 @@ func groups(t *testing.T) []group {
 
 // singles are whole command lines, run as they are: options (valid,
 // invalid and in invalid combinations), log level and argument ordering.
-func singles(t *testing.T) []testCase {
+func singles(t *testing.T) []tooltest.Case {
 	in := inputs(t)
-	var cs []testCase
+	var cs []tooltest.Case
 	single := func(mode string, args []string, env ...string) {
-		cs = append(cs, testCase{mode: mode, args: args, env: env})
+		cs = append(cs, tooltest.Case{Group: mode, Args: args, Env: env})
 	}
 	for _, v := range optionVectors() {
 		single("options", v)
@@ -266,39 +221,33 @@ func singles(t *testing.T) []testCase {
 	return cs
 }
 
-func same(a, b result) bool {
-	return bytes.Equal(a.stdout, b.stdout) && bytes.Equal(a.stderr, b.stderr) && a.code == b.code
-}
-
 // TestDifferential runs the real systemd-escape and ours on the same
 // command lines and wants identical stdout, stderr and exit code. Names go
 // in chunks; the real tool stops at the first name it fails on, so the
 // next chunk starts after the name where ours (being identical) failed.
 func TestDifferential(t *testing.T) {
-	if _, err := os.Stat(realTool); err != nil {
-		t.Fatalf("the real systemd-escape is needed as the specification: %v", err)
-	}
+	both.RequireReal(t)
 	var mu sync.Mutex
 	calls, failures := 0, 0
 	covered := map[string]int{}
-	compare := func(c testCase) bool {
-		want, got := runReal(t, c), runOurs(c)
+	compare := func(c tooltest.Case) bool {
+		want, got := both.RunReal(t, c.Args, c.Env), both.RunOurs(c.Args, c.Env)
 		mu.Lock()
 		defer mu.Unlock()
 		calls++
-		if same(want, got) {
+		if want.Equal(got) {
 			return true
 		}
 		failures++
 		if failures <= 30 {
 			t.Errorf("%s %q env=%q:\n real: out=%q err=%q code=%d\n ours: out=%q err=%q code=%d",
-				c.mode, c.args, c.env, want.stdout, want.stderr, want.code, got.stdout, got.stderr, got.code)
+				c.Group, c.Args, c.Env, want.Stdout, want.Stderr, want.Code, got.Stdout, got.Stderr, got.Code)
 		}
 		return false
 	}
 	runGroup := func(g group) {
-		call := func(names []string) testCase {
-			return testCase{mode: g.mode, args: append(append(append([]string{}, g.opts...), "--"), names...), env: g.env}
+		call := func(names []string) tooltest.Case {
+			return tooltest.Case{Group: g.mode, Args: append(append(append([]string{}, g.opts...), "--"), names...), Env: g.env}
 		}
 		for pos := 0; pos < len(g.names); {
 			names := g.names[pos:min(pos+chunk, len(g.names))]
@@ -314,7 +263,7 @@ func TestDifferential(t *testing.T) {
 			n := 0
 			for n < len(names) {
 				n++
-				if runOurs(call(names[n-1:n])).code != 0 {
+				if c := call(names[n-1 : n]); both.RunOurs(c.Args, c.Env).Code != 0 {
 					break
 				}
 			}
@@ -343,7 +292,7 @@ func TestDifferential(t *testing.T) {
 		work <- func() {
 			if compare(c) {
 				mu.Lock()
-				covered[c.mode]++
+				covered[c.Group]++
 				mu.Unlock()
 			}
 		}
@@ -359,10 +308,10 @@ func TestDifferential(t *testing.T) {
 }
 
 func TestVersion(t *testing.T) {
-	c := testCase{mode: "version", args: []string{"--version"}}
-	want, got := runReal(t, c), runOurs(c)
-	if !bytes.Equal(want.stdout, got.stdout) || want.code != got.code {
-		t.Errorf("--version: real %q, ours %q", want.stdout, got.stdout)
+	c := tooltest.Case{Group: "version", Args: []string{"--version"}}
+	want, got := both.RunReal(t, c.Args, c.Env), both.RunOurs(c.Args, c.Env)
+	if !bytes.Equal(want.Stdout, got.Stdout) || want.Code != got.Code {
+		t.Errorf("--version: real %q, ours %q", want.Stdout, got.Stdout)
 	}
 }
 
@@ -386,10 +335,10 @@ func FuzzDifferential(f *testing.F) {
 				args = append(args, s)
 			}
 		}
-		tc := testCase{mode: "fuzz", args: args}
-		if want, got := runReal(t, tc), runOurs(tc); !same(want, got) {
+		tc := tooltest.Case{Group: "fuzz", Args: args}
+		if want, got := both.RunReal(t, tc.Args, tc.Env), both.RunOurs(tc.Args, tc.Env); !want.Equal(got) {
 			t.Fatalf("%q:\n real: out=%q err=%q code=%d\n ours: out=%q err=%q code=%d",
-				args, want.stdout, want.stderr, want.code, got.stdout, got.stderr, got.code)
+				args, want.Stdout, want.Stderr, want.Code, got.Stdout, got.Stderr, got.Code)
 		}
 	})
 }

@@ -1,24 +1,25 @@
 package id128
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"runtime"
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"gosystemd/impl/tooltest"
 )
 
 // TestInvocationKeyringDifferential gives both tools an "invocation_id"
 // key in a fresh session keyring, as the service manager does for a
 // system service, with the permissions and sizes systemd accepts or not.
 func TestInvocationKeyringDifferential(t *testing.T) {
-	requireRealTool(t)
+	both.RequireReal(t)
 	type outcome struct {
 		step       string
 		args       []string
-		want, got  result
+		want, got  tooltest.Result
 		setupError error
 	}
 	results := make(chan outcome)
@@ -60,11 +61,11 @@ func TestInvocationKeyringDifferential(t *testing.T) {
 				}
 			}
 			for _, args := range [][]string{{"invocation-id"}, {"-u", "invocation-id"}} {
-				c := testCase{"keyring", args, nil}
-				results <- outcome{s.name, args, runReal(t, c), runOurs(c), nil}
+				c := tooltest.Case{"keyring", args, nil}
+				results <- outcome{s.name, args, both.RunReal(t, c.Args, c.Env), both.RunOurs(c.Args, c.Env), nil}
 			}
-			c := testCase{"keyring", []string{"invocation-id"}, []string{"INVOCATION_ID=00000000000000000000000000000001"}}
-			results <- outcome{s.name + ", $INVOCATION_ID set", c.args, runReal(t, c), runOurs(c), nil}
+			c := tooltest.Case{"keyring", []string{"invocation-id"}, []string{"INVOCATION_ID=00000000000000000000000000000001"}}
+			results <- outcome{s.name + ", $INVOCATION_ID set", c.Args, both.RunReal(t, c.Args, c.Env), both.RunOurs(c.Args, c.Env), nil}
 		}
 	}()
 	n := 0
@@ -73,7 +74,7 @@ func TestInvocationKeyringDifferential(t *testing.T) {
 			t.Fatalf("setting up the invocation key (needs keyring support): %v", o.setupError)
 		}
 		n++
-		if !bytes.Equal(o.want.stdout, o.got.stdout) || !bytes.Equal(o.want.stderr, o.got.stderr) || o.want.code != o.got.code {
+		if !o.want.Equal(o.got) {
 			t.Errorf("%s, %q:\n real: %v\n ours: %v", o.step, o.args, o.want, o.got)
 		}
 	}

@@ -6,6 +6,9 @@ import (
 	"runtime"
 	"strings"
 	"syscall"
+
+	"gosystemd/impl/unitname"
+	"gosystemd/impl/unitpath"
 )
 
 // Directories as Debian bookworm builds systemd 252: split /usr, with
@@ -48,8 +51,8 @@ var pathTable = []struct {
 	path   func() (string, error)
 	search func() ([]string, error)
 }{
-	{"temporary", func() (string, error) { return tmpDir("/tmp") }, nil},
-	{"temporary-large", func() (string, error) { return tmpDir("/var/tmp") }, nil},
+	{"temporary", func() (string, error) { return unitpath.TmpDir(nil, "/tmp") }, nil},
+	{"temporary-large", func() (string, error) { return unitpath.TmpDir(nil, "/var/tmp") }, nil},
 	{"system-binaries", fixed("/usr/bin"), nil},
 	{"system-include", fixed("/usr/include"), nil},
 	{"system-library-private", fixed("/usr/lib"), nil},
@@ -95,12 +98,12 @@ var pathTable = []struct {
 	{"systemd-user-unit", fixed(userDataUnitDir), nil},
 	{"systemd-user-preset", fixed("/lib/systemd/user-preset"), nil},
 	{"systemd-user-conf", fixed(userConfigUnitDir), nil},
-	{"systemd-search-system-unit", nil, systemUnitPath},
-	{"systemd-search-user-unit", nil, userUnitPath},
+	{"systemd-search-system-unit", nil, unitSearchPath(unitpath.System)},
+	{"systemd-search-user-unit", nil, unitSearchPath(unitpath.User)},
 	{"systemd-system-generator", fixed(systemGeneratorDir), nil},
 	{"systemd-user-generator", fixed(userGeneratorDir), nil},
-	{"systemd-search-system-generator", nil, generatorPath(systemGeneratorPaths)},
-	{"systemd-search-user-generator", nil, generatorPath(userGeneratorPaths)},
+	{"systemd-search-system-generator", nil, generatorPath(unitpath.System)},
+	{"systemd-search-user-generator", nil, generatorPath(unitpath.User)},
 	{"systemd-sleep", fixed("/lib/systemd/system-sleep"), nil},
 	{"systemd-shutdown", fixed("/lib/systemd/system-shutdown"), nil},
 	{"tmpfiles", fixed("/usr/lib/tmpfiles.d"), nil},
@@ -114,6 +117,9 @@ var pathTable = []struct {
 
 // defaultPath is the $PATH systemd gives services on a split-/usr system.
 var defaultPath = []string{"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"}
+
+// homeDir is get_home_dir.
+func homeDir() (string, error) { return unitpath.HomeDir(nil) }
 
 func fixed(p string) func() (string, error) {
 	return func() (string, error) { return p, nil }
@@ -133,7 +139,7 @@ func fromHome(env, suffix string) func() (string, error) {
 		if err != nil {
 			return "", err
 		}
-		return pathJoin(h, suffix), nil
+		return unitname.PathJoin(h, suffix), nil
 	}
 }
 
@@ -152,7 +158,7 @@ func searchFromEnv(homeEnv, homeSuffix, listEnv string, listSuffices bool, defau
 	return func() ([]string, error) {
 		var l []string
 		if e, ok := os.LookupEnv(listEnv); ok && listEnv != "" {
-			l = splitList(e)
+			l = unitpath.SplitList(e)
 			if listSuffices {
 				return l, nil
 			}
@@ -165,7 +171,7 @@ func searchFromEnv(homeEnv, homeSuffix, listEnv string, listSuffices bool, defau
 			h = e
 		}
 		if e, ok := os.LookupEnv("HOME"); ok && h == "" && homeSuffix != "" && strings.HasPrefix(e, "/") {
-			h = pathJoin(e, homeSuffix)
+			h = unitname.PathJoin(e, homeSuffix)
 		}
 		if h != "" {
 			l = append([]string{h}, l...)
@@ -185,7 +191,7 @@ func lookup(i int, suffix *string) (string, error) {
 			return "", err
 		}
 		if suffix != nil {
-			p = pathJoin(p, strings.TrimLeft(*suffix, "/"))
+			p = unitname.PathJoin(p, strings.TrimLeft(*suffix, "/"))
 		}
 		return p, nil
 	}
@@ -195,7 +201,7 @@ func lookup(i int, suffix *string) (string, error) {
 	}
 	if suffix != nil {
 		for j := range l {
-			l[j] = pathJoin(l[j], *suffix)
+			l[j] = unitname.PathJoin(l[j], *suffix)
 		}
 	}
 	return strings.Join(l, ":"), nil

@@ -1,17 +1,13 @@
 package path
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
-	"gosystemd/impl/cli"
+	"gosystemd/impl/tooltest"
 )
 
 // realTool is the host's systemd 252 systemd-path, our specification.
@@ -27,116 +23,24 @@ var envVars = []string{
 	"NO_COLOR", "TERM", "COLORTERM", "POSIXLY_CORRECT", "JOURNAL_STREAM",
 }
 
-type result struct {
-	stdout, stderr []byte
-	code           int
-}
+// both is the real tool and ours.
+var both = &tooltest.Tool{Real: realTool, Main: Main, Vars: envVars}
 
-func (r result) String() string {
-	return fmt.Sprintf("out=%q err=%q code=%d", r.stdout, r.stderr, r.code)
-}
-
-type testCase struct {
-	group string
-	args  []string // without argv[0]
-	env   []string // NAME=value
-}
-
-func runReal(t *testing.T, c testCase) result {
-	cmd := exec.Command(realTool, c.args...)
-	cmd.Env = append([]string{}, c.env...) // never nil: nil passes on our own environment
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	var exitErr *exec.ExitError
-	if errors.As(err, &exitErr) {
-		code = exitErr.ExitCode()
-	} else if err != nil {
-		t.Fatalf("running %s: %v", realTool, err)
-	}
-	return result{out.Bytes(), errb.Bytes(), code}
-}
-
-// ourMu serialises our in-process runs, which read the process environment.
-var ourMu sync.Mutex
-
-func runOurs(c testCase) result {
-	ourMu.Lock()
-	defer ourMu.Unlock()
-	saved := map[string]*string{}
-	for _, v := range envVars {
-		if old, ok := os.LookupEnv(v); ok {
-			saved[v] = &old
-		} else {
-			saved[v] = nil
-		}
-		os.Unsetenv(v)
-	}
-	for _, kv := range c.env {
-		k, v, _ := strings.Cut(kv, "=")
-		os.Setenv(k, v)
-	}
-	defer func() {
-		for k, v := range saved {
-			if v == nil {
-				os.Unsetenv(k)
-			} else {
-				os.Setenv(k, *v)
-			}
-		}
-	}()
-	var out, errb bytes.Buffer
-	code := Main(append([]string{realTool}, c.args...), cli.Stdio{In: strings.NewReader(""), Out: &out, Err: &errb})
-	return result{out.Bytes(), errb.Bytes(), code}
-}
-
-// compareAll runs every case on both sides, four at a time, and reports
-// the differences.
-func compareAll(t *testing.T, cs []testCase) {
+// compareAll runs every case on both sides and reports the differences.
+func compareAll(t *testing.T, cs []tooltest.Case) {
 	t.Helper()
-	if _, err := os.Stat(realTool); err != nil {
-		t.Fatalf("the real systemd-path is needed as the specification: %v", err)
-	}
 	if os.Getuid() != 0 {
 		t.Fatalf("the differential tests run as root (home directories differ otherwise)")
 	}
-	var mu sync.Mutex
-	failures := 0
-	work := make(chan testCase)
-	var wg sync.WaitGroup
-	for w := 0; w < 4; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for c := range work {
-				want, got := runReal(t, c), runOurs(c)
-				if bytes.Equal(want.stdout, got.stdout) && bytes.Equal(want.stderr, got.stderr) && want.code == got.code {
-					continue
-				}
-				mu.Lock()
-				failures++
-				if failures <= 20 {
-					t.Errorf("%s %q env=%q:\n real: %v\n ours: %v", c.group, c.args, c.env, want, got)
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	for _, c := range cs {
-		work <- c
-	}
-	close(work)
-	wg.Wait()
-	t.Logf("%d cases, %d differ", len(cs), failures)
+	both.Compare(t, cs, nil)
 }
 
 // names are every known path name, as the real tool lists them with
 // everything set.
 func names(t *testing.T) []string {
-	r := runReal(t, testCase{env: []string{"HOME=/root", "XDG_RUNTIME_DIR=/run"}})
+	r := both.RunReal(t, nil, []string{"HOME=/root", "XDG_RUNTIME_DIR=/run"})
 	var out []string
-	for _, l := range strings.Split(strings.TrimSpace(string(r.stdout)), "\n") {
+	for _, l := range strings.Split(strings.TrimSpace(string(r.Stdout)), "\n") {
 		n, _, _ := strings.Cut(l, ": ")
 		out = append(out, n)
 	}
@@ -153,17 +57,17 @@ func TestOptionsDifferential(t *testing.T) {
 		"--s", "-s", "-x", "--foo", "--help=x", "--version=", "--", "-", "-hx", "-xh", "--=", "---", "-?", "-W",
 		"--json", "--no-pager",
 	}
-	var cs []testCase
+	var cs []tooltest.Case
 	for _, tok := range tokens {
 		for _, rest := range [][]string{nil, {"user"}, {"bogus"}, {"user", "temporary"}} {
-			cs = append(cs, testCase{"options", append([]string{tok}, rest...), env})
+			cs = append(cs, tooltest.Case{"options", append([]string{tok}, rest...), env})
 			if rest != nil {
-				cs = append(cs, testCase{"options", append(append([]string{}, rest...), tok), env})
+				cs = append(cs, tooltest.Case{"options", append(append([]string{}, rest...), tok), env})
 			}
 		}
 	}
 	for _, v := range [][]string{{"user", "--suffix", "x"}, {"--", "--suffix=x"}, {"user", "--", "-h"}} {
-		cs = append(cs, testCase{"posix", v, append([]string{"POSIXLY_CORRECT=1"}, env...)}, testCase{"permute", v, env})
+		cs = append(cs, tooltest.Case{"posix", v, append([]string{"POSIXLY_CORRECT=1"}, env...)}, tooltest.Case{"permute", v, env})
 	}
 	compareAll(t, cs)
 }
@@ -171,16 +75,16 @@ func TestOptionsDifferential(t *testing.T) {
 func TestNamesDifferential(t *testing.T) {
 	all := names(t)
 	env := []string{"HOME=/root", "XDG_RUNTIME_DIR=/run/user/0", "PATH=/usr/bin:/bin"}
-	var cs []testCase
+	var cs []tooltest.Case
 	for _, n := range all {
-		cs = append(cs, testCase{"name", []string{n}, env})
+		cs = append(cs, tooltest.Case{"name", []string{n}, env})
 	}
 	for _, n := range []string{"bogus", "", "User", "user ", "a\nb", "temporary\r", "search", strings.Repeat("x", 3000)} {
-		cs = append(cs, testCase{"unknown", []string{n}, env}, testCase{"unknown", []string{"user", n, "temporary"}, env})
+		cs = append(cs, tooltest.Case{"unknown", []string{n}, env}, tooltest.Case{"unknown", []string{"user", n, "temporary"}, env})
 	}
-	cs = append(cs, testCase{"all-names", all, env}, testCase{"all-names", append(append([]string{}, all...), "bogus"), env})
+	cs = append(cs, tooltest.Case{"all-names", all, env}, tooltest.Case{"all-names", append(append([]string{}, all...), "bogus"), env})
 	for _, s := range []string{"", "x", "/x", "//x/", "x/../y", "x//y", "/", "./x", "a b", "ü"} {
-		cs = append(cs, testCase{"suffix", []string{"--suffix=" + s}, env}, testCase{"suffix", append([]string{"--suffix", s}, all...), env})
+		cs = append(cs, tooltest.Case{"suffix", []string{"--suffix=" + s}, env}, tooltest.Case{"suffix", append([]string{"--suffix", s}, all...), env})
 	}
 	compareAll(t, cs)
 }
@@ -214,13 +118,13 @@ func TestEnvironmentDifferential(t *testing.T) {
 		{"PWD=/"}, {"PWD=/nonexistent", "XDG_CONFIG_HOME=rel"}, {"PWD=.", "XDG_CONFIG_HOME=rel"},
 		{"HOME=/h", "XDG_RUNTIME_DIR=/r", "XDG_CONFIG_HOME=/c", "XDG_DATA_HOME=/d", "XDG_CONFIG_DIRS=/cd", "XDG_DATA_DIRS=/dd", "PATH=/p", "LD_LIBRARY_PATH=/l"},
 	}
-	var cs []testCase
+	var cs []tooltest.Case
 	for _, env := range envs {
-		cs = append(cs, testCase{"env", nil, env}, testCase{"env-suffix", []string{"--suffix=/s/"}, env})
+		cs = append(cs, tooltest.Case{"env", nil, env}, tooltest.Case{"env-suffix", []string{"--suffix=/s/"}, env})
 	}
 	for _, level := range []string{"debug", "err", "crit"} {
-		cs = append(cs, testCase{"env-debug", nil, []string{"SYSTEMD_LOG_LEVEL=" + level, "SYSTEMD_LOG_LOCATION=1"}})
-		cs = append(cs, testCase{"env-debug", []string{"user-runtime", "user"}, []string{"SYSTEMD_LOG_LEVEL=" + level}})
+		cs = append(cs, tooltest.Case{"env-debug", nil, []string{"SYSTEMD_LOG_LEVEL=" + level, "SYSTEMD_LOG_LOCATION=1"}})
+		cs = append(cs, tooltest.Case{"env-debug", []string{"user-runtime", "user"}, []string{"SYSTEMD_LOG_LEVEL=" + level}})
 	}
 	compareAll(t, cs)
 }
@@ -244,7 +148,7 @@ var userDirsFiles = []string{
 
 func TestUserDirsDifferential(t *testing.T) {
 	base := t.TempDir()
-	var cs []testCase
+	var cs []tooltest.Case
 	for i, content := range userDirsFiles {
 		dir := filepath.Join(base, fmt.Sprint(i))
 		if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -254,7 +158,7 @@ func TestUserDirsDifferential(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, home := range []string{"HOME=/home/u", "HOME=/"} {
-			cs = append(cs, testCase{"user-dirs", nil, []string{home, "XDG_CONFIG_HOME=" + dir}})
+			cs = append(cs, tooltest.Case{"user-dirs", nil, []string{home, "XDG_CONFIG_HOME=" + dir}})
 		}
 	}
 	isDir := filepath.Join(base, "isdir")
@@ -266,14 +170,14 @@ func TestUserDirsDifferential(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, dir := range []string{isDir, notDir, filepath.Join(base, "missing")} {
-		cs = append(cs, testCase{"user-dirs", nil, []string{"XDG_CONFIG_HOME=" + dir}},
-			testCase{"user-dirs", []string{"user-music", "user-desktop", "user"}, []string{"XDG_CONFIG_HOME=" + dir}})
+		cs = append(cs, tooltest.Case{"user-dirs", nil, []string{"XDG_CONFIG_HOME=" + dir}},
+			tooltest.Case{"user-dirs", []string{"user-music", "user-desktop", "user"}, []string{"XDG_CONFIG_HOME=" + dir}})
 	}
 	compareAll(t, cs)
 }
 
 func TestTerminalDifferential(t *testing.T) {
-	var cs []testCase
+	var cs []tooltest.Case
 	for _, env := range [][]string{
 		{"SYSTEMD_COLORS=1"}, {"SYSTEMD_COLORS=16", "TERM=linux"}, {"SYSTEMD_COLORS=1", "SYSTEMD_URLIFY=no"}, {"NO_COLOR=1"},
 		{"SYSTEMD_COLORS=1", "SYSTEMD_LOG_COLOR=0"}, {"SYSTEMD_COLORS=256", "SYSTEMD_LOG_LOCATION=1"},
@@ -282,14 +186,14 @@ func TestTerminalDifferential(t *testing.T) {
 		{"SYSTEMD_LOG_LEVEL=bogus", "SYSTEMD_LOG_COLOR=x", "SYSTEMD_COLORS=1", "SYSTEMD_LOG_LOCATION=1", "SYSTEMD_LOG_TID=x"},
 	} {
 		for _, args := range [][]string{{"--help"}, {"bogus", "user"}, {"-x"}, {"user-runtime"}} {
-			cs = append(cs, testCase{"terminal", args, append([]string{"HOME=/root"}, env...)})
+			cs = append(cs, tooltest.Case{"terminal", args, append([]string{"HOME=/root"}, env...)})
 		}
 	}
 	// One message goes to the kernel log: stderr stays empty.
-	cs = append(cs, testCase{"terminal", []string{"bogus"}, []string{"SYSTEMD_LOG_TARGET=kmsg"}})
+	cs = append(cs, tooltest.Case{"terminal", []string{"bogus"}, []string{"SYSTEMD_LOG_TARGET=kmsg"}})
 	compareAll(t, cs)
 }
 
 func TestVersion(t *testing.T) {
-	compareAll(t, []testCase{{"version", []string{"--version"}, nil}, {"version", []string{"user", "--version", "-x"}, nil}})
+	compareAll(t, []tooltest.Case{{"version", []string{"--version"}, nil}, {"version", []string{"user", "--version", "-x"}, nil}})
 }

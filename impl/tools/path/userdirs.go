@@ -8,6 +8,8 @@ import (
 	"os"
 	"strings"
 	"syscall"
+
+	"gosystemd/impl/unitname"
 )
 
 // fromUserDirs resolves an XDG user directory (XDG_MUSIC_DIR, ...) from
@@ -20,7 +22,7 @@ func fromUserDirs(field string) func() (string, error) {
 		if err != nil {
 			return "", err
 		}
-		f, err := os.Open(pathJoin(config, "user-dirs.dirs"))
+		f, err := os.Open(unitname.PathJoin(config, "user-dirs.dirs"))
 		switch {
 		case errors.Is(err, os.ErrNotExist):
 		case err != nil:
@@ -36,7 +38,7 @@ func fromUserDirs(field string) func() (string, error) {
 			return "", err
 		}
 		if field == "XDG_DESKTOP_DIR" {
-			return pathJoin(h, "Desktop"), nil
+			return unitname.PathJoin(h, "Desktop"), nil
 		}
 		return h, nil
 	}
@@ -78,7 +80,7 @@ func parseUserDirs(r *bufio.Reader, field string) (string, bool, error) {
 			if err != nil {
 				return "", false, err
 			}
-			return pathJoin(h, value[len("$HOME"):]), true, nil
+			return unitname.PathJoin(h, value[len("$HOME"):]), true, nil
 		case value == "$HOME":
 			h, err := homeDir()
 			return h, err == nil, err

@@ -8,6 +8,7 @@ import (
 
 	"gosystemd/impl/cli/getopt"
 	"gosystemd/impl/cli/logging"
+	"gosystemd/impl/cli/term"
 	"gosystemd/impl/install"
 	"gosystemd/impl/timeutil"
 	"gosystemd/impl/unit/value"
@@ -323,7 +324,7 @@ func (t *tool) option(id int, arg string) error {
 	case optNoLegend:
 		o.legend = 0
 	case optLegend:
-		b := parseBoolean(arg)
+		b := term.ParseBoolean(arg)
 		if b < 0 {
 			return t.errorf("Failed to parse boolean argument to --legend: %s.", arg)
 		}
@@ -402,7 +403,7 @@ func (t *tool) option(id int, arg string) error {
 			o.legend = 0
 		}
 	case optCheckInhibitors:
-		if arg != "auto" && parseBoolean(arg) < 0 {
+		if arg != "auto" && term.ParseBoolean(arg) < 0 {
 			return t.errorf("Failed to parse --check-inhibitors= argument: %s", arg)
 		}
 	case optBootLoaderMenu:

@@ -48,7 +48,7 @@ func Main(args []string, stdio cli.Stdio) int {
 	t := &tool{stdio: stdio, out: term.NewOutput(stdio.Out), term: term.Detect(stdio.Out, stdio.Err)}
 	t.argv0 = args[0]
 	t.name = args[0][strings.LastIndexByte(args[0], '/')+1:]
-	t.utf8 = localeIsUTF8()
+	t.utf8 = term.LocaleIsUTF8()
 	t.log = logging.New(stdio.Err, t.term, t.name)
 	t.log.Setup()
 	defer t.log.Close()
@@ -106,32 +106,6 @@ func (t *tool) bullet() string {
 		return "•"
 	}
 	return "*"
-}
-
-// localeIsUTF8 is is_locale_utf8 after setlocale(LC_ALL, ""): only an
-// explicitly chosen C or POSIX locale is not UTF-8 (locales that fail to
-// load count as UTF-8; Debian ships no other non-UTF-8 locale by
-// default).
-func localeIsUTF8() bool {
-	name := ""
-	for _, v := range []string{"LC_ALL", "LC_CTYPE", "LANG"} {
-		if s := os.Getenv(v); s != "" {
-			name = s
-			break
-		}
-	}
-	if name == "" {
-		name = "C"
-	}
-	if name != "C" && name != "POSIX" {
-		return true
-	}
-	for _, v := range []string{"LC_ALL", "LC_CTYPE", "LANG"} {
-		if _, set := os.LookupEnv(v); set {
-			return false
-		}
-	}
-	return true
 }
 
 // verb is one entry of systemctl's verb table.
@@ -283,23 +257,11 @@ func (t *tool) dispatch(operands []string) error {
 	return v.run(t, operands)
 }
 
-// parseBoolean is systemd's parse_boolean: 1 for yes, 0 for no, -1 for
-// neither.
-func parseBoolean(s string) int {
-	switch strings.ToLower(s) {
-	case "1", "yes", "y", "true", "t", "on":
-		return 1
-	case "0", "no", "n", "false", "f", "off":
-		return 0
-	}
-	return -1
-}
-
 // runningInChrootOrOffline is running_in_chroot_or_offline: $SYSTEMD_OFFLINE
 // or a root directory other than PID 1's.
 func runningInChrootOrOffline() bool {
 	if e, ok := os.LookupEnv("SYSTEMD_OFFLINE"); ok {
-		if b := parseBoolean(e); b >= 0 {
+		if b := term.ParseBoolean(e); b >= 0 {
 			return b == 1
 		}
 	}
@@ -309,7 +271,7 @@ func runningInChrootOrOffline() bool {
 // runningInChroot is running_in_chroot: whether our root directory is
 // not PID 1's.
 func runningInChroot() bool {
-	if e, ok := os.LookupEnv("SYSTEMD_IGNORE_CHROOT"); ok && parseBoolean(e) == 1 {
+	if e, ok := os.LookupEnv("SYSTEMD_IGNORE_CHROOT"); ok && term.ParseBoolean(e) == 1 {
 		return false
 	}
 	var a, b syscall.Stat_t
@@ -332,7 +294,7 @@ func (t *tool) installClientSide() bool {
 		return true
 	}
 	e, ok := os.LookupEnv("SYSTEMCTL_INSTALL_CLIENT_SIDE")
-	return ok && parseBoolean(e) == 1
+	return ok && term.ParseBoolean(e) == 1
 }
 
 // acquireBus reports why the service manager cannot be reached: talking

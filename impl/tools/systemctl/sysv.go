@@ -8,6 +8,7 @@ import (
 	"syscall"
 
 	"gosystemd/impl/cli/logging"
+	"gosystemd/impl/cli/term"
 	"gosystemd/impl/install"
 )
 
@@ -26,7 +27,7 @@ func (t *tool) enableSysv(verb string, names []string) (rest []string, enabled b
 	if t.opts.scope != install.ScopeSystem {
 		return names, false, nil
 	}
-	if e, ok := os.LookupEnv("SYSTEMCTL_SKIP_SYSV"); ok && parseBoolean(e) == 1 {
+	if e, ok := os.LookupEnv("SYSTEMCTL_SKIP_SYSV"); ok && term.ParseBoolean(e) == 1 {
 		return names, false, nil
 	}
 	if verb != "enable" && verb != "disable" && verb != "is-enabled" {
