@@ -1,0 +1,203 @@
+package unit
+
+import "gosystemd/impl/unitname"
+
+// node is a unit in the dependency graph: loaded into the set or known
+// from outside.
+type node struct {
+	name        string
+	loaded      bool
+	defaultDeps bool
+	fragment    bool
+	deps        *[dependencyMax]Names
+}
+
+// targetQueueDeps are the dependencies through which a target gets
+// ordered after the units it pulls in.
+var targetQueueDeps = []Dependency{Requires, Requisite, Wants, BindsTo, PartOf, Upholds}
+
+// Finish completes the set as the manager does once units are loaded:
+// units requiring mounts get ordered after (and require) existing mount
+// units, targets get ordered after the units they pull in, and every
+// dependency gets its inverse on the other unit.
+func (l *Loader) Finish() {
+	l.loadReferenced()
+	nodes := map[string]*node{}
+	for _, u := range l.order {
+		nodes[u.ID] = &node{name: u.ID, loaded: u.LoadState == Loaded, defaultDeps: u.DefaultDependencies,
+			fragment: u.FragmentPath != "", deps: &u.Deps}
+	}
+	lookup := func(name string) *node {
+		if n, ok := nodes[name]; ok {
+			return n
+		}
+		e, ok := l.External[name]
+		if !ok {
+			return nil
+		}
+		n := &node{name: name, loaded: e.LoadState == Loaded, defaultDeps: e.DefaultDependencies,
+			fragment: e.HasFragment, deps: &[dependencyMax]Names{}}
+		for d, names := range e.Deps {
+			for _, o := range names {
+				n.deps[d].Add(o)
+			}
+		}
+		nodes[name] = n
+		return n
+	}
+
+	for i := 0; i < len(l.order); i++ {
+		u := l.order[i]
+		if u.LoadState != Loaded {
+			continue
+		}
+		for _, path := range u.RequiresMountsFor {
+			for _, prefix := range pathPrefixes(path) {
+				mname, err := unitname.FromPath(prefix, ".mount")
+				if err != nil {
+					continue
+				}
+				m := lookup(mname)
+				if m == nil && l.Resolve != nil {
+					// The manager loads a mount unit for the path if
+					// there is one.
+					if frag, dropins, ok := l.Resolve(mname); ok {
+						mu := l.Load(mname, frag, dropins)
+						m = &node{name: mname, loaded: mu.LoadState == Loaded, defaultDeps: mu.DefaultDependencies,
+							fragment: mu.FragmentPath != "", deps: &mu.Deps}
+						nodes[mname] = m
+					}
+				}
+				if m == nil || m.name == u.ID || !m.loaded {
+					continue
+				}
+				_ = u.addDependency(After, mname)
+				if m.fragment {
+					_ = u.addDependency(Requires, mname)
+				}
+			}
+		}
+	}
+
+	add := func(a *node, d Dependency, b *node) {
+		a.deps[d].Add(b.name)
+		b.deps[inverse[d]].Add(a.name)
+	}
+	var names []string
+	for _, u := range l.order {
+		names = append(names, u.ID)
+		for _, d := range allDeps {
+			names = append(names, u.Deps[d].List()...)
+		}
+	}
+	for _, name := range names {
+		lookup(name)
+	}
+	// Units outside the set that name units of the set.
+	for name, e := range l.External {
+		if nodes[name] != nil {
+			continue
+		}
+	refers:
+		for _, names := range e.Deps {
+			for _, o := range names {
+				if l.units[o] != nil {
+					lookup(name)
+					break refers
+				}
+			}
+		}
+	}
+	// Inverses first, so that targets outside the set see the units of
+	// the set they pull in.
+	for _, u := range l.order {
+		a := nodes[u.ID]
+		for _, d := range allDeps {
+			for _, o := range u.Deps[d].List() {
+				if b := lookup(o); b != nil && inverse[d] != d {
+					b.deps[inverse[d]].Add(a.name)
+				}
+			}
+		}
+	}
+	for _, n := range snapshot(nodes) {
+		if !n.loaded || !n.defaultDeps || unitname.TypeOf(n.name) != unitname.Target {
+			continue
+		}
+		for _, d := range targetQueueDeps {
+			for _, o := range n.deps[d].List() {
+				other := lookup(o)
+				if other == nil || !other.loaded || !other.defaultDeps || n.deps[Before].Has(o) {
+					continue
+				}
+				add(n, After, other)
+			}
+		}
+	}
+	for _, n := range snapshot(nodes) {
+		for _, d := range allDeps {
+			for _, o := range n.deps[d].List() {
+				if b, ok := nodes[o]; ok && inverse[d] != d {
+					b.deps[inverse[d]].Add(n.name)
+				}
+			}
+		}
+	}
+}
+
+// loadReferenced loads, through Resolve, every unit a loaded unit refers
+// to, until none is left.
+func (l *Loader) loadReferenced() {
+	if l.Resolve == nil {
+		return
+	}
+	for i := 0; i < len(l.order); i++ {
+		u := l.order[i]
+		for _, d := range allDeps {
+			for _, name := range u.Deps[d].List() {
+				if l.units[name] != nil {
+					continue
+				}
+				if frag, dropins, ok := l.Resolve(name); ok {
+					l.Load(name, frag, dropins)
+				}
+			}
+		}
+		if u.Slice != "" && l.units[u.Slice] == nil {
+			if frag, dropins, ok := l.Resolve(u.Slice); ok {
+				l.Load(u.Slice, frag, dropins)
+			}
+		}
+	}
+}
+
+var allDeps = func() []Dependency {
+	var out []Dependency
+	for d := Dependency(0); d < dependencyMax; d++ {
+		out = append(out, d)
+	}
+	return out
+}()
+
+func snapshot(m map[string]*node) []*node {
+	out := make([]*node, 0, len(m))
+	for _, n := range m {
+		out = append(out, n)
+	}
+	return out
+}
+
+// pathPrefixes is PATH_FOREACH_PREFIX_MORE: "/", then each parent
+// directory, then the path itself.
+func pathPrefixes(path string) []string {
+	out := []string{"/"}
+	for i := 1; i < len(path); i++ {
+		if path[i] == '/' {
+			out = append(out, path[:i])
+		}
+	}
+	if path != "/" {
+		out = append(out, path)
+	}
+	return out
+}

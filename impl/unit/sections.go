@@ -1,0 +1,71 @@
+package unit
+
+import (
+	"sort"
+
+	"gosystemd/impl/unitname"
+)
+
+// sectionTables lists, per section, the directive groups it holds.
+var sectionTables = map[string][]func() []*Directive{
+	"Unit":      {unitDirectives},
+	"Install":   {installDirectives},
+	"Service":   {serviceDirectives, execDirectives, cgroupDirectives, killDirectives},
+	"Socket":    {socketDirectives, execDirectives, cgroupDirectives, killDirectives},
+	"Mount":     {mountDirectives, execDirectives, cgroupDirectives, killDirectives},
+	"Automount": {automountDirectives},
+	"Swap":      {swapDirectives, execDirectives, cgroupDirectives, killDirectives},
+	"Timer":     {timerDirectives},
+	"Path":      {pathDirectives},
+	"Slice":     {cgroupDirectives},
+	"Scope":     {cgroupDirectives, killDirectives, scopeDirectives},
+}
+
+// directives is every directive, by section and name.
+var directives = func() map[string]map[string]*Directive {
+	all := map[string]map[string]*Directive{}
+	for section, groups := range sectionTables {
+		m := map[string]*Directive{}
+		for _, g := range groups {
+			for _, d := range g() {
+				d.Section = section
+				m[d.Name] = d
+			}
+		}
+		all[section] = m
+	}
+	return all
+}()
+
+// Lookup finds the directive for a key in a section; nil if systemd does
+// not know it.
+func Lookup(section, key string) *Directive {
+	return directives[section][key]
+}
+
+// Directives lists every directive, sorted by section and name.
+func Directives() []*Directive {
+	var out []*Directive
+	for _, m := range directives {
+		for _, d := range m {
+			out = append(out, d)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Section != out[j].Section {
+			return out[i].Section < out[j].Section
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out
+}
+
+// Sections are the sections a unit of type t reads, in systemd's order.
+func Sections(t unitname.Type) []string {
+	private := map[unitname.Type]string{
+		unitname.Service: "Service", unitname.Socket: "Socket", unitname.Mount: "Mount", unitname.Automount: "Automount",
+		unitname.Swap: "Swap", unitname.Timer: "Timer", unitname.Path: "Path", unitname.Slice: "Slice",
+		unitname.Scope: "Scope", unitname.Target: "Target", unitname.Device: "Device",
+	}[t]
+	return []string{"Unit", private, "Install"}
+}

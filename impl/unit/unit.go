@@ -1,0 +1,228 @@
+package unit
+
+import (
+	"gosystemd/impl/unitfile"
+	"gosystemd/impl/unitname"
+)
+
+// LoadState is a unit's load state as systemd names it.
+type LoadState string
+
+// The load states.
+const (
+	LoadStub       LoadState = "stub"
+	Loaded         LoadState = "loaded"
+	LoadNotFound   LoadState = "not-found"
+	LoadBadSetting LoadState = "bad-setting"
+	LoadError      LoadState = "error"
+	LoadMerged     LoadState = "merged"
+	LoadMasked     LoadState = "masked"
+)
+
+// Dependency is a kind of dependency between units, in systemd's order.
+type Dependency int
+
+// The dependency kinds.
+const (
+	Requires Dependency = iota
+	Requisite
+	Wants
+	BindsTo
+	PartOf
+	Upholds
+	RequiredBy
+	RequisiteOf
+	WantedBy
+	BoundBy
+	UpheldBy
+	ConsistsOf
+	Conflicts
+	ConflictedBy
+	Before
+	After
+	OnSuccess
+	OnSuccessOf
+	OnFailure
+	OnFailureOf
+	Triggers
+	TriggeredBy
+	PropagatesReloadTo
+	ReloadPropagatedFrom
+	PropagatesStopTo
+	StopPropagatedFrom
+	JoinsNamespaceOf
+	References
+	ReferencedBy
+	InSlice
+	SliceOf
+	dependencyMax
+)
+
+var dependencyNames = [dependencyMax]string{
+	"Requires", "Requisite", "Wants", "BindsTo", "PartOf", "Upholds", "RequiredBy", "RequisiteOf",
+	"WantedBy", "BoundBy", "UpheldBy", "ConsistsOf", "Conflicts", "ConflictedBy", "Before", "After",
+	"OnSuccess", "OnSuccessOf", "OnFailure", "OnFailureOf", "Triggers", "TriggeredBy",
+	"PropagatesReloadTo", "ReloadPropagatedFrom", "PropagatesStopTo", "StopPropagatedFrom",
+	"JoinsNamespaceOf", "References", "ReferencedBy", "InSlice", "SliceOf",
+}
+
+func (d Dependency) String() string { return dependencyNames[d] }
+
+// inverse is the dependency the other unit gets when one is added.
+var inverse = [dependencyMax]Dependency{
+	Requires: RequiredBy, Requisite: RequisiteOf, Wants: WantedBy, BindsTo: BoundBy, PartOf: ConsistsOf,
+	Upholds: UpheldBy, RequiredBy: Requires, RequisiteOf: Requisite, WantedBy: Wants, BoundBy: BindsTo,
+	UpheldBy: Upholds, ConsistsOf: PartOf, Conflicts: ConflictedBy, ConflictedBy: Conflicts,
+	Before: After, After: Before, OnSuccess: OnSuccessOf, OnSuccessOf: OnSuccess, OnFailure: OnFailureOf,
+	OnFailureOf: OnFailure, Triggers: TriggeredBy, TriggeredBy: Triggers,
+	PropagatesReloadTo: ReloadPropagatedFrom, ReloadPropagatedFrom: PropagatesReloadTo,
+	PropagatesStopTo: StopPropagatedFrom, StopPropagatedFrom: PropagatesStopTo,
+	JoinsNamespaceOf: JoinsNamespaceOf, References: ReferencedBy, ReferencedBy: References,
+	InSlice: SliceOf, SliceOf: InSlice,
+}
+
+// Names is an ordered set of unit names.
+type Names struct {
+	list []string
+	set  map[string]bool
+}
+
+// Add appends name unless present; it reports whether it was added.
+func (n *Names) Add(name string) bool {
+	if n.set[name] {
+		return false
+	}
+	if n.set == nil {
+		n.set = map[string]bool{}
+	}
+	n.set[name] = true
+	n.list = append(n.list, name)
+	return true
+}
+
+// Has reports whether name is in the set.
+func (n *Names) Has(name string) bool { return n.set[name] }
+
+// List is the names in the order they were added.
+func (n *Names) List() []string { return append([]string(nil), n.list...) }
+
+// Len is the number of names.
+func (n *Names) Len() int { return len(n.list) }
+
+// Diagnostic is a message systemd would log while loading a unit.
+type Diagnostic = unitfile.Diagnostic
+
+// Message is d as systemd logs it: "file:line: text", "unit: text", or
+// just the text for messages about no file or unit (empty File).
+func Message(d Diagnostic) string {
+	if d.File == "" {
+		return d.Text
+	}
+	return d.String()
+}
+
+// Syslog levels of diagnostics beyond unitfile's.
+const (
+	LevelErr     = unitfile.LevelErr
+	LevelWarning = unitfile.LevelWarning
+	LevelNotice  = unitfile.Level(5)
+	LevelInfo    = unitfile.Level(6)
+	LevelDebug   = unitfile.Level(7)
+)
+
+// Condition is one Condition*= or Assert*= setting, stored unevaluated.
+type Condition struct {
+	Type      string // "ConditionPathExists" names without the prefix: "PathExists"
+	Parameter string
+	Trigger   bool // "|"
+	Negate    bool // "!"
+}
+
+// Install is the [Install] section.
+type Install struct {
+	Alias, WantedBy, RequiredBy, Also []string
+	DefaultInstance                   string
+	Present                           bool // the unit has an [Install] assignment
+}
+
+// Unit is one unit's configuration, as loaded from its files and
+// completed by the load-time rules. The type-specific parts are set for
+// the unit's type only.
+type Unit struct {
+	ID       string
+	Type     unitname.Type
+	Names    Names
+	Instance string
+
+	LoadState    LoadState
+	LoadErr      error // why loading failed, for LoadError
+	FragmentPath string
+	SourcePath   string
+	DropInPaths  []string
+	Perpetual    bool
+	Transient    bool
+
+	Description         string
+	Documentation       []string
+	Deps                [dependencyMax]Names
+	RequiresMountsFor   []string
+	StopWhenUnneeded    bool
+	RefuseManualStart   bool
+	RefuseManualStop    bool
+	AllowIsolate        bool
+	DefaultDependencies bool
+	IgnoreOnIsolate     bool
+	OnSuccessJobMode    string
+	OnFailureJobMode    string
+
+	JobTimeout               uint64
+	JobRunningTimeout        uint64
+	jobRunningTimeoutSet     bool
+	JobTimeoutAction         string
+	JobTimeoutRebootArgument string
+
+	StartLimitInterval      uint64
+	StartLimitBurst         uint32
+	StartLimitAction        string
+	FailureAction           string
+	SuccessAction           string
+	FailureActionExitStatus int32
+	SuccessActionExitStatus int32
+	RebootArgument          string
+	CollectMode             string
+
+	Conditions []Condition
+	Asserts    []Condition
+
+	Install Install
+
+	// Slice is the slice unit for types with a cgroup.
+	Slice string
+
+	Exec   *ExecContext
+	Kill   *KillContext
+	CGroup *CGroupContext
+
+	Service   *Service
+	Socket    *Socket
+	Timer     *Timer
+	Path      *Path
+	Mount     *Mount
+	Automount *Automount
+	Swap      *Swap
+	Scope     *Scope
+
+	// Diagnostics are the messages loading produced, in order.
+	Diagnostics []Diagnostic
+}
+
+// DependencyFromString maps a dependency name ("Requires") to its kind;
+// -1 if unknown.
+func DependencyFromString(s string) Dependency {
+	for i, n := range dependencyNames {
+		if n == s {
+			return Dependency(i)
+		}
+	}
+	return -1
+}
