@@ -9,6 +9,7 @@ import (
 	"sort"
 
 	"gosystemd/impl/cli"
+	"gosystemd/impl/exec"
 	"gosystemd/impl/tools/analyze"
 	"gosystemd/impl/tools/delta"
 	"gosystemd/impl/tools/escape"
@@ -24,6 +25,9 @@ var Tools = []cli.Tool{
 	{Name: "systemctl", Path: "usr/bin/systemctl", Installed: false, Main: systemctl.Main},
 	{Name: "systemd-delta", Path: "usr/bin/systemd-delta", Installed: true, Main: delta.Main},
 	{Name: "systemd-escape", Path: "usr/bin/systemd-escape", Installed: true, Main: escape.Main},
+	// Not a systemd 252 binary: the re-executed child that sets up a
+	// service's process (argv[1] dispatch only, never installed).
+	{Name: "systemd-executor", Path: "usr/lib/systemd/systemd-executor", Installed: false, Main: exec.Main},
 	{Name: "systemd-id128", Path: "usr/bin/systemd-id128", Installed: true, Main: id128tool.Main},
 	{Name: "systemd-path", Path: "usr/bin/systemd-path", Installed: true, Main: pathtool.Main},
 }

@@ -1,0 +1,29 @@
+// Package exec is the executor: how the service manager turns an exec spec
+// into a running process, in systemd 252's order and with its exit
+// statuses (203/EXEC, 200/CHDIR, 217/USER, ...).
+//
+// Go cannot run code between fork and exec, so the manager starts its own
+// binary again (Start: /proc/self/exe, argv [ProcessName(path), ToolName,
+// spec fd, status fd]) and the multicall binary dispatches ToolName to
+// Main, which performs the setup on one locked thread and execs the
+// command:
+//
+//	manager (PID 1)                         executor (same PID as the command)
+//	  Spec ── JSON in a sealed memfd ────►  read spec, close it
+//	  passed fds at 3.., stdio fds     ──►  setsid, tty, user lookup, stdio,
+//	  clone3 into the unit's cgroup         nice/sched/ioprio/oom, directories,
+//	                                        environment, umask, keyring, rlimits,
+//	                                        mount namespace, groups, executable,
+//	                                        caps, uid, chdir, securebits, no-new-privs
+//	  status pipe (CLOEXEC) ◄────────────   {"user"}, {"warning"}, {"exec"} | {"failure"}
+//	  Report: EOF after "exec" = running    signals reset, execve
+//
+// The manager-side helpers (ServiceEnvironment, LoadEnvironmentFiles,
+// MakePrivateTmp, MakeInaccessibleNodes, StreamHeader) hold 252's rules for
+// what the manager prepares before a spawn. Sub-package fromunit turns a
+// loaded unit's ExecContext into a Spec and lists the directives not
+// applied.
+//
+// The manager and the multicall binary import this package; it imports
+// impl/cli, impl/unitfile and impl/unitname.
+package exec
