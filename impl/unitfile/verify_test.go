@@ -350,7 +350,12 @@ func FuzzVerifyDifferential(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		dir := t.TempDir()
 		paths := writeUnits(t, dir, map[string]string{"fuzz": string(data)})
-		real := realLines(t, dir, nil, paths...)["fuzz.service"]
+		// Values of directives this test does not model (Type=, …) are the
+		// directive layer's to check (impl/unit compares those with
+		// systemd-analyze verify); only syntax-level lines are compared.
+		real := slices.DeleteFunc(realLines(t, dir, nil, paths...)["fuzz.service"], func(l string) bool {
+			return strings.Contains(l, ": Failed to parse ")
+		})
 		if ours := ourLines(t, paths[0], nil); !slices.Equal(ours, real) {
 			t.Fatalf("%q:\n real: %q\n ours: %q", data, real, ours)
 		}
