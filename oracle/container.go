@@ -106,7 +106,13 @@ func (c *container) Boot(ctx context.Context) (BootResult, error) {
 		}
 	}
 	upper := filepath.Join(run.work, "upper")
-	if err := placeFiles(upper, c.cfg.Files); err != nil {
+	// Resolve through the image's symlinks: a placed /lib/... must land in
+	// usr/lib, or a real lib/ in the upper layer hides the merged-/usr link.
+	files, err := resolveFilePaths(c.cfg.Images.Rootfs, c.cfg.Files)
+	if err != nil {
+		return BootResult{}, fmt.Errorf("placing scenario files: %w", err)
+	}
+	if err := placeFiles(upper, files); err != nil {
 		return BootResult{}, fmt.Errorf("placing scenario files: %w", err)
 	}
 	lower := c.cfg.Images.Rootfs

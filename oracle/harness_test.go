@@ -270,3 +270,13 @@ func assertNoLeftovers(t *testing.T, runner int) {
 		t.Errorf("left behind:\n%s", strings.Join(l, "\n"))
 	}
 }
+
+// A file placed under /lib lands in /usr/lib: the merged-/usr symlinks
+// survive, and the boot with it.
+func TestPlacedLibPathKeepsMergedUsr(t *testing.T) {
+	h := oracletest.Harness(t, oracle.ModeContainer)
+	tr := h.RunScenario("testdata/libpath.txtar", oracle.Real)
+	if !tr.OK {
+		t.Fatalf("scenario failed:\n%s\n%s", tr.Log, tr.Text())
+	}
+}

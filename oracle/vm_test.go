@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -15,7 +17,7 @@ import (
 func vmTestImages(t *testing.T) *Images {
 	t.Helper()
 	if testing.Short() {
-		t.Skip("boots a VM (about 15 s)")
+		t.Skip("boots a VM (about 20 s)")
 	}
 	img := testImages(t)
 	repo, _ := RepoRoot()
@@ -30,7 +32,7 @@ func vmTestImages(t *testing.T) *Images {
 func vmRun(t *testing.T, cfg Config, check func(ctx context.Context, sb Sandbox)) {
 	t.Helper()
 	// Liveness bounds, generous for a loaded machine; an idle one takes
-	// about 15 s in all.
+	// about 20 s in all.
 	cfg.BootTimeout = 5 * time.Minute
 	v, err := newVM(cfg)
 	if err != nil {
@@ -111,6 +113,8 @@ func TestVMRealBootExecPoweroff(t *testing.T) {
 	}}
 	vmRun(t, cfg, func(ctx context.Context, sb Sandbox) {
 		wantExec(ctx, t, sb, []string{"cat", "/etc/gosd-vm-test"}, "", "placed\n", "", 0)
+		// The initramfs's layer mounts stay out of the guest's sight.
+		wantExec(ctx, t, sb, []string{"grep", "-c", "-E", " /(lower|ovl|upper|newroot)[ /]", "/proc/1/mountinfo"}, "", "0\n", "", 1)
 		wantExec(ctx, t, sb, []string{"stat", "-c", "%a %U %n", "/var/tmp", "/var/tmp/gosd-in-tmp", "/lib", "/usr/lib/systemd/system/gosd-vm-test.service"}, "",
 			"1777 root /var/tmp\n600 root /var/tmp/gosd-in-tmp\n777 root /lib\n644 root /usr/lib/systemd/system/gosd-vm-test.service\n", "", 0)
 		wantExec(ctx, t, sb, []string{"sh", "-c", "echo out; echo err >&2; exit 3"}, "", "out\n", "err\n", 3)
@@ -120,13 +124,21 @@ func TestVMRealBootExecPoweroff(t *testing.T) {
 		wantExec(ctx, t, sb, []string{OracleBin + "/systemctl", "is-active", "systemd-journald.service"}, "", "active\n", "", 0)
 
 		start := time.Now()
+		big := sb.Exec(ctx, []string{"head", "-c", "8388608", "/dev/zero"}, nil)
+		wantExec(ctx, t, sb, []string{"wc", "-c"}, string(make([]byte, 4<<20)), "4194304\n", "", 0)
+		if len(big.Stdout) != 8<<20 || big.Exit != 0 {
+			t.Errorf("8 MiB of output: got %d bytes, exit %d", len(big.Stdout), big.Exit)
+		}
+		t.Logf("8 MiB out and 4 MiB in: %v", time.Since(start))
+
+		start = time.Now()
 		tctx, cancel := context.WithTimeout(ctx, time.Second)
 		r := sb.Exec(tctx, []string{"sleep", "60"}, nil)
 		cancel()
 		if !r.TimedOut || r.Exit != -1 || time.Since(start) > 5*time.Second {
 			t.Errorf("sleep past the deadline: %+v after %v", r, time.Since(start))
 		}
-		wantExec(ctx, t, sb, []string{"sh", "-c", "cat /proc/[0-9]*/comm | grep -cx sleep"}, "", "0\n", "", 1)
+		wantExec(ctx, t, sb, []string{"sh", "-c", "cat /proc/[0-9]*/comm 2>/dev/null | grep -cx sleep"}, "", "0\n", "", 1)
 	})
 }
 
@@ -140,12 +152,19 @@ func TestVMGoTree(t *testing.T) {
 	if err := os.WriteFile(marker, []byte("from the go tree\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	os.Chmod(filepath.Join(tree, "usr"), 0o700)
 	cfg := Config{Name: "vm-go", Impl: Go, Images: img, GoTree: tree,
 		Files: []File{{Path: "/usr/share/gosd-test/placed", Data: []byte("placed\n")}}}
 	vmRun(t, cfg, func(ctx context.Context, sb Sandbox) {
 		wantExec(ctx, t, sb, []string{"cat", "/usr/share/gosd-test/marker", "/usr/share/gosd-test/placed"}, "",
 			"from the go tree\nplaced\n", "", 0)
 		wantExec(ctx, t, sb, []string{"readlink", "/bin", "/lib"}, "", "usr/bin\nusr/lib\n", "", 0)
+		// The tree's own /usr (0700 here) does not show through.
+		host, err := exec.Command("stat", "-c", "%a %u %Y", filepath.Join(img.Rootfs, "usr")).Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantExec(ctx, t, sb, []string{"stat", "-c", "%a %u %Y", "/usr"}, "", string(host), "", 0)
 	})
 }
 
@@ -173,6 +192,86 @@ func TestVMRefusesTopLevelDirsInGoTree(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `top-level "lib"`) {
 		t.Errorf("got %v", err)
 	}
+}
+
+func TestOverlayDiskLayout(t *testing.T) {
+	rootfs := t.TempDir()
+	old := time.Unix(1600000000, 0)
+	for dir, mode := range map[string]os.FileMode{"var/tmp": os.ModeSticky | 0o777, "usr/lib/systemd/system": 0o755, "usr/bin": 0o755} {
+		p := filepath.Join(rootfs, dir)
+		os.MkdirAll(p, 0o755)
+		os.Chmod(p, mode)
+	}
+	os.Symlink("usr/lib", filepath.Join(rootfs, "lib"))
+	for _, dir := range []string{"var/tmp", "usr", "usr/lib", "usr/lib/systemd", "usr/lib/systemd/system", "usr/bin", "var"} {
+		os.Chtimes(filepath.Join(rootfs, dir), old, old)
+	}
+	tree := t.TempDir()
+	os.MkdirAll(filepath.Join(tree, "usr/bin"), 0o700)
+	os.MkdirAll(filepath.Join(tree, "usr/share/new"), 0o700)
+	os.WriteFile(filepath.Join(tree, "usr/bin/tool"), []byte("#!/bin/sh\n"), 0o755)
+	os.Link(filepath.Join(tree, "usr/bin/tool"), filepath.Join(tree, "usr/bin/tool2"))
+
+	run, err := newRunDir("", "disk-test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer run.remove()
+	start := time.Now()
+	img, err := buildOverlayDisk(context.Background(), run, Config{Impl: Go, GoTree: tree, Images: &Images{Rootfs: rootfs},
+		Files: []File{{Path: "/var/tmp/x", Data: []byte("x")}, {Path: "/lib/systemd/system/y.service", Mode: 0o600}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("overlay disk built in %v", time.Since(start))
+	for path, want := range map[string]string{
+		"/files/var/tmp":                          "dir 1777 1600000000",
+		"/files/var/tmp/x":                        "file 644 1704067200",
+		"/files/usr/lib/systemd/system/y.service": "file 600",
+		"/files/usr/lib/systemd/system":           "dir 755 1600000000",
+		"/tree/usr":                               "dir 755 1600000000",
+		"/tree/usr/bin":                           "dir 755 1600000000",
+		"/tree/usr/share/new":                     "dir 700",
+		"/tree/usr/bin/tool2":                     "file 755",
+	} {
+		if got := debugfsStat(t, img, path); !strings.HasPrefix(got, want) {
+			t.Errorf("%s: got %q, want %q", path, got, want)
+		}
+	}
+	if out, _ := exec.Command("debugfs", "-R", "stats", img).Output(); !strings.Contains(string(out), overlayDiskUUID) {
+		t.Errorf("the overlay disk's UUID is not the fixed one:\n%s", out)
+	}
+	if got := debugfsStat(t, img, "/files/lib"); got != "missing" {
+		t.Errorf("/files/lib: %s (would hide merged /usr's /lib symlink)", got)
+	}
+}
+
+// debugfsStat describes path in an ext4 image as "dir|file MODE MTIME".
+func debugfsStat(t *testing.T, img, path string) string {
+	out, err := exec.Command("debugfs", "-R", `stat "`+path+`"`, img).CombinedOutput()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kind, mode, mtime string
+	for _, line := range strings.Split(string(out), "\n") {
+		f := strings.Fields(line)
+		switch {
+		case strings.Contains(line, "File not found"):
+			return "missing"
+		case len(f) >= 6 && f[0] == "Inode:":
+			kind, mode = f[3], strings.TrimLeft(f[5], "0")
+		case len(f) >= 2 && f[0] == "mtime:":
+			sec, _, _ := strings.Cut(f[1], ":")
+			n, _ := strconv.ParseInt(sec, 0, 64)
+			mtime = strconv.FormatInt(n, 10)
+		}
+	}
+	if kind == "directory" {
+		kind = "dir"
+	} else {
+		kind = "file"
+	}
+	return kind + " " + mode + " " + mtime
 }
 
 func TestResolveInRoot(t *testing.T) {

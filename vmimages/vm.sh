@@ -11,6 +11,8 @@
 # agent's sources and ROOTFS's path (the disk by ROOTFS's path alone), so an
 # unchanged recipe returns at once.
 set -euo pipefail
+# The cache key must not depend on the caller's locale (sort order).
+export LC_ALL=C
 
 [ $# -eq 1 ] || { echo "usage: vm.sh ROOTFS" >&2; exit 2; }
 rootfs=$(cd "$1" && pwd)
@@ -19,7 +21,7 @@ rootfs=$(cd "$1" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
 cache=${GOSD_CACHE:-/var/cache/gosystemd}
-PATH=$PATH:/usr/local/go/bin
+PATH=$PATH:/usr/sbin:/sbin:/usr/local/go/bin
 
 # Loaded in this order, after their dependencies (from modules.dep).
 modules="virtio virtio_ring virtio_mmio virtio_blk virtio_console crc32c_generic ext4 overlay"
@@ -28,8 +30,10 @@ for tool in busybox go mkfs.ext4 xz cpio flock; do
   command -v "$tool" >/dev/null || { echo "vm.sh: $tool is missing" >&2; exit 1; }
 done
 busybox=$(command -v busybox)
-file -L "$busybox" 2>/dev/null | grep -q 'statically linked' ||
-  { echo "vm.sh: $busybox is not static: apt-get install busybox-static" >&2; exit 1; }
+if command -v file >/dev/null && ! file -L "$busybox" | grep -q 'statically linked'; then
+  echo "vm.sh: $busybox is not static: apt-get install busybox-static" >&2
+  exit 1
+fi
 
 # The disk depends only on the rootfs, and takes longest: it has its own key.
 disk_recipe="truncate -s 2G; mkfs.ext4 -q -F -d ROOTFS -L root"
@@ -38,13 +42,15 @@ disk_dest=$cache/vmdisk-$disk_key
 key=$( {
   echo "$rootfs $modules"
   cat "$here/vm.sh"
-  find "$here/initramfs" "$repo/oracle/agent" "$repo/cmd/oracle-agent" -type f -print0 | sort -z | xargs -0 cat
+  find "$here/initramfs" "$repo/oracle/agent" "$repo/cmd/oracle-agent" -type f ! -name '*_test.go' -print0 | sort -z | xargs -0 cat
   go version
-  sha256sum "$busybox"
+  sha256sum <"$busybox"
 } | sha256sum | cut -c1-16)
 dest=$cache/vm-$key
 
+# Marks the builds as used (see finish) and prints their paths.
 print() {
+  touch "$dest/.complete" "$disk_dest/.complete"
   echo "vmlinux=$dest/vmlinux"
   echo "initramfs=$dest/initramfs.cpio"
   echo "disk=$disk_dest/disk.img"
@@ -56,7 +62,8 @@ exec 9>"$cache/.vm.lock"
 flock 9
 
 # Builds in a temporary directory that becomes $2 once complete, and drops
-# older builds of the same kind ($1).
+# builds of the same kind ($1) unused for a day. Not sooner: checkouts with
+# other recipes share the cache, and a guest may be about to open a build.
 tmp=
 finish() {
   touch "$tmp/.complete"
@@ -64,7 +71,9 @@ finish() {
   mv "$tmp" "$2"
   tmp=
   for old in "$cache/$1"-*; do
-    [ "$old" = "$2" ] || rm -rf "$old"
+    if [ "$old" != "$2" ] && [ -z "$(find "$old/.complete" -mmin -1440 2>/dev/null)" ]; then
+      rm -rf "$old"
+    fi
   done
 }
 trap '[ -z "$tmp" ] || rm -rf "$tmp"' EXIT
