@@ -110,3 +110,28 @@ func tail(s string, n int) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// TestScenarioInVM runs one scenario in the QEMU sandbox on both
+// implementations (a VM boot costs ~15-25 s, so the whole suite runs in
+// containers; difftest run --mode vm runs any scenario there).
+func TestScenarioInVM(t *testing.T) {
+	if testing.Short() {
+		t.Skip("boots two VMs")
+	}
+	h := oracletest.Harness(t, oracle.ModeVM)
+	divs, err := oracle.LoadDivergences("divergences.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const f = "oneshot-start.txtar"
+	var v *oracle.Verdict
+	for attempt := 1; attempt <= attempts; attempt++ {
+		real := h.RunScenario(f, oracle.Real)
+		goT := h.RunScenario(f, oracle.Go)
+		if v = oracle.Judge(real, goT, divs); v.Pass() {
+			return
+		}
+		t.Logf("attempt %d:\n%s\nreal log:\n%s", attempt, v.Report(), real.Log)
+	}
+	t.Errorf("%s", v.Report())
+}
