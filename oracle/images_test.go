@@ -14,7 +14,7 @@ func TestRootfsNamesMissingDebootstrap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(repo+"/vmimages/rootfs.sh")
+	cmd := exec.Command(repo + "/vmimages/rootfs.sh")
 	// An empty cache forces a build; a PATH without debootstrap makes it
 	// impossible.
 	cmd.Env = []string{"PATH=/usr/bin/nonexistent:/bin", "GOSD_CACHE=" + t.TempDir()}
