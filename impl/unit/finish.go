@@ -81,7 +81,7 @@ func (l *Loader) Finish() {
 
 	add := func(a *node, d Dependency, b *node) {
 		a.deps[d].Add(b.name)
-		b.deps[inverse[d]].Add(a.name)
+		b.deps[d.Inverse()].Add(a.name)
 	}
 	var names []string
 	for _, u := range l.order {
@@ -114,8 +114,8 @@ func (l *Loader) Finish() {
 		a := nodes[u.ID]
 		for _, d := range allDeps {
 			for _, o := range u.Deps[d].List() {
-				if b := lookup(o); b != nil && inverse[d] != d {
-					b.deps[inverse[d]].Add(a.name)
+				if b := lookup(o); b != nil && d.Inverse() != d {
+					b.deps[d.Inverse()].Add(a.name)
 				}
 			}
 		}
@@ -137,8 +137,8 @@ func (l *Loader) Finish() {
 	for _, n := range snapshot(nodes) {
 		for _, d := range allDeps {
 			for _, o := range n.deps[d].List() {
-				if b, ok := nodes[o]; ok && inverse[d] != d {
-					b.deps[inverse[d]].Add(n.name)
+				if b, ok := nodes[o]; ok && d.Inverse() != d {
+					b.deps[d.Inverse()].Add(n.name)
 				}
 			}
 		}

@@ -1,6 +1,7 @@
 package unit
 
 import (
+	"gosystemd/impl/core/dep"
 	"gosystemd/impl/unitfile"
 	"gosystemd/impl/unitname"
 )
@@ -19,67 +20,45 @@ const (
 	LoadMasked     LoadState = "masked"
 )
 
-// Dependency is a kind of dependency between units, in systemd's order.
-type Dependency int
+// Dependency is a kind of dependency between units: the core's dep.Kind,
+// whose names and inverses this package shares.
+type Dependency = dep.Kind
 
-// The dependency kinds.
+// The dependency kinds, as impl/core/dep defines them.
 const (
-	Requires Dependency = iota
-	Requisite
-	Wants
-	BindsTo
-	PartOf
-	Upholds
-	RequiredBy
-	RequisiteOf
-	WantedBy
-	BoundBy
-	UpheldBy
-	ConsistsOf
-	Conflicts
-	ConflictedBy
-	Before
-	After
-	OnSuccess
-	OnSuccessOf
-	OnFailure
-	OnFailureOf
-	Triggers
-	TriggeredBy
-	PropagatesReloadTo
-	ReloadPropagatedFrom
-	PropagatesStopTo
-	StopPropagatedFrom
-	JoinsNamespaceOf
-	References
-	ReferencedBy
-	InSlice
-	SliceOf
-	dependencyMax
+	Requires             = dep.Requires
+	Requisite            = dep.Requisite
+	Wants                = dep.Wants
+	BindsTo              = dep.BindsTo
+	PartOf               = dep.PartOf
+	Upholds              = dep.Upholds
+	RequiredBy           = dep.RequiredBy
+	RequisiteOf          = dep.RequisiteOf
+	WantedBy             = dep.WantedBy
+	BoundBy              = dep.BoundBy
+	UpheldBy             = dep.UpheldBy
+	ConsistsOf           = dep.ConsistsOf
+	Conflicts            = dep.Conflicts
+	ConflictedBy         = dep.ConflictedBy
+	Before               = dep.Before
+	After                = dep.After
+	OnSuccess            = dep.OnSuccess
+	OnSuccessOf          = dep.OnSuccessOf
+	OnFailure            = dep.OnFailure
+	OnFailureOf          = dep.OnFailureOf
+	Triggers             = dep.Triggers
+	TriggeredBy          = dep.TriggeredBy
+	PropagatesReloadTo   = dep.PropagatesReloadTo
+	ReloadPropagatedFrom = dep.ReloadPropagatedFrom
+	PropagatesStopTo     = dep.PropagatesStopTo
+	StopPropagatedFrom   = dep.StopPropagatedFrom
+	JoinsNamespaceOf     = dep.JoinsNamespaceOf
+	References           = dep.References
+	ReferencedBy         = dep.ReferencedBy
+	InSlice              = dep.InSlice
+	SliceOf              = dep.SliceOf
+	dependencyMax        = dep.NumKinds
 )
-
-var dependencyNames = [dependencyMax]string{
-	"Requires", "Requisite", "Wants", "BindsTo", "PartOf", "Upholds", "RequiredBy", "RequisiteOf",
-	"WantedBy", "BoundBy", "UpheldBy", "ConsistsOf", "Conflicts", "ConflictedBy", "Before", "After",
-	"OnSuccess", "OnSuccessOf", "OnFailure", "OnFailureOf", "Triggers", "TriggeredBy",
-	"PropagatesReloadTo", "ReloadPropagatedFrom", "PropagatesStopTo", "StopPropagatedFrom",
-	"JoinsNamespaceOf", "References", "ReferencedBy", "InSlice", "SliceOf",
-}
-
-func (d Dependency) String() string { return dependencyNames[d] }
-
-// inverse is the dependency the other unit gets when one is added.
-var inverse = [dependencyMax]Dependency{
-	Requires: RequiredBy, Requisite: RequisiteOf, Wants: WantedBy, BindsTo: BoundBy, PartOf: ConsistsOf,
-	Upholds: UpheldBy, RequiredBy: Requires, RequisiteOf: Requisite, WantedBy: Wants, BoundBy: BindsTo,
-	UpheldBy: Upholds, ConsistsOf: PartOf, Conflicts: ConflictedBy, ConflictedBy: Conflicts,
-	Before: After, After: Before, OnSuccess: OnSuccessOf, OnSuccessOf: OnSuccess, OnFailure: OnFailureOf,
-	OnFailureOf: OnFailure, Triggers: TriggeredBy, TriggeredBy: Triggers,
-	PropagatesReloadTo: ReloadPropagatedFrom, ReloadPropagatedFrom: PropagatesReloadTo,
-	PropagatesStopTo: StopPropagatedFrom, StopPropagatedFrom: PropagatesStopTo,
-	JoinsNamespaceOf: JoinsNamespaceOf, References: ReferencedBy, ReferencedBy: References,
-	InSlice: SliceOf, SliceOf: InSlice,
-}
 
 // Names is an ordered set of unit names.
 type Names struct {
@@ -219,10 +198,8 @@ type Unit struct {
 // DependencyFromString maps a dependency name ("Requires") to its kind;
 // -1 if unknown.
 func DependencyFromString(s string) Dependency {
-	for i, n := range dependencyNames {
-		if n == s {
-			return Dependency(i)
-		}
+	if k, ok := dep.ParseKind(s); ok {
+		return k
 	}
 	return -1
 }
