@@ -115,7 +115,8 @@ func NewDefaults() *Defaults {
 	d.PhysicalMemory = physicalMemory(d.PageSize)
 	d.SystemTasksMax = systemTasksMax()
 	_, err := os.Stat("/run/systemd/container")
-	d.InContainer = err == nil
+	// detect_container: PID 1's own $container is authoritative.
+	d.InContainer = err == nil || os.Getpid() == 1 && os.Getenv("container") != ""
 	_, err = os.Stat("/dev/autofs")
 	d.AutomountSupported = err == nil
 	var st syscall.Statfs_t

@@ -68,6 +68,9 @@ func (u *Unit) addDependencyByName(d Dependency, name string, _ unitfile.Locatio
 	if err != nil {
 		return err
 	}
+	if u.ignoreDeps {
+		return nil
+	}
 	if unitname.TypeOf(name) == unitname.TypeInvalid || !unitname.IsValid(name, unitname.Plain|unitname.Instance) {
 		return syscall.EINVAL
 	}
@@ -83,6 +86,10 @@ func (u *Unit) addDependency(d Dependency, other string) error {
 		}
 		return nil
 	}
+	if u.ignoreDeps {
+		return nil
+	}
+	u.load(other)
 	ot := unitname.TypeOf(other)
 	switch {
 	case d == Before && ot == unitname.Device:
@@ -104,6 +111,20 @@ func (u *Unit) addDependency(d Dependency, other string) error {
 	u.Deps[d].Add(other)
 	u.Deps[References].Add(other)
 	return nil
+}
+
+// load records that loading u asks the manager to load the unit name
+// (manager_load_unit), which a LoadQueue then does.
+func (u *Unit) load(name string) { u.loads = append(u.loads, name) }
+
+// loadRelated is unit_load_related_unit: the unit with u's name and
+// another suffix, loaded.
+func (u *Unit) loadRelated(suffix string) string {
+	n := relatedUnit(u, suffix)
+	if n != "" {
+		u.load(n)
+	}
+	return n
 }
 
 // addDependencies adds two kinds of dependency on the same unit.
@@ -140,6 +161,7 @@ func (l *Loader) addNodeDependency(u *Unit, what string, dep Dependency) {
 	if err != nil {
 		return
 	}
+	u.load(dev)
 	u.addDependencies(After, dep, dev)
 }
 

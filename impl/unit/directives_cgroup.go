@@ -103,17 +103,20 @@ func parseSlice(p *parser, v string) error {
 		p.warn("Failed to resolve unit specifiers in %s, ignoring: %s", v, strerror(err))
 		return nil
 	}
-	if unitname.TypeOf(k) != unitname.Slice || !unitname.IsValid(k, unitname.Plain|unitname.Instance) {
+	if unitname.TypeOf(k) == unitname.TypeInvalid || !unitname.IsValid(k, unitname.Plain|unitname.Instance) {
 		if unitname.IsValid(k, unitname.Template) {
 			p.warn("Failed to load slice unit %s, ignoring: Unit name %s is missing the instance name.", k, k)
-		} else if unitname.TypeOf(k) == unitname.TypeInvalid || !unitname.IsValid(k, unitname.Plain|unitname.Instance) {
-			p.warn("Failed to load slice unit %s, ignoring: Unit name %s is not valid.", k, k)
 		} else {
-			p.warn("Failed to assign slice %s to unit %s, ignoring: %s", k, p.u.ID, strerror(errInval))
+			p.warn("Failed to load slice unit %s, ignoring: Unit name %s is not valid.", k, k)
 		}
 		return nil
 	}
+	// The manager loads the unit before it checks that it is a slice.
+	p.u.load(k)
 	switch {
+	case unitname.TypeOf(k) != unitname.Slice:
+		p.warn("Failed to assign slice %s to unit %s, ignoring: %s", k, p.u.ID, strerror(errInval))
+		return nil
 	case p.u.Type == unitname.Slice:
 		p.warn("Failed to assign slice %s to unit %s, ignoring: %s", k, p.u.ID, strerror(errInval))
 		return nil

@@ -431,6 +431,7 @@ func parseSocketService(p *parser, v string) error {
 		p.warn("Failed to load unit %s, ignoring: %s", v, reason)
 		return nil
 	}
+	p.u.load(k)
 	p.u.Socket.Service = k
 	return nil
 }

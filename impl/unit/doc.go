@@ -17,8 +17,10 @@
 // that did not load. What the loader cannot know by itself comes in
 // through Loader and Defaults: the manager's settings and machine facts,
 // units loaded from elsewhere (External, Resolve) and the install logic's
-// UnitFileState. impl/unit/showprop prints properties as `systemctl
-// show` does. The manager, the bus server and the tools import this
+// UnitFileState. LoadQueue loads units from the unit search path
+// (impl/unitpath) the way the manager's load queue does, each unit with
+// everything it pulls in, in systemd's order. impl/unit/showprop prints
+// properties as `systemctl show` does. The manager, the bus server and the tools import this
 // package.
 //
 // The directive tables are tested against `systemd --dump-configuration-items`

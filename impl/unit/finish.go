@@ -22,6 +22,7 @@ var targetQueueDeps = []Dependency{Requires, Requisite, Wants, BindsTo, PartOf, 
 // dependency gets its inverse on the other unit.
 func (l *Loader) Finish() {
 	l.loadReferenced()
+	l.canonicalizeAliases()
 	nodes := map[string]*node{}
 	for _, u := range l.order {
 		nodes[u.ID] = &node{name: u.ID, loaded: u.LoadState == Loaded, defaultDeps: u.DefaultDependencies,
@@ -61,7 +62,7 @@ func (l *Loader) Finish() {
 				if m == nil && l.Resolve != nil {
 					// The manager loads a mount unit for the path if
 					// there is one.
-					if frag, dropins, ok := l.Resolve(mname); ok {
+					if frag, dropins, ok := l.Resolve(mname); ok && !l.collectedAtOnce(mname, frag) {
 						mu := l.Load(mname, frag, dropins)
 						m = &node{name: mname, loaded: mu.LoadState == Loaded, defaultDeps: mu.DefaultDependencies,
 							fragment: mu.FragmentPath != "", deps: &mu.Deps}
@@ -87,7 +88,7 @@ func (l *Loader) Finish() {
 	for _, u := range l.order {
 		names = append(names, u.ID)
 		for _, d := range allDeps {
-			names = append(names, u.Deps[d].List()...)
+			names = append(names, u.Deps[d].list...)
 		}
 	}
 	for _, name := range names {
@@ -113,7 +114,7 @@ func (l *Loader) Finish() {
 	for _, u := range l.order {
 		a := nodes[u.ID]
 		for _, d := range allDeps {
-			for _, o := range u.Deps[d].List() {
+			for _, o := range u.Deps[d].list {
 				if b := lookup(o); b != nil && d.Inverse() != d {
 					b.deps[d.Inverse()].Add(a.name)
 				}
@@ -125,7 +126,7 @@ func (l *Loader) Finish() {
 			continue
 		}
 		for _, d := range targetQueueDeps {
-			for _, o := range n.deps[d].List() {
+			for _, o := range n.deps[d].list {
 				other := lookup(o)
 				if other == nil || !other.loaded || !other.defaultDeps || n.deps[Before].Has(o) {
 					continue
@@ -136,7 +137,7 @@ func (l *Loader) Finish() {
 	}
 	for _, n := range snapshot(nodes) {
 		for _, d := range allDeps {
-			for _, o := range n.deps[d].List() {
+			for _, o := range n.deps[d].list {
 				if b, ok := nodes[o]; ok && d.Inverse() != d {
 					b.deps[d.Inverse()].Add(n.name)
 				}
@@ -154,7 +155,7 @@ func (l *Loader) loadReferenced() {
 	for i := 0; i < len(l.order); i++ {
 		u := l.order[i]
 		for _, d := range allDeps {
-			for _, name := range u.Deps[d].List() {
+			for _, name := range u.Deps[d].list {
 				if l.units[name] != nil {
 					continue
 				}

@@ -58,6 +58,24 @@ type Loader struct {
 	// gets loaded too, as the manager loads every unit it meets; ok is
 	// false for units without files (or outside the set).
 	Resolve func(name string) (fragment *File, dropins []File, ok bool)
+	// Extras, when set, gives what a unit's directories add once its
+	// files are read: further names (aliases) and the units of its
+	// .wants/ and .requires/ directories.
+	Extras func(name string) (names, wants, requires []string)
+	// IgnoreDependencies makes loading add no dependencies and load no
+	// units through them, as the manager does in systemd-analyze verify
+	// --recursive-errors=no (MANAGER_TEST_RUN_IGNORE_DEPENDENCIES).
+	IgnoreDependencies bool
+	// FilesOnly says that mount and swap units exist only through unit
+	// files: the manager does not read the kernel's mount and swap
+	// tables (a test run such as systemd-analyze verify).
+	FilesOnly bool
+	// Kernel, when set, tells what the kernel's mount and swap tables
+	// (/proc/self/mountinfo, /proc/swaps) hold for a mount or swap unit
+	// by name; ok is false when they do not have it. A mount or swap unit
+	// without a file then loads only while the kernel has it, and a
+	// mount's dependencies follow the kernel's values (kernel.go).
+	Kernel func(name string) (KernelEntry, bool)
 
 	units map[string]*Unit
 	order []*Unit
@@ -70,6 +88,9 @@ func NewLoader(d *Defaults) *Loader {
 
 // Unit returns a unit loaded into the set, nil if none.
 func (l *Loader) Unit(name string) *Unit { return l.units[name] }
+
+// Units lists the units of the set in the order they were loaded.
+func (l *Loader) Units() []*Unit { return l.order }
 
 func newUnit(name string, d *Defaults) *Unit {
 	t := unitname.TypeOf(name)
@@ -136,6 +157,7 @@ func newUnit(name string, d *Defaults) *Unit {
 		u.Exec.StdOutput, u.Exec.StdError = d.StdOutput, d.StdError
 		u.Exec.SameProcessGroup = true
 		u.IgnoreOnIsolate = true
+		rootMountDefaults(u)
 	case unitname.Automount:
 		u.Automount = &Automount{DirectoryMode: 0o755}
 		u.IgnoreOnIsolate = true
@@ -148,26 +170,52 @@ func newUnit(name string, d *Defaults) *Unit {
 		u.IgnoreOnIsolate = true
 	case unitname.Slice:
 		u.IgnoreOnIsolate = true
+	case unitname.Device:
+		u.IgnoreOnIsolate = true
 	}
 	return u
 }
 
-// fragmentRequired reports whether a unit of type t needs a file to load.
-func fragmentRequired(t unitname.Type) bool {
-	switch t {
-	case unitname.Slice, unitname.Mount, unitname.Swap, unitname.Device, unitname.Scope:
+// fragmentRequired reports whether a unit needs a file to load.
+func (l *Loader) fragmentRequired(u *Unit) bool {
+	switch u.Type {
+	case unitname.Mount, unitname.Swap:
+		return l.kernelFragmentRequired(u)
+	case unitname.Slice, unitname.Device, unitname.Scope:
 		return false
 	}
 	return true
 }
 
+// Source is what the manager reads a unit from.
+type Source struct {
+	// Fragment is the unit file, nil if there is none; an empty one
+	// masks the unit.
+	Fragment *File
+	// Dropins are the ".conf" drop-ins, in the order they apply.
+	Dropins []File
+	// Wants and Requires are the units symlinked in the unit's ".wants"
+	// and ".requires" directories.
+	Wants, Requires []string
+	// Log is what finding the drop-ins and directories logged; it comes
+	// after the fragment's messages.
+	Log []Diagnostic
+}
+
 // Load reads a unit from its main file (nil if it has none) and its
 // drop-ins, applies the load-time rules and adds it to the set.
 func (l *Loader) Load(name string, fragment *File, dropins []File) *Unit {
+	return l.LoadSource(name, Source{Fragment: fragment, Dropins: dropins})
+}
+
+// LoadSource is Load with everything the manager reads a unit from.
+func (l *Loader) LoadSource(name string, src Source) *Unit {
 	d := l.Defaults
 	u := newUnit(name, d)
+	u.ignoreDeps = l.IgnoreDependencies
 	l.units[name] = u
 	l.order = append(l.order, u)
+	fragment, dropins := src.Fragment, src.Dropins
 	var spec *specifier.Unit
 	if !l.NoSpecifiers {
 		host := l.Host
@@ -186,7 +234,7 @@ func (l *Loader) Load(name string, fragment *File, dropins []File) *Unit {
 		return u
 	}
 	sections := Sections(u.Type)
-	err := l.readFiles(u, fragment, dropins, sections, spec)
+	err := l.readFiles(u, fragment, dropins, src, sections, spec)
 	if err != nil && u.LoadState == Loaded {
 		// Mounts and swaps get their extras even when their file has a
 		// fatal error, as systemd needs them for mounts the kernel
@@ -227,7 +275,7 @@ func (l *Loader) Load(name string, fragment *File, dropins []File) *Unit {
 	return u
 }
 
-func (l *Loader) readFiles(u *Unit, fragment *File, dropins []File, sections []string, spec *specifier.Unit) error {
+func (l *Loader) readFiles(u *Unit, fragment *File, dropins []File, src Source, sections []string, spec *specifier.Unit) error {
 	handler := func(a unitfile.Assignment) ([]Diagnostic, error) {
 		dir := Lookup(a.Section, a.Key)
 		if dir == nil {
@@ -247,30 +295,55 @@ func (l *Loader) readFiles(u *Unit, fragment *File, dropins []File, sections []s
 		u.FragmentPath = fragment.Path
 		if len(fragment.Data) == 0 {
 			u.LoadState = LoadMasked
-			return nil
-		}
-		u.LoadState = Loaded
-		f, err := unitfile.Parse(fragment.Path, fragment.Data, sections, handler)
-		u.Diagnostics = append(u.Diagnostics, f.Diagnostics...)
-		if err != nil {
-			var pe *unitfile.ParseError
-			if errors.As(err, &pe) {
-				err = pe.Err
+		} else {
+			u.LoadState = Loaded
+			f, err := unitfile.Parse(fragment.Path, fragment.Data, sections, handler)
+			u.Diagnostics = append(u.Diagnostics, f.Diagnostics...)
+			if err != nil {
+				var pe *unitfile.ParseError
+				if errors.As(err, &pe) {
+					err = pe.Err
+				}
+				if errors.Is(err, syscall.ENOEXEC) {
+					u.unitLog(LevelNotice, "Unit configuration has fatal error, unit will not be started.")
+				}
+				return err
 			}
-			if errors.Is(err, syscall.ENOEXEC) {
-				u.unitLog(LevelNotice, "Unit configuration has fatal error, unit will not be started.")
-			}
-			return err
 		}
-	} else if fragmentRequired(u.Type) {
+	} else if l.fragmentRequired(u) {
 		return syscall.ENOENT
 	} else {
 		u.LoadState = Loaded
 	}
+	// unit_load_dropin, for masked units too: the units of the .wants
+	// and .requires directories, then the drop-ins.
+	for _, dd := range []struct {
+		d     Dependency
+		names []string
+	}{{Wants, src.Wants}, {Requires, src.Requires}} {
+		for _, n := range dd.names {
+			if err := u.addDependencyByName(dd.d, n, unitfile.Location{}); err != nil {
+				u.unitLog(LevelWarning, "Cannot add %s dependency on %s, ignoring: %s", dd.d, n, strerror(err))
+			}
+		}
+	}
+	u.Diagnostics = append(u.Diagnostics, src.Log...)
 	for _, df := range dropins {
 		u.DropInPaths = append(u.DropInPaths, df.Path)
 		f, _ := unitfile.Parse(df.Path, df.Data, sections, handler)
 		u.Diagnostics = append(u.Diagnostics, f.Diagnostics...)
+	}
+	if l.Extras != nil {
+		names, wants, requires := l.Extras(u.ID)
+		for _, n := range names {
+			u.Names.Add(n)
+		}
+		for _, n := range wants {
+			_ = u.addDependency(Wants, n)
+		}
+		for _, n := range requires {
+			_ = u.addDependency(Requires, n)
+		}
 	}
 	return nil
 }
@@ -305,7 +378,7 @@ func (l *Loader) addExtras(u *Unit) error {
 		if err := l.mountExtras(u); err != nil {
 			return err
 		}
-		return mountVerify(u)
+		return mountVerify(u, l)
 	case unitname.Automount:
 		return l.automountExtras(u)
 	case unitname.Swap:
@@ -326,6 +399,17 @@ func (l *Loader) commonExtras(u *Unit) error {
 		case u.ID != "-.slice":
 			u.addDependencies(After, Requires, "-.slice")
 		}
+	}
+	// unit_add_mount_dependencies: the mount units of the paths the unit
+	// needs get loaded (a LoadQueue loads the ones it does not know yet).
+	for _, p := range u.RequiresMountsFor {
+		for _, prefix := range pathPrefixes(p) {
+			if m, err := unitname.FromPath(prefix, ".mount"); err == nil {
+				u.load(m)
+			}
+		}
+	}
+	if u.CGroup != nil {
 		if u.DefaultDependencies && (u.CGroup.ManagedOOMSwap == "kill" || u.CGroup.ManagedOOMMemoryPressure == "kill") && l.Defaults.MemoryController {
 			u.addDependencies(After, Wants, "systemd-oomd.service")
 		}
@@ -344,9 +428,10 @@ func (l *Loader) commonExtras(u *Unit) error {
 
 // setDefaultSlice is unit_set_default_slice.
 func setDefaultSlice(u *Unit) {
-	if u.Slice != "" {
+	if u.Slice != "" || u.ignoreDeps {
 		return
 	}
+	defer func() { u.load(u.Slice) }()
 	if u.Mount != nil && mountIsExtrinsic(u.Mount) {
 		u.Slice = "-.slice"
 		return
@@ -635,13 +720,10 @@ func (l *Loader) socketExtras(u *Unit) error {
 			nonAccept = true
 		}
 	}
-	if len(s.Ports) == 0 {
-		nonAccept = false
-	}
 	if nonAccept {
 		svc := s.Service
 		if svc == "" {
-			svc = relatedUnit(u, ".service")
+			svc = u.loadRelated(".service")
 		}
 		u.addDependencies(Before, Triggers, svc)
 	}
@@ -707,7 +789,7 @@ func socketHasExec(s *Socket) bool {
 func (l *Loader) timerExtras(u *Unit) error {
 	t := u.Timer
 	if u.Deps[Triggers].Len() == 0 {
-		u.addDependencies(Before, Triggers, relatedUnit(u, ".service"))
+		u.addDependencies(Before, Triggers, u.loadRelated(".service"))
 	}
 	if t.Persistent {
 		u.requireMountsFor("/var/lib/systemd/timers")
@@ -739,7 +821,7 @@ func (l *Loader) pathExtras(u *Unit) error {
 		p.TriggerLimitBurst = 200
 	}
 	if u.Deps[Triggers].Len() == 0 {
-		u.addDependencies(Before, Triggers, relatedUnit(u, ".service"))
+		u.addDependencies(Before, Triggers, u.loadRelated(".service"))
 	}
 	for _, s := range p.Specs {
 		u.requireMountsFor(s.Path)
@@ -768,8 +850,9 @@ func (l *Loader) sliceExtras(u *Unit) error {
 	}
 	l.patchContexts(u)
 	parent, hasParent, err := unitname.SliceParent(u.ID)
-	if u.Slice == "" && err == nil && hasParent {
+	if u.Slice == "" && err == nil && hasParent && !u.ignoreDeps {
 		u.Slice = parent
+		u.load(parent)
 	}
 	if u.DefaultDependencies {
 		u.addDependencies(Before, Conflicts, "shutdown.target")
@@ -785,6 +868,10 @@ func (l *Loader) sliceExtras(u *Unit) error {
 	if err != nil {
 		u.unitLog(LevelErr, "Failed to determine parent slice: %s", strerror(err))
 		return err
+	}
+	if u.ignoreDeps {
+		// The manager then leaves the parent slice alone.
+		return nil
 	}
 	if hasParent && u.Slice != parent || !hasParent && u.Slice != "" {
 		return errorf(u, "Located outside of parent slice. Refusing.")

@@ -38,7 +38,7 @@ func mountIsBind(m *Mount) bool {
 // the ones it leaves to other software (mount_point_ignore): systemd
 // refuses mount units for them.
 var apiMountPoints = []string{"/proc", "/sys", "/dev", "/sys/kernel/security", "/sys/fs/smackfs", "/dev/shm",
-	"/dev/pts", "/run", "/sys/fs/cgroup", "/sys/fs/cgroup/unified", "/sys/fs/cgroup/systemd", "/sys/fs/pstore",
+	"/dev/pts", "/run", "/sys/fs/cgroup", "/sys/fs/cgroup/unified", "/sys/fs/cgroup/systemd", "/sys/fs/pstore", "/run/lock",
 	"/sys/firmware/efi/efivars", "/sys/fs/bpf",
 	"/sys/fs/selinux", "/dev/console", "/proc/kmsg", "/proc/sys", "/proc/sys/kernel/random/boot_id"}
 
@@ -67,33 +67,37 @@ func (l *Loader) mountExtras(u *Unit) error {
 	if m.Where != "/" {
 		u.requireMountsFor(path.Dir(m.Where))
 	}
-	if strings.HasPrefix(m.What, "/") && (mountIsBind(m) || !mountIsNetwork(m)) {
+	// p: the kernel's values while mounted, else the file's (kernel.go).
+	p, fromFile := l.mountParams(u)
+	if fromFile && strings.HasPrefix(m.What, "/") && (mountIsBind(m) || !mountIsNetwork(m)) {
 		u.requireMountsFor(m.What)
 	}
-	if m.What != "" && !mountIsBind(m) && unitname.IsDevicePath(m.What) && m.What != "/dev/root" && m.What != "/dev/nfs" && m.Where != "/" {
-		if fstabHasOption(m.Options, "x-systemd.device-bound") {
-			l.addNodeDependency(u, m.What, BindsTo)
+	if p != nil && p.What != "" && !mountIsBind(p) && unitname.IsDevicePath(p.What) && p.What != "/dev/root" && p.What != "/dev/nfs" && m.Where != "/" {
+		if fstabHasOption(p.Options, "x-systemd.device-bound") {
+			l.addNodeDependency(u, p.What, BindsTo)
 		} else {
-			l.addNodeDependency(u, m.What, Requires)
-			l.addNodeDependency(u, m.What, StopPropagatedFrom)
+			l.addNodeDependency(u, p.What, Requires)
+			if fromFile {
+				l.addNodeDependency(u, p.What, StopPropagatedFrom)
+			}
 		}
-		l.addBlockdevDependency(u, m.What)
+		l.addBlockdevDependency(u, p.What)
 	}
-	if u.DefaultDependencies && !mountIsExtrinsic(m) {
+	if u.DefaultDependencies && p != nil && !mountIsExtrinsic(p) {
 		before, after := "local-fs.target", "local-fs-pre.target"
-		if mountIsNetwork(m) {
+		if mountIsNetwork(p) {
 			before, after = "remote-fs.target", "remote-fs-pre.target"
 		}
-		if !fstabHasOption(m.Options, "nofail") {
+		if !(fromFile && fstabHasOption(m.Options, "nofail")) {
 			_ = u.addDependency(Before, before)
 		}
 		_ = u.addDependency(After, after)
 		u.addDependencies(Before, Conflicts, "umount.target")
-		if mountIsNetwork(m) {
+		if mountIsNetwork(p) {
 			_ = u.addDependency(After, "network.target")
 			u.addDependencies(Wants, After, "network-online.target")
 		}
-		if m.FSType == "tmpfs" {
+		if p.FSType == "tmpfs" {
 			_ = u.addDependency(After, "swap.target")
 		}
 	}
@@ -101,7 +105,8 @@ func (l *Loader) mountExtras(u *Unit) error {
 }
 
 // mountVerify is mount_verify: checks once the mount loaded.
-func mountVerify(u *Unit) error {
+func mountVerify(u *Unit, l *Loader) error {
+	_, fromFile := l.mountParams(u)
 	m := u.Mount
 	e, err := unitname.FromPath(m.Where, ".mount")
 	if err != nil {
@@ -113,7 +118,7 @@ func mountVerify(u *Unit) error {
 		return errorf(u, "Where= setting doesn't match unit name. Refusing.")
 	case mountPointIsAPI(m.Where):
 		return errorf(u, "Cannot create mount unit for API file system %s. Refusing.", m.Where)
-	case m.What == "":
+	case fromFile && m.What == "" && !u.Perpetual:
 		return errorf(u, "What= setting is missing. Refusing.")
 	case u.Exec.PAMName != "" && u.Kill.KillMode != "control-group":
 		return errorf(u, "Unit has PAM enabled. Kill mode must be set to control-group'. Refusing.")
@@ -145,7 +150,7 @@ func (l *Loader) automountExtras(u *Unit) error {
 		}
 		a.Where = unitname.PathSimplify(p)
 	}
-	u.addDependencies(Before, Triggers, relatedUnit(u, ".mount"))
+	u.addDependencies(Before, Triggers, u.loadRelated(".mount"))
 	if a.Where == "/" {
 		// The root directory has no parent to require.
 		return syscall.EADDRNOTAVAIL

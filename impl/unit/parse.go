@@ -71,13 +71,24 @@ const (
 // printf expands specifiers in s as the flavour says; without specifier
 // support (nil spec) s is kept as written.
 func (p *parser) printf(s string, flavour int) (string, error) {
-	if p.spec == nil {
+	if p.spec == nil || noSpecifiers(s, flavour) {
 		return s, nil
 	}
 	if flavour == specName {
 		return p.spec.NamePrintf(s)
 	}
 	return p.spec.FullPrintf(s, flavour)
+}
+
+// noSpecifiers reports whether expanding s gives s back: it has no "%"
+// and fits the length limit. Most values are such, and skipping the
+// specifier tables for them is most of the cost of loading.
+func noSpecifiers(s string, flavour int) bool {
+	max := flavour
+	if flavour == specName {
+		max = specifier.UnitNameMax
+	}
+	return len(s) <= max && !strings.Contains(s, "%")
 }
 
 // expander is the unitfile.Expander for command lines and environment
@@ -87,10 +98,14 @@ func (p *parser) expander(flavour int) Expander {
 		return nil
 	}
 	return func(s string, path bool) (string, error) {
+		f := flavour
 		if path {
-			return p.spec.FullPrintf(s, specPath)
+			f = specPath
 		}
-		return p.spec.FullPrintf(s, flavour)
+		if noSpecifiers(s, f) {
+			return s, nil
+		}
+		return p.spec.FullPrintf(s, f)
 	}
 }
 

@@ -267,19 +267,30 @@ func (c *propCtx) unitFilePreset() string {
 // Properties are the unit's D-Bus interfaces and properties, in the
 // order systemd 252's GetAll returns them.
 func (l *Loader) Properties(u *Unit) []Interface {
+	return l.PropertiesWith(u, nil)
+}
+
+// PropertiesWith is Properties with a running manager's view: runtime
+// values (ActiveState, MainPID, timestamps, ...) by property name replace
+// the values of a unit that never ran.
+func (l *Loader) PropertiesWith(u *Unit, runtime map[string]any) []Interface {
 	c := &propCtx{u: u, d: l.Defaults, l: l}
 	var ifaces []Interface
 	if typed := typeProps(u.Type); typed != nil {
-		ifaces = append(ifaces, Interface{Name: ifacePrefix + typeIfaceName(u.Type), Properties: evaluate(c, typed)})
+		ifaces = append(ifaces, Interface{Name: ifacePrefix + typeIfaceName(u.Type), Properties: evaluate(c, typed, runtime)})
 	}
-	ifaces = append(ifaces, Interface{Name: ifaceUnit, Properties: evaluate(c, unitProps())})
+	ifaces = append(ifaces, Interface{Name: ifaceUnit, Properties: evaluate(c, unitProps(), runtime)})
 	return ifaces
 }
 
-func evaluate(c *propCtx, table []prop) []Property {
+func evaluate(c *propCtx, table []prop, runtime map[string]any) []Property {
 	out := make([]Property, 0, len(table))
 	for _, p := range table {
-		out = append(out, Property{Name: p.name, Signature: p.sig, Value: p.get(c)})
+		v, ok := runtime[p.name]
+		if !ok {
+			v = p.get(c)
+		}
+		out = append(out, Property{Name: p.name, Signature: p.sig, Value: v})
 	}
 	return out
 }

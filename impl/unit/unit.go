@@ -63,24 +63,44 @@ const (
 // Names is an ordered set of unit names.
 type Names struct {
 	list []string
-	set  map[string]bool
+	set  map[string]bool // made once the list grows past namesListed
 }
+
+// namesListed is how many names a Names looks up in its list before it
+// keeps a map: most dependency lists are short, and a map per list is
+// most of a loaded unit's memory.
+const namesListed = 8
 
 // Add appends name unless present; it reports whether it was added.
 func (n *Names) Add(name string) bool {
-	if n.set[name] {
+	if n.Has(name) {
 		return false
 	}
-	if n.set == nil {
-		n.set = map[string]bool{}
-	}
-	n.set[name] = true
 	n.list = append(n.list, name)
+	switch {
+	case n.set != nil:
+		n.set[name] = true
+	case len(n.list) > namesListed:
+		n.set = make(map[string]bool, 2*len(n.list))
+		for _, x := range n.list {
+			n.set[x] = true
+		}
+	}
 	return true
 }
 
 // Has reports whether name is in the set.
-func (n *Names) Has(name string) bool { return n.set[name] }
+func (n *Names) Has(name string) bool {
+	if n.set != nil {
+		return n.set[name]
+	}
+	for _, x := range n.list {
+		if x == name {
+			return true
+		}
+	}
+	return false
+}
 
 // List is the names in the order they were added.
 func (n *Names) List() []string { return append([]string(nil), n.list...) }
@@ -193,6 +213,12 @@ type Unit struct {
 
 	// Diagnostics are the messages loading produced, in order.
 	Diagnostics []Diagnostic
+
+	// loads are the names loading asked the manager to load, in order
+	// (manager_load_unit calls; see LoadQueue).
+	loads []string
+	// ignoreDeps is the loader's IgnoreDependencies.
+	ignoreDeps bool
 }
 
 // DependencyFromString maps a dependency name ("Requires") to its kind;

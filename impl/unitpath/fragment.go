@@ -91,23 +91,79 @@ func (m *NameMap) DropinDirs(lp *LookupPaths, names []string, dirSuffix string) 
 	if len(names) == 0 {
 		return nil
 	}
-	visit := make([][]string, len(names))
-	for i, n := range names {
-		visit[i] = unitname.DropinNames(n)
+	// Only names of which some directory exists can yield one: the
+	// others are left out before the (search path × names) candidates
+	// are made, which with a long search path is most of the work.
+	have := m.dirNames()
+	var visit [][]string
+	for _, n := range names {
+		var found []string
+		for _, v := range unitname.DropinNames(n) {
+			if have[v+dirSuffix] {
+				found = append(found, v)
+			}
+		}
+		visit = append(visit, found)
 	}
 	typ := unitname.TypeOf(names[0]).String()
+	// The candidates in unitfile.DropinDirs' order, without the names
+	// and the type-wide directory that exist nowhere.
+	var candidates []string
+	for _, v := range visit {
+		if len(v) == 0 {
+			continue
+		}
+		for _, p := range lp.SearchPath {
+			for _, n := range v {
+				candidates = append(candidates, p+"/"+n+dirSuffix)
+			}
+		}
+	}
+	if have[typ+dirSuffix] {
+		for _, p := range lp.SearchPath {
+			candidates = append(candidates, p+"/"+typ+dirSuffix)
+		}
+	}
 	var dirs []string
-	for _, d := range unitfile.DropinDirs(lp.SearchPath, visit, typ, dirSuffix) {
+	for _, d := range candidates {
 		if !m.Paths[d] {
 			continue
 		}
-		resolved, _, err := Chase(d, "", 0)
+		resolved, err := m.chaseDir(d)
 		if err != nil {
 			continue
 		}
 		dirs = append(dirs, resolved)
 	}
 	return dirs
+}
+
+// chaseDir is Chase(d, "", 0) for a directory found while building the
+// map, with its parent (a search path directory) resolved only once.
+func (m *NameMap) chaseDir(d string) (string, error) {
+	parent, base := filepath.Dir(d), filepath.Base(d)
+	if m.chased == nil {
+		m.chased = map[string]string{}
+	}
+	rp, ok := m.chased[parent]
+	if !ok {
+		var err error
+		if rp, _, err = Chase(parent, "", 0); err != nil {
+			rp = ""
+		}
+		m.chased[parent] = rp
+	}
+	if rp == "" || base == "." || base == ".." {
+		resolved, _, err := Chase(d, "", 0)
+		return resolved, err
+	}
+	full := unitname.PathJoin(rp, base)
+	st, err := os.Lstat(full)
+	if err != nil || st.Mode()&os.ModeSymlink != 0 {
+		resolved, _, err := Chase(d, "", 0)
+		return resolved, err
+	}
+	return full, nil
 }
 
 // Unit is what the manager learns about a unit from the file system
