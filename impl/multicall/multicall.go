@@ -10,6 +10,7 @@ import (
 
 	"gosystemd/impl/cli"
 	"gosystemd/impl/exec"
+	"gosystemd/impl/pid1"
 	"gosystemd/impl/tools/analyze"
 	"gosystemd/impl/tools/delta"
 	"gosystemd/impl/tools/escape"
@@ -28,6 +29,8 @@ var Tools = []cli.Tool{
 	// Not a systemd 252 binary: the re-executed child that sets up a
 	// service's process (argv[1] dispatch only, never installed).
 	{Name: "systemd-executor", Path: "usr/lib/systemd/systemd-executor", Installed: false, Main: exec.Main},
+	// PID 1: not installed until the boot scenarios pass on it.
+	{Name: "systemd", Path: "usr/lib/systemd/systemd", Installed: false, Main: pid1.Main},
 	{Name: "systemd-id128", Path: "usr/bin/systemd-id128", Installed: true, Main: id128tool.Main},
 	{Name: "systemd-path", Path: "usr/bin/systemd-path", Installed: true, Main: pathtool.Main},
 }
@@ -45,6 +48,11 @@ func Lookup(name string) (cli.Tool, bool) {
 // Run dispatches args (as os.Args) and returns the exit code.
 func Run(args []string) int {
 	stdio := cli.OSStdio()
+	// The executor runs under the command's own name (argv[0]), which may
+	// be a tool's ("systemctl"): its argv[1] marker comes first.
+	if len(args) > 1 && args[1] == exec.ToolName {
+		return exec.Main(args[1:], stdio)
+	}
 	name := filepath.Base(args[0])
 	if t, ok := Lookup(name); ok {
 		return t.Main(args, stdio)

@@ -1,0 +1,102 @@
+// Package boot compares a whole boot of the Debian image under our PID 1
+// with one under systemd 252, as systemd's own clients see them: the
+// first milestone of issue #4.
+package boot
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"gosystemd/oracle"
+	"gosystemd/oracle/oracletest"
+)
+
+// bootView is what one boot shows through real systemctl.
+type bootView struct {
+	state, units string
+	clean        bool
+	console      string
+}
+
+func boot(t *testing.T, h *oracle.Harness, impl oracle.Impl, tree string) bootView {
+	t.Helper()
+	sb, err := oracle.NewSandbox(oracle.ModeContainer, oracle.Config{Name: "boot-" + string(impl), Impl: impl,
+		Images: h.Images, GoTree: tree, KernelArgs: oracle.BaseKernelArgs, BootTimeout: 60 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	br, err := sb.Boot(ctx)
+	if err != nil || !br.Settled {
+		t.Fatalf("%s: boot did not settle: %v\n%s", impl, err, sb.Console())
+	}
+	run := func(argv ...string) string {
+		r := sb.Exec(ctx, append([]string{oracle.OracleBin + "/systemctl"}, argv...), nil)
+		return string(r.Stdout) + string(r.Stderr)
+	}
+	v := bootView{
+		state: strings.TrimSpace(run("is-system-running")),
+		units: run("list-units", "--all", "--plain", "--no-legend", "--no-pager"),
+	}
+	v.clean, err = sb.Poweroff(ctx)
+	if !v.clean {
+		t.Errorf("%s: shutdown was not clean: %v", impl, err)
+	}
+	v.console = string(sb.Console())
+	return v
+}
+
+// TestBootMatchesSystemd boots the image under systemd 252 and under our
+// PID 1 and compares what real systemctl reports: the system state and
+// every unit's load, active and sub state and description.
+func TestBootMatchesSystemd(t *testing.T) {
+	h := oracletest.Harness(t, oracle.ModeContainer)
+	tree := oracletest.PID1Tree(t, h)
+	real := boot(t, h, oracle.Real, "")
+	ours := boot(t, h, oracle.Go, tree)
+	if real.state != ours.state {
+		t.Errorf("is-system-running: systemd %q, ours %q", real.state, ours.state)
+	}
+	realRows, ourRows := rows(real.units), rows(ours.units)
+	same := 0
+	for name, r := range realRows {
+		o, ok := ourRows[name]
+		switch {
+		case !ok:
+			t.Errorf("unit %s missing under our PID 1 (systemd: %s)", name, r)
+		case o != r:
+			t.Errorf("unit %s:\n  systemd: %s\n  ours:    %s", name, r, o)
+		default:
+			same++
+		}
+	}
+	for name, o := range ourRows {
+		if _, ok := realRows[name]; !ok {
+			t.Errorf("unit %s only under our PID 1: %s", name, o)
+		}
+	}
+	t.Logf("%d of %d units identical after boot", same, len(realRows))
+	if len(realRows) < 50 {
+		t.Errorf("systemd listed only %d units: the comparison saw too little", len(realRows))
+	}
+	if t.Failed() {
+		t.Logf("our console:\n%s", ours.console)
+	}
+}
+
+// rows maps each unit to its list-units row, spaces collapsed.
+func rows(out string) map[string]string {
+	m := map[string]string{}
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 {
+			continue
+		}
+		m[f[0]] = strings.Join(f, " ")
+	}
+	return m
+}

@@ -1,0 +1,139 @@
+package manager
+
+import (
+	"math"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"gosystemd/impl/exec"
+	"gosystemd/impl/exec/fromunit"
+	"gosystemd/impl/unit"
+)
+
+// controlCmd is one command mounts and swaps run as their control
+// process (mount(8), umount(8), swapon(8), swapoff(8)) with its last run:
+// 252's ExecCommand with its exec_status, shown as ExecMount=,
+// ExecActivate=, ...
+type controlCmd struct {
+	argv []string // nil until the command was set once
+	run  execRun
+}
+
+// set makes argv the command, forgetting the last run.
+func (c *controlCmd) set(argv []string) {
+	c.argv = argv
+	c.run = execRun{}
+}
+
+// status is the command's property value: no entry before it was set.
+func (c *controlCmd) status() []unit.ExecStatus {
+	if c.argv == nil {
+		return []unit.ExecStatus{}
+	}
+	r := c.run
+	return []unit.ExecStatus{{
+		Path: c.argv[0], Argv: append([]string(nil), c.argv...),
+		StartTime: r.start.Realtime, StartTimeMonotonic: r.start.Monotonic,
+		ExitTime: r.exit.Realtime, ExitTimeMonotonic: r.exit.Monotonic,
+		PID: uint32(r.pid), Code: int32(r.code), Status: int32(r.status),
+	}}
+}
+
+// exited notes the command's exit.
+func (c *controlCmd) exited(code, status int) {
+	c.run.exit, c.run.code, c.run.status = now(), code, status
+}
+
+// spawnControl starts c's command as u's control process through the
+// executor, as 252's mount_spawn and swap_spawn do (sandboxing and chroot
+// applied, no tty stdin), and watches its PID.
+func (m *Manager) spawnControl(u *Unit, c *controlCmd) (int, error) {
+	cmd := unit.ExecCommand{Path: c.argv[0], Argv: append([]string(nil), c.argv...)}
+	spec := fromunit.Spec(u.cfg, fromunit.Command{ExecCommand: cmd, Control: true})
+	spec.ApplyTTYStdin = false
+	spec.InvocationID = u.invocationID
+	spec.Environment = exec.ServiceEnvironment(m.cfg.Environment, exec.CommandEnv{})
+	if u.cfg.Exec != nil {
+		filesEnv, _, err := exec.LoadEnvironmentFiles(u.cfg.Exec.EnvironmentFiles)
+		if err != nil {
+			return 0, err
+		}
+		spec.FilesEnvironment = filesEnv
+	}
+	opts := exec.Options{Executable: m.cfg.Executable, Env: m.cfg.Environment}
+	cg, err := m.unitCgroup(u)
+	if err == nil && cg != nil {
+		defer cg.Close()
+		opts.CgroupFD = int(cg.Fd())
+	}
+	child, err := exec.Start(spec, exec.Files{}, opts)
+	if err != nil {
+		return 0, err
+	}
+	m.watchPIDLoop(child.Pid, u)
+	c.run = execRun{start: now(), pid: child.Pid}
+	path := cmd.Path
+	goSafe(nil, func() {
+		rep, err := child.Report()
+		m.Post(func() { m.spawnReport(u, path, rep, err) })
+	})
+	return child.Pid, nil
+}
+
+// killControl sends sig to a unit's control process and, as KillMode=
+// asks, the rest of its cgroup (252's unit_kill_context without a main
+// process); it reports whether anything was signalled, so that the
+// caller waits for it.
+func (m *Manager) killControl(u *Unit, pid int, sig syscall.Signal) bool {
+	k := u.cfg.Kill
+	if k == nil || k.KillMode == "none" || sig == 0 {
+		return false
+	}
+	killed := false
+	if pid > 0 && unix.Kill(pid, sig) == nil {
+		killed = true
+		if k.SendSIGHUP && sig == unix.SIGTERM {
+			_ = unix.Kill(pid, unix.SIGHUP)
+		}
+	}
+	if k.KillMode == "control-group" && m.killCgroup(u, sig) {
+		killed = true
+	}
+	return killed
+}
+
+// killSignalFor is the signal of a kill operation (252's
+// KILL_TERMINATE, KILL_RESTART, KILL_KILL).
+func killSignalFor(k *unit.KillContext, op killOp) syscall.Signal {
+	if k == nil {
+		k = &unit.KillContext{KillSignal: 15, FinalKillSignal: 9}
+	}
+	switch op {
+	case killRestart:
+		if k.RestartKillSignal != 0 {
+			return syscall.Signal(k.RestartKillSignal)
+		}
+		return syscall.Signal(k.KillSignal)
+	case killKill:
+		return syscall.Signal(k.FinalKillSignal)
+	}
+	return syscall.Signal(k.KillSignal)
+}
+
+type killOp int
+
+const (
+	killTerminate killOp = iota
+	killRestart
+	killKill
+)
+
+// usecTimer arms fn after usec µs on the loop; infinity or 0 is none.
+func (m *Manager) usecTimer(usec uint64, fn func()) *timerEntry {
+	if usec == 0 || usec > uint64(math.MaxInt64)/uint64(time.Microsecond) {
+		return nil
+	}
+	return m.afterLoop(time.Duration(usec)*time.Microsecond, fn)
+}

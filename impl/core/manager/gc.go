@@ -1,0 +1,138 @@
+package manager
+
+import (
+	"sort"
+
+	"gosystemd/impl/core/dep"
+	"gosystemd/impl/core/state"
+)
+
+// gcMark is a unit's verdict in one garbage-collection sweep.
+type gcMark int
+
+const (
+	gcUnknown gcMark = iota
+	gcInPath
+	gcGood // must stay
+	gcBad  // may go
+	gcUnsure
+)
+
+// addToGCQueue marks u for the next sweep (unit_add_to_gc_queue).
+func (m *Manager) addToGCQueue(u *Unit) {
+	if u.inGCQueue || u.cfg.Perpetual {
+		return
+	}
+	u.inGCQueue = true
+	m.gcQueue = append(m.gcQueue, u)
+}
+
+// mayGC is unit_may_gc: nothing but references keeps u.
+func (m *Manager) mayGC(u *Unit) bool {
+	if u.job != nil || u.cfg.Perpetual || m.units[u.ID()] != u {
+		return false
+	}
+	s := u.ActiveState()
+	switch u.cfg.CollectMode {
+	case "inactive-or-failed":
+		if s != state.Inactive && s != state.Failed {
+			return false
+		}
+	default:
+		if s != state.Inactive {
+			return false
+		}
+	}
+	if g, ok := u.kind.(interface{ mayGC() bool }); ok && !g.mayGC() {
+		return false
+	}
+	return true
+}
+
+// sweep is unit_gc_sweep: u goes if it may and every unit referencing it
+// goes too.
+func (m *Manager) sweep(u *Unit, marks map[*Unit]gcMark, requeue *[]*Unit) {
+	switch marks[u] {
+	case gcGood, gcBad, gcUnsure, gcInPath:
+		return
+	}
+	if !m.mayGC(u) {
+		marks[u] = gcGood
+		return
+	}
+	marks[u] = gcInPath
+	bad := true
+	for _, o := range u.deps(dep.AtomReferencedBy) {
+		m.sweep(o, marks, requeue)
+		switch marks[o] {
+		case gcGood:
+			marks[u] = gcGood
+			return
+		case gcBad:
+		default:
+			bad = false
+		}
+	}
+	if bad {
+		marks[u] = gcBad
+		return
+	}
+	marks[u] = gcUnsure
+	*requeue = append(*requeue, u)
+}
+
+// collectGarbage runs one sweep over the queued units and frees those
+// nothing keeps (manager_dispatch_gc_unit_queue, then the cleanup queue).
+func (m *Manager) collectGarbage() {
+	if len(m.gcQueue) == 0 {
+		return
+	}
+	queue := m.gcQueue
+	m.gcQueue = nil
+	marks := map[*Unit]gcMark{}
+	var requeue []*Unit
+	for _, u := range queue {
+		u.inGCQueue = false
+		m.sweep(u, marks, &requeue)
+	}
+	// As manager_dispatch_gc_unit_queue: units nothing was found to keep
+	// (bad, or unsure after the whole sweep, as in a cycle of references)
+	// are collected.
+	var doomed []*Unit
+	for u, mark := range marks {
+		if (mark == gcBad || mark == gcUnsure) && m.units[u.ID()] == u {
+			doomed = append(doomed, u)
+		}
+	}
+	sort.Slice(doomed, func(i, j int) bool { return doomed[i].ID() < doomed[j].ID() })
+	for _, u := range doomed {
+		m.freeUnit(u)
+	}
+	_ = requeue
+}
+
+// freeUnit is unit_free for a collected unit.
+func (m *Manager) freeUnit(u *Unit) {
+	m.logUnit(u, LevelDebug, "Collecting.")
+	if r, ok := u.kind.(releaser); ok {
+		r.release()
+	}
+	for name, x := range m.units {
+		if x == u {
+			delete(m.units, name)
+		}
+	}
+	for i, x := range m.order {
+		if x == u {
+			m.order = append(m.order[:i:i], m.order[i+1:]...)
+			break
+		}
+	}
+	for pid, x := range m.pids {
+		if x == u {
+			delete(m.pids, pid)
+		}
+	}
+	m.loader.Unload(u.ID())
+	m.obs.UnitRemoved(u)
+}

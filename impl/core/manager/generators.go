@@ -1,0 +1,92 @@
+package manager
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"gosystemd/impl/unitpath"
+)
+
+// generatorTimeout bounds the whole generator run, as 252's
+// DEFAULT_TIMEOUT_USEC does.
+const generatorTimeout = 90 * time.Second
+
+// runGenerators is manager_run_generators: the generator directories are
+// emptied, every generator runs with them as arguments (in parallel, as
+// execute_directories forks them all), and the unit file map is rebuilt.
+// It runs on the loop before any unit exists, so nothing else reaps.
+func (m *Manager) runGenerators() {
+	lp := m.lookup
+	if lp.Generator == "" {
+		return
+	}
+	for _, d := range []string{lp.Generator, lp.GeneratorEarly, lp.GeneratorLate} {
+		_ = os.RemoveAll(d)
+		_ = os.MkdirAll(d, 0o755)
+	}
+	env := m.cfg.LookupEnv
+	if env == nil {
+		env = os.LookupEnv
+	}
+	dirs, err := unitpath.GeneratorBinaryPaths(m.cfg.Scope, env)
+	if err != nil {
+		return
+	}
+	// The first directory holding a name wins; generators run by name.
+	byName := map[string]string{}
+	for _, d := range dirs {
+		entries, err := os.ReadDir(filepath.Join(m.cfg.Root, d))
+		if err != nil {
+			continue
+		}
+		for _, e := range entries {
+			if _, seen := byName[e.Name()]; !seen {
+				byName[e.Name()] = filepath.Join(m.cfg.Root, d, e.Name())
+			}
+		}
+	}
+	var names []string
+	for n := range byName {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	ctx, cancel := context.WithTimeout(context.Background(), generatorTimeout)
+	defer cancel()
+	genEnv := append(append([]string{}, m.cfg.Environment...), "SYSTEMD_SCOPE=system", "SYSTEMD_IN_INITRD=0")
+	// Generators run with umask 022, as RUN_WITH_UMASK does.
+	old := unix.Umask(0o022)
+	defer unix.Umask(old)
+	var wg sync.WaitGroup
+	for _, n := range names {
+		p := byName[n]
+		fi, err := os.Stat(p)
+		if err != nil || fi.IsDir() || fi.Mode()&0o111 == 0 {
+			continue
+		}
+		if fi.Size() == 0 {
+			continue // an empty file masks a generator
+		}
+		cmd := exec.CommandContext(ctx, p, lp.Generator, lp.GeneratorEarly, lp.GeneratorLate)
+		cmd.Env = genEnv
+		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+		if err := cmd.Start(); err != nil {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = cmd.Wait()
+		}()
+	}
+	wg.Wait()
+	if err := m.rebuildNameMap(); err != nil {
+		m.log(LogEntry{Level: LevelErr, Message: err.Error()})
+	}
+}

@@ -1,0 +1,457 @@
+package manager
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"gosystemd/impl/condition"
+	"gosystemd/impl/core/job"
+	"gosystemd/impl/core/state"
+	"gosystemd/impl/notify"
+	"gosystemd/impl/unit"
+	"gosystemd/impl/unitpath"
+)
+
+// Log levels, as syslog numbers them.
+const (
+	LevelErr     = 3
+	LevelWarning = 4
+	LevelNotice  = 5
+	LevelInfo    = 6
+	LevelDebug   = 7
+)
+
+// LogEntry is one message the manager logs: what systemd 252 logs with
+// log_unit_struct (Unit set) or log_struct.
+type LogEntry struct {
+	Level int
+	// Unit is the unit the message is about (UNIT=), "" for the manager.
+	Unit string
+	// Message is MESSAGE=, already prefixed with "unit: " where 252
+	// prefixes it.
+	Message string
+	// Fields are further journal fields (MESSAGE_ID, JOB_TYPE, ...), in
+	// order, as "NAME=value".
+	Fields []string
+}
+
+// Observer is told, on the loop goroutine, of what the bus and the
+// journal need to hear about. Every method must return quickly and must
+// not block on a client.
+type Observer interface {
+	Log(e LogEntry)
+	// Status is a console status line: "[  OK  ] Started Foo." has
+	// status "  OK  " and text "Started Foo.".
+	Status(status, text string)
+	UnitNew(u *Unit)
+	UnitRemoved(u *Unit)
+	UnitChanged(u *Unit)
+	JobNew(j *Job)
+	JobChanged(j *Job)
+	JobRemoved(j *Job)
+	StartupFinished(t StartupTimes)
+	// Reloading brackets a daemon-reload.
+	Reloading(active bool)
+}
+
+// StartupTimes are StartupFinished's arguments (µs).
+type StartupTimes struct {
+	Firmware, Loader, Kernel, Initrd, Userspace, Total uint64
+}
+
+// NopObserver ignores everything; embed it to implement part of Observer.
+type NopObserver struct{}
+
+func (NopObserver) Log(LogEntry)                 {}
+func (NopObserver) Status(string, string)        {}
+func (NopObserver) UnitNew(*Unit)                {}
+func (NopObserver) UnitRemoved(*Unit)            {}
+func (NopObserver) UnitChanged(*Unit)            {}
+func (NopObserver) JobNew(*Job)                  {}
+func (NopObserver) JobChanged(*Job)              {}
+func (NopObserver) JobRemoved(*Job)              {}
+func (NopObserver) StartupFinished(StartupTimes) {}
+func (NopObserver) Reloading(bool)               {}
+
+// Config is what a manager is started with.
+type Config struct {
+	Scope unitpath.Scope
+	// Root is the root directory unit files are found under ("" is /).
+	Root string
+	// LookupEnv reads $SYSTEMD_UNIT_PATH and the XDG variables for the
+	// unit search path; nil reads the process environment.
+	LookupEnv unitpath.Environ
+	Defaults  *unit.Defaults
+	// Executable is the binary re-executed as the executor; "" is
+	// /proc/self/exe.
+	Executable string
+	// Environment is the manager's environment, which units inherit.
+	Environment []string
+	// CgroupRoot is the cgroup2 directory the manager owns ("" runs
+	// without cgroups: processes are tracked by PID alone).
+	CgroupRoot string
+	// Generators runs the unit generators at startup.
+	Generators bool
+	// NoEnumerate leaves out the units the system already has (mounts,
+	// swaps): a test manager must not adopt the host's.
+	NoEnumerate bool
+	// Observer hears about logs, units and jobs; nil is NopObserver.
+	Observer Observer
+}
+
+// Manager is the service manager's state. Only the Run goroutine may touch
+// it; see the package documentation.
+type Manager struct {
+	cfg    Config
+	obs    Observer
+	lookup *unitpath.LookupPaths
+	names  *unitpath.NameMap
+	extras map[string]extras // aliases and .wants/.requires of resolved units
+	// fileStates caches UnitFileState by unit file name.
+	fileStates map[string]string
+	loader     *unit.Loader
+	units      map[string]*Unit // by every name, aliases included
+	order      []*Unit          // loaded units, in load order, once each
+	jobs       map[uint32]*Job
+	lastJob    uint32
+	runQueue   []*Job
+	gcQueue    []*Unit
+
+	pids   map[int]*Unit // processes a unit waits for
+	notify *notify.Receiver
+	// kernel holds what the mount, swap and device types read from the
+	// kernel's tables.
+	kernel *kernelTables
+	// conditions evaluates Condition*= and Assert*=, caching host facts.
+	conditions *condition.Evaluator
+	timers     timerHeap
+	posted     chan func()
+	started    time.Time
+	// startupDone is set once the initial transaction's jobs are gone.
+	startupDone bool
+	startupJob  *Job
+	exiting     bool
+	reloading   bool
+	exitCode    int
+	objective   Objective
+}
+
+// New prepares a manager: lookup paths and the unit file map. It starts
+// nothing.
+func New(cfg Config) (*Manager, error) {
+	if cfg.Observer == nil {
+		cfg.Observer = NopObserver{}
+	}
+	if cfg.Defaults == nil {
+		cfg.Defaults = unit.NewDefaults()
+	}
+	env := cfg.LookupEnv
+	if env == nil {
+		env = os.LookupEnv
+	}
+	lp, err := unitpath.Init(cfg.Scope, unitpath.Options{Root: cfg.Root, Env: env})
+	if err != nil {
+		return nil, fmt.Errorf("initializing unit search path: %w", err)
+	}
+	m := &Manager{
+		cfg:        cfg,
+		obs:        cfg.Observer,
+		lookup:     lp,
+		units:      map[string]*Unit{},
+		jobs:       map[uint32]*Job{},
+		pids:       map[int]*Unit{},
+		extras:     map[string]extras{},
+		fileStates: map[string]string{},
+		posted:     make(chan func(), 1024),
+	}
+	if err := m.rebuildNameMap(); err != nil {
+		return nil, err
+	}
+	if cfg.Defaults.Presets == nil {
+		cfg.Defaults.Presets = m.presetPolicy()
+	}
+	m.loader = m.newLoader()
+	return m, nil
+}
+
+// Post hands fn to the loop goroutine. It may block while the loop is
+// busy (the queue is bounded); it must not be called from the loop.
+func (m *Manager) Post(fn func()) { m.posted <- fn }
+
+// errExit ends Run.
+var errExit = errors.New("manager exiting")
+
+// Run is the event loop. It returns when ctx ends or the manager is told
+// to exit, with the exit code systemd would use.
+func (m *Manager) Run(ctx context.Context) (int, error) {
+	m.started = time.Now()
+	sigs := make(chan os.Signal, 64)
+	// Every signal a manager can get is noted here, so that none takes
+	// the runtime's default action (death, for PID 1 a kernel panic).
+	signal.Notify(sigs, handledSignals()...)
+	signal.Ignore(unix.SIGPIPE)
+	defer signal.Stop(sigs)
+	m.reapAll()
+	var lastTimer *time.Timer
+	for {
+		if lastTimer != nil {
+			lastTimer.Stop()
+			lastTimer = nil
+		}
+		m.dispatchRunQueue()
+		if len(m.posted) == 0 && len(sigs) == 0 {
+			// Garbage is collected when nothing else is pending, as 252's
+			// idle-priority gc queue.
+			m.safely("gc", m.collectGarbage)
+		}
+		if m.exiting {
+			return m.exitCode, nil
+		}
+		var timer <-chan time.Time
+		var t *time.Timer
+		if d, ok := m.timers.next(time.Now()); ok {
+			t = time.NewTimer(d)
+			timer = t.C
+			lastTimer = t
+		}
+		var notifyCh <-chan notify.Event
+		if m.notify != nil {
+			notifyCh = m.notify.Events()
+		}
+		select {
+		case ev, ok := <-notifyCh:
+			if !ok {
+				m.notify = nil
+				continue
+			}
+			m.safely("notification", func() { m.handleNotify(ev) })
+		case <-ctx.Done():
+			return m.exitCode, ctx.Err()
+		case fn := <-m.posted:
+			m.safely("posted call", fn)
+		case s := <-sigs:
+			m.safely("signal", func() { m.handleSignal(s.(unix.Signal)) })
+		case <-timer:
+			m.safely("timer", func() { m.timers.fire(time.Now()) })
+		}
+	}
+}
+
+// safely runs fn and turns a panic into a log line: one unit's bug must
+// not take PID 1 down.
+func (m *Manager) safely(what string, fn func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			m.log(LogEntry{Level: LevelErr, Message: fmt.Sprintf("Caught panic in %s: %v\n%s", what, r, debug.Stack())})
+		}
+	}()
+	fn()
+}
+
+// goSafe starts a goroutine that cannot crash the process.
+func goSafe(report func(error), fn func()) {
+	go func() {
+		defer func() {
+			if r := recover(); r != nil && report != nil {
+				report(fmt.Errorf("panic: %v\n%s", r, debug.Stack()))
+			}
+		}()
+		fn()
+	}()
+}
+
+// sigRTMin is the first real-time signal as glibc numbers it (SIGRTMIN).
+const sigRTMin = 34
+
+// handledSignals are the signals the manager acts on, as 252's signal
+// table lists them; every one is noted so none takes its default action.
+func handledSignals() []os.Signal {
+	l := []os.Signal{unix.SIGCHLD, unix.SIGTERM, unix.SIGINT, unix.SIGHUP, unix.SIGUSR1, unix.SIGUSR2,
+		unix.SIGPWR, unix.SIGWINCH, unix.SIGQUIT}
+	for n := 0; n <= 29; n++ {
+		l = append(l, unix.Signal(sigRTMin+n))
+	}
+	return l
+}
+
+// rtTargets are what SIGRTMIN+0..6 start, and how.
+var rtTargets = []struct {
+	target string
+	mode   job.Mode
+}{
+	{"default.target", job.Isolate}, {"rescue.target", job.Isolate}, {"emergency.target", job.Isolate},
+	{"halt.target", job.ReplaceIrreversibly}, {"poweroff.target", job.ReplaceIrreversibly},
+	{"reboot.target", job.ReplaceIrreversibly}, {"kexec.target", job.ReplaceIrreversibly},
+}
+
+// handleSignal is manager_dispatch_signal_fd.
+func (m *Manager) handleSignal(s unix.Signal) {
+	system := m.cfg.Scope == unitpath.System
+	switch s {
+	case unix.SIGCHLD:
+		m.reapAll()
+	case unix.SIGTERM:
+		if !system || os.Getpid() != 1 {
+			m.setObjective(ObjectiveExit)
+		}
+		// PID 1 re-executes on SIGTERM; not supported yet, so it stays.
+	case unix.SIGINT:
+		if system && os.Getpid() == 1 {
+			m.startSpecial("ctrl-alt-del.target", job.ReplaceIrreversibly)
+		} else {
+			m.setObjective(ObjectiveExit)
+		}
+	case unix.SIGWINCH:
+		if system {
+			m.startSpecial("kbrequest.target", job.Replace)
+		}
+	case unix.SIGPWR:
+		if system {
+			m.startSpecial("sigpwr.target", job.Replace)
+		}
+	default:
+		n := int(s) - sigRTMin
+		switch {
+		case n >= 0 && n < len(rtTargets):
+			m.startSpecial(rtTargets[n].target, rtTargets[n].mode)
+		case n >= 13 && n <= 16:
+			m.setObjective([]Objective{ObjectiveHalt, ObjectivePoweroff, ObjectiveReboot, ObjectiveKexec}[n-13])
+		}
+	}
+}
+
+// startSpecial is manager_start_special.
+func (m *Manager) startSpecial(name string, mode job.Mode) {
+	u, err := m.LoadUnitLoop(name)
+	if err == nil {
+		_, err = m.EnqueueLoop(jobStart, u, mode)
+	}
+	if err != nil {
+		m.log(LogEntry{Level: LevelWarning, Message: fmt.Sprintf("Failed to enqueue %s job: %v", name, err)})
+		return
+	}
+	m.log(LogEntry{Level: LevelInfo, Message: fmt.Sprintf("Activating special unit %s...", m.statusString(u))})
+}
+
+func (m *Manager) log(e LogEntry) { m.obs.Log(e) }
+
+// logUnit logs "unit: message" about u.
+func (m *Manager) logUnit(u *Unit, level int, format string, args ...any) {
+	m.log(LogEntry{Level: level, Unit: u.ID(), Message: u.ID() + ": " + fmt.Sprintf(format, args...)})
+}
+
+// ExitLoop makes Run return with code.
+func (m *Manager) ExitLoop(code int) {
+	m.setObjective(ObjectiveExit)
+	m.exitCode = code
+}
+
+// Config returns the configuration the manager runs with.
+func (m *Manager) Config() Config { return m.cfg }
+
+// ResetFailedLoop is unit_reset_failed.
+func (m *Manager) ResetFailedLoop(u *Unit) { u.resetFailedLoop() }
+
+// StatusStringLoop is how lists and status lines name u.
+func (m *Manager) StatusStringLoop(u *Unit) string { return m.statusString(u) }
+
+// UnitByPIDLoop is the unit a watched process belongs to; the manager's
+// own PID belongs to init.scope.
+func (m *Manager) UnitByPIDLoop(pid int) *Unit {
+	if u := m.pids[pid]; u != nil {
+		return u
+	}
+	if pid == os.Getpid() {
+		return m.units["init.scope"]
+	}
+	return nil
+}
+
+// CancelJobLoop cancels a job (job_finish_and_invalidate with canceled).
+func (m *Manager) CancelJobLoop(j *Job) {
+	if m.jobs[j.id] == j {
+		m.finishJob(j, resultCanceled, true, false)
+	}
+}
+
+// NJobsLoop counts installed jobs; NFailedUnitsLoop counts failed units.
+func (m *Manager) NJobsLoop() int { return len(m.jobs) }
+
+func (m *Manager) NFailedUnitsLoop() int {
+	n := 0
+	for _, u := range m.order {
+		if u.ActiveState() == state.Failed {
+			n++
+		}
+	}
+	return n
+}
+
+// NNamesLoop counts unit names, aliases included.
+func (m *Manager) NNamesLoop() int { return len(m.units) }
+
+// SystemStateLoop is manager_state: what is-system-running prints.
+func (m *Manager) SystemStateLoop() string {
+	activeOrPending := func(name string) bool {
+		u := m.units[name]
+		return u != nil && (u.ActiveState().IsActiveOrActivating() || u.job != nil)
+	}
+	if m.exiting || activeOrPending("shutdown.target") {
+		return "stopping"
+	}
+	if !m.startupDone {
+		if u := m.units["basic.target"]; u == nil || !u.ActiveState().IsActiveOrReloading() {
+			return "initializing"
+		}
+		return "starting"
+	}
+	if m.cfg.Scope == unitpath.System && (activeOrPending("rescue.target") || activeOrPending("emergency.target")) {
+		return "maintenance"
+	}
+	if m.NFailedUnitsLoop() > 0 {
+		return "degraded"
+	}
+	return "running"
+}
+
+// watchPIDLoop makes u the owner of pid's exit.
+func (m *Manager) watchPIDLoop(pid int, u *Unit) { m.pids[pid] = u }
+
+// unwatchPIDLoop forgets pid if u owns it.
+func (m *Manager) unwatchPIDLoop(pid int, u *Unit) {
+	if m.pids[pid] == u {
+		delete(m.pids, pid)
+	}
+}
+
+// Watch runs fn on its own goroutine (recovering panics into the log)
+// until it returns; fn hands results to the loop with Post. Watchers block
+// on an fd, an inotify queue or a socket so that the loop never does.
+func (m *Manager) Watch(what string, fn func()) {
+	goSafe(func(err error) {
+		m.Post(func() { m.log(LogEntry{Level: LevelErr, Message: fmt.Sprintf("Watcher %s failed: %v", what, err)}) })
+	}, fn)
+}
+
+// DumpLoop describes the installed jobs and the units that are neither
+// inactive nor active, for debugging a boot that does not finish.
+func (m *Manager) DumpLoop() string {
+	var b strings.Builder
+	for _, j := range m.JobsLoop() {
+		fmt.Fprintf(&b, "job %d %s/%s %s\n", j.id, j.unit.ID(), j.typ, j.State())
+	}
+	for _, u := range m.order {
+		if s := u.ActiveState(); s != state.Inactive && s != state.Active_ {
+			fmt.Fprintf(&b, "unit %s %s/%s\n", u.ID(), s, u.SubState())
+		}
+	}
+	return b.String()
+}

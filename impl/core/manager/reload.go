@@ -1,0 +1,70 @@
+package manager
+
+// configReloader is a type that keeps pointers into its unit's
+// configuration and must refresh them when daemon-reload swaps it.
+type configReloader interface{ reloadConfig() }
+
+// ReloadLoop is daemon-reload (252's manager_reload, without the round
+// trip through serialization: the units keep their runtime state and get
+// their configuration read afresh). Generators run again, the unit file
+// map and install state are rebuilt, every loaded unit is loaded anew in
+// a new set, and units that new dependencies refer to are added.
+func (m *Manager) ReloadLoop() {
+	m.log(LogEntry{Level: LevelInfo, Message: "Reloading."})
+	m.reloading = true
+	m.obs.Reloading(true)
+	defer func() {
+		m.reloading = false
+		m.obs.Reloading(false)
+	}()
+	if m.cfg.Generators {
+		m.runGenerators()
+	} else if err := m.rebuildNameMap(); err != nil {
+		m.log(LogEntry{Level: LevelErr, Message: err.Error()})
+	}
+	m.fileStates = map[string]string{}
+	m.cfg.Defaults.Presets = m.presetPolicy()
+	m.extras = map[string]extras{}
+	old := append([]*Unit(nil), m.order...)
+	m.loader = m.newLoader()
+	for _, u := range old {
+		if m.loader.Unit(u.ID()) != nil {
+			continue
+		}
+		frag, dropins, ok := m.resolveFiles(u.ID())
+		if ok && m.loader.Unit(u.ID()) == nil {
+			m.loader.Load(u.ID(), frag, dropins)
+		}
+	}
+	m.loader.Finish()
+	m.units = map[string]*Unit{}
+	m.order = m.order[:0]
+	for _, u := range old {
+		cfg := m.loader.Unit(u.ID())
+		if cfg == nil {
+			continue
+		}
+		u.cfg = cfg
+		if _, ok := u.kind.(*unsupported); ok {
+			u.kind = m.typeOf(u)
+		} else if r, ok := u.kind.(configReloader); ok {
+			r.reloadConfig()
+		}
+		m.order = append(m.order, u)
+		for _, n := range append([]string{cfg.ID}, cfg.Names.List()...) {
+			if m.units[n] == nil {
+				m.units[n] = u
+			}
+		}
+	}
+	m.adoptLoaded()
+	for _, u := range m.order {
+		m.addToGCQueue(u)
+	}
+}
+
+// ReloadingLoop reports whether a reload is in progress.
+func (m *Manager) ReloadingLoop() bool { return m.reloading }
+
+func (s *service) reloadConfig()    { s.cfg = s.u.cfg.Service }
+func (s *socketUnit) reloadConfig() { s.cfg = s.u.cfg.Socket }

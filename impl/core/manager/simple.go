@@ -1,0 +1,81 @@
+package manager
+
+import "gosystemd/impl/core/state"
+
+// twoState is the state machine of targets and slices: dead or active,
+// switched at once.
+type twoState struct {
+	u      *Unit
+	active bool
+	names  [2]string // sub-states: dead, active
+}
+
+func (t *twoState) activeState() state.Active {
+	if t.active {
+		return state.Active_
+	}
+	return state.Inactive
+}
+
+func (t *twoState) subState() string {
+	if t.active {
+		return t.names[1]
+	}
+	return t.names[0]
+}
+
+func (t *twoState) set(active bool) {
+	os := t.activeState()
+	t.active = active
+	if ns := t.activeState(); ns != os {
+		t.u.notify(os, ns, true)
+	}
+}
+
+func (t *twoState) start() error {
+	t.u.invocationID = newInvocationID()
+	t.set(true)
+	return nil
+}
+func (t *twoState) stop() error                           { t.set(false); return nil }
+func (t *twoState) reload() error                         { return errBadR }
+func (t *twoState) canReload() bool                       { return false }
+func (t *twoState) childExited(pid int, code, status int) {}
+func (t *twoState) resetFailed()                          {}
+func (t *twoState) props(p map[string]any)                {}
+
+// target is a target unit.
+type target struct{ twoState }
+
+func newTarget(u *Unit) *target { return &target{twoState{u: u, names: [2]string{"dead", "active"}}} }
+
+// slice is a slice unit; perpetual slices are active from the start.
+type slice struct{ twoState }
+
+func newSlice(u *Unit) *slice {
+	s := &slice{twoState{u: u, names: [2]string{"dead", "active"}}}
+	s.active = u.cfg.Perpetual
+	return s
+}
+
+// scope is a scope unit; only the manager's own init.scope exists today,
+// running from the start.
+type scope struct{ twoState }
+
+func newScope(u *Unit) *scope {
+	s := &scope{twoState{u: u, names: [2]string{"dead", "running"}}}
+	s.active = u.cfg.Perpetual
+	return s
+}
+
+func (s *scope) start() error { return errBadR }
+
+// unsupported stands for the types not implemented yet: starting one
+// fails as an unsupported type does in 252.
+type unsupported struct{ twoState }
+
+func newUnsupported(u *Unit) *unsupported {
+	return &unsupported{twoState{u: u, names: [2]string{"dead", "active"}}}
+}
+
+func (x *unsupported) start() error { return errUnsupported }

@@ -1,0 +1,433 @@
+package manager
+
+import (
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"gosystemd/impl/core/dep"
+	"gosystemd/impl/core/job"
+	"gosystemd/impl/core/state"
+	"gosystemd/impl/unit"
+	"gosystemd/impl/unitname"
+)
+
+// socketState is a socket unit's sub-state (252's SocketState).
+type socketState int
+
+const (
+	sockDead socketState = iota
+	sockStartPre
+	sockStartChown
+	sockStartPost
+	sockListening
+	sockRunning
+	sockStopPre
+	sockStopPreSigterm
+	sockStopPreSigkill
+	sockStopPost
+	sockFinalSigterm
+	sockFinalSigkill
+	sockFailed
+	sockCleaning
+)
+
+var socketStateNames = [...]string{"dead", "start-pre", "start-chown", "start-post", "listening", "running",
+	"stop-pre", "stop-pre-sigterm", "stop-pre-sigkill", "stop-post", "final-sigterm", "final-sigkill", "failed", "cleaning"}
+
+var socketActive = [...]state.Active{
+	sockDead: state.Inactive, sockStartPre: state.Activating, sockStartChown: state.Activating,
+	sockStartPost: state.Activating, sockListening: state.Active_, sockRunning: state.Active_,
+	sockStopPre: state.Deactivating, sockStopPreSigterm: state.Deactivating, sockStopPreSigkill: state.Deactivating,
+	sockStopPost: state.Deactivating, sockFinalSigterm: state.Deactivating, sockFinalSigkill: state.Deactivating,
+	sockFailed: state.Failed, sockCleaning: state.Maintenance,
+}
+
+// socketUnit is the socket unit type. Only non-accepting sockets are
+// supported so far: the triggered service gets the listening fds.
+type socketUnit struct {
+	u      *Unit
+	cfg    *unit.Socket
+	state  socketState
+	result string
+	files  []*os.File // open listening fds, in port order
+	// watching is set while a watcher goroutine polls the fds; wake
+	// stops it (the loop closes it when the socket stops listening).
+	wake      chan struct{}
+	nAccepted uint32
+	nRefused  uint32
+}
+
+func init() {
+	typeConstructors[unitname.Socket] = func(u *Unit) unitType {
+		return &socketUnit{u: u, cfg: u.cfg.Socket, result: "success"}
+	}
+}
+
+func (s *socketUnit) activeState() state.Active         { return socketActive[s.state] }
+func (s *socketUnit) subState() string                  { return socketStateNames[s.state] }
+func (s *socketUnit) canReload() bool                   { return false }
+func (s *socketUnit) reload() error                     { return errBadR }
+func (s *socketUnit) childExited(pid, code, status int) {}
+
+func (s *socketUnit) setState(ns socketState) {
+	os := s.state
+	s.state = ns
+	if ns != sockListening {
+		s.stopWatching()
+	}
+	if ns == sockDead || ns == sockFailed {
+		s.closeFDs()
+	}
+	if ns == sockListening && os != sockListening {
+		s.startWatching()
+	}
+	s.u.notify(socketActive[os], socketActive[ns], true)
+}
+
+func (s *socketUnit) start() error {
+	if s.state != sockDead && s.state != sockFailed {
+		return errAgain
+	}
+	if s.cfg.Accept {
+		s.u.m.logUnit(s.u, LevelWarning, "Accept=yes sockets are not supported by this service manager yet.")
+		return errUnsupported
+	}
+	// The service a socket triggers must be loadable.
+	for _, o := range s.u.deps(dep.AtomTriggers) {
+		if o.LoadState() != state.Loaded {
+			s.u.m.logUnit(s.u, LevelErr, "Socket service %s not loaded, refusing.", o.ID())
+			return errNoExec
+		}
+	}
+	s.result = "success"
+	s.u.invocationID = newInvocationID()
+	if err := s.openAll(); err != nil {
+		s.u.m.logUnit(s.u, LevelErr, "Failed to create listening socket (%s): %s", err.addr, sockErrnoText(err.err))
+		s.closeFDs()
+		s.result = "resources"
+		s.u.m.log(LogEntry{Level: LevelWarning, Unit: s.u.ID(), Message: fmt.Sprintf("%s: Failed with result '%s'.", s.u.ID(), s.result),
+			Fields: []string{"MESSAGE_ID=d9b373ed55a64feb8242e02dbe79a49c", "UNIT_RESULT=" + s.result}})
+		s.setState(sockFailed)
+		return nil
+	}
+	s.setState(sockListening)
+	return nil
+}
+
+func (s *socketUnit) stop() error {
+	if s.cfg.RemoveOnStop {
+		for _, p := range s.cfg.Ports {
+			if strings.HasPrefix(p.Address, "/") {
+				_ = os.Remove(p.Address)
+			}
+		}
+		for _, l := range s.cfg.Symlinks {
+			_ = os.Remove(l)
+		}
+	}
+	s.setState(sockDead)
+	return nil
+}
+
+func (s *socketUnit) resetFailed() {
+	if s.state == sockFailed {
+		s.setState(sockDead)
+	}
+	s.result = "success"
+}
+
+// triggerNotify follows the service: while it runs the socket is
+// "running", once it is gone the socket listens again.
+func (s *socketUnit) triggerNotify(other *Unit) {
+	if s.state != sockRunning && s.state != sockListening {
+		return
+	}
+	switch st := other.ActiveState(); {
+	case st == state.Failed || st == state.Inactive:
+		if other.job == nil && s.state == sockRunning {
+			s.setState(sockListening)
+		}
+	case st.IsActiveOrActivating():
+		if s.state == sockListening {
+			s.setState(sockRunning)
+		}
+	}
+}
+
+type listenError struct {
+	addr string
+	err  error
+}
+
+// openAll creates every listening socket (socket_open_fds).
+func (s *socketUnit) openAll() *listenError {
+	for _, p := range s.cfg.Ports {
+		f, err := s.open(p)
+		if err != nil {
+			return &listenError{p.Address, err}
+		}
+		s.files = append(s.files, f)
+	}
+	for _, l := range s.cfg.Symlinks {
+		if len(s.cfg.Ports) > 0 && strings.HasPrefix(s.cfg.Ports[0].Address, "/") {
+			_ = os.MkdirAll(filepath.Dir(l), 0o755)
+			_ = os.Remove(l)
+			_ = os.Symlink(s.cfg.Ports[0].Address, l)
+		}
+	}
+	return nil
+}
+
+func (s *socketUnit) open(p unit.SocketPort) (*os.File, error) {
+	switch p.Type {
+	case "FIFO":
+		_ = os.MkdirAll(filepath.Dir(p.Address), os.FileMode(s.cfg.DirectoryMode))
+		old := unix.Umask(^int(s.cfg.SocketMode) & 0o777)
+		err := unix.Mkfifo(p.Address, s.cfg.SocketMode)
+		unix.Umask(old)
+		if err != nil && err != unix.EEXIST {
+			return nil, err
+		}
+		fd, err := unix.Open(p.Address, unix.O_RDWR|unix.O_CLOEXEC|unix.O_NONBLOCK|unix.O_NOCTTY|unix.O_NOFOLLOW, 0)
+		if err != nil {
+			return nil, err
+		}
+		return os.NewFile(uintptr(fd), p.Address), nil
+	case "Netlink":
+		name, group, _ := strings.Cut(p.Address, " ")
+		proto, ok := netlinkProtocols[name]
+		if !ok {
+			n, err := strconv.Atoi(name)
+			if err != nil {
+				return nil, unix.EAFNOSUPPORT
+			}
+			proto = n
+		}
+		g, _ := strconv.Atoi(group)
+		fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, proto)
+		if err != nil {
+			return nil, err
+		}
+		s.setOptions(fd)
+		if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK, Groups: uint32(g)}); err != nil {
+			unix.Close(fd)
+			return nil, err
+		}
+		return os.NewFile(uintptr(fd), p.Address), nil
+	case "Special":
+		fd, err := unix.Open(p.Address, unix.O_RDWR|unix.O_CLOEXEC|unix.O_NONBLOCK|unix.O_NOCTTY, 0)
+		if err != nil {
+			return nil, err
+		}
+		return os.NewFile(uintptr(fd), p.Address), nil
+	}
+	typ := map[string]int{"Stream": unix.SOCK_STREAM, "Datagram": unix.SOCK_DGRAM, "SequentialPacket": unix.SOCK_SEQPACKET}[p.Type]
+	if typ == 0 {
+		return nil, unix.EAFNOSUPPORT
+	}
+	sa, family, err := sockaddrOf(p.Address)
+	if err != nil {
+		return nil, err
+	}
+	fd, err := unix.Socket(family, typ|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	if family != unix.AF_UNIX {
+		_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1)
+		if family == unix.AF_INET6 && s.cfg.BindIPv6Only == "ipv6-only" {
+			_ = unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, 1)
+		}
+	}
+	s.setOptions(fd)
+	if un, ok := sa.(*unix.SockaddrUnix); ok && strings.HasPrefix(un.Name, "/") {
+		_ = os.MkdirAll(filepath.Dir(un.Name), os.FileMode(s.cfg.DirectoryMode))
+		_ = os.Remove(un.Name)
+	}
+	old := unix.Umask(^int(s.cfg.SocketMode) & 0o777)
+	err = unix.Bind(fd, sa)
+	unix.Umask(old)
+	if err != nil {
+		unix.Close(fd)
+		return nil, err
+	}
+	if typ != unix.SOCK_DGRAM {
+		backlog := int(s.cfg.Backlog)
+		if backlog <= 0 || backlog > 1<<30 {
+			backlog = unix.SOMAXCONN
+		}
+		if err := unix.Listen(fd, backlog); err != nil {
+			unix.Close(fd)
+			return nil, err
+		}
+	}
+	return os.NewFile(uintptr(fd), p.Address), nil
+}
+
+// setOptions applies the socket options 252 sets before binding.
+func (s *socketUnit) setOptions(fd int) {
+	if s.cfg.PassCredentials {
+		_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_PASSCRED, 1)
+	}
+	if s.cfg.PassSecurity {
+		_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_PASSSEC, 1)
+	}
+	if s.cfg.ReceiveBuffer > 0 && s.cfg.ReceiveBuffer < 1<<31 {
+		if unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, int(s.cfg.ReceiveBuffer)) != nil {
+			_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, int(s.cfg.ReceiveBuffer))
+		}
+	}
+	if s.cfg.SendBuffer > 0 && s.cfg.SendBuffer < 1<<31 {
+		if unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUFFORCE, int(s.cfg.SendBuffer)) != nil {
+			_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, int(s.cfg.SendBuffer))
+		}
+	}
+}
+
+var netlinkProtocols = map[string]int{"route": 0, "audit": 9, "kobject-uevent": 15, "netfilter": 12, "generic": 16}
+
+// sockaddrOf turns an address as the Listen property prints it into a
+// sockaddr.
+func sockaddrOf(addr string) (unix.Sockaddr, int, error) {
+	switch {
+	case strings.HasPrefix(addr, "/"):
+		return &unix.SockaddrUnix{Name: addr}, unix.AF_UNIX, nil
+	case strings.HasPrefix(addr, "@"):
+		return &unix.SockaddrUnix{Name: addr}, unix.AF_UNIX, nil
+	}
+	ap, err := netip.ParseAddrPort(addr)
+	if err != nil {
+		return nil, 0, unix.EINVAL
+	}
+	if ap.Addr().Is4() {
+		return &unix.SockaddrInet4{Port: int(ap.Port()), Addr: ap.Addr().As4()}, unix.AF_INET, nil
+	}
+	return &unix.SockaddrInet6{Port: int(ap.Port()), Addr: ap.Addr().As16()}, unix.AF_INET6, nil
+}
+
+func (s *socketUnit) closeFDs() {
+	for _, f := range s.files {
+		f.Close()
+	}
+	s.files = nil
+}
+
+// startWatching polls the listening fds on a goroutine; the first
+// incoming traffic starts the service.
+func (s *socketUnit) startWatching() {
+	if len(s.files) == 0 || s.wake != nil {
+		return
+	}
+	var fds []unix.PollFd
+	for _, f := range s.files {
+		fds = append(fds, unix.PollFd{Fd: int32(rawFDOf(f)), Events: unix.POLLIN})
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		return
+	}
+	fds = append(fds, unix.PollFd{Fd: int32(rawFDOf(r)), Events: unix.POLLIN})
+	wake := make(chan struct{})
+	s.wake = wake
+	m := s.u.m
+	m.Watch("socket "+s.u.ID(), func() {
+		defer r.Close()
+		go func() { <-wake; w.Close() }()
+		for {
+			n, err := unix.Poll(fds, -1)
+			if err == unix.EINTR {
+				continue
+			}
+			if err != nil || n <= 0 || fds[len(fds)-1].Revents != 0 {
+				return
+			}
+			m.Post(func() {
+				if s.wake == wake {
+					s.incoming()
+				}
+			})
+			return
+		}
+	})
+}
+
+func (s *socketUnit) stopWatching() {
+	if s.wake != nil {
+		close(s.wake)
+		s.wake = nil
+	}
+}
+
+// incoming is socket_enter_running for a non-accepting socket.
+func (s *socketUnit) incoming() {
+	s.wake = nil
+	m := s.u.m
+	if s.state != sockListening {
+		return
+	}
+	for _, o := range s.u.deps(dep.AtomTriggers) {
+		if o.ActiveState().IsActiveOrActivating() || o.job != nil {
+			continue
+		}
+		if _, err := m.EnqueueLoop(jobStart, o, job.Replace); err != nil {
+			m.logUnit(s.u, LevelWarning, "Failed to queue service startup job (Maybe the service file is missing or not a non-template unit?): %v", err)
+			s.result = "resources"
+			s.setState(sockFailed)
+			return
+		}
+	}
+	s.setState(sockRunning)
+}
+
+// socketFDsFor collects the listening fds a service gets from the sockets
+// that trigger it (service_collect_fds), with their names.
+func (m *Manager) socketFDsFor(u *Unit) ([]*os.File, []string) {
+	var files []*os.File
+	var names []string
+	for _, o := range u.deps(dep.AtomTriggeredBy) {
+		s, ok := o.kind.(*socketUnit)
+		if !ok || len(s.files) == 0 {
+			continue
+		}
+		name := s.cfg.FileDescriptorName
+		if name == "" {
+			name = o.ID()
+		}
+		for _, f := range s.files {
+			files = append(files, f)
+			names = append(names, name)
+		}
+	}
+	return files, names
+}
+
+func (s *socketUnit) props(p map[string]any) {
+	p["Result"] = s.result
+	p["NAccepted"] = s.nAccepted
+	p["NConnections"] = uint32(0)
+	p["NRefused"] = s.nRefused
+	p["ControlPID"] = uint32(0)
+}
+
+func rawFDOf(f *os.File) int {
+	var fd int
+	if sc, err := f.SyscallConn(); err == nil {
+		_ = sc.Control(func(d uintptr) { fd = int(d) })
+	}
+	return fd
+}
+
+// sockErrnoText is strerror.
+func sockErrnoText(err error) string {
+	if e, ok := err.(unix.Errno); ok {
+		s := e.Error()
+		return strings.ToUpper(s[:1]) + s[1:]
+	}
+	return err.Error()
+}

@@ -1,0 +1,617 @@
+// Package dbusapi serves the service manager's core (impl/core/manager)
+// as org.freedesktop.systemd1 on the D-Bus layer (impl/bus): the Manager
+// object, one object per unit and per job, and the signals systemctl
+// waits for.
+//
+// Everything here runs on the manager's loop goroutine: bus events are
+// relayed into it with Manager.Post, and the manager's Observer callbacks
+// come from it. It imports the core and the bus; only the daemon wiring
+// (impl/pid1) imports it.
+package dbusapi
+
+import (
+	"errors"
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+
+	"gosystemd/impl/bus"
+	"gosystemd/impl/core/job"
+	"gosystemd/impl/core/manager"
+	"gosystemd/impl/core/state"
+	"gosystemd/impl/unit"
+	"gosystemd/impl/unitname"
+)
+
+const (
+	objectPath   = dbus.ObjectPath("/org/freedesktop/systemd1")
+	unitPrefix   = dbus.ObjectPath("/org/freedesktop/systemd1/unit")
+	jobPrefix    = dbus.ObjectPath("/org/freedesktop/systemd1/job")
+	ifaceManager = "org.freedesktop.systemd1.Manager"
+	ifaceUnit    = "org.freedesktop.systemd1.Unit"
+	ifaceJob     = "org.freedesktop.systemd1.Job"
+
+	errNoSuchUnit        = "org.freedesktop.systemd1.NoSuchUnit"
+	errNoSuchJob         = "org.freedesktop.systemd1.NoSuchJob"
+	errLoadFailed        = "org.freedesktop.systemd1.LoadFailed"
+	errUnitMasked        = "org.freedesktop.systemd1.UnitMasked"
+	errJobTypeNotApplic  = "org.freedesktop.systemd1.JobTypeNotApplicable"
+	errTransactionCyclic = "org.freedesktop.systemd1.TransactionOrderIsCyclic"
+	errTransactionJobs   = "org.freedesktop.systemd1.TransactionJobsConflicting"
+	errDestructive       = "org.freedesktop.systemd1.TransactionIsDestructive"
+	errNoIsolation       = "org.freedesktop.systemd1.NoIsolation"
+	errBadUnitSetting    = "org.freedesktop.systemd1.BadUnitSetting"
+)
+
+// managerMembers add further methods and signals to the Manager
+// interface; each file of the package registers its own in an init
+// function, so that adding a group of methods touches no other file.
+var managerMembers []func(a *API) []bus.Member
+
+// API is the org.freedesktop.systemd1 service of one manager.
+type API struct {
+	manager.NopObserver
+	m      *manager.Manager
+	Tree   *bus.Tree
+	Events chan bus.Event
+	// Props answers the Manager object's properties.
+	Props func() []unit.Property
+	// propCache holds the unit properties computed during one call.
+	propCache map[*manager.Unit]map[string]any
+	// typeIfaces are the D-Bus interfaces of each unit type, built from
+	// the property model.
+	typeIfaces map[unitname.Type][]*bus.Interface
+	// sysbus is the connection to the system bus once dbus.service runs.
+	sysbus     *bus.Conn
+	connecting bool
+	// SystemBusAddress is where the system bus is ("" is the default).
+	SystemBusAddress string
+}
+
+// New builds the object tree; Relay must then run to feed it events.
+func New(m *manager.Manager) *API {
+	a := &API{m: m, Tree: bus.NewTree(), Events: make(chan bus.Event, 256), typeIfaces: map[unitname.Type][]*bus.Interface{}}
+	a.Tree.SignalsNeedSubscriber = true
+	a.Tree.Subscribed = a.Tree.NewTrack()
+	_ = a.Tree.AddObject(objectPath, a.managerInterface(), nil)
+	_ = a.Tree.AddEnumerator(unitPrefix, func(dbus.ObjectPath) []dbus.ObjectPath {
+		var out []dbus.ObjectPath
+		for _, u := range a.m.UnitsLoop() {
+			out = append(out, dbus.ObjectPath(unitname.DBusPath(u.ID())))
+		}
+		return out
+	})
+	_ = a.Tree.AddFallback(jobPrefix, a.jobInterface(), func(p dbus.ObjectPath) (any, bool) {
+		var id uint32
+		if _, err := fmt.Sscanf(path.Base(string(p)), "%d", &id); err != nil {
+			return nil, false
+		}
+		j := a.m.JobLoop(id)
+		return j, j != nil
+	})
+	// The Unit interface is one registration for units of every type
+	// (the bus refuses its members twice at one path). The tree puts
+	// later registrations first: registered first, it comes after the
+	// type-specific interface in GetAll, as in 252.
+	for _, iface := range a.unitInterfaces(unitname.Service) {
+		if iface.Name == ifaceUnit {
+			_ = a.Tree.AddFallback(unitPrefix, iface, func(p dbus.ObjectPath) (any, bool) {
+				u := a.unitAt(p)
+				return u, u != nil
+			})
+		}
+	}
+	for _, t := range []unitname.Type{unitname.Service, unitname.Socket, unitname.Target, unitname.Device, unitname.Mount,
+		unitname.Automount, unitname.Swap, unitname.Timer, unitname.Path, unitname.Slice, unitname.Scope} {
+		t := t
+		for _, iface := range a.unitInterfaces(t) {
+			if iface.Name == ifaceUnit {
+				continue
+			}
+			_ = a.Tree.AddFallback(unitPrefix, iface, func(p dbus.ObjectPath) (any, bool) {
+				u := a.unitAt(p)
+				if u == nil || u.Config().Type != t {
+					return nil, false
+				}
+				return u, true
+			})
+		}
+	}
+	return a
+}
+
+// unitAt is the unit of a unit object path, loaded if need be (252's
+// manager_load_unit_from_dbus_path); nil if the name is not valid.
+func (a *API) unitAt(p dbus.ObjectPath) *manager.Unit {
+	name, err := unitname.FromDBusPath(string(p))
+	if err != nil {
+		return nil
+	}
+	if u := a.m.UnitLoop(name); u != nil {
+		return u
+	}
+	u, _ := a.m.LoadUnitLoop(name)
+	return u
+}
+
+// Relay hands bus events to the manager loop until events closes.
+func (a *API) Relay() {
+	for ev := range a.Events {
+		ev := ev
+		a.m.Post(func() {
+			a.propCache = nil
+			switch e := ev.(type) {
+			case *bus.NameOwnerChanged:
+				a.m.BusNameOwnerChangedLoop(e.Name, e.NewOwner)
+			case *bus.Disconnected:
+				if e.Conn == a.sysbus {
+					a.sysbus = nil
+				}
+			}
+			_ = a.Tree.Handle(ev)
+		})
+	}
+}
+
+// unitProps are u's current properties by name, computed once per call.
+func (a *API) unitProps(u *manager.Unit) map[string]any {
+	if a.propCache == nil {
+		a.propCache = map[*manager.Unit]map[string]any{}
+	}
+	if p, ok := a.propCache[u]; ok {
+		return p
+	}
+	p := map[string]any{}
+	for _, iface := range a.m.PropertiesLoop(u) {
+		for _, prop := range iface.Properties {
+			p[iface.Name+"."+prop.Name] = prop.Value
+		}
+	}
+	a.propCache[u] = p
+	return p
+}
+
+// runtimeProps change while a unit runs: PropertiesChanged carries them.
+var runtimeProps = map[string]bool{
+	"ActiveState": true, "SubState": true, "Job": true, "StateChangeTimestamp": true, "StateChangeTimestampMonotonic": true,
+	"InactiveExitTimestamp": true, "InactiveExitTimestampMonotonic": true, "ActiveEnterTimestamp": true,
+	"ActiveEnterTimestampMonotonic": true, "ActiveExitTimestamp": true, "ActiveExitTimestampMonotonic": true,
+	"InactiveEnterTimestamp": true, "InactiveEnterTimestampMonotonic": true, "ConditionResult": true,
+	"AssertResult": true, "ConditionTimestamp": true, "ConditionTimestampMonotonic": true, "AssertTimestamp": true,
+	"AssertTimestampMonotonic": true, "InvocationID": true, "MainPID": true, "ControlPID": true, "Result": true,
+	"StatusText": true, "NRestarts": true, "ExecMainStartTimestamp": true, "ExecMainStartTimestampMonotonic": true,
+	"ExecMainExitTimestamp": true, "ExecMainExitTimestampMonotonic": true, "ExecMainPID": true, "ExecMainCode": true,
+	"ExecMainStatus": true, "ReloadResult": true,
+}
+
+// unitInterfaces are the interfaces of units of type t, with members
+// taken from the property model of a unit of that type.
+func (a *API) unitInterfaces(t unitname.Type) []*bus.Interface {
+	if ifs, ok := a.typeIfaces[t]; ok {
+		return ifs
+	}
+	sample := unit.NewLoader(a.m.Config().Defaults)
+	name := "sample" + "." + t.String()
+	if t == unitname.Slice {
+		name = "sample.slice"
+	}
+	u := sample.Load(name, nil, nil)
+	var out []*bus.Interface
+	for _, iface := range sample.Properties(u) {
+		bi := &bus.Interface{Name: iface.Name}
+		key := iface.Name
+		for _, p := range iface.Properties {
+			p := p
+			flags := bus.Flags(0)
+			if runtimeProps[p.Name] {
+				flags = bus.EmitsChange
+			}
+			bi.Members = append(bi.Members, &bus.Property{Name: p.Name, Type: p.Signature, Flags: flags,
+				Get: func(obj any) (any, error) {
+					v, ok := a.unitProps(obj.(*manager.Unit))[key+"."+p.Name]
+					if !ok {
+						return nil, errors.New("no such property")
+					}
+					return v, nil
+				}})
+		}
+		if iface.Name == ifaceUnit {
+			bi.Members = append(bi.Members, a.unitMethods()...)
+		}
+		out = append(out, bi)
+	}
+	// The Unit interface comes first in 252's introspection and GetAll of
+	// the type-specific object; keep the type's first, as the model does.
+	a.typeIfaces[t] = out
+	return out
+}
+
+// unitMethods are the org.freedesktop.systemd1.Unit methods.
+func (a *API) unitMethods() []bus.Member {
+	jobMethod := func(name string, t job.Type) *bus.Method {
+		return &bus.Method{Name: name, In: "s", Out: "o", InNames: []string{"mode"}, OutNames: []string{"job"},
+			Call: func(call *bus.Call, obj any) ([]any, error) {
+				return a.enqueue(obj.(*manager.Unit), t, call.Body[0].(string))
+			}}
+	}
+	return []bus.Member{
+		jobMethod("Start", job.Start), jobMethod("Stop", job.Stop), jobMethod("Reload", job.Reload),
+		jobMethod("Restart", job.Restart), jobMethod("TryRestart", job.TryRestart),
+		jobMethod("ReloadOrRestart", job.ReloadOrStart), jobMethod("ReloadOrTryRestart", job.TryReload),
+		&bus.Method{Name: "ResetFailed", Call: func(call *bus.Call, obj any) ([]any, error) {
+			a.m.ResetFailedLoop(obj.(*manager.Unit))
+			return nil, nil
+		}},
+	}
+}
+
+// enqueue is bus_unit_queue_job for a mode given by name.
+func (a *API) enqueue(u *manager.Unit, t job.Type, modeName string) ([]any, error) {
+	mode, ok := job.ParseMode(modeName)
+	if !ok {
+		return nil, bus.Errorf(bus.ErrNameInvalidArgs, "Job mode %s invalid", modeName)
+	}
+	cfg := u.Config()
+	switch u.LoadState() {
+	case state.NotFound, state.Error, state.BadSetting:
+		if t == job.Stop && u.ActiveState() == state.Inactive {
+			return nil, bus.Errorf(errNoSuchUnit, "Unit %s not loaded.", u.ID())
+		}
+	}
+	refused := (t == job.Start && cfg.RefuseManualStart) || (t == job.Stop && cfg.RefuseManualStop) ||
+		((t == job.Restart || t == job.TryRestart) && (cfg.RefuseManualStart || cfg.RefuseManualStop)) ||
+		(t == job.ReloadOrStart && job.Collapse(t, u.ActiveState()) == job.Start && cfg.RefuseManualStart)
+	if refused {
+		return nil, bus.Errorf("org.freedesktop.systemd1.OnlyByDependency", "Operation refused, unit %s may be requested by dependency only (it is configured to refuse manual start/stop).", u.ID())
+	}
+	j, err := a.m.EnqueueLoop(t, u, mode)
+	if err != nil {
+		return nil, jobError(err)
+	}
+	return []any{j.Path()}, nil
+}
+
+// jobError maps the transaction engine's refusals to D-Bus errors.
+func jobError(err error) error {
+	var je *job.Error
+	if !errors.As(err, &je) {
+		return err
+	}
+	name := bus.ErrNameFailed
+	switch je.Kind {
+	case job.ErrNoSuchUnit:
+		name = errNoSuchUnit
+	case job.ErrBadUnitSetting:
+		name = errBadUnitSetting
+	case job.ErrLoadError, job.ErrLoadFailed:
+		name = errLoadFailed
+	case job.ErrUnitMasked:
+		name = errUnitMasked
+	case job.ErrJobTypeNotApplicable:
+		name = errJobTypeNotApplic
+	case job.ErrJobsConflicting:
+		name = errTransactionJobs
+	case job.ErrOrderIsCyclic:
+		name = errTransactionCyclic
+	case job.ErrIsDestructive:
+		name = errDestructive
+	case job.ErrInvalidArgs:
+		name = bus.ErrNameInvalidArgs
+	case job.ErrNoIsolation:
+		name = errNoIsolation
+	}
+	return bus.Errorf(name, "%s", je.Msg)
+}
+
+// unitByName is what the Manager's per-unit methods look units up with:
+// loaded ones only (GetUnit) or loading on demand (LoadUnit, StartUnit).
+func (a *API) unitByName(name string, load bool) (*manager.Unit, error) {
+	if u := a.m.UnitLoop(name); u != nil {
+		return u, nil
+	}
+	if !unitname.IsValid(name, unitname.Plain|unitname.Instance) {
+		return nil, bus.Errorf(bus.ErrNameInvalidArgs, "Unit name %s is not valid.", name)
+	}
+	if !load {
+		return nil, bus.Errorf(errNoSuchUnit, "Unit %s not loaded.", name)
+	}
+	u, err := a.m.LoadUnitLoop(name)
+	if err != nil {
+		return nil, bus.Errorf(errNoSuchUnit, "%v", err)
+	}
+	return u, nil
+}
+
+// listEntry is one ListUnits row: a(ssssssouso).
+type listEntry struct {
+	Name, Description, LoadState, ActiveState, SubState, Following string
+	Path                                                           dbus.ObjectPath
+	JobID                                                          uint32
+	JobType                                                        string
+	JobPath                                                        dbus.ObjectPath
+}
+
+func (a *API) listUnits(states, patterns []string) []listEntry {
+	out := []listEntry{}
+	for _, u := range a.m.UnitsLoop() {
+		if len(states) > 0 && !matchesAny(states, u.LoadState().String(), u.ActiveState().String(), u.SubState()) {
+			continue
+		}
+		if len(patterns) > 0 && !globAny(patterns, u.ID()) {
+			continue
+		}
+		e := listEntry{Name: u.ID(), Description: a.m.StatusStringLoop(u), LoadState: u.LoadState().String(),
+			ActiveState: u.ActiveState().String(), SubState: u.SubState(), Following: u.Following(),
+			Path: dbus.ObjectPath(unitname.DBusPath(u.ID())), JobPath: "/"}
+		if j := u.Job(); j != nil {
+			e.JobID, e.JobType, e.JobPath = j.ID(), j.Type().String(), j.Path()
+		}
+		out = append(out, e)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+func matchesAny(states []string, values ...string) bool {
+	for _, s := range states {
+		for _, v := range values {
+			if s == v {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func globAny(patterns []string, name string) bool {
+	for _, p := range patterns {
+		if ok, _ := path.Match(p, name); ok {
+			return true
+		}
+	}
+	return false
+}
+
+func (a *API) managerInterface() *bus.Interface {
+	unitJob := func(name string, t job.Type, load bool) *bus.Method {
+		return &bus.Method{Name: name, In: "ss", Out: "o", InNames: []string{"name", "mode"}, OutNames: []string{"job"},
+			Call: func(call *bus.Call, _ any) ([]any, error) {
+				u, err := a.unitByName(call.Body[0].(string), load)
+				if err != nil {
+					return nil, err
+				}
+				return a.enqueue(u, t, call.Body[1].(string))
+			}}
+	}
+	getUnit := func(name string, load bool) *bus.Method {
+		return &bus.Method{Name: name, In: "s", Out: "o", InNames: []string{"name"}, OutNames: []string{"unit"}, Flags: bus.Unprivileged,
+			Call: func(call *bus.Call, _ any) ([]any, error) {
+				u, err := a.unitByName(call.Body[0].(string), load)
+				if err != nil {
+					return nil, err
+				}
+				return []any{dbus.ObjectPath(unitname.DBusPath(u.ID()))}, nil
+			}}
+	}
+	iface := &bus.Interface{Name: ifaceManager, Members: []bus.Member{
+		getUnit("GetUnit", false),
+		&bus.Method{Name: "GetUnitByPID", In: "u", Out: "o", Flags: bus.Unprivileged, Call: func(call *bus.Call, _ any) ([]any, error) {
+			pid := call.Body[0].(uint32)
+			if pid == 0 {
+				pid = uint32(call.Cred.PID)
+			}
+			u := a.m.UnitByPIDLoop(int(pid))
+			if u == nil {
+				return nil, bus.Errorf(errNoSuchUnit, "PID %d does not belong to any loaded unit.", pid)
+			}
+			return []any{dbus.ObjectPath(unitname.DBusPath(u.ID()))}, nil
+		}},
+		getUnit("LoadUnit", true),
+		unitJob("StartUnit", job.Start, true),
+		unitJob("StopUnit", job.Stop, true),
+		unitJob("ReloadUnit", job.Reload, true),
+		unitJob("RestartUnit", job.Restart, true),
+		unitJob("TryRestartUnit", job.TryRestart, true),
+		unitJob("ReloadOrRestartUnit", job.ReloadOrStart, true),
+		unitJob("ReloadOrTryRestartUnit", job.TryReload, true),
+		&bus.Method{Name: "ResetFailedUnit", In: "s", Call: func(call *bus.Call, _ any) ([]any, error) {
+			u, err := a.unitByName(call.Body[0].(string), false)
+			if err != nil {
+				return nil, err
+			}
+			a.m.ResetFailedLoop(u)
+			return nil, nil
+		}},
+		&bus.Method{Name: "ResetFailed", Call: func(call *bus.Call, _ any) ([]any, error) {
+			for _, u := range a.m.UnitsLoop() {
+				a.m.ResetFailedLoop(u)
+			}
+			return nil, nil
+		}},
+		&bus.Method{Name: "ListUnits", Out: "a(ssssssouso)", Flags: bus.Unprivileged, Call: func(call *bus.Call, _ any) ([]any, error) {
+			return []any{a.listUnits(nil, nil)}, nil
+		}},
+		&bus.Method{Name: "ListUnitsFiltered", In: "as", Out: "a(ssssssouso)", Flags: bus.Unprivileged, Call: func(call *bus.Call, _ any) ([]any, error) {
+			return []any{a.listUnits(call.Body[0].([]string), nil)}, nil
+		}},
+		&bus.Method{Name: "ListUnitsByPatterns", In: "asas", Out: "a(ssssssouso)", Flags: bus.Unprivileged, Call: func(call *bus.Call, _ any) ([]any, error) {
+			return []any{a.listUnits(call.Body[0].([]string), call.Body[1].([]string))}, nil
+		}},
+		&bus.Method{Name: "ListJobs", Out: "a(usssoo)", Flags: bus.Unprivileged, Call: func(call *bus.Call, _ any) ([]any, error) {
+			type row struct {
+				ID                uint32
+				Unit, Type, State string
+				JobPath, UnitPath dbus.ObjectPath
+			}
+			out := []row{}
+			for _, j := range a.m.JobsLoop() {
+				out = append(out, row{j.ID(), j.Unit().ID(), j.Type().String(), j.State(), j.Path(), dbus.ObjectPath(unitname.DBusPath(j.Unit().ID()))})
+			}
+			return []any{out}, nil
+		}},
+		&bus.Method{Name: "GetJob", In: "u", Out: "o", Flags: bus.Unprivileged, Call: func(call *bus.Call, _ any) ([]any, error) {
+			j := a.m.JobLoop(call.Body[0].(uint32))
+			if j == nil {
+				return nil, bus.Errorf(errNoSuchJob, "Job %d does not exist.", call.Body[0].(uint32))
+			}
+			return []any{j.Path()}, nil
+		}},
+		&bus.Method{Name: "Reload", Call: func(call *bus.Call, _ any) ([]any, error) {
+			a.m.ReloadLoop()
+			return nil, nil
+		}},
+		&bus.Method{Name: "KillUnit", In: "ssi", InNames: []string{"name", "whom", "signal"}, Call: func(call *bus.Call, _ any) ([]any, error) {
+			u, err := a.unitByName(call.Body[0].(string), false)
+			if err != nil {
+				return nil, err
+			}
+			if err := a.m.KillUnitLoop(u, call.Body[1].(string), int(call.Body[2].(int32))); err != nil {
+				var ke *manager.KillError
+				if errors.As(err, &ke) {
+					return nil, bus.Errorf(ke.Name, "%s", ke.Msg)
+				}
+				return nil, err
+			}
+			return nil, nil
+		}},
+		&bus.Method{Name: "Subscribe", Flags: bus.Unprivileged, Call: func(call *bus.Call, _ any) ([]any, error) {
+			if call.Conn.IsBus() && !a.Tree.Subscribed.Add(call) {
+				return nil, bus.Errorf("org.freedesktop.systemd1.AlreadySubscribed", "Client is already subscribed.")
+			}
+			return nil, nil
+		}},
+		&bus.Method{Name: "Unsubscribe", Flags: bus.Unprivileged, Call: func(call *bus.Call, _ any) ([]any, error) {
+			if call.Conn.IsBus() && !a.Tree.Subscribed.Remove(call) {
+				return nil, bus.Errorf("org.freedesktop.systemd1.NotSubscribed", "Client is not subscribed.")
+			}
+			return nil, nil
+		}},
+		&bus.Signal{Name: "UnitNew", Type: "so", Names: []string{"id", "unit"}},
+		&bus.Signal{Name: "UnitRemoved", Type: "so", Names: []string{"id", "unit"}},
+		&bus.Signal{Name: "JobNew", Type: "uos", Names: []string{"id", "job", "unit"}},
+		&bus.Signal{Name: "JobRemoved", Type: "uoss", Names: []string{"id", "job", "unit", "result"}},
+		&bus.Signal{Name: "StartupFinished", Type: "tttttt", Names: []string{"firmware", "loader", "kernel", "initrd", "userspace", "total"}},
+		&bus.Signal{Name: "UnitFilesChanged"},
+		&bus.Signal{Name: "Reloading", Type: "b", Names: []string{"active"}},
+	}}
+	for _, more := range managerMembers {
+		iface.Members = append(iface.Members, more(a)...)
+	}
+	for _, p := range managerProps(a.m) {
+		p := p
+		iface.Members = append(iface.Members, &bus.Property{Name: p.Name, Type: p.Signature, Get: func(any) (any, error) {
+			for _, q := range managerProps(a.m) {
+				if q.Name == p.Name {
+					return q.Value, nil
+				}
+			}
+			return nil, errors.New("no such property")
+		}})
+	}
+	return iface
+}
+
+func (a *API) jobInterface() *bus.Interface {
+	type unitRef struct {
+		ID   string
+		Path dbus.ObjectPath
+	}
+	return &bus.Interface{Name: ifaceJob, Members: []bus.Member{
+		&bus.Method{Name: "Cancel", Call: func(call *bus.Call, obj any) ([]any, error) {
+			a.m.CancelJobLoop(obj.(*manager.Job))
+			return nil, nil
+		}},
+		&bus.Property{Name: "Id", Type: "u", Flags: bus.Const, Get: func(obj any) (any, error) { return obj.(*manager.Job).ID(), nil }},
+		&bus.Property{Name: "Unit", Type: "(so)", Flags: bus.Const, Get: func(obj any) (any, error) {
+			u := obj.(*manager.Job).Unit()
+			return unitRef{u.ID(), dbus.ObjectPath(unitname.DBusPath(u.ID()))}, nil
+		}},
+		&bus.Property{Name: "JobType", Type: "s", Flags: bus.EmitsChange, Get: func(obj any) (any, error) { return obj.(*manager.Job).Type().String(), nil }},
+		&bus.Property{Name: "State", Type: "s", Flags: bus.EmitsChange, Get: func(obj any) (any, error) { return obj.(*manager.Job).State(), nil }},
+		&bus.Property{Name: "ActivationDetails", Type: "a(ss)", Flags: bus.Const, Get: func(obj any) (any, error) { return []unit.StringPair{}, nil }},
+	}}
+}
+
+// Observer side: the manager tells us what happened; we signal it.
+
+func (a *API) UnitNew(u *manager.Unit) {
+	_ = a.Tree.EmitSignal(objectPath, ifaceManager, "UnitNew", "so", []any{u.ID(), dbus.ObjectPath(unitname.DBusPath(u.ID()))}, nil)
+}
+
+func (a *API) UnitRemoved(u *manager.Unit) {
+	_ = a.Tree.EmitSignal(objectPath, ifaceManager, "UnitRemoved", "so", []any{u.ID(), dbus.ObjectPath(unitname.DBusPath(u.ID()))}, nil)
+}
+
+func (a *API) UnitChanged(u *manager.Unit) {
+	a.propCache = nil
+	if u.ID() == "dbus.service" && u.ActiveState() == state.Active_ && a.sysbus == nil && !a.connecting {
+		a.connecting = true
+		go a.connectSystemBus()
+	}
+	p := dbus.ObjectPath(unitname.DBusPath(u.ID()))
+	for _, iface := range a.unitInterfaces(u.Config().Type) {
+		_ = a.Tree.EmitPropertiesChanged(p, iface.Name)
+	}
+}
+
+func (a *API) JobNew(j *manager.Job) {
+	_ = a.Tree.EmitSignal(objectPath, ifaceManager, "JobNew", "uos", []any{j.ID(), j.Path(), j.Unit().ID()}, nil)
+}
+
+func (a *API) JobChanged(j *manager.Job) {
+	_ = a.Tree.EmitPropertiesChanged(j.Path(), ifaceJob)
+}
+
+func (a *API) JobRemoved(j *manager.Job) {
+	_ = a.Tree.EmitSignal(objectPath, ifaceManager, "JobRemoved", "uoss", []any{j.ID(), j.Path(), j.Unit().ID(), j.Result().String()}, nil)
+}
+
+func (a *API) Reloading(active bool) {
+	a.propCache = nil
+	_ = a.Tree.EmitSignal(objectPath, ifaceManager, "Reloading", "b", []any{active}, nil)
+}
+
+func (a *API) StartupFinished(t manager.StartupTimes) {
+	_ = a.Tree.EmitSignal(objectPath, ifaceManager, "StartupFinished", "tttttt",
+		[]any{t.Firmware, t.Loader, t.Kernel, t.Initrd, t.Userspace, t.Total}, nil)
+}
+
+// connectSystemBus is bus_init_system/bus_init_api once dbus.service
+// runs: connect, take org.freedesktop.systemd1, and learn the owners of
+// the services' bus names. It runs off the loop and posts the outcome.
+func (a *API) connectSystemBus() {
+	addr := a.SystemBusAddress
+	if addr == "" {
+		addr = bus.SystemBusAddress
+	}
+	conn, err := bus.ConnectBus(addr, a.Events, bus.BusOptions{})
+	if err != nil {
+		a.m.Post(func() { a.connecting = false })
+		return
+	}
+	_, _ = conn.RequestName("org.freedesktop.systemd1", 0, 25*time.Second)
+	var names []string
+	done := make(chan struct{})
+	a.m.Post(func() {
+		a.connecting = false
+		a.sysbus = conn
+		names = a.m.WatchedBusNamesLoop()
+		close(done)
+	})
+	<-done
+	for _, n := range names {
+		reply, err := conn.Call(5*time.Second, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "GetNameOwner", "s", n)
+		if err != nil || len(reply) != 1 {
+			continue
+		}
+		owner, _ := reply[0].(string)
+		n := n
+		a.m.Post(func() { a.m.BusNameOwnerChangedLoop(n, owner) })
+	}
+}
+
+var _ = strings.TrimSpace

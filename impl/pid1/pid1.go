@@ -1,0 +1,320 @@
+// Package pid1 is the `systemd` binary: it wires the manager core
+// (impl/core/manager), its D-Bus API (impl/dbusapi) on the private socket,
+// and logging, and runs the event loop.
+//
+// It is the only package that imports both the core and the bus layer.
+package pid1
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"gosystemd/impl/bus"
+	"gosystemd/impl/cli"
+	"gosystemd/impl/core/job"
+	"gosystemd/impl/core/manager"
+	"gosystemd/impl/dbusapi"
+	"gosystemd/impl/exec"
+	"gosystemd/impl/journal/native"
+	"gosystemd/impl/unit"
+	"gosystemd/impl/unit/value"
+	"gosystemd/impl/unitpath"
+	"gosystemd/impl/version"
+)
+
+// TestModeEnv, set to a directory, runs the system manager without being
+// PID 1: that directory stands for /run (the private socket lives under
+// it), the process becomes a child subreaper, and cgroups are not used.
+// It exists for our own tests; systemd 252 has no such mode.
+const TestModeEnv = "GOSYSTEMD_TEST_RUNTIME_DIR"
+
+// Main runs the manager.
+func Main(args []string, stdio cli.Stdio) int {
+	unitName := "default.target"
+	for _, a := range args[1:] {
+		switch {
+		case a == "--version":
+			fmt.Fprint(stdio.Out, version.Text)
+			return 0
+		case strings.HasPrefix(a, "--unit="):
+			unitName = strings.TrimPrefix(a, "--unit=")
+		case strings.HasPrefix(a, "systemd.unit="):
+			// In a container PID 1's arguments are its kernel command line.
+			unitName = strings.TrimPrefix(a, "systemd.unit=")
+		case a == "--system", a == "--user":
+		}
+	}
+	runtimeDir := "/run"
+	testDir := os.Getenv(TestModeEnv)
+	if testDir != "" {
+		// A test manager must never see the host's units: starting them
+		// would act on the host (tmpfiles alone empties /tmp).
+		up, ok := os.LookupEnv("SYSTEMD_UNIT_PATH")
+		if !ok || up == "" || strings.HasPrefix(up, ":") || strings.HasSuffix(up, ":") || strings.Contains(up, "::") {
+			fmt.Fprintf(stdio.Err, "%s needs SYSTEMD_UNIT_PATH set to the test's unit directories alone.\n", TestModeEnv)
+			return 1
+		}
+		runtimeDir = testDir
+		_ = unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+	} else if os.Getpid() != 1 {
+		fmt.Fprintln(stdio.Err, "Trying to run as system instance, but we are not PID 1, refusing.")
+		return 1
+	}
+
+	// As 252's PID 1: no umask of its own; every file it creates has the
+	// mode it asks for (the notification socket must be 0777).
+	unix.Umask(0)
+	logger := &journalLog{console: stdio.Err, socket: filepath.Join(runtimeDir, "systemd/journal/socket"),
+		color: testDir == "" && os.Getenv("TERM") != "dumb", maxLevel: manager.LevelInfo,
+		consoleOnly: os.Getenv("SYSTEMD_LOG_TARGET") == "console"}
+	obs := &fanout{log: logger}
+	exe, _ := os.Executable()
+	defaults := unit.NewDefaults()
+	if testDir == "" {
+		setupHostname()
+		setupLoopback()
+		setupLimits(defaults)
+		if c := os.Getenv("container"); c != "" {
+			_ = os.MkdirAll("/run/systemd", 0o755)
+			_ = os.WriteFile("/run/systemd/container", []byte(c+"\n"), 0o644)
+		}
+	}
+	cgroupRoot := ""
+	if testDir == "" {
+		if err := manager.SetupCgroups("/sys/fs/cgroup"); err == nil {
+			cgroupRoot = "/sys/fs/cgroup"
+		} else {
+			fmt.Fprintf(stdio.Err, "Failed to set up the cgroup hierarchy, running without: %v\n", err)
+		}
+	}
+	cfg := manager.Config{
+		CgroupRoot:  cgroupRoot,
+		Defaults:    defaults,
+		Scope:       unitpath.System,
+		Executable:  exe,
+		Environment: append([]string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}, localeEnvironment()...),
+		Observer:    obs,
+		Generators:  testDir == "",
+		NoEnumerate: testDir != "",
+	}
+	m, err := manager.New(cfg)
+	if err != nil {
+		fmt.Fprintf(stdio.Err, "Failed to allocate manager object: %v\n", err)
+		return 1
+	}
+	api := dbusapi.New(m)
+	obs.api = api
+	sockDir := filepath.Join(runtimeDir, "systemd")
+	// /run/systemd/system is how clients tell that systemd runs (sd_booted).
+	if err := os.MkdirAll(filepath.Join(sockDir, "system"), 0o755); err != nil {
+		fmt.Fprintf(stdio.Err, "Failed to create %s: %v\n", sockDir, err)
+		return 1
+	}
+	// What sandboxing bind-mounts over paths made inaccessible.
+	exec.MakeInaccessibleNodes(sockDir)
+	if err := m.ListenNotifyLoop(filepath.Join(sockDir, "notify")); err != nil {
+		fmt.Fprintf(stdio.Err, "%v\n", err)
+		return 1
+	}
+	srv, err := bus.Listen(filepath.Join(sockDir, "private"), api.Events, bus.Options{Sender: "org.freedesktop.systemd1"})
+	if err != nil {
+		fmt.Fprintf(stdio.Err, "Failed to set up private bus socket: %v\n", err)
+		return 1
+	}
+	defer srv.Close()
+	go api.Relay()
+
+	m.Post(func() {
+		m.StartupLoop()
+		u, err := m.LoadUnitLoop(unitName)
+		if err != nil {
+			logger.Log(manager.LogEntry{Level: manager.LevelErr, Message: fmt.Sprintf("Failed to load default target: %v", err)})
+			return
+		}
+		if os.Getenv("GOSYSTEMD_DEBUG_DUMP") != "" {
+			for _, x := range m.UnitsLoop() {
+				if x.LoadState().String() != "loaded" || strings.Contains(x.ID(), "getty") {
+					fmt.Fprintf(stdio.Err, "--- %s %s\n", x.ID(), x.LoadState())
+				}
+			}
+		}
+		if _, err := m.StartBootLoop(u, job.Isolate); err != nil {
+			logger.Log(manager.LogEntry{Level: manager.LevelErr, Message: fmt.Sprintf("Failed to start default target: %v", err)})
+		}
+	})
+	if os.Getenv("GOSYSTEMD_DEBUG_DUMP") != "" {
+		go func() {
+			for range time.Tick(5 * time.Second) {
+				done := make(chan struct{})
+				go func() {
+					m.Post(func() { fmt.Fprint(stdio.Err, "--- dump\n"+m.DumpLoop()); close(done) })
+				}()
+				select {
+				case <-done:
+				case <-time.After(3 * time.Second):
+					buf := make([]byte, 1<<20)
+					n := runtime.Stack(buf, true)
+					fmt.Fprintf(stdio.Err, "--- loop stuck\n%s\n", buf[:n])
+				}
+			}
+		}()
+	}
+	code, _ := m.Run(context.Background())
+	verb := m.Objective().ShutdownVerb()
+	if m.Objective() == manager.ObjectiveExit && os.Getpid() == 1 {
+		verb = "exit"
+	}
+	if verb != "" && os.Getpid() == 1 {
+		srv.Close()
+		becomeShutdown(verb, code, logger.color)
+		// Only a failed exec comes back.
+		fmt.Fprintln(stdio.Err, "Failed to execute shutdown binary, freezing.")
+		select {}
+	}
+	return code
+}
+
+// highRlimitNofile is HIGH_RLIMIT_NOFILE, the hard limit services get;
+// defaultRlimitMemlock is DEFAULT_RLIMIT_MEMLOCK.
+const (
+	highRlimitNofile     = 512 * 1024
+	defaultRlimitMemlock = 8 << 20
+	highRlimitMemlock    = 64 << 20
+)
+
+// setupLimits is 252's fallback_rlimit_nofile/memlock and
+// bump_rlimit_nofile/memlock: services get a soft fd limit of at most
+// 1024 and a hard one of 512Ki, at least 8 MiB of lockable memory; PID 1
+// itself raises its fd limit to the kernel's maximum.
+func setupLimits(d *unit.Defaults) {
+	nrOpen := uint64(1024 * 1024)
+	if b, err := os.ReadFile("/proc/sys/fs/nr_open"); err == nil {
+		if n, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64); err == nil {
+			nrOpen = n
+		}
+	}
+	var nofile, memlock unix.Rlimit
+	if unix.Getrlimit(unix.RLIMIT_NOFILE, &nofile) == nil {
+		d.Rlimits[unix.RLIMIT_NOFILE] = value.Rlimit{Cur: min(nofile.Cur, 1024), Max: min(nrOpen, max(nofile.Max, highRlimitNofile))}
+		_ = unix.Setrlimit(unix.RLIMIT_NOFILE, &unix.Rlimit{Cur: max(nrOpen, nofile.Cur), Max: max(nrOpen, nofile.Max)})
+	}
+	if unix.Getrlimit(unix.RLIMIT_MEMLOCK, &memlock) == nil {
+		d.Rlimits[unix.RLIMIT_MEMLOCK] = value.Rlimit{Cur: max(memlock.Cur, defaultRlimitMemlock), Max: max(memlock.Max, defaultRlimitMemlock)}
+		_ = unix.Setrlimit(unix.RLIMIT_MEMLOCK, &unix.Rlimit{Cur: max(memlock.Cur, highRlimitMemlock), Max: max(memlock.Max, highRlimitMemlock)})
+	}
+}
+
+// shutdownBinary is what PID 1 turns into for the last steps of shutdown.
+const shutdownBinary = "/lib/systemd/systemd-shutdown"
+
+// becomeShutdown is become_shutdown: exec systemd-shutdown with the verb.
+func becomeShutdown(verb string, code int, color bool) {
+	argv := []string{shutdownBinary, verb, "--timeout=90000000us", "--log-level=6", "--log-target=kmsg"}
+	if color {
+		argv = append(argv, "--log-color")
+	}
+	if verb == "exit" {
+		argv = append(argv, "--exit-code="+strconv.Itoa(code))
+	}
+	env := append(os.Environ(), "WATCHDOG_USEC=0", "WATCHDOG_PID=1")
+	_ = unix.Exec(shutdownBinary, argv, env)
+}
+
+// fanout passes the manager's news to the bus and the log.
+type fanout struct {
+	log *journalLog
+	api *dbusapi.API
+}
+
+func (f *fanout) Log(e manager.LogEntry)      { f.log.Log(e) }
+func (f *fanout) Status(status, text string)  { f.log.Status(status, text) }
+func (f *fanout) UnitNew(u *manager.Unit)     { f.api.UnitNew(u) }
+func (f *fanout) UnitRemoved(u *manager.Unit) { f.api.UnitRemoved(u) }
+func (f *fanout) UnitChanged(u *manager.Unit) { f.api.UnitChanged(u) }
+func (f *fanout) JobNew(j *manager.Job)       { f.api.JobNew(j) }
+func (f *fanout) JobChanged(j *manager.Job)   { f.api.JobChanged(j) }
+func (f *fanout) JobRemoved(j *manager.Job)   { f.api.JobRemoved(j) }
+func (f *fanout) Reloading(active bool)       { f.api.Reloading(active) }
+func (f *fanout) StartupFinished(t manager.StartupTimes) {
+	f.api.StartupFinished(t)
+}
+
+// journalLog sends PID 1's messages to journald once its socket exists,
+// and to the console before that (252's journal-or-kmsg target, without
+// kmsg in a container); status lines go to the console.
+type journalLog struct {
+	mu       sync.Mutex
+	console  io.Writer
+	socket   string
+	journal  *native.Writer
+	color    bool
+	maxLevel int
+	// consoleOnly is SYSTEMD_LOG_TARGET=console.
+	consoleOnly bool
+}
+
+func (l *journalLog) Log(e manager.LogEntry) {
+	if e.Level > l.maxLevel {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.journal == nil {
+		if _, err := os.Stat(l.socket); err == nil {
+			if w, err := native.Open(l.socket); err == nil {
+				// As 252's PID 1: wait for journald a little, never hang.
+				_ = w.SetSendTimeout(10 * time.Millisecond)
+				l.journal = w
+			}
+		}
+	}
+	if l.journal != nil && !l.consoleOnly {
+		fields := []native.Field{
+			{Name: "PRIORITY", Value: strconv.Itoa(e.Level)},
+			{Name: "SYSLOG_FACILITY", Value: "3"},
+			{Name: "SYSLOG_IDENTIFIER", Value: "systemd"},
+		}
+		if e.Unit != "" {
+			fields = append(fields, native.Field{Name: "UNIT", Value: e.Unit})
+		}
+		for _, f := range e.Fields {
+			if k, v, ok := strings.Cut(f, "="); ok && v != "" {
+				fields = append(fields, native.Field{Name: k, Value: v})
+			}
+		}
+		fields = append(fields, native.Field{Name: "MESSAGE", Value: e.Message})
+		if l.journal.Send(fields...) == nil {
+			return
+		}
+	}
+	fmt.Fprintln(l.console, e.Message)
+}
+
+// statusColors are the colours of the console status words.
+var statusColors = map[string]string{
+	"  OK  ": "\x1b[0;32m", "FAILED": "\x1b[0;1;31m", " TIME ": "\x1b[0;1;31m", " ONCE ": "\x1b[0;1;31m",
+	"DEPEND": "\x1b[0;1;33m", "ASSERT": "\x1b[0;1;33m", "UNSUPP": "\x1b[0;1;33m", " INFO ": "\x1b[0;1;39m",
+}
+
+func (l *journalLog) Status(status, text string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	switch {
+	case status == "":
+		fmt.Fprintf(l.console, "         %s\n", text)
+	case l.color:
+		fmt.Fprintf(l.console, "[%s%s\x1b[0m] %s\n", statusColors[status], status, text)
+	default:
+		fmt.Fprintf(l.console, "[%s] %s\n", status, text)
+	}
+}
