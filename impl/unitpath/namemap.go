@@ -43,6 +43,25 @@ type NameMap struct {
 	Paths map[string]bool
 	// Log is what systemd logs while building the map.
 	Log []Message
+
+	// names is the set of the last components of Paths, made on first
+	// use (dirNames).
+	names map[string]bool
+	// chased caches the canonical forms of search path directories
+	// (chaseDir), "" for those that do not resolve.
+	chased map[string]string
+}
+
+// dirNames is the set of file and directory names found, whatever the
+// directory.
+func (m *NameMap) dirNames() map[string]bool {
+	if m.names == nil {
+		m.names = make(map[string]bool, len(m.Paths))
+		for p := range m.Paths {
+			m.names[p[strings.LastIndexByte(p, '/')+1:]] = true
+		}
+	}
+	return m.names
 }
 
 func (m *NameMap) logf(level int, format string, a ...any) {
@@ -145,7 +164,7 @@ func (m *NameMap) resolveSymlink(root string, searchPath []string, dir, filename
 		}
 		target = unitname.PathJoin(base, target)
 	}
-	simplified, _, err := Chase(target, root, ChaseNoFollow|ChaseNonexistent)
+	simplified, err := m.chaseNoFollow(target, root)
 	if err != nil {
 		m.logf(LevelWarning, "Failed to resolve symlink %s/%s pointing to %s: %s", dir, filename, target, strerror(errnoOf(err)))
 		return "", false
@@ -167,6 +186,33 @@ func (m *NameMap) resolveSymlink(root string, searchPath []string, dir, filename
 		m.logf(LevelWarning, "Suspicious symlink %s/%s → %s, treating as alias.", dir, filename, simplified)
 	}
 	return filepath.Base(simplified), true
+}
+
+// chaseNoFollow is Chase(target, root, ChaseNoFollow|ChaseNonexistent)
+// with the directories of normalized targets resolved once (chaseDir's
+// cache): symlinks in one directory mostly point into another.
+func (m *NameMap) chaseNoFollow(target, root string) (string, error) {
+	i := strings.LastIndexByte(target, '/')
+	if root != "" || i <= 0 || i == len(target)-1 || !unitname.PathIsNormalized(target) {
+		s, _, err := Chase(target, root, ChaseNoFollow|ChaseNonexistent)
+		return s, err
+	}
+	parent := target[:i]
+	if m.chased == nil {
+		m.chased = map[string]string{}
+	}
+	rp, ok := m.chased[parent]
+	if !ok {
+		if r, exists, err := Chase(parent, "", 0); err == nil && exists {
+			rp = r
+		}
+		m.chased[parent] = rp
+	}
+	if rp == "" {
+		s, _, err := Chase(target, root, ChaseNoFollow|ChaseNonexistent)
+		return s, err
+	}
+	return unitname.PathJoin(rp, target[i+1:]), nil
 }
 
 // dirNameIsValid is directory_name_is_valid: a unit name or unit type
