@@ -1,0 +1,146 @@
+package manager
+
+import (
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"gosystemd/impl/condition"
+)
+
+// What the Manager object's properties (impl/dbusapi) read of the
+// manager's own state. Like every *Loop method these run on the loop
+// goroutine.
+
+// ExitCodeLoop is the code the manager will exit with (252's
+// return_value, the ExitCode property).
+func (m *Manager) ExitCodeLoop() int { return m.exitCode }
+
+// UnitPathLoop is the unit search path, highest priority first.
+func (m *Manager) UnitPathLoop() []string {
+	if m.lookup == nil {
+		return []string{}
+	}
+	return append([]string{}, m.lookup.SearchPath...)
+}
+
+// NInstalledJobsLoop counts the jobs installed since the manager started
+// (252's n_installed_jobs): a job merged into an installed one is not
+// counted, as job IDs are only handed out to new installed jobs.
+func (m *Manager) NInstalledJobsLoop() int { return int(m.lastJob) }
+
+// StartupFinishedLoop reports whether the boot transaction is done (252's
+// MANAGER_IS_FINISHED).
+func (m *Manager) StartupFinishedLoop() bool { return m.startupDone }
+
+// VirtualizationLoop is detect_virtualization's verdict by name, "" when
+// there is none.
+func (m *Manager) VirtualizationLoop() string {
+	if m.conditions == nil {
+		m.conditions = condition.New(condition.Host{})
+	}
+	v, err := m.conditions.DetectVirtualization()
+	if err != nil || v == condition.VirtNone {
+		return ""
+	}
+	return v.String()
+}
+
+// LogLoop logs e as the manager's own message (what 252's PID 1 logs
+// while it acts on unit files for a client).
+func (m *Manager) LogLoop(e LogEntry) { m.log(e) }
+
+// BootTimestamps are the boot phases' times, as the Manager object's
+// *Timestamp properties show them; a zero value was not taken.
+type BootTimestamps struct {
+	Kernel, Userspace, Finish                     DualTimestamp
+	GeneratorsStart, GeneratorsFinish             DualTimestamp
+	UnitsLoadStart, UnitsLoadFinish               DualTimestamp
+	Firmware, Loader, InitRD, UnitsLoad           DualTimestamp
+	SecurityStart, SecurityFinish                 DualTimestamp
+	InitRDSecurityStart, InitRDSecurityFinish     DualTimestamp
+	InitRDGeneratorsStart, InitRDGeneratorsFinish DualTimestamp
+	InitRDUnitsLoadStart, InitRDUnitsLoadFinish   DualTimestamp
+}
+
+// BootTimestampsLoop returns the boot phases' times. The manager does not
+// note the phases as it passes them yet, so most are derived:
+//   - Kernel is the boot time (monotonic 0), outside containers only;
+//   - Userspace is when the manager process started (the kernel's record,
+//     at clock-tick resolution; the loop's start if that is unknown);
+//   - GeneratorsStart is when the event loop started, which runs the
+//     generators first;
+//   - GeneratorsFinish, UnitsLoadStart and UnitsLoadFinish are all when
+//     the first unit left the inactive state: the initial transaction
+//     starts right after loading;
+//   - Finish is when the boot target became active, once no job is left.
+//
+// Firmware, Loader, InitRD, the security and the initrd phases, and
+// UnitsLoad (the last daemon-reload) are not known and left unset.
+func (m *Manager) BootTimestampsLoop() BootTimestamps {
+	var t BootTimestamps
+	cur := now()
+	fromMono := func(mono uint64) DualTimestamp {
+		if mono == 0 || mono > cur.Monotonic {
+			return DualTimestamp{}
+		}
+		return DualTimestamp{Realtime: cur.Realtime - (cur.Monotonic - mono), Monotonic: mono}
+	}
+	if !m.cfg.Defaults.InContainer {
+		t.Kernel = DualTimestamp{Realtime: cur.Realtime - cur.Monotonic}
+	}
+	if !m.started.IsZero() {
+		t.GeneratorsStart = fromMono(cur.Monotonic - uint64(time.Since(m.started).Microseconds()))
+	}
+	t.Userspace = fromMono(processStartMonotonic())
+	if !t.Userspace.IsSet() || t.GeneratorsStart.IsSet() && t.Userspace.Monotonic > t.GeneratorsStart.Monotonic {
+		t.Userspace = t.GeneratorsStart
+	}
+	var first DualTimestamp
+	for _, u := range m.order {
+		if x := u.inactiveExit; x.IsSet() && (!first.IsSet() || x.Monotonic < first.Monotonic) {
+			first = x
+		}
+	}
+	t.GeneratorsFinish, t.UnitsLoadStart, t.UnitsLoadFinish = first, first, first
+	if m.startupDone && m.startupJob != nil && m.startupJob.unit != nil {
+		t.Finish = m.startupJob.unit.activeEnter
+	}
+	return t
+}
+
+// processStartMonotonic is when this process started, in µs of
+// CLOCK_MONOTONIC (/proc/self/stat's starttime); 0 if unknown.
+func processStartMonotonic() uint64 {
+	data, err := os.ReadFile("/proc/self/stat")
+	if err != nil {
+		return 0
+	}
+	// The command name may hold spaces and parentheses: fields count
+	// from the last ')'.
+	s := string(data)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(s[i+1:])
+	// starttime is field 22; f[0] is field 3 (state).
+	if len(f) < 20 {
+		return 0
+	}
+	ticks, err := strconv.ParseUint(f[19], 10, 64)
+	if err != nil {
+		return 0
+	}
+	// USER_HZ is 100 on every Linux architecture we build for.
+	const userHZ = 100
+	mono := ticks * (1000000 / userHZ)
+	var ts unix.Timespec
+	if unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts) == nil && mono > uint64(ts.Nano()/1000) {
+		return 0
+	}
+	return mono
+}
