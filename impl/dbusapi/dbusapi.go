@@ -60,8 +60,10 @@ type API struct {
 	Events chan bus.Event
 	// Props answers the Manager object's properties.
 	Props func() []unit.Property
-	// propCache holds the unit properties computed during one call.
-	propCache map[*manager.Unit]map[string]any
+	// propCache holds the unit properties computed during one call, and
+	// managerCache the Manager object's.
+	propCache    map[*manager.Unit]map[string]any
+	managerCache map[string]any
 	// typeIfaces are the D-Bus interfaces of each unit type, built from
 	// the property model.
 	typeIfaces map[unitname.Type][]*bus.Interface
@@ -143,7 +145,7 @@ func (a *API) Relay() {
 	for ev := range a.Events {
 		ev := ev
 		a.m.Post(func() {
-			a.propCache = nil
+			a.propCache, a.managerCache = nil, nil
 			switch e := ev.(type) {
 			case *bus.NameOwnerChanged:
 				a.m.BusNameOwnerChangedLoop(e.Name, e.NewOwner)
@@ -503,14 +505,20 @@ func (a *API) managerInterface() *bus.Interface {
 	}
 	for _, p := range managerProps(a.m) {
 		p := p
-		iface.Members = append(iface.Members, &bus.Property{Name: p.Name, Type: p.Signature, Get: func(any) (any, error) {
-			for _, q := range managerProps(a.m) {
-				if q.Name == p.Name {
-					return q.Value, nil
+		iface.Members = append(iface.Members, &bus.Property{Name: p.Name, Type: p.Signature, Flags: managerPropFlags(p.Name),
+			Get: func(any) (any, error) {
+				if a.managerCache == nil {
+					a.managerCache = map[string]any{}
+					for _, q := range managerProps(a.m) {
+						a.managerCache[q.Name] = q.Value
+					}
 				}
-			}
-			return nil, errors.New("no such property")
-		}})
+				v, ok := a.managerCache[p.Name]
+				if !ok {
+					return nil, errors.New("no such property")
+				}
+				return v, nil
+			}})
 	}
 	return iface
 }

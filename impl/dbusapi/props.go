@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"gosystemd/impl/bus"
 	"gosystemd/impl/core/manager"
 	"gosystemd/impl/unit"
 	"gosystemd/impl/unit/value"
@@ -127,6 +128,23 @@ func managerProps(m *manager.Manager) []unit.Property {
 	add("DefaultOOMScoreAdjust", "i", oomAdj)
 	add("CtrlAltDelBurstAction", "s", "reboot-force")
 	return props
+}
+
+// managerPropFlags are the flags 252 gives a Manager property: most are
+// constant, NFailedUnits announces its changes, and the rest (the
+// counters, the state, the writable settings) change silently. The
+// registration of managerProps in dbusapi.go is meant to use them.
+func managerPropFlags(name string) bus.Flags {
+	switch name {
+	case "NFailedUnits":
+		return bus.EmitsChange
+	case "LogLevel", "LogTarget", "NNames", "NJobs", "NInstalledJobs", "NFailedJobs", "Progress", "Environment",
+		"ShowStatus", "WatchdogLastPingTimestamp", "WatchdogLastPingTimestampMonotonic", "RuntimeWatchdogUSec",
+		"RuntimeWatchdogPreUSec", "RuntimeWatchdogPreGovernor", "RebootWatchdogUSec", "KExecWatchdogUSec",
+		"ServiceWatchdogs", "ControlGroup", "SystemState", "ExitCode", "DefaultTimeoutAbortUSec", "DefaultTasksMax":
+		return 0
+	}
+	return bus.Const
 }
 
 // rlimitOrder is the order of the DefaultLimit* properties: not the

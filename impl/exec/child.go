@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"gosystemd/impl/cli"
+	"gosystemd/impl/journal/native"
 	"gosystemd/impl/unitfile"
 )
 
@@ -62,6 +63,7 @@ func Main(args []string, stdio cli.Stdio) int {
 	}
 	c := &child{s: s, status: statusFD}
 	f := c.run()
+	c.logFailure(f)
 	c.send(statusRecord{Failure: f})
 	return f.ExitStatus
 }
@@ -95,6 +97,7 @@ func readSpec(fd int) (*Spec, error) {
 type child struct {
 	s      *Spec
 	status int
+	log    *native.Writer // journald, once a message was sent
 }
 
 func (c *child) send(r statusRecord) {
@@ -102,7 +105,13 @@ func (c *child) send(r statusRecord) {
 	_ = writeAll(c.status, append(b, '\n'))
 }
 
-func (c *child) warn(msg string) { c.send(statusRecord{Warning: msg}) }
+// warn reports a warning about the unit: to the journal from the child,
+// as 252's child logs it, or to the manager when that is not possible.
+func (c *child) warn(msg string) {
+	if !c.journal(logWarning, msg) {
+		c.send(statusRecord{Warning: msg})
+	}
+}
 
 // fail builds the failure of a step; "%m" in msg becomes err's text.
 func fail(status int, err error, msg string) *Failure {

@@ -198,6 +198,7 @@ func NewSpec(unit, path string, argv ...string) *Spec {
 const CapAll = ^uint64(0)
 
 const (
-	logDaemon = 3 << 3
-	logInfo   = 6
+	logDaemon  = 3 << 3
+	logWarning = 4
+	logInfo    = 6
 )

@@ -95,6 +95,8 @@ type Failure struct {
 	// Level is the syslog level 252 logs Message at: 3 (err), or 6 (info)
 	// for a missing executable. SpawnMessage is always logged at err.
 	Level int
+	// Logged says the child sent both messages to the journal itself.
+	Logged bool `json:",omitempty"`
 }
 
 func (f *Failure) Error() string { return f.Message }

@@ -102,7 +102,7 @@ func Main(args []string, stdio cli.Stdio) int {
 		Defaults:    defaults,
 		Scope:       unitpath.System,
 		Executable:  exe,
-		Environment: append([]string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}, localeEnvironment()...),
+		Environment: append(localeEnvironment(), "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"),
 		Observer:    obs,
 		Generators:  testDir == "",
 		NoEnumerate: testDir != "",

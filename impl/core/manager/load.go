@@ -3,6 +3,7 @@ package manager
 import (
 	"fmt"
 	"os"
+	"strconv"
 
 	"gosystemd/impl/install"
 	"gosystemd/impl/unit"
@@ -170,6 +171,7 @@ func (m *Manager) adoptLoaded() {
 				cfg.Slice = "-.slice"
 			}
 		}
+		m.logDiagnostics(cfg)
 		u := &Unit{m: m, cfg: cfg}
 		u.kind = m.typeOf(u)
 		m.order = append(m.order, u)
@@ -216,4 +218,18 @@ func (m *Manager) StartupLoop() {
 // serves them: the loaded model with the runtime state laid over it.
 func (m *Manager) PropertiesLoop(u *Unit) []unit.Interface {
 	return m.loader.PropertiesWith(u.cfg, u.Runtime())
+}
+
+// logDiagnostics logs what loading a unit found wrong in its files, as
+// 252's log_syntax does while it loads: "file:line: message", about the
+// unit.
+func (m *Manager) logDiagnostics(cfg *unit.Unit) {
+	for _, d := range cfg.Diagnostics {
+		e := LogEntry{Level: int(d.Level), Unit: cfg.ID, Message: unit.Message(d)}
+		if d.File != "" {
+			e.Fields = []string{"MESSAGE_ID=c772d24e9a884cbeb9ea12625c306c01", "CONFIG_FILE=" + d.File,
+				"CONFIG_LINE=" + strconv.Itoa(d.Line)}
+		}
+		m.log(e)
+	}
 }

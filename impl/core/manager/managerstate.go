@@ -76,7 +76,8 @@ type BootTimestamps struct {
 //   - GeneratorsFinish, UnitsLoadStart and UnitsLoadFinish are all when
 //     the first unit left the inactive state: the initial transaction
 //     starts right after loading;
-//   - Finish is when the boot target became active, once no job is left.
+//   - Finish is when the boot target became active (or last changed
+//     state, if it did not), once no job is left.
 //
 // Firmware, Loader, InitRD, the security and the initrd phases, and
 // UnitsLoad (the last daemon-reload) are not known and left unset.
@@ -107,7 +108,12 @@ func (m *Manager) BootTimestampsLoop() BootTimestamps {
 	}
 	t.GeneratorsFinish, t.UnitsLoadStart, t.UnitsLoadFinish = first, first, first
 	if m.startupDone && m.startupJob != nil && m.startupJob.unit != nil {
-		t.Finish = m.startupJob.unit.activeEnter
+		u := m.startupJob.unit
+		t.Finish = u.activeEnter
+		if !t.Finish.IsSet() {
+			// The boot target failed: its last state change.
+			t.Finish = u.stateChange
+		}
 	}
 	return t
 }

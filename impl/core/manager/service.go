@@ -639,7 +639,7 @@ func (m *Manager) spawnReport(u *Unit, path string, rep exec.Report, err error) 
 	for _, w := range rep.Warnings {
 		m.logUnit(u, LevelWarning, "%s", w)
 	}
-	if f := rep.Failure; f != nil {
+	if f := rep.Failure; f != nil && !f.Logged {
 		m.logUnit(u, f.Level, "%s", f.Message)
 		if f.ExitStatus != 0 {
 			m.logUnit(u, LevelErr, "%s", f.SpawnMessage(path))
