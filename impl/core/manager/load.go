@@ -50,7 +50,14 @@ func (m *Manager) unitFileState(name string) string {
 		return st
 	}
 	st := "bad"
-	if s, err := install.GetState(install.Options{Scope: m.cfg.Scope, Root: m.cfg.Root}, name); err == nil {
+	// Reading the file's [Install] section logs its syntax problems
+	// again, about the unit, as 252's unit_file_get_state does.
+	logTo := func(msg install.Message) {
+		if msg.Level <= LevelInfo {
+			m.log(LogEntry{Level: msg.Level, Unit: name, Message: msg.Text})
+		}
+	}
+	if s, err := install.GetState(install.Options{Scope: m.cfg.Scope, Root: m.cfg.Root, Log: logTo}, name); err == nil {
 		st = s.String()
 	}
 	m.fileStates[name] = st
@@ -158,19 +165,7 @@ func (m *Manager) adoptLoaded() {
 		if m.units[cfg.ID] != nil {
 			continue
 		}
-		if cfg.ID == "init.scope" {
-			cfg.Perpetual = true
-			cfg.DefaultDependencies = false
-			if cfg.Description == "" {
-				cfg.Description = "System and Service Manager"
-			}
-			if cfg.Documentation == nil {
-				cfg.Documentation = []string{"man:systemd(1)"}
-			}
-			if cfg.Slice == "" {
-				cfg.Slice = "-.slice"
-			}
-		}
+		initScopeDefaults(cfg)
 		m.logDiagnostics(cfg)
 		u := &Unit{m: m, cfg: cfg}
 		u.kind = m.typeOf(u)
@@ -231,5 +226,24 @@ func (m *Manager) logDiagnostics(cfg *unit.Unit) {
 				"CONFIG_LINE=" + strconv.Itoa(d.Line)}
 		}
 		m.log(e)
+	}
+}
+
+// initScopeDefaults gives the manager's own scope what 252's
+// scope_enumerate_perpetual does.
+func initScopeDefaults(cfg *unit.Unit) {
+	if cfg.ID != "init.scope" {
+		return
+	}
+	cfg.Perpetual = true
+	cfg.DefaultDependencies = false
+	if cfg.Description == "" {
+		cfg.Description = "System and Service Manager"
+	}
+	if cfg.Documentation == nil {
+		cfg.Documentation = []string{"man:systemd(1)"}
+	}
+	if cfg.Slice == "" {
+		cfg.Slice = "-.slice"
 	}
 }

@@ -1,5 +1,7 @@
 package manager
 
+import "gosystemd/impl/unit"
+
 // configReloader is a type that keeps pointers into its unit's
 // configuration and must refresh them when daemon-reload swaps it.
 type configReloader interface{ reloadConfig() }
@@ -44,6 +46,7 @@ func (m *Manager) ReloadLoop() {
 		if cfg == nil {
 			continue
 		}
+		initScopeDefaults(cfg)
 		u.cfg = cfg
 		if _, ok := u.kind.(*unsupported); ok {
 			u.kind = m.typeOf(u)
@@ -66,5 +69,26 @@ func (m *Manager) ReloadLoop() {
 // ReloadingLoop reports whether a reload is in progress.
 func (m *Manager) ReloadingLoop() bool { return m.reloading }
 
-func (s *service) reloadConfig()    { s.cfg = s.u.cfg.Service }
+// reloadConfig follows the new configuration. As after 252's
+// serialization round trip, only the commands running now keep their
+// last-run status.
+func (s *service) reloadConfig() {
+	s.cfg = s.u.cfg.Service
+	old := s.runs
+	s.runs = [7][]execRun{}
+	keep := func(kind, idx int) {
+		if kind >= 0 && kind < len(old) && idx < len(old[kind]) && idx < len(s.cfg.Exec[kind]) {
+			for len(s.runs[kind]) <= idx {
+				s.runs[kind] = append(s.runs[kind], execRun{})
+			}
+			s.runs[kind][idx] = old[kind][idx]
+		}
+	}
+	if s.mainPID > 0 {
+		keep(unit.ExecStart, s.mainIdx)
+	}
+	if s.controlPID > 0 {
+		keep(s.controlKind, s.controlIdx)
+	}
+}
 func (s *socketUnit) reloadConfig() { s.cfg = s.u.cfg.Socket }

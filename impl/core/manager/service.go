@@ -106,12 +106,14 @@ type service struct {
 	statusErrno   int
 	fdStore       []storedFD
 	busNameGood   bool
-	started       bool // ran at least once
+	acceptConn    *os.File // the connection of an Accept=yes socket
+	started       bool     // ran at least once
+	uid, gid      int      // the credentials User=/Group= resolved to, -1 if none
 	forbidRestart bool
 }
 
 func newService(u *Unit) *service {
-	return &service{u: u, cfg: u.cfg.Service, result: resSuccess, reloadResult: resSuccess, controlKind: -1}
+	return &service{u: u, cfg: u.cfg.Service, result: resSuccess, reloadResult: resSuccess, controlKind: -1, uid: -1, gid: -1}
 }
 
 func (s *service) activeState() state.Active { return serviceActive[s.state] }
@@ -447,6 +449,10 @@ func (s *service) enterDead(f serviceResult, allowRestart bool) {
 	}
 	if !restart {
 		s.releaseFDStore()
+		if s.acceptConn != nil {
+			s.acceptConn.Close()
+			s.acceptConn = nil
+		}
 	}
 	s.setState(next)
 	if restart {
@@ -597,7 +603,10 @@ func (s *service) spawn(kind, idx int, control bool) (int, error) {
 		opts.CgroupFD = int(cg.Fd())
 	}
 	var files exec.Files
-	if kind == unit.ExecStart {
+	if s.acceptConn != nil {
+		// A connection service gets its connection for every command.
+		files.Pass, spec.FDNames, spec.NSocketFDs = []*os.File{s.acceptConn}, []string{"connection"}, 1
+	} else if kind == unit.ExecStart {
 		files.Pass, spec.FDNames = m.socketFDsFor(s.u)
 		spec.NSocketFDs = len(files.Pass)
 		for _, sf := range s.fdStore {
@@ -625,6 +634,9 @@ func (s *service) spawn(kind, idx int, control bool) (int, error) {
 		rep, err := child.Report()
 		m.Post(func() {
 			u.m.spawnReport(u, cmd.Path, rep, err)
+			if rep.UID >= 0 {
+				s.uid, s.gid = rep.UID, rep.GID
+			}
 			// Type=exec is started once the main command's execve worked.
 			if kind == unit.ExecStart && rep.Execed && s.cfg.Type == "exec" && s.state == svcStart && s.mainPID == pid {
 				s.enterStartPost()
@@ -926,6 +938,12 @@ func (s *service) props(p map[string]any) {
 			listEx[i].PID, listEx[i].Code, listEx[i].Status = uint32(r.pid), int32(r.code), int32(r.status)
 		}
 		p[name], p[name+"Ex"] = list, listEx
+	}
+	if s.uid >= 0 {
+		p["UID"] = uint32(s.uid)
+	}
+	if s.gid >= 0 {
+		p["GID"] = uint32(s.gid)
 	}
 	if s.started {
 		// The effective watchdog, once the service ran (252 keeps

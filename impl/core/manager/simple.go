@@ -53,9 +53,15 @@ func newTarget(u *Unit) *target { return &target{twoState{u: u, names: [2]string
 type slice struct{ twoState }
 
 func newSlice(u *Unit) *slice {
-	s := &slice{twoState{u: u, names: [2]string{"dead", "active"}}}
-	s.active = u.cfg.Perpetual
-	return s
+	return &slice{twoState{u: u, names: [2]string{"dead", "active"}}}
+}
+
+// coldplug activates the perpetual slices as 252's coldplug does from
+// their deserialized state, stamping the activation.
+func (t *twoState) coldplug() {
+	if t.u.cfg.Perpetual && !t.active {
+		t.set(true)
+	}
 }
 
 // scope is a scope unit; only the manager's own init.scope exists today,
@@ -63,9 +69,14 @@ func newSlice(u *Unit) *slice {
 type scope struct{ twoState }
 
 func newScope(u *Unit) *scope {
-	s := &scope{twoState{u: u, names: [2]string{"dead", "running"}}}
-	s.active = u.cfg.Perpetual
-	return s
+	return &scope{twoState{u: u, names: [2]string{"dead", "running"}}}
+}
+
+// props: a scope starts only once (252's once_only).
+func (s *scope) props(p map[string]any) {
+	if s.u.inactiveExit.IsSet() {
+		p["CanStart"], p["CanIsolate"] = false, false
+	}
 }
 
 func (s *scope) start() error { return errBadR }

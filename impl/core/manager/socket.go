@@ -58,9 +58,13 @@ type socketUnit struct {
 	files  []*os.File // open listening fds, in port order
 	// watching is set while a watcher goroutine polls the fds; wake
 	// stops it (the loop closes it when the socket stops listening).
-	wake      chan struct{}
-	nAccepted uint32
-	nRefused  uint32
+	wake         chan struct{}
+	nAccepted    uint32
+	nRefused     uint32
+	nConnections uint32
+	// conns are the services spawned for accepted connections
+	// (Accept=yes), which the socket counts while they run.
+	conns map[*Unit]bool
 }
 
 func init() {
@@ -93,10 +97,6 @@ func (s *socketUnit) setState(ns socketState) {
 func (s *socketUnit) start() error {
 	if s.state != sockDead && s.state != sockFailed {
 		return errAgain
-	}
-	if s.cfg.Accept {
-		s.u.m.logUnit(s.u, LevelWarning, "Accept=yes sockets are not supported by this service manager yet.")
-		return errUnsupported
 	}
 	// The service a socket triggers must be loadable.
 	for _, o := range s.u.deps(dep.AtomTriggers) {
@@ -145,6 +145,12 @@ func (s *socketUnit) resetFailed() {
 // triggerNotify follows the service: while it runs the socket is
 // "running", once it is gone the socket listens again.
 func (s *socketUnit) triggerNotify(other *Unit) {
+	if s.conns[other] {
+		if st := other.ActiveState(); (st == state.Inactive || st == state.Failed) && other.job == nil {
+			s.connectionDone(other)
+		}
+		return
+	}
 	if s.state != sockRunning && s.state != sockListening {
 		return
 	}
@@ -364,11 +370,16 @@ func (s *socketUnit) stopWatching() {
 	}
 }
 
-// incoming is socket_enter_running for a non-accepting socket.
+// incoming is socket_enter_running: traffic on a listening socket.
 func (s *socketUnit) incoming() {
 	s.wake = nil
 	m := s.u.m
 	if s.state != sockListening {
+		return
+	}
+	if s.cfg.Accept {
+		s.acceptAll()
+		s.startWatching()
 		return
 	}
 	for _, o := range s.u.deps(dep.AtomTriggers) {
@@ -410,7 +421,7 @@ func (m *Manager) socketFDsFor(u *Unit) ([]*os.File, []string) {
 func (s *socketUnit) props(p map[string]any) {
 	p["Result"] = s.result
 	p["NAccepted"] = s.nAccepted
-	p["NConnections"] = uint32(0)
+	p["NConnections"] = s.nConnections
 	p["NRefused"] = s.nRefused
 	p["ControlPID"] = uint32(0)
 }
@@ -430,4 +441,111 @@ func sockErrnoText(err error) string {
 		return strings.ToUpper(s[:1]) + s[1:]
 	}
 	return err.Error()
+}
+
+// acceptAll accepts the pending connection of each listening fd and
+// starts a service instance for it (the Accept=yes branch of 252's
+// socket_enter_running).
+func (s *socketUnit) acceptAll() {
+	m := s.u.m
+	for _, f := range s.files {
+		lfd := rawFDOf(f)
+		cfd, _, err := unix.Accept4(lfd, unix.SOCK_CLOEXEC)
+		if err != nil {
+			continue
+		}
+		if s.cfg.MaxConnections > 0 && s.nConnections >= s.cfg.MaxConnections {
+			m.logUnit(s.u, LevelWarning, "Too many incoming connections (%d), dropping connection.", s.nConnections)
+			s.nRefused++
+			unix.Close(cfd)
+			continue
+		}
+		instance, err := instanceFromSocket(cfd, s.nAccepted)
+		if err != nil {
+			unix.Close(cfd)
+			continue
+		}
+		prefix, _, _ := strings.Cut(s.u.ID(), ".")
+		if i := strings.LastIndexByte(s.u.ID(), '.'); i > 0 {
+			prefix = s.u.ID()[:i]
+		}
+		name := prefix + "@" + instance + ".service"
+		svc, err := m.LoadUnitLoop(name)
+		if err != nil || svc.LoadState() != state.Loaded {
+			m.logUnit(s.u, LevelErr, "Failed to load connection service unit %s.", name)
+			unix.Close(cfd)
+			continue
+		}
+		s.u.cfg.Deps[unit.Before].Add(svc.ID())
+		s.u.cfg.Deps[unit.Triggers].Add(svc.ID())
+		svc.cfg.Deps[unit.After].Add(s.u.ID())
+		svc.cfg.Deps[unit.TriggeredBy].Add(s.u.ID())
+		sv, ok := svc.kind.(*service)
+		if !ok {
+			unix.Close(cfd)
+			continue
+		}
+		sv.acceptConn = os.NewFile(uintptr(cfd), "connection")
+		s.nAccepted++
+		s.nConnections++
+		if s.conns == nil {
+			s.conns = map[*Unit]bool{}
+		}
+		s.conns[svc] = true
+		if _, err := m.EnqueueLoop(jobStart, svc, job.Replace); err != nil {
+			m.logUnit(s.u, LevelWarning, "Failed to queue service startup job (Maybe the service file is missing or not a non-template unit?): %v", err)
+		}
+	}
+	m.obs.UnitChanged(s.u)
+}
+
+// connectionDone is told when a connection's service stopped.
+func (s *socketUnit) connectionDone(svc *Unit) {
+	if s.conns[svc] {
+		delete(s.conns, svc)
+		if s.nConnections > 0 {
+			s.nConnections--
+		}
+		s.u.m.obs.UnitChanged(s.u)
+	}
+}
+
+// instanceFromSocket is instance_from_socket: the instance name of the
+// service for one accepted connection.
+func instanceFromSocket(fd int, nr uint32) (string, error) {
+	local, err := unix.Getsockname(fd)
+	if err != nil {
+		return "", err
+	}
+	remote, err := unix.Getpeername(fd)
+	if err != nil {
+		return "", err
+	}
+	switch l := local.(type) {
+	case *unix.SockaddrInet4:
+		r, _ := remote.(*unix.SockaddrInet4)
+		if r == nil {
+			return "", unix.EAFNOSUPPORT
+		}
+		return fmt.Sprintf("%d-%d.%d.%d.%d:%d-%d.%d.%d.%d:%d", nr, l.Addr[0], l.Addr[1], l.Addr[2], l.Addr[3], l.Port,
+			r.Addr[0], r.Addr[1], r.Addr[2], r.Addr[3], r.Port), nil
+	case *unix.SockaddrInet6:
+		r, _ := remote.(*unix.SockaddrInet6)
+		if r == nil {
+			return "", unix.EAFNOSUPPORT
+		}
+		la, ra := netip.AddrFrom16(l.Addr), netip.AddrFrom16(r.Addr)
+		if la.Is4In6() && ra.Is4In6() {
+			a, b := la.Unmap().As4(), ra.Unmap().As4()
+			return fmt.Sprintf("%d-%d.%d.%d.%d:%d-%d.%d.%d.%d:%d", nr, a[0], a[1], a[2], a[3], l.Port, b[0], b[1], b[2], b[3], r.Port), nil
+		}
+		return fmt.Sprintf("%d-%s:%d-%s:%d", nr, la, l.Port, ra, r.Port), nil
+	case *unix.SockaddrUnix:
+		cred, err := unix.GetsockoptUcred(fd, unix.SOL_SOCKET, unix.SO_PEERCRED)
+		if err != nil {
+			return fmt.Sprintf("%d-unknown", nr), nil
+		}
+		return fmt.Sprintf("%d-%d-%d", nr, cred.Pid, cred.Uid), nil
+	}
+	return "", unix.EAFNOSUPPORT
 }
