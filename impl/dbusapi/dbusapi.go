@@ -140,8 +140,14 @@ func (a *API) unitAt(p dbus.ObjectPath) *manager.Unit {
 	return u
 }
 
-// Relay hands bus events to the manager loop until events closes.
+// Relay hands bus events to the manager loop until events closes. A
+// panic here (a bug) restarts the relay rather than ending PID 1.
 func (a *API) Relay() {
+	defer func() {
+		if r := recover(); r != nil {
+			go a.Relay()
+		}
+	}()
 	for ev := range a.Events {
 		ev := ev
 		a.m.Post(func() {
@@ -558,7 +564,14 @@ func (a *API) UnitChanged(u *manager.Unit) {
 	a.propCache = nil
 	if u.ID() == "dbus.service" && u.ActiveState() == state.Active_ && a.sysbus == nil && !a.connecting {
 		a.connecting = true
-		go a.connectSystemBus()
+		go func() {
+			defer func() {
+				if r := recover(); r != nil {
+					a.m.Post(func() { a.connecting = false })
+				}
+			}()
+			a.connectSystemBus()
+		}()
 	}
 	p := dbus.ObjectPath(unitname.DBusPath(u.ID()))
 	for _, iface := range a.unitInterfaces(u.Config().Type) {

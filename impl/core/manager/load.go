@@ -168,6 +168,7 @@ func (m *Manager) adoptLoaded() {
 		initScopeDefaults(cfg)
 		m.logDiagnostics(cfg)
 		u := &Unit{m: m, cfg: cfg}
+		u.stampFiles()
 		u.kind = m.typeOf(u)
 		m.order = append(m.order, u)
 		for _, n := range append([]string{cfg.ID}, cfg.Names.List()...) {

@@ -48,6 +48,7 @@ func (m *Manager) ReloadLoop() {
 		}
 		initScopeDefaults(cfg)
 		u.cfg = cfg
+		u.stampFiles()
 		if _, ok := u.kind.(*unsupported); ok {
 			u.kind = m.typeOf(u)
 		} else if r, ok := u.kind.(configReloader); ok {

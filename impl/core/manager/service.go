@@ -447,6 +447,10 @@ func (s *service) enterDead(f serviceResult, allowRestart bool) {
 	if restart {
 		next = svcAutoRestart
 	}
+	if s.cfg.PIDFile != "" {
+		// As service_enter_dead: the daemon's PID file goes with it.
+		_ = os.Remove(s.cfg.PIDFile)
+	}
 	if !restart {
 		s.releaseFDStore()
 		if s.acceptConn != nil {

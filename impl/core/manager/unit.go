@@ -100,6 +100,7 @@ type Unit struct {
 
 	lastState state.Active
 	inGCQueue bool
+	stamps    fileStamps
 	// startRatelimit counts starts for StartLimitIntervalSec=/Burst=.
 	startRatelimit ratelimit
 	startLimitHit  bool
@@ -158,10 +159,11 @@ func (u *Unit) Runtime() map[string]any {
 			}
 			return b
 		}(),
-		"ConditionResult": u.conditionResult,
-		"Conditions":      conditionProps(u.cfg.Conditions, u.conditionVerdicts),
-		"Asserts":         conditionProps(u.cfg.Asserts, u.assertVerdicts),
-		"AssertResult":    u.assertResult,
+		"ConditionResult":  u.conditionResult,
+		"NeedDaemonReload": u.needDaemonReload(),
+		"Conditions":       conditionProps(u.cfg.Conditions, u.conditionVerdicts),
+		"Asserts":          conditionProps(u.cfg.Asserts, u.assertVerdicts),
+		"AssertResult":     u.assertResult,
 	}
 	dual := func(name string, t DualTimestamp) {
 		p[name] = t.Realtime
