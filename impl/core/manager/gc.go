@@ -133,6 +133,19 @@ func (m *Manager) freeUnit(u *Unit) {
 			delete(m.pids, pid)
 		}
 	}
+	// The units it had links with may be garbage now (as unit_free
+	// queues them).
+	var linked []*Unit
+	for k := range u.cfg.Deps {
+		for _, n := range u.cfg.Deps[k].List() {
+			if o := m.units[n]; o != nil && o != u {
+				linked = append(linked, o)
+			}
+		}
+	}
 	m.loader.Unload(u.ID())
 	m.obs.UnitRemoved(u)
+	for _, o := range linked {
+		m.addToGCQueue(o)
+	}
 }

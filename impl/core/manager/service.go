@@ -192,6 +192,7 @@ func (s *service) start() error {
 	s.forbidRestart = false
 	s.u.invocationID = newInvocationID()
 	s.started = true
+	s.mainPIDKnown = false
 	s.u.cpuUsageCached = false
 	if !s.u.notAppliedLogged {
 		s.u.notAppliedLogged = true
@@ -259,7 +260,7 @@ func (s *service) enterRunning(f serviceResult) {
 	switch {
 	case s.result != resSuccess:
 		s.enterSignal(svcStopSigterm, f)
-	case (s.mainPID > 0 && s.mainAlive() || s.mainPID == 0 && s.u.m.cgroupPopulated(s.u)) && (s.busNameGood || s.cfg.Type != "dbus"):
+	case (s.mainPID > 0 && s.mainAlive() || !s.mainPIDKnown && s.u.m.cgroupPopulated(s.u)) && (s.busNameGood || s.cfg.Type != "dbus"):
 		s.armTimer(0)
 		s.setState(svcRunning)
 	case s.cfg.RemainAfterExit:
