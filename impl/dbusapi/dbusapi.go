@@ -322,6 +322,9 @@ func (a *API) unitByName(name string, load bool) (*manager.Unit, error) {
 		return u, nil
 	}
 	if !unitname.IsValid(name, unitname.Plain|unitname.Instance) {
+		if unitname.IsValid(name, unitname.Template) {
+			return nil, bus.Errorf(bus.ErrNameInvalidArgs, "Unit name %s is missing the instance name.", name)
+		}
 		return nil, bus.Errorf(bus.ErrNameInvalidArgs, "Unit name %s is not valid.", name)
 	}
 	if !load {
