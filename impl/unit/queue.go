@@ -25,11 +25,13 @@ import (
 // not loaded yet become its names; a unit that is not found stays in the
 // set as such. The order in which messages reach Log is the order in
 // which systemd logs them. The manager and the offline tools
-// (systemd-analyze verify) use it.
+// (systemd-analyze verify) use it; like the Loader it is not safe for
+// concurrent use.
 type LoadQueue struct {
 	Loader *Loader
 	Paths  *unitpath.LookupPaths
-	// ReadFile reads unit files and drop-ins; nil means os.ReadFile.
+	// ReadFile reads unit files and drop-ins; nil reads them as
+	// os.ReadFile does.
 	ReadFile func(path string) ([]byte, error)
 	// Log receives the messages of loading, in order: u is the unit
 	// being loaded, nil for messages about the search path itself.

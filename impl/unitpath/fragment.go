@@ -3,10 +3,13 @@ package unitpath
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 
 	"gosystemd/impl/unitfile"
 	"gosystemd/impl/unitname"
@@ -248,9 +251,59 @@ func (m *NameMap) Resolve(lp *LookupPaths, name string) (*Unit, error) {
 	u.Wants = m.dependencies(lp, u, order, ".wants", "Wants")
 	u.Requires = m.dependencies(lp, u, order, ".requires", "Requires")
 	var problems []unitfile.Diagnostic
-	u.Dropins, problems = unitfile.FindDropins(m.DropinDirs(lp, order, ".d"), ".conf")
+	u.Dropins, problems = findDropins(m.DropinDirs(lp, order, ".d"), ".conf")
 	u.logDiagnostics(problems)
 	return u, nil
+}
+
+// findDropins is unitfile.FindDropins for directories DropinDirs has
+// already resolved: their listings without resolving them again, which
+// would take a system call per path component. A directory that cannot
+// be listed for another reason than not existing is left to
+// unitfile.FindDropins to report.
+func findDropins(dirs []string, suffix string) ([]string, []unitfile.Diagnostic) {
+	var listings []unitfile.DirListing
+	var seen []string
+	for _, d := range dirs {
+		if slices.Contains(seen, d) {
+			continue
+		}
+		seen = append(seen, d)
+		names, err := readDirNames(d)
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+			return unitfile.FindDropins(dirs, suffix)
+		}
+		listings = append(listings, unitfile.DirListing{Dir: d, Names: names})
+	}
+	return unitfile.SortDropins(listings, suffix), nil
+}
+
+// readDirNames lists a directory's entries (not "." and ".."), unsorted,
+// with the fewest system calls.
+func readDirNames(dir string) ([]string, error) {
+	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: dir, Err: err}
+	}
+	defer unix.Close(fd)
+	var names []string
+	buf := make([]byte, 8192)
+	for {
+		n, err := unix.ReadDirent(fd, buf)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, &os.PathError{Op: "readdirent", Path: dir, Err: err}
+		}
+		if n <= 0 {
+			return names, nil
+		}
+		_, _, names = unix.ParseDirent(buf[:n], -1, names)
+	}
 }
 
 // logDiagnostics adds what the unit file layer reports to the unit's log.
@@ -267,7 +320,7 @@ func (m *NameMap) dependencies(lp *LookupPaths, u *Unit, names []string, dirSuff
 	logf := func(level int, format string, a ...any) {
 		u.Log = append(u.Log, Message{level, fmt.Sprintf(format, a...)})
 	}
-	paths, problems := unitfile.FindDropins(m.DropinDirs(lp, names, dirSuffix), "")
+	paths, problems := findDropins(m.DropinDirs(lp, names, dirSuffix), "")
 	u.logDiagnostics(problems)
 	_, instanced, _ := unitname.InstanceOf(u.ID)
 	var deps []string

@@ -13,7 +13,10 @@
 package unitpath
 
 import (
+	"crypto/rand"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"syscall"
 
@@ -96,7 +99,7 @@ func Init(scope Scope, opts Options) (*LookupPaths, error) {
 	}
 	lp := &LookupPaths{}
 	if opts.Flags&TemporaryGenerated != 0 {
-		d, err := os.MkdirTemp("/tmp", "systemd-temporary-")
+		d, err := Mkdtemp("/tmp/systemd-temporary-")
 		if err != nil {
 			return nil, err
 		}
@@ -352,4 +355,28 @@ func userDirs(lp *LookupPaths, globalPersistent, globalRuntime string, env Envir
 		return nil, enomem(err)
 	}
 	return l, nil
+}
+
+// Mkdtemp is mkdtemp(3), as systemd makes its temporary directories: a
+// new directory prefix+"XXXXXX" (six random letters and digits), mode
+// 0700.
+func Mkdtemp(prefix string) (string, error) {
+	const chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+	for range 100 {
+		var b [6]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return "", err
+		}
+		for i := range b {
+			b[i] = chars[int(b[i])%len(chars)]
+		}
+		err := os.Mkdir(prefix+string(b[:]), 0o700)
+		if err == nil {
+			return prefix + string(b[:]), nil
+		}
+		if !errors.Is(err, fs.ErrExist) {
+			return "", err
+		}
+	}
+	return "", fmt.Errorf("making a directory %sXXXXXX: %w", prefix, syscall.EEXIST)
 }

@@ -1,7 +1,8 @@
 // Package analyze is systemd-analyze as systemd 252 has it. Its offline time
-// verbs (calendar, timestamp, timespan) work; every other verb is
-// recognized, checked for its argument count and then refused as not
-// implemented yet.
+// verbs (calendar, timestamp, timespan), unit-paths, cat-config and verify
+// (a test-run manager: impl/unit's LoadQueue and impl/core/job's
+// transactions) work; every other verb is recognized, checked for its
+// argument count and then refused as not implemented yet.
 //
 // Only impl/multicall imports it.
 package analyze
@@ -175,6 +176,8 @@ type run struct {
 	utf8       bool
 	scope      scope
 	root       string // --root=, "" for the host's
+	unit       string // --unit=, mangled
+	verify     verifyOptions
 }
 
 func (r *run) logf(format string, a ...any) {
@@ -188,6 +191,7 @@ func Main(args []string, stdio cli.Stdio) int {
 		ctx:        timeutil.NewContext(timeutil.ZoneFromEnv(), now),
 		iterations: 1,
 		utf8:       term.LocaleIsUTF8(),
+		verify:     verifyOptions{man: true, recursiveErrors: recursiveUnset},
 	}
 	code := r.main(args)
 	io.WriteString(stdio.Out, r.out.String())
@@ -233,6 +237,7 @@ func (r *run) parseArgs(args []string) (operands []string, done bool, code int) 
 				r.logf("Unknown mode passed to --recursive-errors='%s'.", arg)
 				return nil, true, 1
 			}
+			r.verify.recursiveErrors = arg
 		case optRoot:
 			r.root, hasRoot = absolutePath(arg, true)
 		case optImage:
@@ -258,8 +263,13 @@ func (r *run) parseArgs(args []string) (operands []string, done bool, code int) 
 				}
 				v = b == 1
 			}
-			if c == optOffline {
+			switch c {
+			case optOffline:
 				offline = v
+			case optMan:
+				r.verify.man = v
+			case optGenerators:
+				r.verify.generators = v
 			}
 		case optThreshold:
 			v, err := safeAtou(arg)
@@ -310,7 +320,9 @@ func (r *run) parseArgs(args []string) (operands []string, done bool, code int) 
 				}
 			}
 		case 'U':
-			hasUnit = true
+			if hasUnit = r.parseUnitOption(arg); !hasUnit {
+				return nil, true, 1
+			}
 		default:
 			return nil, true, 1
 		}
@@ -459,9 +471,9 @@ var verbs = []verb{
 	{"syscall-filter", -1, -1, false, nil},
 	{"capability", -1, -1, false, nil},
 	{"filesystems", -1, -1, false, nil},
-	{"condition", -1, -1, false, nil},
+	{"condition", -1, -1, false, (*run).verbCondition},
 	{"compare-versions", 3, 4, false, nil},
-	{"verify", 2, -1, false, nil},
+	{"verify", 2, -1, false, (*run).verbVerify},
 	{"calendar", 2, -1, false, (*run).verbCalendar},
 	{"timestamp", 2, -1, false, (*run).verbTimestamp},
 	{"timespan", 2, -1, false, (*run).verbTimespan},
