@@ -86,11 +86,6 @@ var knownDivergent = map[string]struct {
 		reason: "UNIT_FILE_PORTABLE puts the symlinks into the system.attached directories; impl/install " +
 			"has no option for them yet, so impl/dbusapi refuses the flag",
 	},
-	"manager: show --all": {
-		lines: []string{"Environment="},
-		reason: "impl/pid1 builds the manager's environment: 252 has LANG= (locale_setup's " +
-			"C.UTF-8 when no locale is configured) before PATH=",
-	},
 }
 
 // step is one observation: what a command printed and how it exited.

@@ -309,6 +309,9 @@ func (m *Manager) handleSignal(s unix.Signal) {
 		} else {
 			m.setObjective(ObjectiveExit)
 		}
+	case unix.SIGHUP:
+		// As 252: SIGHUP is daemon-reload.
+		m.ReloadLoop()
 	case unix.SIGWINCH:
 		if system {
 			m.startSpecial("kbrequest.target", job.Replace)
