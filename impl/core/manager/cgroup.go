@@ -157,8 +157,12 @@ func SetupCgroups(root string) error {
 }
 
 // cgroupEmptier is a type that reacts to its cgroup becoming empty
-// (252's notify_cgroup_empty).
-type cgroupEmptier interface{ cgroupEmpty() }
+// (252's notify_cgroup_empty); waitsForEmpty says whether it would act
+// now, so that reaping reads cgroup.events only for those.
+type cgroupEmptier interface {
+	cgroupEmpty()
+	waitsForEmpty() bool
+}
 
 // cgroupPopulated reports whether the unit's cgroup has processes; false
 // when it does not exist.
@@ -197,7 +201,7 @@ func (m *Manager) checkEmptyCgroups() {
 		if !ok {
 			continue
 		}
-		if s := u.ActiveState(); s == state.Inactive || s == state.Failed {
+		if s := u.ActiveState(); s == state.Inactive || s == state.Failed || !e.waitsForEmpty() {
 			continue
 		}
 		if !m.cgroupPopulated(u) {

@@ -292,6 +292,19 @@ func (s *service) guessMainPID() {
 	}
 }
 
+// waitsForEmpty reports whether cgroupEmpty would act in this state:
+// while starting or stopping, or running with its main process gone.
+func (s *service) waitsForEmpty() bool {
+	switch s.state {
+	case svcRunning:
+		return s.mainPID <= 0 || unix.Kill(s.mainPID, 0) != nil
+	case svcStart, svcStartPost, svcStopWatchdog, svcStopSigterm, svcStopSigkill,
+		svcStopPost, svcFinalWatchdog, svcFinalSigterm, svcFinalSigkill:
+		return true
+	}
+	return false
+}
+
 // cgroupEmpty is service_notify_cgroup_empty_event.
 func (s *service) cgroupEmpty() {
 	gone := func(pid int) bool { return pid <= 0 || unix.Kill(pid, 0) != nil }
