@@ -356,10 +356,10 @@ func unitsScenario(dir string) (string, error) {
 	return file, os.WriteFile(file, []byte(script.String()), 0o644)
 }
 
-// withPID1 copies an install tree (as hard links) into a new directory
+// TreeWithPID1 copies an install tree (as hard links) into a new directory
 // and adds our PID 1 there: the multicall binary the tree holds, linked as
 // usr/lib/systemd/systemd.
-func withPID1(tree string) (string, error) {
+func TreeWithPID1(tree string) (string, error) {
 	dir, err := os.MkdirTemp("", "gosd-pid1-tree-")
 	if err != nil {
 		return "", err
@@ -418,7 +418,7 @@ func cmdBoot(args []string, stdout, stderr io.Writer) int {
 	defer cleanup()
 	h.defaults()
 	if *pid1 && *impl == "go" {
-		tree, err := withPID1(h.GoTree)
+		tree, err := TreeWithPID1(h.GoTree)
 		if err != nil {
 			fmt.Fprintln(stderr, "difftest:", err)
 			return 1

@@ -201,7 +201,7 @@ func TestContainerMountUnits(t *testing.T) {
 }
 
 // pid1Tree builds an install tree whose only file is our PID 1
-// (testdata/pid1: the manager and its executor) as
+// (cmd/gosystemd, called as systemd: the manager and its executor) as
 // /usr/lib/systemd/systemd: the test is about PID 1, whatever else
 // `make install` installs.
 func pid1Tree(t *testing.T, repo string) string {
@@ -211,7 +211,7 @@ func pid1Tree(t *testing.T, repo string) string {
 	if err := os.MkdirAll(filepath.Dir(bin), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("go", "build", "-trimpath", "-o", bin, "./difftests/mountunits/testdata/pid1")
+	cmd := exec.Command("go", "build", "-trimpath", "-o", bin, "./cmd/gosystemd")
 	cmd.Dir = repo
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {

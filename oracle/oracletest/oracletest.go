@@ -99,40 +99,14 @@ func RealTree(t testing.TB, img *oracle.Images) string {
 }
 
 // PID1Tree is the harness's install tree plus our PID 1, which `make
-// install` leaves out until its scenarios pass: the multicall binary
-// linked as usr/lib/systemd/systemd. Files are hard links into the
-// harness's tree, in a directory the test owns.
+// install` leaves out until its scenarios pass (oracle.TreeWithPID1); the
+// copy goes with the test.
 func PID1Tree(t testing.TB, h *oracle.Harness) string {
 	t.Helper()
-	dir := t.TempDir()
-	var binary string
-	err := filepath.Walk(h.GoTree, func(p string, fi os.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(h.GoTree, p)
-		dst := filepath.Join(dir, rel)
-		switch {
-		case fi.IsDir():
-			return os.MkdirAll(dst, fi.Mode().Perm())
-		case fi.Mode().IsRegular():
-			binary = p
-			return os.Link(p, dst)
-		}
-		return nil
-	})
-	if err != nil || binary == "" {
-		t.Fatalf("copying the install tree %s: %v (binary %q)", h.GoTree, err, binary)
-	}
-	pid1 := filepath.Join(dir, "usr/lib/systemd/systemd")
-	if _, err := os.Stat(pid1); err == nil {
-		return dir // installed already
-	}
-	if err := os.MkdirAll(filepath.Dir(pid1), 0o755); err != nil {
+	dir, err := oracle.TreeWithPID1(h.GoTree)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Link(binary, pid1); err != nil {
-		t.Fatal(err)
-	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
 	return dir
 }

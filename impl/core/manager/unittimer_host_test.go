@@ -55,7 +55,7 @@ func tpStartHost(t *testing.T, target string, units map[string]string) *tpHost {
 		}
 	}
 	bin := filepath.Join(dir, "systemd")
-	build := exec.Command("go", "build", "-o", bin, "./testdata/tpsystemd")
+	build := exec.Command("go", "build", "-o", bin, "../../../cmd/gosystemd")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building the manager: %v\n%s", err, out)
 	}
