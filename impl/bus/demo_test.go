@@ -103,13 +103,16 @@ func newDemoService(t testing.TB) *demoService {
 		}
 	}
 	must(d.tree.AddObject("/org/example/demo", demo, nil))
-	must(d.tree.AddFallback("/org/example/demo/item", item, func(path dbus.ObjectPath) (any, bool) {
+	must(d.tree.AddFallback("/org/example/demo/item", item, func(path dbus.ObjectPath) (any, bool, error) {
 		rest, ok := strings.CutPrefix(string(path), "/org/example/demo/item/")
 		if !ok || strings.Contains(rest, "/") {
-			return nil, false
+			return nil, false, nil
+		}
+		if rest == "bad" {
+			return nil, false, Errorf(ErrNameInvalidArgs, "Item %s is not valid.", rest)
 		}
 		it, ok := items[rest]
-		return it, ok
+		return it, ok, nil
 	}))
 	must(d.tree.AddEnumerator("/org/example/demo/item", func(dbus.ObjectPath) []dbus.ObjectPath {
 		return []dbus.ObjectPath{"/org/example/demo/item/a", "/org/example/demo/item/b", "/org/example/demo/item/c"}

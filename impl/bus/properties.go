@@ -53,7 +53,10 @@ func (t *Tree) runProperty(call *Call, vm *vmember, requireFallback, get bool, f
 	if requireFallback && !vm.parent.fallback {
 		return false, nil
 	}
-	obj, ok := vm.parent.resolve(call.Path)
+	obj, ok, err := vm.parent.resolveErr(call.Path)
+	if err != nil {
+		return true, call.ReplyError(err)
+	}
 	if !ok {
 		return false, nil
 	}
@@ -105,7 +108,10 @@ func (t *Tree) getAll(call *Call, n *node, requireFallback bool, iface string, f
 		if requireFallback && !vt.fallback {
 			continue
 		}
-		obj, ok := vt.resolve(call.Path)
+		obj, ok, err := vt.resolveErr(call.Path)
+		if err != nil {
+			return true, call.ReplyError(err)
+		}
 		if !ok {
 			continue
 		}
@@ -114,7 +120,6 @@ func (t *Tree) getAll(call *Call, n *node, requireFallback bool, iface string, f
 			continue
 		}
 		foundIface = true
-		var err error
 		if all, err = appendProperties(all, vt.iface, obj, false); err != nil {
 			return true, call.ReplyError(err)
 		}

@@ -102,8 +102,10 @@ func (p *Property) memberName() string { return p.Name }
 func (s *Signal) memberName() string   { return s.Name }
 
 // FindFunc resolves a path under a fallback prefix to the object serving
-// it, or reports that no object of this interface lives there.
-type FindFunc func(path dbus.ObjectPath) (obj any, ok bool)
+// it, or reports that no object of this interface lives there. An error
+// is the caller's answer to a method call or property access on path, as
+// an sd-bus find callback that sets its error.
+type FindFunc func(path dbus.ObjectPath) (obj any, ok bool, err error)
 
 // EnumerateFunc lists object paths under a prefix, for introspection's
 // child nodes (e.g. every loaded unit under /org/freedesktop/systemd1/unit).
@@ -386,10 +388,17 @@ func pathPrefixes(path dbus.ObjectPath) []dbus.ObjectPath {
 	return out
 }
 
-// resolve finds the object a vtable serves at path.
+// resolve finds the object a vtable serves at path; a find function's
+// error counts as no object.
 func (vt *vtable) resolve(path dbus.ObjectPath) (any, bool) {
+	obj, ok, err := vt.resolveErr(path)
+	return obj, ok && err == nil
+}
+
+// resolveErr is resolve with the find function's error.
+func (vt *vtable) resolveErr(path dbus.ObjectPath) (any, bool, error) {
 	if vt.find == nil {
-		return vt.obj, true
+		return vt.obj, true, nil
 	}
 	return vt.find(path)
 }
@@ -480,7 +489,10 @@ func (t *Tree) runMethod(call *Call, vm *vmember, requireFallback bool, found *b
 	if !t.privileged(call, m.Flags) {
 		return true, call.ReplyError(Errorf(ErrNameAccessDenied, "Access to %s.%s() not permitted.", call.Interface, call.Member))
 	}
-	obj, ok := vm.parent.resolve(call.Path)
+	obj, ok, err := vm.parent.resolveErr(call.Path)
+	if err != nil {
+		return true, call.ReplyError(err)
+	}
 	if !ok {
 		return false, nil
 	}

@@ -23,7 +23,9 @@ import (
 	"gosystemd/impl/core/job"
 	"gosystemd/impl/core/manager"
 	"gosystemd/impl/core/state"
+	"gosystemd/impl/id128"
 	"gosystemd/impl/unit"
+	"gosystemd/impl/unit/value"
 	"gosystemd/impl/unitname"
 )
 
@@ -35,16 +37,17 @@ const (
 	ifaceUnit    = "org.freedesktop.systemd1.Unit"
 	ifaceJob     = "org.freedesktop.systemd1.Job"
 
-	errNoSuchUnit        = "org.freedesktop.systemd1.NoSuchUnit"
-	errNoSuchJob         = "org.freedesktop.systemd1.NoSuchJob"
-	errLoadFailed        = "org.freedesktop.systemd1.LoadFailed"
-	errUnitMasked        = "org.freedesktop.systemd1.UnitMasked"
-	errJobTypeNotApplic  = "org.freedesktop.systemd1.JobTypeNotApplicable"
-	errTransactionCyclic = "org.freedesktop.systemd1.TransactionOrderIsCyclic"
-	errTransactionJobs   = "org.freedesktop.systemd1.TransactionJobsConflicting"
-	errDestructive       = "org.freedesktop.systemd1.TransactionIsDestructive"
-	errNoIsolation       = "org.freedesktop.systemd1.NoIsolation"
-	errBadUnitSetting    = "org.freedesktop.systemd1.BadUnitSetting"
+	errNoSuchUnit          = "org.freedesktop.systemd1.NoSuchUnit"
+	errNoSuchJob           = "org.freedesktop.systemd1.NoSuchJob"
+	errNoUnitForInvocation = "org.freedesktop.systemd1.NoUnitForInvocationID"
+	errLoadFailed          = "org.freedesktop.systemd1.LoadFailed"
+	errUnitMasked          = "org.freedesktop.systemd1.UnitMasked"
+	errJobTypeNotApplic    = "org.freedesktop.systemd1.JobTypeNotApplicable"
+	errTransactionCyclic   = "org.freedesktop.systemd1.TransactionOrderIsCyclic"
+	errTransactionJobs     = "org.freedesktop.systemd1.TransactionJobsConflicting"
+	errDestructive         = "org.freedesktop.systemd1.TransactionIsDestructive"
+	errNoIsolation         = "org.freedesktop.systemd1.NoIsolation"
+	errBadUnitSetting      = "org.freedesktop.systemd1.BadUnitSetting"
 )
 
 // managerMembers add further methods and signals to the Manager
@@ -87,13 +90,13 @@ func New(m *manager.Manager) *API {
 		}
 		return out
 	})
-	_ = a.Tree.AddFallback(jobPrefix, a.jobInterface(), func(p dbus.ObjectPath) (any, bool) {
+	_ = a.Tree.AddFallback(jobPrefix, a.jobInterface(), func(p dbus.ObjectPath) (any, bool, error) {
 		var id uint32
 		if _, err := fmt.Sscanf(path.Base(string(p)), "%d", &id); err != nil {
-			return nil, false
+			return nil, false, nil
 		}
 		j := a.m.JobLoop(id)
-		return j, j != nil
+		return j, j != nil, nil
 	})
 	// The Unit interface is one registration for units of every type
 	// (the bus refuses its members twice at one path). The tree puts
@@ -101,9 +104,9 @@ func New(m *manager.Manager) *API {
 	// type-specific interface in GetAll, as in 252.
 	for _, iface := range a.unitInterfaces(unitname.Service) {
 		if iface.Name == ifaceUnit {
-			_ = a.Tree.AddFallback(unitPrefix, iface, func(p dbus.ObjectPath) (any, bool) {
-				u := a.unitAt(p)
-				return u, u != nil
+			_ = a.Tree.AddFallback(unitPrefix, iface, func(p dbus.ObjectPath) (any, bool, error) {
+				u, err := a.unitAt(p)
+				return u, u != nil, err
 			})
 		}
 	}
@@ -114,12 +117,12 @@ func New(m *manager.Manager) *API {
 			if iface.Name == ifaceUnit {
 				continue
 			}
-			_ = a.Tree.AddFallback(unitPrefix, iface, func(p dbus.ObjectPath) (any, bool) {
-				u := a.unitAt(p)
+			_ = a.Tree.AddFallback(unitPrefix, iface, func(p dbus.ObjectPath) (any, bool, error) {
+				u, err := a.unitAt(p)
 				if u == nil || u.Config().Type != t {
-					return nil, false
+					return nil, false, err
 				}
-				return u, true
+				return u, true, nil
 			})
 		}
 	}
@@ -127,17 +130,33 @@ func New(m *manager.Manager) *API {
 }
 
 // unitAt is the unit of a unit object path, loaded if need be (252's
-// manager_load_unit_from_dbus_path); nil if the name is not valid.
-func (a *API) unitAt(p dbus.ObjectPath) *manager.Unit {
+// manager_load_unit_from_dbus_path): nil if the path names no unit, an
+// error for the caller if it names an unknown invocation ID or a name
+// that is not a unit's.
+func (a *API) unitAt(p dbus.ObjectPath) (*manager.Unit, error) {
 	name, err := unitname.FromDBusPath(string(p))
 	if err != nil {
-		return nil
+		return nil, nil
+	}
+	if id, err := id128.Parse(name); err == nil {
+		for _, u := range a.m.UnitsLoop() {
+			if u.InvocationID() == id.String() {
+				return u, nil
+			}
+		}
+		return nil, bus.Errorf(errNoUnitForInvocation, "No unit with the specified invocation ID %s known.", id)
+	}
+	if !unitname.IsValid(name, unitname.Plain|unitname.Instance) {
+		return nil, bus.Errorf(bus.ErrNameInvalidArgs, "Unit name %s is neither a valid invocation ID nor unit name.", value.CEscape(name))
 	}
 	if u := a.m.UnitLoop(name); u != nil {
-		return u
+		return u, nil
 	}
-	u, _ := a.m.LoadUnitLoop(name)
-	return u
+	u, err := a.m.LoadUnitLoop(name)
+	if err != nil {
+		return nil, bus.Errorf(bus.ErrNameInvalidArgs, "%s", err)
+	}
+	return u, nil
 }
 
 // Relay hands bus events to the manager loop until events closes. A

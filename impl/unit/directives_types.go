@@ -536,12 +536,12 @@ func parseSocketAddress(s string) (string, int, error) {
 		if len(s) >= 108 {
 			return "", 0, errInval
 		}
-		return cescape(s), value.AFUnix, nil
+		return value.CEscape(s), value.AFUnix, nil
 	case strings.HasPrefix(s, "@"):
 		if len(s) > 108 || len(s) == 1 {
 			return "", 0, errInval
 		}
-		return "@" + cescape(s[1:]), value.AFUnix, nil
+		return "@" + value.CEscape(s[1:]), value.AFUnix, nil
 	case strings.HasPrefix(s, "vsock:"):
 		rest := s[6:]
 		cidStr, portStr, ok := strings.Cut(rest, ":")
@@ -609,43 +609,6 @@ func parseSocketAddress(s string) (string, int, error) {
 		return "", 0, errInval
 	}
 	return fmt.Sprintf("%s:%d", value.FormatInAddr(a), port), value.AFInet, nil
-}
-
-// cescape is systemd's cescape: C escapes for non-printable bytes.
-func cescape(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch c {
-		case '\a':
-			b.WriteString(`\a`)
-		case '\b':
-			b.WriteString(`\b`)
-		case '\f':
-			b.WriteString(`\f`)
-		case '\n':
-			b.WriteString(`\n`)
-		case '\r':
-			b.WriteString(`\r`)
-		case '\t':
-			b.WriteString(`\t`)
-		case '\v':
-			b.WriteString(`\v`)
-		case '\\':
-			b.WriteString(`\\`)
-		case '"':
-			b.WriteString(`\"`)
-		case '\'':
-			b.WriteString(`\'`)
-		default:
-			if c < ' ' || c >= 127 {
-				fmt.Fprintf(&b, "\\x%x%x", c>>4, c&15)
-			} else {
-				b.WriteByte(c)
-			}
-		}
-	}
-	return b.String()
 }
 
 func mountDirectives() []*Directive {

@@ -146,27 +146,60 @@ func (l *Loader) Finish() {
 	}
 }
 
-// loadReferenced loads, through Resolve, every unit a loaded unit refers
-// to, until none is left.
+// loadReferenced loads, through Resolve, every unit a loaded unit asked
+// for, until none is left, in the manager's load-queue order: the units a
+// unit names wait on a stack, the last named loaded first, each with what
+// it names in turn before the next (as LoadQueue does).
 func (l *Loader) loadReferenced() {
+	pending := l.pendingLoads
+	l.pendingLoads = nil
 	if l.Resolve == nil {
 		return
 	}
-	for i := 0; i < len(l.order); i++ {
-		u := l.order[i]
-		for _, d := range allDeps {
-			for _, name := range u.Deps[d].list {
-				if l.units[name] != nil {
+	var stack []string
+	queued := map[string]bool{}
+	// pathOnly are mounts queued only for a path some unit needs
+	// (RequiresMountsFor=), not as a dependency.
+	pathOnly := map[string]bool{}
+	push := func(u *Unit) {
+		if l.units[u.ID] == u {
+			for _, n := range u.loads {
+				if l.units[n] != nil || checkName(n) != nil {
 					continue
 				}
-				if frag, dropins, ok := l.Resolve(name); ok {
-					l.Load(name, frag, dropins)
+				dependency := u.Deps[References].Has(n)
+				if queued[n] {
+					if dependency {
+						delete(pathOnly, n)
+					}
+					continue
 				}
+				queued[n] = true
+				if !dependency && unitname.TypeOf(n) == unitname.Mount {
+					pathOnly[n] = true
+				}
+				stack = append(stack, n)
 			}
 		}
-		if u.Slice != "" && l.units[u.Slice] == nil {
-			if frag, dropins, ok := l.Resolve(u.Slice); ok {
-				l.Load(u.Slice, frag, dropins)
+		u.loads = nil
+	}
+	for _, u := range pending {
+		push(u)
+		for len(stack) > 0 {
+			name := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			if l.units[name] != nil {
+				continue
+			}
+			// A mount unit nothing backs, wanted only for a path, would
+			// be collected at once: it is not loaded.
+			if frag, dropins, ok := l.Resolve(name); ok && l.units[name] == nil && !(pathOnly[name] && l.collectedAtOnce(name, frag)) {
+				l.Load(name, frag, dropins)
+			}
+			for len(l.pendingLoads) > 0 {
+				nu := l.pendingLoads[0]
+				l.pendingLoads = l.pendingLoads[1:]
+				push(nu)
 			}
 		}
 	}

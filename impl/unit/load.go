@@ -79,6 +79,9 @@ type Loader struct {
 
 	units map[string]*Unit
 	order []*Unit
+	// pendingLoads are units loaded through Load whose loads the next
+	// Finish has yet to load (with a Resolve).
+	pendingLoads []*Unit
 }
 
 // NewLoader returns a loader with the given defaults.
@@ -215,6 +218,11 @@ func (l *Loader) LoadSource(name string, src Source) *Unit {
 	u.ignoreDeps = l.IgnoreDependencies
 	l.units[name] = u
 	l.order = append(l.order, u)
+	defer func() {
+		if len(u.loads) > 0 && l.Resolve != nil {
+			l.pendingLoads = append(l.pendingLoads, u)
+		}
+	}()
 	fragment, dropins := src.Fragment, src.Dropins
 	var spec *specifier.Unit
 	if !l.NoSpecifiers {

@@ -170,6 +170,8 @@ static int item_find(sd_bus *bus, const char *path, const char *interface, void 
         const char *e = strrchr(path, '/');
         if (!e || strncmp(path, "/org/example/demo/item/", 23) != 0 || strchr(path + 23, '/'))
                 return 0;
+        if (strcmp(e + 1, "bad") == 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Item %s is not valid.", e + 1);
         for (size_t i = 0; i < 3; i++)
                 if (strcmp(e + 1, items[i]) == 0) {
                         *found = &items[i];

@@ -207,6 +207,10 @@ func (u *Unit) deps(atoms dep.Atom) []*Unit {
 	return out
 }
 
+// InvocationID is the unit's current invocation ID, as 32 hex digits;
+// empty before its first activation.
+func (u *Unit) InvocationID() string { return u.invocationID }
+
 func newInvocationID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
