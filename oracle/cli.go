@@ -23,7 +23,7 @@ const difftestUsage = `usage:
   difftest units [--mode container|vm] [--go-tree DIR] [--json] DIR
       Load the unit files in DIR on both implementations and report how
       systemctl show differs.
-  difftest boot [--mode container|vm] [--impl real|go] [--go-tree DIR] [--pid1] [CMD ARG...]
+  difftest boot [--mode container|vm] [--impl real|go] [--go-tree DIR] [--no-pid1] [CMD ARG...]
       Boot the image with one implementation as PID 1, show what it runs
       (or run CMD in it), and power it off.
   difftest sweep
@@ -356,15 +356,15 @@ func unitsScenario(dir string) (string, error) {
 	return file, os.WriteFile(file, []byte(script.String()), 0o644)
 }
 
-// TreeWithPID1 copies an install tree (as hard links) into a new directory
-// and adds our PID 1 there: the multicall binary the tree holds, linked as
-// usr/lib/systemd/systemd.
-func TreeWithPID1(tree string) (string, error) {
-	dir, err := os.MkdirTemp("", "gosd-pid1-tree-")
+// TreeWithoutPID1 copies an install tree (as hard links) into a new
+// directory without our PID 1 (usr/lib/systemd/systemd): our tools under
+// systemd 252's PID 1, for VM boots, which need device units from udev
+// that our PID 1 does not follow yet.
+func TreeWithoutPID1(tree string) (string, error) {
+	dir, err := os.MkdirTemp("", "gosd-tools-tree-")
 	if err != nil {
 		return "", err
 	}
-	var binary string
 	err = filepath.Walk(tree, func(p string, fi os.FileInfo, err error) error {
 		if err != nil {
 			return err
@@ -374,21 +374,12 @@ func TreeWithPID1(tree string) (string, error) {
 		switch {
 		case fi.IsDir():
 			return os.MkdirAll(dst, fi.Mode().Perm())
+		case rel == "usr/lib/systemd/systemd":
 		case fi.Mode().IsRegular():
-			binary = p
 			return os.Link(p, dst)
 		}
 		return nil
 	})
-	if err == nil && binary == "" {
-		err = fmt.Errorf("install tree %s holds no binary", tree)
-	}
-	pid1 := filepath.Join(dir, "usr/lib/systemd/systemd")
-	if _, serr := os.Stat(pid1); err == nil && serr != nil {
-		if err = os.MkdirAll(filepath.Dir(pid1), 0o755); err == nil {
-			err = os.Link(binary, pid1)
-		}
-	}
 	if err != nil {
 		os.RemoveAll(dir)
 		return "", err
@@ -402,7 +393,7 @@ func cmdBoot(args []string, stdout, stderr io.Writer) int {
 	var c commonFlags
 	c.register(fs)
 	impl := fs.String("impl", "go", "real or go")
-	pid1 := fs.Bool("pid1", false, "with --impl go: boot under our PID 1 even where make install does not install it yet")
+	noPID1 := fs.Bool("no-pid1", false, "with --impl go: our tools under systemd 252's PID 1")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -417,8 +408,8 @@ func cmdBoot(args []string, stdout, stderr io.Writer) int {
 	}
 	defer cleanup()
 	h.defaults()
-	if *pid1 && *impl == "go" {
-		tree, err := TreeWithPID1(h.GoTree)
+	if *noPID1 && *impl == "go" {
+		tree, err := TreeWithoutPID1(h.GoTree)
 		if err != nil {
 			fmt.Fprintln(stderr, "difftest:", err)
 			return 1

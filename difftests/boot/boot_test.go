@@ -55,7 +55,7 @@ func boot(t *testing.T, h *oracle.Harness, impl oracle.Impl, tree string) bootVi
 // every unit's load, active and sub state and description.
 func TestBootMatchesSystemd(t *testing.T) {
 	h := oracletest.Harness(t, oracle.ModeContainer)
-	tree := oracletest.PID1Tree(t, h)
+	tree := h.GoTree
 	real := boot(t, h, oracle.Real, "")
 	ours := boot(t, h, oracle.Go, tree)
 	if real.state != ours.state {

@@ -29,8 +29,8 @@ var Tools = []cli.Tool{
 	// Not a systemd 252 binary: the re-executed child that sets up a
 	// service's process (argv[1] dispatch only, never installed).
 	{Name: "systemd-executor", Path: "usr/lib/systemd/systemd-executor", Installed: false, Main: exec.Main},
-	// PID 1: not installed until the boot scenarios pass on it.
-	{Name: "systemd", Path: "usr/lib/systemd/systemd", Installed: false, Main: pid1.Main},
+	// PID 1: the manager.
+	{Name: "systemd", Path: "usr/lib/systemd/systemd", Installed: true, Main: pid1.Main},
 	{Name: "systemd-id128", Path: "usr/bin/systemd-id128", Installed: true, Main: id128tool.Main},
 	{Name: "systemd-path", Path: "usr/bin/systemd-path", Installed: true, Main: pathtool.Main},
 }

@@ -56,6 +56,11 @@ func Main(args []string, stdio cli.Stdio) int {
 	}
 	runtimeDir := "/run"
 	testDir := os.Getenv(TestModeEnv)
+	if os.Getpid() == 1 && testDir == "" {
+		_, err := os.Stat("/run/systemd/container")
+		inContainer := err == nil || os.Getenv("container") != ""
+		_ = mountAPIFilesystems(inContainer, func(_ int, msg string) { fmt.Fprintln(stdio.Err, msg) })
+	}
 	if testDir != "" {
 		// A test manager must never see the host's units: starting them
 		// would act on the host (tmpfiles alone empties /tmp).

@@ -98,12 +98,11 @@ func RealTree(t testing.TB, img *oracle.Images) string {
 	return tree
 }
 
-// PID1Tree is the harness's install tree plus our PID 1, which `make
-// install` leaves out until its scenarios pass (oracle.TreeWithPID1); the
-// copy goes with the test.
-func PID1Tree(t testing.TB, h *oracle.Harness) string {
+// ToolsTree is the harness's install tree without our PID 1
+// (oracle.TreeWithoutPID1); the copy goes with the test.
+func ToolsTree(t testing.TB, h *oracle.Harness) string {
 	t.Helper()
-	dir, err := oracle.TreeWithPID1(h.GoTree)
+	dir, err := oracle.TreeWithoutPID1(h.GoTree)
 	if err != nil {
 		t.Fatal(err)
 	}
