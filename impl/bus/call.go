@@ -59,7 +59,14 @@ type Call struct {
 	replySig string
 	answered bool
 	fds      []int
+	// badBody: the body does not hold what the signature says (or has an
+	// invalid string); Body is empty.
+	badBody bool
 }
+
+// errBadMessage is the answer to a call whose arguments cannot be read,
+// as sd-bus words EBADMSG.
+var errBadMessage = &Error{Name: ErrNameInconsistent, Message: "Bad message"}
 
 func newCall(c *Conn, msg *dbus.Message, fds []int) *Call {
 	call := &Call{
@@ -70,6 +77,7 @@ func newCall(c *Conn, msg *dbus.Message, fds []int) *Call {
 		AllowInteractiveAuthorization: msg.Flags&dbus.FlagAllowInteractiveAuthorization != 0,
 		fds:                           fds,
 	}
+	c.callStarted()
 	call.Path, _ = msg.Headers[dbus.FieldPath].Value().(dbus.ObjectPath)
 	call.Interface, _ = msg.Headers[dbus.FieldInterface].Value().(string)
 	call.Member, _ = msg.Headers[dbus.FieldMember].Value().(string)
@@ -120,6 +128,7 @@ func (c *Call) reply(sig string, values []any) error {
 		return fmt.Errorf("%s.%s answered twice", c.Interface, c.Member)
 	}
 	c.answered = true
+	c.Conn.callDone()
 	c.closeFDs()
 	if c.noReply {
 		return nil
@@ -145,6 +154,7 @@ func (c *Call) ReplyError(err error) error {
 		return fmt.Errorf("%s.%s answered twice", c.Interface, c.Member)
 	}
 	c.answered = true
+	c.Conn.callDone()
 	c.closeFDs()
 	if c.noReply {
 		return nil

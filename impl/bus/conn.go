@@ -75,6 +75,8 @@ type Conn struct {
 	pending    map[uint32]func(*dbus.Message)
 	closed     bool
 	err        error
+	inflight   int  // calls read and not answered yet
+	writing    bool // the writer holds a message taken off the queue
 
 	// Bus connections only. uniqueName is set before the Conn is
 	// returned; the rest is touched by the reader goroutine alone.
@@ -89,7 +91,32 @@ type outgoing struct {
 	fds  []int
 }
 
+// socketBuffer is the size sd-bus asks for both socket buffers of every
+// connection (the kernel doubles it): with them, answers to a client that
+// is slow to read wait in the kernel, not in the process.
+const socketBuffer = 8 << 20
+
+// growBuffers raises nc's buffers to socketBuffer, past the system's
+// limit where allowed (CAP_NET_ADMIN), else up to it.
+func growBuffers(nc *net.UnixConn) {
+	raw, err := nc.SyscallConn()
+	if err != nil {
+		return
+	}
+	raw.Control(func(fd uintptr) {
+		for _, o := range [][2]int{{unix.SO_SNDBUFFORCE, unix.SO_SNDBUF}, {unix.SO_RCVBUFFORCE, unix.SO_RCVBUF}} {
+			if have, err := unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, o[1]); err == nil && have >= 2*socketBuffer {
+				continue
+			}
+			if unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, o[0], socketBuffer) != nil {
+				_ = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, o[1], socketBuffer)
+			}
+		}
+	})
+}
+
 func newConn(kind connKind, nc *net.UnixConn, events chan<- Event, stop <-chan struct{}, limits Limits) *Conn {
+	growBuffers(nc)
 	rd := &fdReader{nc: nc, max: limits.MaxFDsPerMessage}
 	return &Conn{
 		id:      connIDs.Add(1),
@@ -258,11 +285,13 @@ func (c *Conn) writeLoop() {
 			o := c.queue[0]
 			c.queue[0] = outgoing{}
 			c.queue = c.queue[1:]
+			c.writing = true
 			c.mu.Unlock()
 			err := c.write(o)
 			closeFDs(o.fds)
 			c.mu.Lock()
 			c.queueBytes -= len(o.data)
+			c.writing = false
 			c.mu.Unlock()
 			if err != nil {
 				c.closeWith(fmt.Errorf("writing to %v: %w", c, err))
@@ -309,15 +338,98 @@ func (c *Conn) readLoop() {
 		return
 	}
 	for {
-		msg, fds, err := c.readMessage()
-		if err != nil {
-			c.closeWith(err)
+		if !c.waitForRoom() {
 			return
+		}
+		msg, fds, badBody, err := c.readMessage()
+		var dropped *errDropped
+		if errors.As(err, &dropped) {
+			continue
+		}
+		if err != nil {
+			c.drainThenClose(err)
+			return
+		}
+		if badBody {
+			if !c.deliverBadBody(msg, fds) {
+				return
+			}
+			continue
 		}
 		if !c.handle(msg, fds) {
 			return
 		}
 	}
+}
+
+// waitForRoom holds the reader while half the outgoing queue's limits
+// are taken: a peer that does not read its replies stops being read, so
+// that the answers to what it sent never pass the limits (which would
+// close the connection) and its further calls wait in its socket. False
+// if the connection or the server closed meanwhile.
+func (c *Conn) waitForRoom() bool {
+	for {
+		c.mu.Lock()
+		full := len(c.queue) >= c.limits.MaxQueuedMessages/2 || c.queueBytes >= c.limits.MaxQueuedBytes/2
+		closed := c.closed
+		c.mu.Unlock()
+		switch {
+		case closed:
+			return false
+		case !full:
+			return true
+		}
+		select {
+		case <-c.done:
+			return false
+		case <-c.stop:
+			return false
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}
+
+// drainThenClose closes the connection once the calls read before the
+// end of its input (EOF, or bytes that cannot be framed) are answered and
+// the answers written, as sd-bus, which answers each message before it
+// reads the next, does; for at most drainMax (a call answered later, or
+// never, does not hold the connection). A bus connection (the daemon
+// went away) closes at once.
+func (c *Conn) drainThenClose(err error) {
+	deadline := time.Now().Add(min(c.limits.WriteTimeout, drainMax))
+	for c.kind == peerConn && time.Now().Before(deadline) {
+		c.mu.Lock()
+		idle := c.closed || c.inflight == 0 && len(c.queue) == 0 && !c.writing
+		c.mu.Unlock()
+		if idle {
+			break
+		}
+		select {
+		case <-c.stop:
+			c.closeWith(err)
+			return
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	c.closeWith(err)
+}
+
+// drainMax bounds drainThenClose.
+const drainMax = time.Second
+
+// callStarted and callDone count the calls read and not answered.
+func (c *Conn) callStarted() {
+	c.mu.Lock()
+	c.inflight++
+	c.mu.Unlock()
+}
+
+func (c *Conn) callDone() {
+	c.mu.Lock()
+	if c.inflight > 0 {
+		c.inflight--
+	}
+	c.mu.Unlock()
 }
 
 // emit hands ev to the owner (through relay on a bus connection), giving
@@ -347,7 +459,8 @@ func (c *Conn) emit(ev Event) bool {
 }
 
 // messageSize returns the total size of the message whose fixed 16-byte
-// header is fixed, or why it is unacceptable.
+// header is fixed, or why it cannot be framed; what else the header says
+// is parseHeader's to judge.
 func messageSize(fixed []byte, max int) (int, error) {
 	var order binary.ByteOrder
 	switch fixed[0] {
@@ -358,9 +471,6 @@ func messageSize(fixed []byte, max int) (int, error) {
 	default:
 		return 0, fmt.Errorf("invalid byte order %q", fixed[0])
 	}
-	if fixed[3] != 1 {
-		return 0, fmt.Errorf("unsupported protocol version %d", fixed[3])
-	}
 	body := uint64(order.Uint32(fixed[4:8]))
 	fields := uint64(order.Uint32(fixed[12:16]))
 	total := 16 + (fields+7)&^7 + body
@@ -370,53 +480,42 @@ func messageSize(fixed []byte, max int) (int, error) {
 	return int(total), nil
 }
 
-func (c *Conn) readMessage() (*dbus.Message, []int, error) {
+// readMessage reads one message, taking the file descriptors it
+// announces from the front of the received ones. A message sd-bus would
+// drop comes back as *errDropped; a method call whose body cannot be read
+// comes back with badBody (decodeChecked).
+func (c *Conn) readMessage() (msg *dbus.Message, fds []int, badBody bool, err error) {
 	var fixed [16]byte
 	if _, err := io.ReadFull(c.br, fixed[:]); err != nil {
-		return nil, nil, err
+		return nil, nil, false, err
 	}
 	size, err := messageSize(fixed[:], c.limits.MaxMessageSize)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, false, err
 	}
 	buf := make([]byte, size)
 	copy(buf, fixed[:])
 	if _, err := io.ReadFull(c.br, buf[16:]); err != nil {
-		return nil, nil, err
+		return nil, nil, false, err
 	}
-	msg, fds, err := decodeMessage(buf, &c.rd.fds, c.limits.MaxFDsPerMessage)
-	return msg, fds, err
+	return decodeChecked(buf, &c.rd.fds, c.limits.MaxFDsPerMessage)
 }
 
-// decodeMessage decodes one complete message, taking the file descriptors
-// it announces from the front of *queue.
-func decodeMessage(buf []byte, queue *[]int, maxFDs int) (*dbus.Message, []int, error) {
-	msg, err := dbus.DecodeMessage(bytes.NewReader(buf))
-	if err != nil {
-		return nil, nil, err
+// deliverBadBody hands on a method call whose body could not be read: it
+// is dispatched like any call, and answered "Bad message" where the
+// method would read its arguments.
+func (c *Conn) deliverBadBody(msg *dbus.Message, fds []int) bool {
+	call := newCall(c, msg, fds)
+	call.badBody = true
+	if call.Interface == ifacePeer {
+		c.answerPeer(call)
+		return true
 	}
-	n := 0
-	if v, ok := msg.Headers[dbus.FieldUnixFDs]; ok {
-		u, _ := v.Value().(uint32)
-		n = int(min(u, 1<<20))
+	if c.kind == busConn {
+		return c.deliverWithCredentials(call)
 	}
-	if n == 0 {
-		return msg, nil, nil
-	}
-	if n > maxFDs {
-		return nil, nil, &LimitError{What: "file descriptors in message", Value: n, Limit: maxFDs}
-	}
-	if n > len(*queue) {
-		return nil, nil, fmt.Errorf("message announces %d file descriptors, %d received", n, len(*queue))
-	}
-	fds := append([]int(nil), (*queue)[:n]...)
-	*queue = (*queue)[n:]
-	msg, err = dbus.DecodeMessageWithFDs(bytes.NewReader(buf), fds)
-	if err != nil {
-		closeFDs(fds)
-		return nil, nil, err
-	}
-	return msg, fds, nil
+	call.Cred = c.cred
+	return c.deliver(call)
 }
 
 // handle acts on one incoming message; false means stop reading.

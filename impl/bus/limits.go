@@ -17,8 +17,11 @@ type Limits struct {
 	MaxMessageSize int
 	// MaxQueuedMessages and MaxQueuedBytes cap the messages waiting to be
 	// written to one peer. A send that would pass either closes the
-	// connection: a client that does not read its replies and signals is
-	// dropped, it never makes the sender wait or the queue grow.
+	// connection: a client that does not read its signals is dropped, it
+	// never makes the sender wait or the queue grow. Once half of either
+	// is taken, the peer's further calls are not read until the queue
+	// drains, so a client that does not read its replies is held back,
+	// not dropped.
 	MaxQueuedMessages int
 	MaxQueuedBytes    int
 	// WriteTimeout bounds one write to the socket; a peer that stops

@@ -501,6 +501,9 @@ func (t *Tree) runMethod(call *Call, vm *vmember, requireFallback bool, found *b
 		return true, call.ReplyError(Errorf(ErrNameInvalidArgs, "Invalid arguments '%s' to call %s.%s(), expecting '%s'.",
 			call.Signature, call.Interface, call.Member, m.In))
 	}
+	if call.badBody {
+		return true, call.ReplyError(errBadMessage)
+	}
 	call.replySig = m.Out
 	if m.Call == nil {
 		return true, call.reply("", nil)
