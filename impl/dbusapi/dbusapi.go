@@ -65,7 +65,7 @@ type API struct {
 	Props func() []unit.Property
 	// propCache holds the unit properties computed during one call, and
 	// managerCache the Manager object's.
-	propCache    map[*manager.Unit]map[string]any
+	propCache    map[*manager.Unit]map[string]any // Unit.Runtime by unit
 	managerCache map[string]any
 	// typeIfaces are the D-Bus interfaces of each unit type, built from
 	// the property model.
@@ -184,20 +184,15 @@ func (a *API) Relay() {
 	}
 }
 
-// unitProps are u's current properties by name, computed once per call.
-func (a *API) unitProps(u *manager.Unit) map[string]any {
+// unitRuntime is u's runtime view (Unit.Runtime), computed once per call.
+func (a *API) unitRuntime(u *manager.Unit) map[string]any {
 	if a.propCache == nil {
 		a.propCache = map[*manager.Unit]map[string]any{}
 	}
 	if p, ok := a.propCache[u]; ok {
 		return p
 	}
-	p := map[string]any{}
-	for _, iface := range a.m.PropertiesLoop(u) {
-		for _, prop := range iface.Properties {
-			p[iface.Name+"."+prop.Name] = prop.Value
-		}
-	}
+	p := u.Runtime()
 	a.propCache[u] = p
 	return p
 }
@@ -239,7 +234,10 @@ func (a *API) unitInterfaces(t unitname.Type) []*bus.Interface {
 			}
 			bi.Members = append(bi.Members, &bus.Property{Name: p.Name, Type: p.Signature, Flags: flags,
 				Get: func(obj any) (any, error) {
-					v, ok := a.unitProps(obj.(*manager.Unit))[key+"."+p.Name]
+					// Each property alone: a Get or a change signal must not
+					// compute the others (UnitFileState reads files, and logs).
+					u := obj.(*manager.Unit)
+					v, ok := a.m.PropertyLoop(u, a.unitRuntime(u), key, p.Name)
 					if !ok {
 						return nil, errors.New("no such property")
 					}

@@ -21,14 +21,19 @@ import (
 // bus_manager_vtable), hidden ones left out: what GetAll returns and
 // `systemctl show` prints.
 //
-// Settings system.conf would change are 252's built-in defaults: the
-// manager reads no system.conf yet. Boot phase timestamps come from
+// Settings come from the unit defaults and the manager's settings
+// (system.conf, the kernel command line); without settings, 252's
+// built-in ones. Boot phase timestamps come from
 // Manager.BootTimestampsLoop, which derives most of them.
 func managerProps(m *manager.Manager) []unit.Property {
 	cfg := m.Config()
 	d := cfg.Defaults
 	if d == nil {
 		d = unit.NewDefaults()
+	}
+	st := m.SettingsLoop()
+	if cfg.Settings == nil {
+		st.LogTarget = logTarget(d.InContainer)
 	}
 	ts := m.BootTimestampsLoop()
 	var props []unit.Property
@@ -64,8 +69,8 @@ func managerProps(m *manager.Manager) []unit.Property {
 	dual("InitRDGeneratorsFinishTimestamp", ts.InitRDGeneratorsFinish)
 	dual("InitRDUnitsLoadStartTimestamp", ts.InitRDUnitsLoadStart)
 	dual("InitRDUnitsLoadFinishTimestamp", ts.InitRDUnitsLoadFinish)
-	add("LogLevel", "s", "info")
-	add("LogTarget", "s", logTarget(d.InContainer))
+	add("LogLevel", "s", st.LogLevel)
+	add("LogTarget", "s", st.LogTarget)
 	add("NNames", "u", uint32(m.NNamesLoop()))
 	add("NFailedUnits", "u", uint32(m.NFailedUnitsLoop()))
 	add("NJobs", "u", uint32(m.NJobsLoop()))
@@ -79,21 +84,21 @@ func managerProps(m *manager.Manager) []unit.Property {
 	}
 	add("Progress", "d", progress)
 	add("Environment", "as", append([]string{}, cfg.Environment...))
-	add("ConfirmSpawn", "b", false)
-	add("ShowStatus", "b", true)
+	add("ConfirmSpawn", "b", st.ConfirmSpawn)
+	add("ShowStatus", "b", st.ShowStatus)
 	add("UnitPath", "as", m.UnitPathLoop())
 	add("DefaultStandardOutput", "s", d.StdOutput)
 	add("DefaultStandardError", "s", d.StdError)
 	// No hardware watchdog is driven: its last ping is "never".
-	add("WatchdogDevice", "s", "")
+	add("WatchdogDevice", "s", st.WatchdogDevice)
 	add("WatchdogLastPingTimestamp", "t", value.RlimInfinity)
 	add("WatchdogLastPingTimestampMonotonic", "t", value.RlimInfinity)
-	add("RuntimeWatchdogUSec", "t", uint64(0))
-	add("RuntimeWatchdogPreUSec", "t", uint64(0))
-	add("RuntimeWatchdogPreGovernor", "s", "")
-	add("RebootWatchdogUSec", "t", uint64(10*time.Minute/time.Microsecond))
-	add("KExecWatchdogUSec", "t", uint64(0))
-	add("ServiceWatchdogs", "b", true)
+	add("RuntimeWatchdogUSec", "t", st.RuntimeWatchdogUSec)
+	add("RuntimeWatchdogPreUSec", "t", st.RuntimeWatchdogPreUSec)
+	add("RuntimeWatchdogPreGovernor", "s", st.RuntimeWatchdogPreGovernor)
+	add("RebootWatchdogUSec", "t", st.RebootWatchdogUSec)
+	add("KExecWatchdogUSec", "t", st.KExecWatchdogUSec)
+	add("ServiceWatchdogs", "b", st.ServiceWatchdogs)
 	add("ControlGroup", "s", cgroupRoot())
 	add("SystemState", "s", m.SystemStateLoop())
 	add("ExitCode", "y", uint8(m.ExitCodeLoop()))
@@ -105,7 +110,7 @@ func managerProps(m *manager.Manager) []unit.Property {
 		abort = d.TimeoutAbortUSec
 	}
 	add("DefaultTimeoutAbortUSec", "t", abort)
-	add("DefaultDeviceTimeoutUSec", "t", uint64(90*time.Second/time.Microsecond))
+	add("DefaultDeviceTimeoutUSec", "t", st.DefaultDeviceTimeoutUSec)
 	add("DefaultRestartUSec", "t", d.RestartUSec)
 	add("DefaultStartLimitIntervalUSec", "t", d.StartLimitInterval)
 	add("DefaultStartLimitBurst", "u", d.StartLimitBurst)
@@ -126,7 +131,7 @@ func managerProps(m *manager.Manager) []unit.Property {
 		oomAdj = ownOOMScoreAdjust(d.ProcOOMScoreAdj)
 	}
 	add("DefaultOOMScoreAdjust", "i", oomAdj)
-	add("CtrlAltDelBurstAction", "s", "reboot-force")
+	add("CtrlAltDelBurstAction", "s", st.CtrlAltDelBurstAction)
 	return props
 }
 

@@ -274,6 +274,11 @@ func (c *child) run() *Failure {
 			return fail(dirExitStatus[t], err, "Failed to set up special execution directory in "+s.Prefix[t]+": %m")
 		}
 	}
+	if s.WriteCredentials {
+		if err := s.setupCredentials(uid); err != nil {
+			return fail(ExitCredentials, err, "Failed to set up credentials: %m")
+		}
+	}
 	env := c.environment(nFDs, home, username, shell, std.journalDev, std.journalIno)
 	unix.Umask(int(s.UMask))
 	if err := s.setupKeyring(uid, gid); err != nil {

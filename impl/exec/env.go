@@ -343,6 +343,9 @@ func buildEnvironment(s *Spec, p envParams) []string {
 		}
 		env = append(env, dirEnvNames[t]+"="+strings.Join(paths, ":"))
 	}
+	if s.hasCredentials() && s.Prefix[DirRuntime] != "" {
+		env = append(env, "CREDENTIALS_DIRECTORY="+s.credentialsDir())
+	}
 	env = append(env, "SYSTEMD_EXEC_PID="+pid)
 	return env
 }

@@ -109,6 +109,15 @@ type Spec struct {
 
 	Directories [DirMax]ExecDirectory
 
+	// Credentials (credentials.go): LoadCredential=, SetCredential=
+	// (unencrypted), whether this command writes them (252's
+	// EXEC_WRITE_CREDENTIALS) and the manager's own received credentials
+	// directory ("" if none).
+	LoadCredentials     []LoadCredentialSpec
+	SetCredentials      []SetCredentialSpec
+	WriteCredentials    bool
+	ReceivedCredentials string
+
 	// FDs is the executor's fd table; Start fills it in.
 	FDs Layout
 }

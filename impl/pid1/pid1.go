@@ -6,7 +6,6 @@
 package pid1
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"os"
@@ -15,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -40,26 +40,32 @@ const TestModeEnv = "GOSYSTEMD_TEST_RUNTIME_DIR"
 
 // Main runs the manager.
 func Main(args []string, stdio cli.Stdio) int {
-	unitName := "default.target"
-	for _, a := range args[1:] {
-		switch {
-		case a == "--version":
-			fmt.Fprint(stdio.Out, version.Text)
-			return 0
-		case strings.HasPrefix(a, "--unit="):
-			unitName = strings.TrimPrefix(a, "--unit=")
-		case strings.HasPrefix(a, "systemd.unit="):
-			// In a container PID 1's arguments are its kernel command line.
-			unitName = strings.TrimPrefix(a, "systemd.unit=")
-		case a == "--system", a == "--user":
-		}
-	}
+	guardSignals()
+	tuneMemory()
 	runtimeDir := "/run"
 	testDir := os.Getenv(TestModeEnv)
-	if os.Getpid() == 1 && testDir == "" {
-		_, err := os.Stat("/run/systemd/container")
-		inContainer := err == nil || os.Getenv("container") != ""
+	pid1 := os.Getpid() == 1
+	_, err := os.Stat("/run/systemd/container")
+	inContainer := err == nil || pid1 && os.Getenv("container") != ""
+	if pid1 && testDir == "" {
+		// Before anything reads /proc, /sys or /run: what a container
+		// manager or the kernel has not mounted yet (252's mount_setup).
 		_ = mountAPIFilesystems(inContainer, func(_ int, msg string) { fmt.Fprintln(stdio.Err, msg) })
+	}
+	// As 252's PID 1: system.conf, the kernel command line and the log
+	// environment, then the switches. A test manager reads the
+	// system.conf under $GOSYSTEMD_TEST_CONFIG_ROOT, if set, and no
+	// kernel command line.
+	conf := newConfiguration("/", testDir == "", inContainer, testDir == "" && os.Getenv("TERM") != "dumb")
+	if testDir != "" {
+		conf.root = os.Getenv(testConfigRootEnv)
+	}
+	lines := conf.load()
+	argv, argvLines, argvErr := conf.parseArgv(args, pid1 || testDir != "")
+	lines = append(lines, argvLines...)
+	if argvErr == nil && argv.action == actionVersion && !pid1 {
+		fmt.Fprint(stdio.Out, version.Text)
+		return 0
 	}
 	if testDir != "" {
 		// A test manager must never see the host's units: starting them
@@ -71,7 +77,7 @@ func Main(args []string, stdio cli.Stdio) int {
 		}
 		runtimeDir = testDir
 		_ = unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-	} else if os.Getpid() != 1 {
+	} else if !pid1 {
 		fmt.Fprintln(stdio.Err, "Trying to run as system instance, but we are not PID 1, refusing.")
 		return 1
 	}
@@ -80,20 +86,60 @@ func Main(args []string, stdio cli.Stdio) int {
 	// mode it asks for (the notification socket must be 0777).
 	unix.Umask(0)
 	logger := &journalLog{console: stdio.Err, socket: filepath.Join(runtimeDir, "systemd/journal/socket"),
-		color: testDir == "" && os.Getenv("TERM") != "dumb", maxLevel: manager.LevelInfo,
-		consoleOnly: os.Getenv("SYSTEMD_LOG_TARGET") == "console"}
+		noKmsg: testDir != ""}
+	logger.configure(conf)
+	logger.emitLines(lines)
+	if argvErr != nil {
+		logger.Log(manager.LogEntry{Level: manager.LevelErr, Message: argvErr.Error()})
+		return fatal(logger, inContainer && pid1, "Failed to parse commandline arguments")
+	}
+	if pid1 && argv.action != actionRun {
+		logger.Log(manager.LogEntry{Level: manager.LevelErr, Message: "Unsupported execution mode while PID 1."})
+		return fatal(logger, inContainer, "")
+	}
+	if pid1 && argv.user {
+		logger.Log(manager.LogEntry{Level: manager.LevelErr, Message: "Can't run --user mode as PID 1."})
+		return fatal(logger, inContainer, "")
+	}
+	rx := takeSerialization(argv.deserialize, func(level int, msg string) { logger.Log(manager.LogEntry{Level: level, Message: msg}) })
+	if pid1 && testDir == "" {
+		// As 252's setup_console_terminal: PID 1 leads its own session
+		// (autofs mounts name its process group).
+		_, _ = unix.Setsid()
+		if rx == nil {
+			// As 252: the modules PID 1 needs early (kmodsetup.go).
+			kmodSetup(func(level int, msg string) { logger.Log(manager.LogEntry{Level: level, Message: msg}) })
+		}
+	}
+	unitName := conf.defaultUnit()
 	obs := &fanout{log: logger}
 	exe, _ := os.Executable()
 	defaults := unit.NewDefaults()
 	if testDir == "" {
-		setupHostname()
-		setupLoopback()
+		if rx == nil {
+			// As 252, not again after daemon-reexec.
+			setupHostname()
+			setupLoopback()
+		}
 		setupLimits(defaults)
 		if c := os.Getenv("container"); c != "" {
 			_ = os.MkdirAll("/run/systemd", 0o755)
 			_ = os.WriteFile("/run/systemd/container", []byte(c+"\n"), 0o644)
 		}
+		if msg := conf.applyRuntime(func(level int, msg string) { logger.Log(manager.LogEntry{Level: level, Message: msg}) }); msg != "" {
+			return fatal(logger, inContainer, msg)
+		}
 	}
+	// What system.conf does not set stays as the process and the
+	// machine have it.
+	baseDefaults := *defaults
+	conf.applyDefaults(defaults)
+	baseEnvironment := func() []string {
+		return append(localeEnvironment(), "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+	}
+	watchdogDevice := conf.s.watchdogDevice
+	settings, settingsLines := conf.managerSettings(watchdogDevice)
+	logger.emitLines(settingsLines)
 	cgroupRoot := ""
 	if testDir == "" {
 		if err := manager.SetupCgroups("/sys/fs/cgroup"); err == nil {
@@ -107,12 +153,30 @@ func Main(args []string, stdio cli.Stdio) int {
 		Defaults:    defaults,
 		Scope:       unitpath.System,
 		Executable:  exe,
-		Environment: append(localeEnvironment(), "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"),
+		Environment: conf.environment(baseEnvironment()),
 		Observer:    obs,
 		Generators:  testDir == "",
 		NoEnumerate: testDir != "",
+		Settings:    &settings,
+	}
+	// daemon-reload reads system.conf and the kernel command line again,
+	// but not the switches.
+	cfg.Reconfigure = func(mc *manager.Config) {
+		lines := conf.load()
+		logger.configure(conf)
+		logger.emitLines(lines)
+		presets := mc.Defaults.Presets
+		*mc.Defaults = baseDefaults
+		mc.Defaults.Presets = presets
+		conf.applyDefaults(mc.Defaults)
+		mc.Environment = conf.environment(baseEnvironment())
+		st, settingsLines := conf.managerSettings(watchdogDevice)
+		logger.emitLines(settingsLines)
+		*mc.Settings = st
+		setShowStatusMarker(runtimeDir, mc.Settings.ShowStatus)
 	}
 	m, err := manager.New(cfg)
+	obs.m = m
 	if err != nil {
 		fmt.Fprintf(stdio.Err, "Failed to allocate manager object: %v\n", err)
 		return 1
@@ -125,13 +189,14 @@ func Main(args []string, stdio cli.Stdio) int {
 		fmt.Fprintf(stdio.Err, "Failed to create %s: %v\n", sockDir, err)
 		return 1
 	}
+	setShowStatusMarker(runtimeDir, settings.ShowStatus)
 	// What sandboxing bind-mounts over paths made inaccessible.
 	exec.MakeInaccessibleNodes(sockDir)
-	if err := m.ListenNotifyLoop(filepath.Join(sockDir, "notify")); err != nil {
+	if err := rx.listenNotify(m, filepath.Join(sockDir, "notify")); err != nil {
 		fmt.Fprintf(stdio.Err, "%v\n", err)
 		return 1
 	}
-	srv, err := bus.Listen(filepath.Join(sockDir, "private"), api.Events, bus.Options{Sender: "org.freedesktop.systemd1"})
+	srv, err := rx.listenPrivate(filepath.Join(sockDir, "private"), api.Events, bus.Options{Sender: "org.freedesktop.systemd1"})
 	if err != nil {
 		fmt.Fprintf(stdio.Err, "Failed to set up private bus socket: %v\n", err)
 		return 1
@@ -140,6 +205,9 @@ func Main(args []string, stdio cli.Stdio) int {
 	go api.Relay()
 
 	m.Post(func() {
+		if rx.restore(m) {
+			return
+		}
 		m.StartupLoop()
 		u, err := m.LoadUnitLoop(unitName)
 		if err != nil {
@@ -174,14 +242,14 @@ func Main(args []string, stdio cli.Stdio) int {
 			}
 		}()
 	}
-	code, _ := m.Run(context.Background())
+	code := runLoop(m, srv, args)
 	verb := m.Objective().ShutdownVerb()
 	if m.Objective() == manager.ObjectiveExit && os.Getpid() == 1 {
 		verb = "exit"
 	}
 	if verb != "" && os.Getpid() == 1 {
 		srv.Close()
-		becomeShutdown(verb, code, logger.color)
+		becomeShutdown(verb, code, conf)
 		// Only a failed exec comes back.
 		fmt.Fprintln(stdio.Err, "Failed to execute shutdown binary, freezing.")
 		select {}
@@ -222,11 +290,26 @@ func setupLimits(d *unit.Defaults) {
 // shutdownBinary is what PID 1 turns into for the last steps of shutdown.
 const shutdownBinary = "/lib/systemd/systemd-shutdown"
 
-// becomeShutdown is become_shutdown: exec systemd-shutdown with the verb.
-func becomeShutdown(verb string, code int, color bool) {
-	argv := []string{shutdownBinary, verb, "--timeout=90000000us", "--log-level=6", "--log-target=kmsg"}
-	if color {
+// becomeShutdown is become_shutdown: exec systemd-shutdown with the verb,
+// the stop timeout and the log settings.
+func becomeShutdown(verb string, code int, conf *configuration) {
+	target := "--log-target=console"
+	switch conf.log.target {
+	case "kmsg", "journal-or-kmsg", "syslog-or-kmsg":
+		target = "--log-target=kmsg"
+	case "null":
+		target = "--log-target=null"
+	}
+	argv := []string{shutdownBinary, verb, "--timeout=" + strconv.FormatUint(conf.s.timeoutStopUSec, 10) + "us",
+		"--log-level=" + strconv.Itoa(conf.log.level), target}
+	if conf.log.color {
 		argv = append(argv, "--log-color")
+	}
+	if conf.log.location {
+		argv = append(argv, "--log-location")
+	}
+	if conf.log.time {
+		argv = append(argv, "--log-time")
 	}
 	if verb == "exit" {
 		argv = append(argv, "--exit-code="+strconv.Itoa(code))
@@ -239,42 +322,104 @@ func becomeShutdown(verb string, code int, color bool) {
 type fanout struct {
 	log *journalLog
 	api *dbusapi.API
+	m   *manager.Manager
+}
+
+// recheckJournal is 252's manager_recheck_journal: PID 1 logs to journald
+// only while its socket and service run, so that it never waits on a
+// journal that is not there (or triggers its activation itself).
+func (f *fanout) recheckJournal() {
+	if f.m == nil {
+		return
+	}
+	sock, svc := f.m.UnitLoop("systemd-journald.socket"), f.m.UnitLoop("systemd-journald.service")
+	up := sock != nil && sock.SubState() == "running" && svc != nil &&
+		(svc.SubState() == "running" || svc.SubState() == "reload")
+	f.log.journalUp.Store(up)
 }
 
 func (f *fanout) Log(e manager.LogEntry)      { f.log.Log(e) }
 func (f *fanout) Status(status, text string)  { f.log.Status(status, text) }
 func (f *fanout) UnitNew(u *manager.Unit)     { f.api.UnitNew(u) }
 func (f *fanout) UnitRemoved(u *manager.Unit) { f.api.UnitRemoved(u) }
-func (f *fanout) UnitChanged(u *manager.Unit) { f.api.UnitChanged(u) }
-func (f *fanout) JobNew(j *manager.Job)       { f.api.JobNew(j) }
-func (f *fanout) JobChanged(j *manager.Job)   { f.api.JobChanged(j) }
-func (f *fanout) JobRemoved(j *manager.Job)   { f.api.JobRemoved(j) }
-func (f *fanout) Reloading(active bool)       { f.api.Reloading(active) }
+func (f *fanout) UnitChanged(u *manager.Unit) {
+	f.api.UnitChanged(u)
+	f.recheckJournal()
+}
+func (f *fanout) JobNew(j *manager.Job)     { f.api.JobNew(j) }
+func (f *fanout) JobChanged(j *manager.Job) { f.api.JobChanged(j) }
+func (f *fanout) JobRemoved(j *manager.Job) { f.api.JobRemoved(j) }
+func (f *fanout) Reloading(active bool)     { f.api.Reloading(active) }
 func (f *fanout) StartupFinished(t manager.StartupTimes) {
 	f.api.StartupFinished(t)
 }
 
-// journalLog sends PID 1's messages to journald once its socket exists,
-// and to the console before that (252's journal-or-kmsg target, without
-// kmsg in a container); status lines go to the console.
+// journalLog sends PID 1's messages where its log target says: to
+// journald once its socket exists, and to the console before that
+// (252's journal target, kmsg being absent in a container); status
+// lines go to the console.
 type journalLog struct {
-	mu       sync.Mutex
-	console  io.Writer
-	socket   string
-	journal  *native.Writer
+	mu      sync.Mutex
+	console io.Writer
+	socket  string
+	journal *native.Writer
+	kmsg    *os.File
+	// color, maxLevel and target are the log settings in force.
 	color    bool
 	maxLevel int
-	// consoleOnly is SYSTEMD_LOG_TARGET=console.
-	consoleOnly bool
+	target   string
+	// statusAll and statusErrors say which status lines are shown.
+	statusAll, statusErrors bool
+	// noKmsg keeps a test manager off the host's kernel log.
+	noKmsg bool
+	// journalUp says journald runs (fanout.recheckJournal).
+	journalUp atomic.Bool
+}
+
+// configure takes the log and status settings of conf.
+func (l *journalLog) configure(conf *configuration) {
+	all, errs := conf.showStatusOn()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.color, l.maxLevel, l.target = conf.log.color, conf.log.level, conf.log.target
+	l.statusAll, l.statusErrors = all, errs
+}
+
+// emitLines logs what reading the configuration gave: each line was
+// let through by the log level in force when it was given, and goes to
+// the target in force then.
+func (l *journalLog) emitLines(lines []logLine) {
+	for _, line := range lines {
+		l.emit(manager.LogEntry{Level: line.level, Message: line.message, Fields: line.fields}, line.target)
+	}
 }
 
 func (l *journalLog) Log(e manager.LogEntry) {
-	if e.Level > l.maxLevel {
+	l.mu.Lock()
+	level, target := l.maxLevel, l.target
+	l.mu.Unlock()
+	if e.Level > level {
 		return
 	}
+	l.emit(e, target)
+}
+
+func (l *journalLog) emit(e manager.LogEntry, target string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.journal == nil {
+	switch target {
+	case "null":
+		return
+	case "console", "console-prefixed":
+		fmt.Fprintln(l.console, e.Message)
+		return
+	case "kmsg":
+		if !l.writeKmsg(e) {
+			fmt.Fprintln(l.console, e.Message)
+		}
+		return
+	}
+	if l.journal == nil && l.journalUp.Load() {
 		if _, err := os.Stat(l.socket); err == nil {
 			if w, err := native.Open(l.socket); err == nil {
 				// As 252's PID 1: wait for journald a little, never hang.
@@ -283,7 +428,7 @@ func (l *journalLog) Log(e manager.LogEntry) {
 			}
 		}
 	}
-	if l.journal != nil && !l.consoleOnly {
+	if l.journal != nil && l.journalUp.Load() {
 		fields := []native.Field{
 			{Name: "PRIORITY", Value: strconv.Itoa(e.Level)},
 			{Name: "SYSLOG_FACILITY", Value: "3"},
@@ -302,8 +447,32 @@ func (l *journalLog) Log(e manager.LogEntry) {
 			return
 		}
 	}
+	if target != "journal" && l.writeKmsg(e) {
+		return
+	}
 	fmt.Fprintln(l.console, e.Message)
 }
+
+// writeKmsg writes e to /dev/kmsg as 252 does ("<30>systemd[1]: ..."),
+// reporting whether it could.
+func (l *journalLog) writeKmsg(e manager.LogEntry) bool {
+	if l.noKmsg {
+		return false
+	}
+	if l.kmsg == nil {
+		f, err := os.OpenFile("/dev/kmsg", os.O_WRONLY|unix.O_NOCTTY, 0)
+		if err != nil {
+			return false
+		}
+		l.kmsg = f
+	}
+	_, err := fmt.Fprintf(l.kmsg, "<%d>systemd[%d]: %s\n", 3<<3|e.Level, os.Getpid(), e.Message)
+	return err == nil
+}
+
+// statusIsError are the status words of failures, which ShowStatus=error
+// still shows.
+var statusIsError = map[string]bool{"FAILED": true, " TIME ": true, "DEPEND": true, "ASSERT": true}
 
 // statusColors are the colours of the console status words.
 var statusColors = map[string]string{
@@ -314,6 +483,9 @@ var statusColors = map[string]string{
 func (l *journalLog) Status(status, text string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if !l.statusAll && !(l.statusErrors && statusIsError[status]) {
+		return
+	}
 	switch {
 	case status == "":
 		fmt.Fprintf(l.console, "         %s\n", text)

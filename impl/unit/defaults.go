@@ -63,6 +63,9 @@ type Defaults struct {
 	// DevicesSupported is whether device units work (udev runs only with
 	// a writable /sys, so not in containers).
 	DevicesSupported bool
+	// DeviceTimeoutUSec is DefaultDeviceTimeoutSec=: how long a job
+	// waits for a device (device units' JobRunningTimeoutSec=).
+	DeviceTimeoutUSec uint64
 	// SwapSupported is whether swap units work (not in containers).
 	SwapSupported bool
 	// MemoryController is whether the manager's root cgroup (cgroup v2)
@@ -81,6 +84,7 @@ func NewDefaults() *Defaults {
 		TimeoutStartUSec:   90 * timeutil.Sec,
 		TimeoutStopUSec:    90 * timeutil.Sec,
 		TimeoutAbortUSec:   90 * timeutil.Sec,
+		DeviceTimeoutUSec:  90 * timeutil.Sec,
 		RestartUSec:        100 * timeutil.MSec,
 		StartLimitInterval: 10 * timeutil.Sec,
 		StartLimitBurst:    5,

@@ -174,7 +174,11 @@ func newUnit(name string, d *Defaults) *Unit {
 	case unitname.Slice:
 		u.IgnoreOnIsolate = true
 	case unitname.Device:
+		// device_init: jobs wait for a device only so long.
 		u.IgnoreOnIsolate = true
+		if d.DeviceTimeoutUSec != 0 {
+			u.JobRunningTimeout = d.DeviceTimeoutUSec
+		}
 	}
 	return u
 }

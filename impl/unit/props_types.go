@@ -9,7 +9,7 @@ import (
 
 // typeProps is the property table of a type's own interface: its vtable
 // followed by the shared ones, as systemd registers them.
-func typeProps(t unitname.Type) []prop {
+func buildTypeProps(t unitname.Type) []prop {
 	switch t {
 	case unitname.Service:
 		return concat(serviceProps(), cgroupUnitProps(), cgroupProps(), execProps(), killProps())

@@ -5,6 +5,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"sync"
 
 	"gosystemd/impl/unitname"
 )
@@ -33,7 +34,7 @@ func dualTimestamp(name string) []prop {
 	return []prop{{name, "t", zero}, {name + "Monotonic", "t", zero}}
 }
 
-func unitProps() []prop {
+func buildUnitProps() []prop {
 	p := []prop{
 		{"Id", "s", func(c *propCtx) any { return c.u.ID }},
 		{"Names", "as", func(c *propCtx) any { return c.u.Names.List() }},
@@ -281,6 +282,74 @@ func (l *Loader) PropertiesWith(u *Unit, runtime map[string]any) []Interface {
 	}
 	ifaces = append(ifaces, Interface{Name: ifaceUnit, Properties: evaluate(c, unitProps(), runtime)})
 	return ifaces
+}
+
+// PropertyValue is one property of PropertiesWith (interface iface),
+// computed alone: what a Get or a PropertiesChanged signal needs.
+func (l *Loader) PropertyValue(u *Unit, runtime map[string]any, iface, name string) (any, bool) {
+	t := unitPropTable()
+	if iface != ifaceUnit {
+		if iface != ifacePrefix+typeIfaceName(u.Type) {
+			return nil, false
+		}
+		if t = typePropTable(u.Type); t == nil {
+			return nil, false
+		}
+	}
+	i, ok := t.index[name]
+	if !ok {
+		return nil, false
+	}
+	if v, ok := runtime[name]; ok {
+		return v, true
+	}
+	return t.list[i].get(&propCtx{u: u, d: l.Defaults, l: l}), true
+}
+
+// propTable is a property table with its index by name, built once.
+type propTable struct {
+	list  []prop
+	index map[string]int
+}
+
+func newPropTable(list []prop) *propTable {
+	if list == nil {
+		return nil
+	}
+	t := &propTable{list: list, index: make(map[string]int, len(list))}
+	for i, p := range list {
+		t.index[p.name] = i
+	}
+	return t
+}
+
+var (
+	unitPropTable  = sync.OnceValue(func() *propTable { return newPropTable(buildUnitProps()) })
+	typePropTables = func() map[unitname.Type]func() *propTable {
+		m := map[unitname.Type]func() *propTable{}
+		for _, t := range unitname.Types() {
+			m[t] = sync.OnceValue(func() *propTable { return newPropTable(buildTypeProps(t)) })
+		}
+		return m
+	}()
+)
+
+func typePropTable(t unitname.Type) *propTable {
+	if f := typePropTables[t]; f != nil {
+		return f()
+	}
+	return nil
+}
+
+// unitProps is the Unit interface's property table.
+func unitProps() []prop { return unitPropTable().list }
+
+// typeProps is the type-specific interface's table, nil if none.
+func typeProps(t unitname.Type) []prop {
+	if pt := typePropTable(t); pt != nil {
+		return pt.list
+	}
+	return nil
 }
 
 func evaluate(c *propCtx, table []prop, runtime map[string]any) []Property {

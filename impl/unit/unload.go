@@ -17,26 +17,59 @@ func (n *Names) Remove(name string) bool {
 	return true
 }
 
+// removeAll drops every name in gone.
+func (n *Names) removeAll(gone map[string]bool) {
+	i := 0
+	for i < len(n.list) && !gone[n.list[i]] {
+		i++
+	}
+	if i == len(n.list) {
+		return
+	}
+	kept := append([]string(nil), n.list[:i]...)
+	for _, x := range n.list[i:] {
+		if gone[x] {
+			delete(n.set, x)
+		} else {
+			kept = append(kept, x)
+		}
+	}
+	n.list = kept
+}
+
 // Unload removes a unit from the set, as the manager frees a unit it
 // garbage-collects: the other units lose their dependencies on it (the
 // inverses of its own), and a later Load reads it afresh.
-func (l *Loader) Unload(name string) {
-	u := l.units[name]
-	if u == nil {
-		return
-	}
-	delete(l.units, name)
-	for i, x := range l.order {
-		if x == u {
-			l.order = append(l.order[:i:i], l.order[i+1:]...)
-			break
+func (l *Loader) Unload(name string) { l.UnloadAll([]string{name}) }
+
+// UnloadAll is Unload for many units at once, in one pass over the units
+// that stay: unloading thousands one by one would visit every unit's
+// every dependency list thousands of times.
+func (l *Loader) UnloadAll(names []string) {
+	gone := map[string]bool{}
+	doomed := map[*Unit]bool{}
+	for _, name := range names {
+		if u := l.units[name]; u != nil {
+			delete(l.units, name)
+			gone[u.ID] = true
+			doomed[u] = true
 		}
 	}
-	// Every link to the unit goes, whichever side recorded it (a slice's
+	if len(gone) == 0 {
+		return
+	}
+	kept := make([]*Unit, 0, len(l.order))
+	for _, x := range l.order {
+		if !doomed[x] {
+			kept = append(kept, x)
+		}
+	}
+	l.order = kept
+	// Every link to the units goes, whichever side recorded it (a slice's
 	// SliceOf= comes from the unit's Slice=, not from its Deps).
 	for _, o := range l.order {
 		for d := range o.Deps {
-			o.Deps[d].Remove(u.ID)
+			o.Deps[d].removeAll(gone)
 		}
 	}
 }

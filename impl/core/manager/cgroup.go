@@ -88,17 +88,25 @@ func (m *Manager) cgroupProps(u *Unit, p map[string]any) {
 		return
 	}
 	dir := m.cgroupDir(u)
+	// Without CPUAccounting= the usage is not reported (252's ENODATA).
+	cpuAccounting := u.cfg.CGroup == nil || u.cfg.CGroup.CPUAccounting
 	var st unix.Stat_t
 	if unix.Stat(dir, &st) != nil {
-		if u.cpuUsageCached {
+		if u.cpuUsageCached && cpuAccounting {
 			// The last reading, taken as the cgroup went away.
 			p["CPUUsageNSec"] = u.cpuUsageLast
+		}
+		if u.cfg.Type == unitname.Socket && !u.ActiveState().IsInactiveOrFailed() {
+			// A socket without processes has its cgroup named from its
+			// start on (252's unit_warn_leftover_processes picks the
+			// path) until it stops, never created.
+			p["ControlGroup"] = "/" + m.cgroupPath(u)
 		}
 		return
 	}
 	p["ControlGroup"] = "/" + m.cgroupPath(u)
 	p["ControlGroupId"] = st.Ino
-	if n, ok := cpuUsage(dir); ok {
+	if n, ok := cpuUsage(dir); ok && cpuAccounting {
 		p["CPUUsageNSec"] = n
 	}
 }

@@ -56,7 +56,11 @@ func (m *Manager) spawnControl(u *Unit, c *controlCmd) (int, error) {
 	spec.InvocationID = u.invocationID
 	spec.Environment = exec.ServiceEnvironment(m.cfg.Environment, exec.CommandEnv{})
 	if u.cfg.Exec != nil {
-		filesEnv, _, err := exec.LoadEnvironmentFiles(u.cfg.Exec.EnvironmentFiles)
+		filesEnv, warnings, err := exec.LoadEnvironmentFiles(u.cfg.Exec.EnvironmentFiles)
+		// 252's child logs these as it reads the files, for each command.
+		for _, w := range warnings {
+			m.logUnit(u, LevelWarning, "%s", w)
+		}
 		if err != nil {
 			return 0, err
 		}

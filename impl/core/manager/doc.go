@@ -29,7 +29,8 @@ package manager
 //     sub-state maps to, start/stop/reload returning nil or one of the
 //     err* values (each maps to a job result as 252 maps errnos), and
 //     props for its runtime D-Bus properties. Optional: triggerWatcher,
-//     coldplugger, releaser.
+//     coldplugger, releaser, serializer (its state across daemon-reexec,
+//     serialize.go; every type that has runtime state has one).
 //   - Every state change goes through one setState per type, which calls
 //     Unit.notify(old, new active state): that finishes jobs, stamps the
 //     timestamps and reacts on behalf of dependencies.

@@ -19,6 +19,9 @@ const (
 	ObjectivePoweroff
 	ObjectiveHalt
 	ObjectiveKexec
+	// ObjectiveReexecute: serialize and exec the manager anew
+	// (daemon-reexec); the caller of Run does that.
+	ObjectiveReexecute
 )
 
 // ShutdownVerb is systemd-shutdown's argument for an objective.

@@ -105,13 +105,19 @@ func (m *Manager) collectGarbage() {
 		}
 	}
 	sort.Slice(doomed, func(i, j int) bool { return doomed[i].ID() < doomed[j].ID() })
+	ids := make([]string, 0, len(doomed))
 	for _, u := range doomed {
 		m.freeUnit(u)
+		ids = append(ids, u.ID())
 	}
+	// The loader forgets them all at once: one by one is quadratic in
+	// the number of units.
+	m.loader.UnloadAll(ids)
 	_ = requeue
 }
 
-// freeUnit is unit_free for a collected unit.
+// freeUnit is unit_free for a collected unit, but for the loader's copy,
+// which the caller unloads.
 func (m *Manager) freeUnit(u *Unit) {
 	m.logUnit(u, LevelDebug, "Collecting.")
 	if r, ok := u.kind.(releaser); ok {
@@ -143,7 +149,6 @@ func (m *Manager) freeUnit(u *Unit) {
 			}
 		}
 	}
-	m.loader.Unload(u.ID())
 	m.obs.UnitRemoved(u)
 	for _, o := range linked {
 		m.addToGCQueue(o)

@@ -113,7 +113,22 @@ func (g graph) JobUnits() []job.UnitID {
 	return out
 }
 
-func (g graph) Following(job.UnitID) []job.UnitID { return nil }
+// Following is unit_following_set: a device's other units.
+func (g graph) Following(id job.UnitID) []job.UnitID {
+	u := g.unit(id)
+	if u == nil {
+		return nil
+	}
+	f, ok := u.kind.(follower)
+	if !ok {
+		return nil
+	}
+	var out []job.UnitID
+	for _, o := range f.followingSet() {
+		out = append(out, o.ID())
+	}
+	return out
+}
 
 func (g graph) StatusString(id job.UnitID) string {
 	if u := g.unit(id); u != nil {

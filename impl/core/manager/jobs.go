@@ -1,6 +1,7 @@
 package manager
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -47,6 +48,8 @@ type Job struct {
 	// waiters are told the result when the job goes away (the callers
 	// of a bus method waiting for JobRemoved do that themselves).
 	waiters []func(job.Result)
+	// timer is the job's JobTimeoutSec=/JobRunningTimeoutSec= (jobtimer.go).
+	timer jobTimer
 }
 
 // ID is the job's number.
@@ -158,6 +161,7 @@ func (m *Manager) installJob(u *Unit, pj job.PlannedJob) *Job {
 	m.jobs[j.id] = j
 	u.job = j
 	m.obs.JobNew(j)
+	m.startJobTimer(j, false)
 	m.obs.UnitChanged(u)
 	return j
 }
@@ -218,6 +222,7 @@ func (m *Manager) runJob(j *Job) {
 	if !m.runnable(j) {
 		return
 	}
+	m.startJobTimer(j, true)
 	j.running = true
 	m.obs.JobChanged(j)
 	u := j.unit
@@ -266,6 +271,12 @@ func (m *Manager) runJob(j *Job) {
 	}
 }
 
+// errQuiet is what a unit's stop returns where 252's returns 0 rather
+// than 1: it acted on the request (or was already on it) without starting
+// a phase of its own — a stop while still starting, or in auto-restart —
+// so the job logs no "Stopping ..." message.
+var errQuiet = errors.New("acted without a message")
+
 // performOnUnit is job_perform_on_unit.
 func (m *Manager) performOnUnit(j *Job) error {
 	u := j.unit
@@ -286,7 +297,11 @@ func (m *Manager) performOnUnit(j *Job) error {
 	case jobReload:
 		err = u.reloadLoop()
 	}
-	if cur := m.jobs[id]; cur != nil && (err == nil || waitOnly) {
+	quiet := err == errQuiet
+	if quiet {
+		err = nil
+	}
+	if cur := m.jobs[id]; cur != nil && (err == nil && !quiet || waitOnly) {
 		m.emitStartMessage(u, id, t)
 	}
 	if waitOnly {
@@ -312,6 +327,7 @@ func (m *Manager) finishJob(j *Job, result job.Result, recursive, already bool) 
 		return
 	}
 	delete(m.jobs, j.id)
+	j.stopJobTimer()
 	if u.job == j {
 		u.job = nil
 	}
@@ -600,10 +616,15 @@ func (m *Manager) emitDoneMessage(u *Unit, id uint32, t job.Type, r job.Result) 
 	}
 	fields := []string{"JOB_ID=" + strconv.FormatUint(uint64(id), 10), "JOB_TYPE=" + t.String(), "JOB_RESULT=" + r.String(),
 		"INVOCATION_ID=" + u.invocationID}
+	unitField := u.ID()
 	if mid != "" {
 		fields = append(fields, "MESSAGE_ID="+mid)
+	} else {
+		// 252 passes the missing message ID as the NULL that ends its
+		// field list, so the unit's own UNIT= field is never added.
+		unitField = ""
 	}
-	m.log(LogEntry{Level: w.level, Unit: u.ID(), Message: msg, Fields: fields})
+	m.log(LogEntry{Level: w.level, Unit: unitField, Message: msg, Fields: fields})
 	if t != jobReload && w.word != "" && !(t == jobStart && r == resultDone && !u.conditionResult) {
 		m.obs.Status(w.word, fmt.Sprintf(format, ident))
 		if t == jobStart && r == resultFailed {

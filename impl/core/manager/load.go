@@ -27,6 +27,7 @@ func (m *Manager) rebuildNameMap() error {
 
 // newLoader is the unit set every unit is loaded into.
 func (m *Manager) newLoader() *unit.Loader {
+	m.cfg.Defaults.DeviceTimeoutUSec = m.SettingsLoop().DefaultDeviceTimeoutUSec
 	l := unit.NewLoader(m.cfg.Defaults)
 	l.Resolve = func(name string) (*unit.File, []unit.File, bool) {
 		frag, dropins, ok := m.resolveFiles(name)
@@ -210,10 +211,11 @@ func (m *Manager) StartupLoop() {
 	}
 }
 
-// PropertiesLoop is the unit's D-Bus interfaces and properties as 252
-// serves them: the loaded model with the runtime state laid over it.
-func (m *Manager) PropertiesLoop(u *Unit) []unit.Interface {
-	return m.loader.PropertiesWith(u.cfg, u.Runtime())
+// PropertyLoop is one of the unit's D-Bus properties as 252 serves it:
+// the loaded model with the runtime state (runtime, the unit's Runtime(),
+// which a caller needing several values computes once) laid over it.
+func (m *Manager) PropertyLoop(u *Unit, runtime map[string]any, iface, name string) (any, bool) {
+	return m.loader.PropertyValue(u.cfg, runtime, iface, name)
 }
 
 // logDiagnostics logs what loading a unit found wrong in its files, as

@@ -105,6 +105,14 @@ type Config struct {
 	NoEnumerate bool
 	// Observer hears about logs, units and jobs; nil is NopObserver.
 	Observer Observer
+	// Settings are the manager-wide settings the Manager object shows;
+	// nil is DefaultSettings.
+	Settings *Settings
+	// Reconfigure, if set, reads the manager's configuration again at
+	// the start of daemon-reload, as 252 re-reads system.conf and the
+	// kernel command line: it may change Defaults in place, Environment
+	// and Settings.
+	Reconfigure func(cfg *Config)
 }
 
 // Manager is the service manager's state. Only the Run goroutine may touch
@@ -142,6 +150,8 @@ type Manager struct {
 	reloading   bool
 	exitCode    int
 	objective   Objective
+	// reexec is what daemon-reexec carries over (serialize.go).
+	reexec reexecState
 }
 
 // New prepares a manager: lookup paths and the unit file map. It starts
@@ -192,7 +202,11 @@ var errExit = errors.New("manager exiting")
 // Run is the event loop. It returns when ctx ends or the manager is told
 // to exit, with the exit code systemd would use.
 func (m *Manager) Run(ctx context.Context) (int, error) {
-	m.started = time.Now()
+	if m.started.IsZero() {
+		// Kept from the previous process after daemon-reexec.
+		m.started = time.Now()
+		m.reexec.startedMono = now().Monotonic
+	}
 	sigs := make(chan os.Signal, 64)
 	// Every signal a manager can get is noted here, so that none takes
 	// the runtime's default action (death, for PID 1 a kernel panic).
@@ -301,8 +315,10 @@ func (m *Manager) handleSignal(s unix.Signal) {
 	case unix.SIGTERM:
 		if !system || os.Getpid() != 1 {
 			m.setObjective(ObjectiveExit)
+		} else {
+			// As 252's PID 1, for sysvinit's sake: SIGTERM re-executes.
+			m.setObjective(ObjectiveReexecute)
 		}
-		// PID 1 re-executes on SIGTERM; not supported yet, so it stays.
 	case unix.SIGINT:
 		if system && os.Getpid() == 1 {
 			m.startSpecial("ctrl-alt-del.target", job.ReplaceIrreversibly)
@@ -327,6 +343,8 @@ func (m *Manager) handleSignal(s unix.Signal) {
 			m.startSpecial(rtTargets[n].target, rtTargets[n].mode)
 		case n >= 13 && n <= 16:
 			m.setObjective([]Objective{ObjectiveHalt, ObjectivePoweroff, ObjectiveReboot, ObjectiveKexec}[n-13])
+		case n == 25:
+			m.setObjective(ObjectiveReexecute)
 		}
 	}
 }

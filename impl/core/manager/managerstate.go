@@ -79,8 +79,9 @@ type BootTimestamps struct {
 //   - Finish is when the boot target became active (or last changed
 //     state, if it did not), once no job is left.
 //
-// Firmware, Loader, InitRD, the security and the initrd phases, and
-// UnitsLoad (the last daemon-reload) are not known and left unset.
+// UnitsLoad is when the state was last serialized for daemon-reexec.
+// Firmware, Loader, InitRD, the security and the initrd phases are not
+// known and left unset.
 func (m *Manager) BootTimestampsLoop() BootTimestamps {
 	var t BootTimestamps
 	cur := now()
@@ -93,13 +94,16 @@ func (m *Manager) BootTimestampsLoop() BootTimestamps {
 	if !m.cfg.Defaults.InContainer {
 		t.Kernel = DualTimestamp{Realtime: cur.Realtime - cur.Monotonic}
 	}
-	if !m.started.IsZero() {
+	if m.reexec.startedMono != 0 {
+		t.GeneratorsStart = fromMono(m.reexec.startedMono)
+	} else if !m.started.IsZero() {
 		t.GeneratorsStart = fromMono(cur.Monotonic - uint64(time.Since(m.started).Microseconds()))
 	}
 	t.Userspace = fromMono(processStartMonotonic())
 	if !t.Userspace.IsSet() || t.GeneratorsStart.IsSet() && t.Userspace.Monotonic > t.GeneratorsStart.Monotonic {
 		t.Userspace = t.GeneratorsStart
 	}
+	t.UnitsLoad = m.reexec.unitsLoad
 	var first DualTimestamp
 	for _, u := range m.order {
 		if x := u.inactiveExit; x.IsSet() && (!first.IsSet() || x.Monotonic < first.Monotonic) {

@@ -219,10 +219,11 @@ func (x *mount) stop() error {
 		x.setState(mntUnmountingSigkill)
 	case mntMounted:
 		x.enterUnmounting()
+		return nil
 	case mntCleaning:
 		x.enterSignal(mntUnmountingSigkill, mntSuccess)
 	}
-	return nil
+	return errQuiet
 }
 
 func (x *mount) reload() error {
@@ -791,8 +792,9 @@ type mountTable struct {
 // kernelTables are the per-manager state of the mount, swap and device
 // types (Manager.kernel).
 type kernelTables struct {
-	mounts mountTable
-	swaps  swapTable
+	mounts  mountTable
+	swaps   swapTable
+	devices *deviceTable
 }
 
 func kernelOf(m *Manager) *kernelTables {
@@ -896,6 +898,11 @@ func (t *mountTable) rescan(m *Manager) {
 			Fields: []string{"MESSAGE_ID=1b3bb94037f04bbf81028e135a12d293", "MOUNT_POINT=" + where}})
 	})
 	t.current = cur
+	sources := make([]string, 0, len(entries))
+	for _, e := range entries {
+		sources = append(sources, e.Source)
+	}
+	devicesMounted(m, sources)
 	var fresh []string
 	for _, n := range order {
 		if m.units[n] == nil {

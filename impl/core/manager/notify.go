@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 
+	"golang.org/x/sys/unix"
+
 	"gosystemd/impl/notify"
 	"gosystemd/impl/unitname"
 )
@@ -84,7 +86,7 @@ func (m *Manager) handleNotify(ev notify.Event) {
 	taken := false
 	for _, u := range units {
 		if s, ok := u.kind.(*service); ok {
-			if s.notifyMessage(ev) {
+			if s.notifyMessage(&ev) {
 				taken = true
 			}
 		}
@@ -143,8 +145,8 @@ func reversed(l []string) []string {
 }
 
 // notifyMessage is service_notify_message. It reports whether the
-// service kept the message's fds.
-func (s *service) notifyMessage(ev notify.Event) bool {
+// service kept the message's fds; those it kept leave ev.FDs.
+func (s *service) notifyMessage(ev *notify.Event) bool {
 	m := s.u.m
 	access := notify.Access(s.cfg.NotifyAccess)
 	if access == "" {
@@ -200,7 +202,7 @@ func (s *service) notifyMessage(ev notify.Event) bool {
 	}
 	switch n.FDStore {
 	case notify.FDStoreAdd:
-		return s.storeFDs(&ev, n)
+		return s.storeFDs(ev, n)
 	case notify.FDStoreRemove:
 		s.removeStoredFDs(n.FDName)
 	}
@@ -233,11 +235,43 @@ func (s *service) storeFDs(ev *notify.Event, n notify.Notification) bool {
 			s.u.m.logUnit(s.u, LevelWarning, "Service file descriptor store full, refusing fds.")
 			break
 		}
+		if s.storedAlready(fd) {
+			// As 252: the same open file twice is kept once.
+			s.u.m.logUnit(s.u, LevelDebug, "Suppressing duplicate fd %d in fd store.", fd)
+			unix.Close(fd)
+			taken++
+			continue
+		}
 		s.fdStore = append(s.fdStore, storedFD{os.NewFile(uintptr(fd), name), name})
 		taken++
 	}
 	ev.FDs = ev.FDs[taken:]
 	return taken > 0
+}
+
+// storedAlready is same_fd against every fd in the store: kcmp(2) where
+// the kernel has it, else the same inode with the same status flags.
+func (s *service) storedAlready(fd int) bool {
+	var st unix.Stat_t
+	statOK := unix.Fstat(fd, &st) == nil
+	fl, flErr := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
+	for _, sf := range s.fdStore {
+		other := rawFDOf(sf.f)
+		r, _, errno := unix.Syscall6(unix.SYS_KCMP, uintptr(os.Getpid()), uintptr(os.Getpid()), 0 /* KCMP_FILE */, uintptr(fd), uintptr(other), 0)
+		if errno == 0 {
+			if r == 0 {
+				return true
+			}
+			continue
+		}
+		var ost unix.Stat_t
+		ofl, oErr := unix.FcntlInt(uintptr(other), unix.F_GETFL, 0)
+		if statOK && flErr == nil && oErr == nil && unix.Fstat(other, &ost) == nil &&
+			st.Dev == ost.Dev && st.Ino == ost.Ino && fl == ofl {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *service) removeStoredFDs(name string) {

@@ -13,6 +13,10 @@ type configReloader interface{ reloadConfig() }
 // a new set, and units that new dependencies refer to are added.
 func (m *Manager) ReloadLoop() {
 	m.log(LogEntry{Level: LevelInfo, Message: "Reloading."})
+	m.reexec.unitsLoad = now() // UnitsLoadTimestamp: the last reload
+	if m.cfg.Reconfigure != nil {
+		m.cfg.Reconfigure(&m.cfg)
+	}
 	m.reloading = true
 	m.obs.Reloading(true)
 	defer func() {
@@ -62,6 +66,9 @@ func (m *Manager) ReloadLoop() {
 		}
 	}
 	m.adoptLoaded()
+	// Device units get back what udev says of them (252 enumerates
+	// again while reloading).
+	m.safely("devices", func() { reapplyUdev(m) })
 	for _, u := range m.order {
 		m.addToGCQueue(u)
 	}

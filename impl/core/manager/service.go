@@ -346,13 +346,13 @@ func (s *service) mainAlive() bool {
 func (s *service) stop() error {
 	switch s.state {
 	case svcStop, svcStopSigterm, svcStopSigkill, svcStopPost, svcFinalSigterm, svcFinalSigkill, svcStopWatchdog, svcFinalWatchdog:
-		return nil
+		return errQuiet
 	case svcAutoRestart:
 		s.setState(svcDead)
-		return nil
+		return errQuiet
 	case svcCondition, svcStartPre, svcStart, svcStartPost, svcReload:
 		s.enterSignal(svcStopSigterm, resSuccess)
-		return nil
+		return errQuiet
 	}
 	s.enterStop(resSuccess)
 	return nil
@@ -473,9 +473,25 @@ func (s *service) enterDead(f serviceResult, allowRestart bool) {
 		}
 	}
 	s.setState(next)
-	if restart {
-		s.armTimer(s.cfg.RestartUSec)
+	if c := s.u.cfg.Exec; c != nil && (len(c.LoadCredentials) > 0 || len(c.SetCredentials) > 0) {
+		// As unit_destroy_runtime_data: the credentials go with the run.
+		exec.DestroyCredentials("/run", s.u.ID())
 	}
+	if restart {
+		s.armRestartTimer()
+	}
+}
+
+// armRestartTimer arms the auto-restart timer. Unlike a timeout, whose 0
+// means none, RestartSec=0 restarts on the next turn of the loop; only
+// infinity never restarts.
+func (s *service) armRestartTimer() {
+	s.timer.cancel()
+	s.timer = nil
+	if s.cfg.RestartUSec == ^uint64(0) {
+		return
+	}
+	s.timer = s.u.m.afterLoop(time.Duration(s.cfg.RestartUSec)*time.Microsecond, s.timeout)
 }
 
 // shouldRestart is service_shall_restart.
@@ -608,7 +624,11 @@ func (s *service) spawn(kind, idx int, control bool) (int, error) {
 	}
 	spec.Environment = exec.ServiceEnvironment(m.cfg.Environment, env)
 	if s.u.cfg.Exec != nil {
-		filesEnv, _, err := exec.LoadEnvironmentFiles(s.u.cfg.Exec.EnvironmentFiles)
+		filesEnv, warnings, err := exec.LoadEnvironmentFiles(s.u.cfg.Exec.EnvironmentFiles)
+		// 252's child logs these as it reads the files, for each command.
+		for _, w := range warnings {
+			m.logUnit(s.u, LevelWarning, "%s", w)
+		}
 		if err != nil {
 			return 0, err
 		}
@@ -738,6 +758,8 @@ func (s *service) childExited(pid, code, status int) {
 		s.mainRun.exit, s.mainRun.code, s.mainRun.status = t, code, status
 		if s.mainIdx < len(s.runs[unit.ExecStart]) {
 			s.runs[unit.ExecStart][s.mainIdx] = s.mainRun
+		} else {
+			s.noteUnseenRun(unit.ExecStart, s.mainIdx, s.mainRun)
 		}
 		delete(m.pids, pid)
 		s.mainPID = 0
@@ -796,6 +818,8 @@ func (s *service) childExited(pid, code, status int) {
 		if kind >= 0 && idx < len(s.runs[kind]) {
 			r := &s.runs[kind][idx]
 			r.exit, r.code, r.status = t, code, status
+		} else if kind >= 0 {
+			s.noteUnseenRun(kind, idx, execRun{exit: t, pid: pid, code: code, status: status})
 		}
 		ignore := false
 		if kind >= 0 {
@@ -926,9 +950,11 @@ func (m *Manager) logProcessExit(u *Unit, kind, command string, success bool, co
 	codeName := map[int]string{cldExited: "exited", cldKilled: "killed", cldDumped: "dumped"}[code]
 	var what string
 	if code == cldExited {
-		what = exec.ExitStatusName(status)
+		if what = value.ExitStatusToString(status); what == "" {
+			what = "n/a"
+		}
 	} else {
-		what = "SIG" + signalName(status)
+		what = value.SignalToString(status)
 	}
 	suffix := ""
 	if success {

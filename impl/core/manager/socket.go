@@ -131,6 +131,11 @@ func (s *socketUnit) stop() error {
 			_ = os.Remove(l)
 		}
 	}
+	// socket_enter_dead: a socket stops with its result so far.
+	if s.result == "success" || s.result == "" {
+		s.u.m.log(LogEntry{Level: LevelInfo, Unit: s.u.ID(), Message: s.u.ID() + ": Deactivated successfully.",
+			Fields: []string{"MESSAGE_ID=7ad2d189f7e94e70a38c781354912448", "INVOCATION_ID=" + s.u.invocationID}})
+	}
 	s.setState(sockDead)
 	return nil
 }

@@ -183,10 +183,11 @@ func (s *swap) stop() error {
 			return errUnsupported
 		}
 		s.enterDeactivating()
+		return nil
 	case swpCleaning:
 		s.enterSignal(swpDeactivatingSigkill, mntSuccess)
 	}
-	return nil
+	return errQuiet
 }
 
 func (s *swap) resetFailed() {
@@ -519,8 +520,9 @@ func (t *swapTable) rescan(m *Manager, startup bool) {
 		return
 	}
 	cur := map[string]swapEntry{}
-	var fresh []string
+	var fresh, nodes []string
 	for _, e := range parseSwaps(data) {
+		nodes = append(nodes, e.what)
 		name, err := unitname.FromPath(e.what, ".swap")
 		if err != nil {
 			m.log(LogEntry{Level: LevelErr, Message: fmt.Sprintf("Failed to generate unit name from path: %s", errnoText(err))})
@@ -535,6 +537,7 @@ func (t *swapTable) rescan(m *Manager, startup bool) {
 		}
 	}
 	t.current = cur
+	devicesSwapped(m, nodes)
 	m.loadUnitsLoop(fresh)
 	for _, u := range append([]*Unit(nil), m.order...) {
 		s, ok := u.kind.(*swap)

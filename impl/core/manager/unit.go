@@ -74,6 +74,16 @@ type (
 	// releaser gives up what the unit holds (fds, watches) when the unit
 	// is unloaded or the manager exits.
 	releaser interface{ release() }
+	// serializer carries the type's runtime state across daemon-reexec
+	// (serialize.go, serialize_types.go).
+	serializer interface {
+		serialize(w *stateWriter)
+		deserializeItem(key, value string, fds *FDSet) bool
+		// resume re-arms what lives in the process (PID watches,
+		// timeouts, fd watchers) once every unit is back: 252's
+		// coldplug of the deserialized state.
+		resume()
+	}
 )
 
 // Unit is one loaded unit: its configuration from impl/unit and its
@@ -143,8 +153,16 @@ func (u *Unit) LoadState() state.Load {
 // Job is the unit's installed job, nil if none.
 func (u *Unit) Job() *Job { return u.job }
 
-// Following is the unit this one follows (devices); always "" today.
-func (u *Unit) Following() string { return "" }
+// Following is the unit this one follows ("" if none): a device's node
+// and link units follow the unit named after its syspath.
+func (u *Unit) Following() string {
+	if f, ok := u.kind.(follower); ok {
+		if o := f.following(); o != nil {
+			return o.ID()
+		}
+	}
+	return ""
+}
 
 // Runtime returns the unit's runtime property values by name: what the
 // property model shows beyond the unit's files.
@@ -318,6 +336,12 @@ var errNoExec = errors.New("cannot reload inactive unit") // -ENOEXEC for reload
 // the change on behalf of the unit's dependencies.
 func (u *Unit) notify(os, ns state.Active, reloadSuccess bool) {
 	m := u.m
+	if m.reexec.deserializing {
+		// As 252 while reloading: a state restored or re-entered from
+		// the serialization stamps nothing and moves no job.
+		u.lastState = ns
+		return
+	}
 	t := now()
 	// 252 stamps every notification, changed or not.
 	u.stateChange = t

@@ -118,6 +118,19 @@ func Spec(u *unit.Unit, cmd Command) *exec.Spec {
 	s.ReadOnlyPaths = c.ReadOnlyPaths
 	s.InaccessiblePaths = c.InaccessiblePaths
 	s.MountFlags = uintptr(c.MountFlags)
+	for _, lc := range c.LoadCredentials {
+		if !lc.Encrypted {
+			s.LoadCredentials = append(s.LoadCredentials, exec.LoadCredentialSpec{ID: lc.ID, Path: lc.Path})
+		}
+	}
+	for _, sc := range c.SetCredentials {
+		if !sc.Encrypted {
+			s.SetCredentials = append(s.SetCredentials, exec.SetCredentialSpec{ID: sc.ID, Data: sc.Data})
+		}
+	}
+	// 252 writes them for every command but ExecStop=/ExecStopPost=; the
+	// store a stop command finds is the one the start wrote.
+	s.WriteCredentials = len(s.LoadCredentials) > 0 || len(s.SetCredentials) > 0
 	for t := range c.Directories {
 		if t >= exec.DirMax {
 			break
@@ -161,8 +174,18 @@ func NotApplied(u *unit.Unit) []string {
 	add(len(c.LogExtraFields) > 0, "LogExtraFields")
 	add(c.LogNamespace != "", "LogNamespace")
 	add(c.DynamicUser, "DynamicUser")
-	add(len(c.SetCredentials) > 0, "SetCredential")
-	add(len(c.LoadCredentials) > 0, "LoadCredential")
+	for _, sc := range c.SetCredentials {
+		if sc.Encrypted {
+			add(true, "SetCredentialEncrypted")
+			break
+		}
+	}
+	for _, lc := range c.LoadCredentials {
+		if lc.Encrypted {
+			add(true, "LoadCredentialEncrypted")
+			break
+		}
+	}
 	add(c.PAMName != "", "PAMName")
 	add(len(c.ExecPaths) > 0, "ExecPaths")
 	add(len(c.NoExecPaths) > 0, "NoExecPaths")

@@ -75,3 +75,7 @@ func (s *ExitStatusSet) Signals() []int32 {
 	}
 	return out
 }
+
+// ExitStatusToString is systemd's exit_status_to_string for every class
+// of names (EXIT_STATUS_FULL): "" for a status without a name.
+func ExitStatusToString(code int) string { return exitStatusNames[code] }

@@ -1,0 +1,25 @@
+package pid1
+
+import (
+	"os"
+	"runtime/debug"
+)
+
+// PID 1 lives as long as the machine and its heap is mostly long-lived
+// unit state: the collector runs at half the default growth (GOGC=50) and
+// works harder, returning memory to the kernel, as the heap nears a soft
+// limit well under what the manager must stay below (64 MiB). A GOGC or
+// GOMEMLIMIT in the environment wins.
+const (
+	pid1GCPercent   = 50
+	pid1MemoryLimit = 40 << 20
+)
+
+func tuneMemory() {
+	if _, set := os.LookupEnv("GOGC"); !set {
+		debug.SetGCPercent(pid1GCPercent)
+	}
+	if _, set := os.LookupEnv("GOMEMLIMIT"); !set {
+		debug.SetMemoryLimit(pid1MemoryLimit)
+	}
+}
