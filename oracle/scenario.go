@@ -413,10 +413,12 @@ func (r *scenarioRun) finish() {
 		if r.showOnly[u] {
 			continue
 		}
-		// -u misses what a unit's process logs just before it exits when
-		// journald cannot read its cgroup any more (such as systemd's own
-		// "Failed at step EXEC"); those entries carry UNIT=, so add them.
-		r.tr.add("journal "+u, GroupJournalBySender(exec(jc, "--no-pager", "--no-hostname", "-o", "short", "-u", u, "+", "UNIT="+u)))
+		// What the unit's processes logged, and what anyone logged about
+		// it (UNIT=): PID 1, and a process that logs just before it exits
+		// when journald cannot read its cgroup any more (such as
+		// systemd's own "Failed at step EXEC"). -u cannot be joined with
+		// "+" (journalctl refuses it), so the matches are spelled out.
+		r.tr.add("journal "+u, GroupJournalBySender(exec(jc, "--no-pager", "--no-hostname", "-o", "short", "_SYSTEMD_UNIT="+u, "+", "UNIT="+u)))
 	}
 	ctx, cancel := context.WithTimeout(r.ctx, r.h.BootTimeout)
 	defer cancel()

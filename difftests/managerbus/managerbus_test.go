@@ -77,11 +77,6 @@ var knownDivergent = map[string]struct {
 	lines  []string // nil: any line
 	reason string
 }{
-	"manager: show after reload": {
-		lines: []string{"UnitsLoadTimestamp="},
-		reason: "252 notes when a daemon-reload began (UnitsLoadTimestamp); impl/core/manager's ReloadLoop " +
-			"does not record it yet",
-	},
 	"bus: enable-flags-portable": {
 		reason: "UNIT_FILE_PORTABLE puts the symlinks into the system.attached directories; impl/install " +
 			"has no option for them yet, so impl/dbusapi refuses the flag",
