@@ -26,6 +26,10 @@ const difftestUsage = `usage:
   difftest boot [--mode container|vm] [--impl real|go] [--go-tree DIR] [--no-pid1] [CMD ARG...]
       Boot the image with one implementation as PID 1, show what it runs
       (or run CMD in it), and power it off.
+  difftest bench [--rounds N] [--services N] [--reloads N] [--impl real|go|both]
+                 [--go-tree DIR] [--profile DIR]
+      Benchmark our PID 1 against systemd 252, side by side, taking turns
+      (oracle/bench; ci/bench-pid1.sh).
   difftest sweep
       Remove what killed runners left behind (cgroups, processes, scratch).
 `

@@ -61,7 +61,7 @@ cd /
 umount -l /.oldroot
 rmdir /.oldroot
 exec setpriv --bounding-set -sys_module,-sys_time,-sys_rawio,-syslog,-wake_alarm \
-  env -i container=gosd-oracle TERM=vt220 /lib/systemd/systemd "$@" </dev/console >/dev/console 2>&1
+  env -i container=gosd-oracle TERM=vt220 $GOSD_PID1_ENV /lib/systemd/systemd "$@" </dev/console >/dev/console 2>&1
 `
 
 // GuestPath is the PATH commands in the guest run with.
@@ -89,6 +89,12 @@ func newContainer(cfg Config) (*container, error) {
 	}
 	if cfg.BootTimeout == 0 {
 		cfg.BootTimeout = 60 * time.Second
+	}
+	for _, e := range cfg.PID1Env {
+		name, _, ok := strings.Cut(e, "=")
+		if !ok || name == "" || strings.ContainsAny(e, " \t\n*?[") {
+			return nil, fmt.Errorf("container: PID1Env entry %q is not NAME=VALUE without whitespace or glob characters", e)
+		}
 	}
 	return &container{cfg: cfg, console: newBoundedBuffer(4 << 20)}, nil
 }
@@ -140,7 +146,7 @@ func (c *container) Boot(ctx context.Context) (BootResult, error) {
 	args = append(args, c.cfg.KernelArgs...)
 	cmd := exec.Command("unshare", args...)
 	cmd.Env = []string{"PATH=" + GuestPath, "GOSD_WORK=" + run.work, "GOSD_LOWER=" + lower,
-		"GOSD_CONSOLE=" + pts.Name()}
+		"GOSD_CONSOLE=" + pts.Name(), "GOSD_PID1_ENV=" + strings.Join(c.cfg.PID1Env, " ")}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = pts, pts, pts
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
 	err = run.startIn("guest", cmd)
@@ -189,12 +195,13 @@ func waitSettled(ctx context.Context, s Sandbox, start, deadline time.Time) (Boo
 		cancel()
 		state := strings.TrimSpace(string(r.Stdout))
 		if !r.TimedOut && state != "" && state != "offline" && state != "unknown" {
+			running := time.Since(start)
 			jobsDeadline := time.Now().Add(jobsSettleMax)
 			if deadline.Before(jobsDeadline) {
 				jobsDeadline = deadline
 			}
 			waitNoJobs(ctx, s, jobsDeadline)
-			return BootResult{Settled: true, State: state, Took: time.Since(start)}, nil
+			return BootResult{Settled: true, State: state, Took: time.Since(start), Running: running}, nil
 		}
 		if ctx.Err() != nil {
 			return BootResult{}, ctx.Err()

@@ -57,6 +57,10 @@ type Config struct {
 	// KernelArgs are extra arguments on systemd's command line
 	// (container) or the kernel command line (vm).
 	KernelArgs []string
+	// PID1Env are NAME=VALUE pairs added to the environment PID 1 starts
+	// with (container mode only; no whitespace or glob characters), for
+	// debugging switches such as our PID 1's profiler.
+	PID1Env []string
 	// WorkDir holds the run's scratch state; the sandbox removes what it
 	// creates there on Close.
 	WorkDir string
@@ -83,6 +87,10 @@ type BootResult struct {
 	State string
 	// Took is the wall time from start to settled.
 	Took time.Duration
+	// Running is the wall time from start until `systemctl
+	// is-system-running --wait` answered (Took also waits for the job
+	// queue to drain).
+	Running time.Duration
 }
 
 // Sandbox is one booted guest. Every method is bounded by its context; a

@@ -72,6 +72,9 @@ func newVM(cfg Config) (*vm, error) {
 	if cfg.Impl == Go && cfg.GoTree == "" {
 		return nil, errors.New("vm: impl go needs an install tree")
 	}
+	if len(cfg.PID1Env) > 0 {
+		return nil, errors.New("vm: PID1Env is supported in container mode only")
+	}
 	if cfg.BootTimeout == 0 {
 		cfg.BootTimeout = 120 * time.Second
 	}

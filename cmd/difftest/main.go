@@ -1,11 +1,18 @@
 // Command difftest runs scenarios on real systemd 252 and on our build and
-// diffs them; see oracle.DifftestMain.
+// diffs them; see oracle.DifftestMain. `difftest bench` is the PID 1
+// benchmark, oracle/bench.
 package main
 
 import (
 	"os"
 
 	"gosystemd/oracle"
+	"gosystemd/oracle/bench"
 )
 
-func main() { os.Exit(oracle.DifftestMain(os.Args, os.Stdout, os.Stderr)) }
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "bench" {
+		os.Exit(bench.Main(os.Args[2:], os.Stdout, os.Stderr))
+	}
+	os.Exit(oracle.DifftestMain(os.Args, os.Stdout, os.Stderr))
+}
