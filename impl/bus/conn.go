@@ -258,14 +258,71 @@ func (c *Conn) send(msg *dbus.Message, onReply func(*dbus.Message)) (uint32, err
 	if onReply != nil {
 		c.pending[serial] = onReply
 	}
+	if len(c.queue) == 0 && !c.writing && len(dups) == 0 {
+		// Nothing waits: write now, from the caller, as sd-bus does. A
+		// reply is then on its way before the owner acts on the call
+		// (PID 1 may stop the bus daemon next); what the socket does
+		// not take at once goes to the writer.
+		c.writing = true
+		c.mu.Unlock()
+		n := c.writeNow(data)
+		c.mu.Lock()
+		c.writing = false
+		if n == len(data) {
+			wake := len(c.queue) > 0
+			c.mu.Unlock()
+			if wake {
+				c.wakeWriter()
+			}
+			return serial, nil
+		}
+		if c.closed {
+			c.mu.Unlock()
+			return serial, nil
+		}
+		c.queue = append([]outgoing{{data: data[n:]}}, c.queue...)
+		c.queueBytes += len(data) - n
+		c.mu.Unlock()
+		c.wakeWriter()
+		return serial, nil
+	}
 	c.queue = append(c.queue, outgoing{data: data, fds: dups})
 	c.queueBytes += len(data)
 	c.mu.Unlock()
+	c.wakeWriter()
+	return serial, nil
+}
+
+func (c *Conn) wakeWriter() {
 	select {
 	case c.wake <- struct{}{}:
 	default:
 	}
-	return serial, nil
+}
+
+// writeNow makes one attempt to write data without waiting, returning how
+// much the socket took.
+func (c *Conn) writeNow(data []byte) int {
+	rc, err := c.nc.SyscallConn()
+	if err != nil {
+		return 0
+	}
+	n := 0
+	_ = rc.Write(func(fd uintptr) bool {
+		for {
+			w, err := unix.Write(int(fd), data[n:])
+			if w > 0 {
+				n += w
+			}
+			if err == unix.EINTR {
+				continue
+			}
+			if err != nil || w <= 0 || n == len(data) {
+				return true
+			}
+		}
+	})
+	return n
 }
 
 func (c *Conn) writeLoop() {
@@ -278,7 +335,8 @@ func (c *Conn) writeLoop() {
 		}
 		for {
 			c.mu.Lock()
-			if c.closed || len(c.queue) == 0 {
+			if c.closed || len(c.queue) == 0 || c.writing {
+				// (A sender writing directly wakes us when done.)
 				c.mu.Unlock()
 				break
 			}
