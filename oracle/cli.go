@@ -23,7 +23,7 @@ const difftestUsage = `usage:
   difftest units [--mode container|vm] [--go-tree DIR] [--json] DIR
       Load the unit files in DIR on both implementations and report how
       systemctl show differs.
-  difftest boot [--mode container|vm] [--impl real|go] [--go-tree DIR] [--no-pid1] [CMD ARG...]
+  difftest boot [--mode container|vm] [--impl real|go] [--go-tree DIR] [CMD ARG...]
       Boot the image with one implementation as PID 1, show what it runs
       (or run CMD in it), and power it off.
   difftest bench [--rounds N] [--services N] [--reloads N] [--impl real|go|both]
@@ -360,44 +360,12 @@ func unitsScenario(dir string) (string, error) {
 	return file, os.WriteFile(file, []byte(script.String()), 0o644)
 }
 
-// TreeWithoutPID1 copies an install tree (as hard links) into a new
-// directory without our PID 1 (usr/lib/systemd/systemd): our tools under
-// systemd 252's PID 1, for VM boots, which need device units from udev
-// that our PID 1 does not follow yet.
-func TreeWithoutPID1(tree string) (string, error) {
-	dir, err := os.MkdirTemp("", "gosd-tools-tree-")
-	if err != nil {
-		return "", err
-	}
-	err = filepath.Walk(tree, func(p string, fi os.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(tree, p)
-		dst := filepath.Join(dir, rel)
-		switch {
-		case fi.IsDir():
-			return os.MkdirAll(dst, fi.Mode().Perm())
-		case rel == "usr/lib/systemd/systemd":
-		case fi.Mode().IsRegular():
-			return os.Link(p, dst)
-		}
-		return nil
-	})
-	if err != nil {
-		os.RemoveAll(dir)
-		return "", err
-	}
-	return dir, nil
-}
-
 func cmdBoot(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("difftest boot", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var c commonFlags
 	c.register(fs)
 	impl := fs.String("impl", "go", "real or go")
-	noPID1 := fs.Bool("no-pid1", false, "with --impl go: our tools under systemd 252's PID 1")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -412,15 +380,6 @@ func cmdBoot(args []string, stdout, stderr io.Writer) int {
 	}
 	defer cleanup()
 	h.defaults()
-	if *noPID1 && *impl == "go" {
-		tree, err := TreeWithoutPID1(h.GoTree)
-		if err != nil {
-			fmt.Fprintln(stderr, "difftest:", err)
-			return 1
-		}
-		defer os.RemoveAll(tree)
-		h.GoTree = tree
-	}
 	sb, err := NewSandbox(h.Mode, Config{Name: "boot-" + *impl, Impl: Impl(*impl), Images: h.Images,
 		GoTree: h.GoTree, KernelArgs: BaseKernelArgs, BootTimeout: h.BootTimeout})
 	if err != nil {

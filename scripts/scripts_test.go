@@ -119,10 +119,6 @@ func TestScenarioInVM(t *testing.T) {
 		t.Skip("boots two VMs")
 	}
 	h := oracletest.Harness(t, oracle.ModeVM)
-	// Our PID 1 does not follow udev's devices yet, which a VM boot
-	// waits for (serial-getty@ttyS0 needs dev-ttyS0.device): the VM runs
-	// our tools under systemd 252's PID 1.
-	h.GoTree = oracletest.ToolsTree(t, h)
 	divs, err := oracle.LoadDivergences("divergences.txt")
 	if err != nil {
 		t.Fatal(err)

@@ -97,15 +97,3 @@ func RealTree(t testing.TB, img *oracle.Images) string {
 	}
 	return tree
 }
-
-// ToolsTree is the harness's install tree without our PID 1
-// (oracle.TreeWithoutPID1); the copy goes with the test.
-func ToolsTree(t testing.TB, h *oracle.Harness) string {
-	t.Helper()
-	dir, err := oracle.TreeWithoutPID1(h.GoTree)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	return dir
-}
