@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -88,7 +87,7 @@ type step struct{ label, text string }
 
 func TestManagerBusMatchesSystemd(t *testing.T) {
 	h := oracletest.Harness(t, oracle.ModeContainer)
-	tree := pid1Tree(t)
+	tree := h.GoTree
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
@@ -150,10 +149,10 @@ func TestManagerBusMatchesSystemd(t *testing.T) {
 			continue
 		}
 		if isKnown && (known.lines == nil || onlyLinesDiffer(r.text, g.text, known.lines)) {
-			t.Logf("%s: differs as known (%s):\n%s", r.label, known.reason, lineDiff(r.text, g.text))
+			t.Logf("%s: differs as known (%s):\n%s", r.label, known.reason, oracletest.LineDiff(r.text, g.text))
 			continue
 		}
-		t.Errorf("%s differs:\n%s", r.label, lineDiff(r.text, g.text))
+		t.Errorf("%s differs:\n%s", r.label, oracletest.LineDiff(r.text, g.text))
 	}
 	t.Logf("%d of %d observations identical", same, len(real.steps))
 }
@@ -376,49 +375,4 @@ func onlyLinesDiffer(a, b string, prefixes []string) bool {
 		}
 	}
 	return true
-}
-
-// lineDiff shows the lines that differ between two texts, in order.
-func lineDiff(a, b string) string {
-	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
-	var out strings.Builder
-	n := max(len(al), len(bl))
-	shown := 0
-	for i := 0; i < n && shown < 100; i++ {
-		var x, y string
-		if i < len(al) {
-			x = al[i]
-		}
-		if i < len(bl) {
-			y = bl[i]
-		}
-		if x != y {
-			fmt.Fprintf(&out, "  line %d\n    real: %s\n    ours: %s\n", i+1, x, y)
-			shown++
-		}
-	}
-	return out.String()
-}
-
-// pid1Tree builds an install tree whose only file is our multicall
-// binary as /usr/lib/systemd/systemd: the test is about PID 1 and real
-// systemd's own clients.
-func pid1Tree(t *testing.T) string {
-	t.Helper()
-	repo, err := oracle.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tree := t.TempDir()
-	bin := filepath.Join(tree, "usr/lib/systemd/systemd")
-	if err := os.MkdirAll(filepath.Dir(bin), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command("go", "build", "-trimpath", "-o", bin, "./cmd/gosystemd")
-	cmd.Dir = repo
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("building PID 1: %v\n%s", err, out)
-	}
-	return tree
 }

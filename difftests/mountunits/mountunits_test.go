@@ -10,8 +10,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -20,7 +18,14 @@ import (
 	"time"
 
 	"gosystemd/oracle"
+	"gosystemd/oracle/oracletest"
 )
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	oracletest.Cleanup()
+	os.Exit(code)
+}
 
 const systemctl = oracle.OracleBin + "/systemctl"
 
@@ -148,19 +153,8 @@ func blocksByID(text string) map[string]string {
 }
 
 func TestContainerMountUnits(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("the oracle needs root (namespaces, cgroups, mounts)")
-	}
-	repo, err := oracle.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	images, err := oracle.EnsureRootfs(repo)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := &oracle.Harness{Mode: oracle.ModeContainer, Images: images}
-	tree := pid1Tree(t, repo)
+	h := oracletest.Harness(t, oracle.ModeContainer)
+	tree := h.GoTree
 	sides := []*side{{impl: oracle.Real}, {impl: oracle.Go}}
 	var wg sync.WaitGroup
 	for _, s := range sides {
@@ -188,7 +182,7 @@ func TestContainerMountUnits(t *testing.T) {
 			continue
 		}
 		if r.text != g.text {
-			t.Errorf("%s differs:\n%s", r.label, lineDiff(r.text, g.text))
+			t.Errorf("%s differs:\n%s", r.label, oracletest.LineDiff(r.text, g.text))
 		} else {
 			t.Logf("%s: identical (%d lines)", r.label, strings.Count(r.text, "\n"))
 		}
@@ -198,26 +192,6 @@ func TestContainerMountUnits(t *testing.T) {
 			t.Logf("real list-units rows:\n%s", s.text)
 		}
 	}
-}
-
-// pid1Tree builds an install tree whose only file is our PID 1
-// (cmd/gosystemd, called as systemd: the manager and its executor) as
-// /usr/lib/systemd/systemd: the test is about PID 1, whatever else
-// `make install` installs.
-func pid1Tree(t *testing.T, repo string) string {
-	t.Helper()
-	tree := t.TempDir()
-	bin := filepath.Join(tree, "usr/lib/systemd/systemd")
-	if err := os.MkdirAll(filepath.Dir(bin), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command("go", "build", "-trimpath", "-o", bin, "./cmd/gosystemd")
-	cmd.Dir = repo
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("building PID 1: %v\n%s", err, out)
-	}
-	return tree
 }
 
 // observe boots one implementation and records what the test compares.
@@ -430,31 +404,6 @@ func propDiff(a, b string) string {
 	}
 	if out.Len() == 0 {
 		fmt.Fprintf(&out, "  same properties in another order:\n    real: %s\n    ours: %s\n", strings.Join(ak, " "), strings.Join(bk, " "))
-	}
-	return out.String()
-}
-
-// lineDiff shows the lines that differ between two texts, in order.
-func lineDiff(a, b string) string {
-	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
-	var out strings.Builder
-	n := len(al)
-	if len(bl) > n {
-		n = len(bl)
-	}
-	shown := 0
-	for i := 0; i < n && shown < 200; i++ {
-		var x, y string
-		if i < len(al) {
-			x = al[i]
-		}
-		if i < len(bl) {
-			y = bl[i]
-		}
-		if x != y {
-			fmt.Fprintf(&out, "  line %d\n    real: %s\n    ours: %s\n", i+1, x, y)
-			shown++
-		}
 	}
 	return out.String()
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -13,7 +11,14 @@ import (
 	"time"
 
 	"gosystemd/oracle"
+	"gosystemd/oracle/oracletest"
 )
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	oracletest.Cleanup()
+	os.Exit(code)
+}
 
 // The units the test installs. Every service counts its runs in
 // /run/tp/NAME.count, so that how often a timer or path fired is
@@ -276,22 +281,6 @@ func normalizeLine(s string) string {
 	return s
 }
 
-// goTree is an install tree whose usr/lib/systemd/systemd is our PID 1:
-// $GOSD_TIMERPATH_TREE if set, else cmd/gosystemd built now.
-func goTree(t *testing.T, repo string) string {
-	if d := os.Getenv("GOSD_TIMERPATH_TREE"); d != "" {
-		return d
-	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "usr/lib/systemd/systemd")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/gosystemd")
-	cmd.Dir = repo
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("building our PID 1: %v\n%s", err, out)
-	}
-	return dir
-}
-
 // side boots one implementation, lets the one-second timers elapse, acts,
 // and returns the sandbox, ready for capture.
 func side(t *testing.T, ctx context.Context, impl oracle.Impl, images *oracle.Images, tree string) oracle.Sandbox {
@@ -322,18 +311,8 @@ func side(t *testing.T, ctx context.Context, impl oracle.Impl, images *oracle.Im
 }
 
 func TestTimersAndPathsAgainstSystemd(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("the oracle needs root (namespaces, cgroups, mounts)")
-	}
-	repo, err := oracle.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	images, err := oracle.EnsureRootfs(repo)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tree := goTree(t, repo)
+	h := oracletest.Harness(t, oracle.ModeContainer)
+	images, tree := h.Images, h.GoTree
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 

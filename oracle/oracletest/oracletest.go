@@ -4,8 +4,10 @@
 package oracletest
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -96,4 +98,26 @@ func RealTree(t testing.TB, img *oracle.Images) string {
 		}
 	}
 	return tree
+}
+
+// LineDiff shows the lines that differ between real's text a and ours b,
+// position by position (at most 200), for a test's failure message.
+func LineDiff(a, b string) string {
+	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
+	var out strings.Builder
+	shown := 0
+	for i := 0; i < max(len(al), len(bl)) && shown < 200; i++ {
+		var x, y string
+		if i < len(al) {
+			x = al[i]
+		}
+		if i < len(bl) {
+			y = bl[i]
+		}
+		if x != y {
+			fmt.Fprintf(&out, "  line %d\n    real: %s\n    ours: %s\n", i+1, x, y)
+			shown++
+		}
+	}
+	return out.String()
 }
