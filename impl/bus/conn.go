@@ -219,7 +219,6 @@ func (c *Conn) send(msg *dbus.Message, onReply func(*dbus.Message)) (uint32, err
 	if err != nil {
 		return 0, err
 	}
-	data := buf.Bytes()
 	dups := make([]int, 0, len(fds))
 	for _, fd := range fds {
 		d, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 3)
@@ -229,7 +228,41 @@ func (c *Conn) send(msg *dbus.Message, onReply func(*dbus.Message)) (uint32, err
 		}
 		dups = append(dups, d)
 	}
+	return c.enqueue(buf.Bytes(), dups, onReply)
+}
 
+// encodeSignal encodes a signal without file descriptors once, for every
+// connection whose sender field is sender (sendEncoded patches the serial).
+func encodeSignal(msg *dbus.Message, sender string) ([]byte, error) {
+	h := make(map[dbus.HeaderField]dbus.Variant, len(msg.Headers)+1)
+	for k, v := range msg.Headers {
+		h[k] = v
+	}
+	if sender != "" {
+		h[dbus.FieldSender] = dbus.MakeVariant(sender)
+	}
+	m := *msg
+	m.Headers = h
+	var buf bytes.Buffer
+	fds, err := m.EncodeToWithFDs(&buf, binary.LittleEndian)
+	if err != nil {
+		return nil, err
+	}
+	if len(fds) > 0 {
+		return nil, fmt.Errorf("signal with file descriptors")
+	}
+	return buf.Bytes(), nil
+}
+
+// sendEncoded sends a copy of a message encodeSignal made for this
+// connection's sender.
+func (c *Conn) sendEncoded(data []byte) error {
+	_, err := c.enqueue(append([]byte(nil), data...), nil, nil)
+	return err
+}
+
+// enqueue gives an encoded message its serial and writes or queues it.
+func (c *Conn) enqueue(data []byte, dups []int, onReply func(*dbus.Message)) (uint32, error) {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()

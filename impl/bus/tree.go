@@ -553,24 +553,34 @@ func (t *Tree) EmitSignal(path dbus.ObjectPath, iface, member, sig string, value
 		return fmt.Errorf("signal %s.%s: values have signature %q, want %q", iface, member, got, sig)
 	}
 	toBus := !t.SignalsNeedSubscriber || t.Subscribed.Len() > 0 || (also != nil && also.Len() > 0)
+	msg := &dbus.Message{
+		Type: dbus.TypeSignal,
+		Headers: map[dbus.HeaderField]dbus.Variant{
+			dbus.FieldPath:      dbus.MakeVariant(path),
+			dbus.FieldInterface: dbus.MakeVariant(iface),
+			dbus.FieldMember:    dbus.MakeVariant(member),
+		},
+		Body: values,
+	}
+	if sig != "" {
+		msg.Headers[dbus.FieldSignature] = dbus.MakeVariant(dbus.ParseSignatureMust(sig))
+	}
+	// Encoded once per sender name (none on peer-to-peer connections).
+	encoded := map[string][]byte{}
 	var firstErr error
 	for c := range t.conns {
 		if c.IsBus() && !toBus {
 			continue
 		}
-		msg := &dbus.Message{
-			Type: dbus.TypeSignal,
-			Headers: map[dbus.HeaderField]dbus.Variant{
-				dbus.FieldPath:      dbus.MakeVariant(path),
-				dbus.FieldInterface: dbus.MakeVariant(iface),
-				dbus.FieldMember:    dbus.MakeVariant(member),
-			},
-			Body: values,
+		data, ok := encoded[c.sender]
+		if !ok {
+			var err error
+			if data, err = encodeSignal(msg, c.sender); err != nil {
+				return fmt.Errorf("signal %s.%s: %w", iface, member, err)
+			}
+			encoded[c.sender] = data
 		}
-		if sig != "" {
-			msg.Headers[dbus.FieldSignature] = dbus.MakeVariant(dbus.ParseSignatureMust(sig))
-		}
-		if _, err := c.send(msg, nil); err != nil && firstErr == nil && err != ErrClosed {
+		if err := c.sendEncoded(data); err != nil && firstErr == nil && err != ErrClosed {
 			firstErr = fmt.Errorf("signal %s.%s to %v: %w", iface, member, c, err)
 		}
 	}
