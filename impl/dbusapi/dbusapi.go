@@ -70,6 +70,13 @@ type API struct {
 	// typeIfaces are the D-Bus interfaces of each unit type, built from
 	// the property model.
 	typeIfaces map[unitname.Type][]*bus.Interface
+	// changedUnits and changedJobs wait for the end of the loop's turn to
+	// have their PropertiesChanged sent, as 252's D-Bus queue: one signal
+	// per object and turn, with the values of that moment.
+	changedUnits   []*manager.Unit
+	changedUnitSet map[*manager.Unit]bool
+	changedJobs    []*manager.Job
+	changedJobSet  map[*manager.Job]bool
 	// sysbus is the connection to the system bus once dbus.service runs.
 	sysbus     *bus.Conn
 	connecting bool
@@ -577,6 +584,7 @@ func (a *API) UnitNew(u *manager.Unit) {
 }
 
 func (a *API) UnitRemoved(u *manager.Unit) {
+	a.flushUnit(u)
 	_ = a.Tree.EmitSignal(objectPath, ifaceManager, "UnitRemoved", "so", []any{u.ID(), dbus.ObjectPath(unitname.DBusPath(u.ID()))}, nil)
 }
 
@@ -593,9 +601,45 @@ func (a *API) UnitChanged(u *manager.Unit) {
 			a.connectSystemBus()
 		}()
 	}
+	if a.changedUnitSet == nil {
+		a.changedUnitSet = map[*manager.Unit]bool{}
+	}
+	if !a.changedUnitSet[u] {
+		a.changedUnitSet[u] = true
+		a.changedUnits = append(a.changedUnits, u)
+	}
+}
+
+// flushUnit sends u's pending PropertiesChanged now: first the type's
+// interface, then org.freedesktop.systemd1.Unit, as 252 orders them.
+func (a *API) flushUnit(u *manager.Unit) {
+	if !a.changedUnitSet[u] {
+		return
+	}
+	delete(a.changedUnitSet, u)
+	delete(a.propCache, u)
 	p := dbus.ObjectPath(unitname.DBusPath(u.ID()))
 	for _, iface := range a.unitInterfaces(u.Config().Type) {
 		_ = a.Tree.EmitPropertiesChanged(p, iface.Name)
+	}
+}
+
+// EndOfTurn sends what changed during the loop's turn.
+func (a *API) EndOfTurn() {
+	if len(a.changedUnits) == 0 && len(a.changedJobs) == 0 {
+		return
+	}
+	a.propCache = nil
+	units, jobs := a.changedUnits, a.changedJobs
+	a.changedUnits, a.changedJobs = nil, nil
+	for _, u := range units {
+		a.flushUnit(u)
+	}
+	for _, j := range jobs {
+		if a.changedJobSet[j] {
+			delete(a.changedJobSet, j)
+			_ = a.Tree.EmitPropertiesChanged(j.Path(), ifaceJob)
+		}
 	}
 }
 
@@ -604,10 +648,20 @@ func (a *API) JobNew(j *manager.Job) {
 }
 
 func (a *API) JobChanged(j *manager.Job) {
-	_ = a.Tree.EmitPropertiesChanged(j.Path(), ifaceJob)
+	if a.changedJobSet == nil {
+		a.changedJobSet = map[*manager.Job]bool{}
+	}
+	if !a.changedJobSet[j] {
+		a.changedJobSet[j] = true
+		a.changedJobs = append(a.changedJobs, j)
+	}
 }
 
+// JobRemoved drops the job's pending change and sends its unit's first,
+// so that a client sees the unit's new state before the job's end.
 func (a *API) JobRemoved(j *manager.Job) {
+	delete(a.changedJobSet, j)
+	a.flushUnit(j.Unit())
 	_ = a.Tree.EmitSignal(objectPath, ifaceManager, "JobRemoved", "uoss", []any{j.ID(), j.Path(), j.Unit().ID(), j.Result().String()}, nil)
 }
 

@@ -346,6 +346,7 @@ func (f *fanout) UnitChanged(u *manager.Unit) {
 	f.api.UnitChanged(u)
 	f.recheckJournal()
 }
+func (f *fanout) EndOfTurn()                { f.api.EndOfTurn() }
 func (f *fanout) JobNew(j *manager.Job)     { f.api.JobNew(j) }
 func (f *fanout) JobChanged(j *manager.Job) { f.api.JobChanged(j) }
 func (f *fanout) JobRemoved(j *manager.Job) { f.api.JobRemoved(j) }
@@ -495,3 +496,4 @@ func (l *journalLog) Status(status, text string) {
 		fmt.Fprintf(l.console, "[%s] %s\n", status, text)
 	}
 }
+

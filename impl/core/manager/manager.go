@@ -62,6 +62,12 @@ type Observer interface {
 	Reloading(active bool)
 }
 
+// TurnEnder is an Observer told when the loop has done a turn's work and
+// is about to wait (252 dispatches its D-Bus queue then).
+type TurnEnder interface {
+	EndOfTurn()
+}
+
 // StartupTimes are StartupFinished's arguments (µs).
 type StartupTimes struct {
 	Firmware, Loader, Kernel, Initrd, Userspace, Total uint64
@@ -225,6 +231,9 @@ func (m *Manager) Run(ctx context.Context) (int, error) {
 			// Garbage is collected when nothing else is pending, as 252's
 			// idle-priority gc queue.
 			m.safely("gc", m.collectGarbage)
+		}
+		if te, ok := m.obs.(TurnEnder); ok {
+			m.safely("end of turn", te.EndOfTurn)
 		}
 		if m.exiting {
 			return m.exitCode, nil
