@@ -213,6 +213,10 @@ func (s *service) notifyMessage(ev *notify.Event) bool {
 type storedFD struct {
 	f    *os.File
 	name string
+	// dev and ino are f's inode once statted: two fds of one open file
+	// share it, so the store is searched by it before kcmp(2).
+	statted  bool
+	dev, ino uint64
 }
 
 // storeFDs keeps a message's fds in the service's store, up to
@@ -242,7 +246,7 @@ func (s *service) storeFDs(ev *notify.Event, n notify.Notification) bool {
 			taken++
 			continue
 		}
-		s.fdStore = append(s.fdStore, storedFD{os.NewFile(uintptr(fd), name), name})
+		s.fdStore = append(s.fdStore, storedFD{f: os.NewFile(uintptr(fd), name), name: name})
 		taken++
 	}
 	ev.FDs = ev.FDs[taken:]
@@ -253,10 +257,23 @@ func (s *service) storeFDs(ev *notify.Event, n notify.Notification) bool {
 // the kernel has it, else the same inode with the same status flags.
 func (s *service) storedAlready(fd int) bool {
 	var st unix.Stat_t
-	statOK := unix.Fstat(fd, &st) == nil
+	if unix.Fstat(fd, &st) != nil {
+		return false
+	}
 	fl, flErr := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
-	for _, sf := range s.fdStore {
+	for i := range s.fdStore {
+		sf := &s.fdStore[i]
 		other := rawFDOf(sf.f)
+		if !sf.statted {
+			var ost unix.Stat_t
+			if unix.Fstat(other, &ost) != nil {
+				continue
+			}
+			sf.statted, sf.dev, sf.ino = true, ost.Dev, ost.Ino
+		}
+		if sf.dev != st.Dev || sf.ino != st.Ino {
+			continue
+		}
 		r, _, errno := unix.Syscall6(unix.SYS_KCMP, uintptr(os.Getpid()), uintptr(os.Getpid()), 0 /* KCMP_FILE */, uintptr(fd), uintptr(other), 0)
 		if errno == 0 {
 			if r == 0 {
@@ -264,10 +281,8 @@ func (s *service) storedAlready(fd int) bool {
 			}
 			continue
 		}
-		var ost unix.Stat_t
 		ofl, oErr := unix.FcntlInt(uintptr(other), unix.F_GETFL, 0)
-		if statOK && flErr == nil && oErr == nil && unix.Fstat(other, &ost) == nil &&
-			st.Dev == ost.Dev && st.Ino == ost.Ino && fl == ofl {
+		if flErr == nil && oErr == nil && fl == ofl {
 			return true
 		}
 	}

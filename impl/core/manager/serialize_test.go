@@ -183,7 +183,7 @@ func TestReexecRoundTripService(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer w.Close()
-	s.fdStore = []storedFD{{r, "pipe one"}}
+	s.fdStore = []storedFD{{f: r, name: "pipe one"}}
 	u.invocationID = newInvocationID()
 	u.inactiveExit, u.activeEnter, u.stateChange = start, start, start
 	u.conditionTime, u.conditionResult = start, true
