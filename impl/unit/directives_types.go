@@ -3,6 +3,7 @@ package unit
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"syscall"
 
 	"gosystemd/impl/timeutil"
@@ -705,7 +706,8 @@ func timerDirectives() []*Directive {
 
 // calendarContext is how timers parse calendar specifications: in the
 // local time zone.
-var calendarContext = timeutil.NewContext(timeutil.ZoneFromEnv(), nil)
+// calendarContext reads the local time zone on first use.
+var calendarContext = sync.OnceValue(func() *timeutil.Context { return timeutil.NewContext(timeutil.ZoneFromEnv(), nil) })
 
 func timerValue(p *parser, v string) error {
 	t := p.u.Timer
@@ -719,7 +721,7 @@ func timerValue(p *parser, v string) error {
 	}
 	tv := TimerValue{Base: p.key}
 	if p.key == "OnCalendar" {
-		spec, err := calendarContext.ParseCalendar(k)
+		spec, err := calendarContext().ParseCalendar(k)
 		if err != nil {
 			p.warn("Failed to parse calendar specification, ignoring: %s", k)
 			return nil

@@ -394,7 +394,7 @@ func timerProps() []prop {
 			out := []TimerCalendarValue{}
 			for _, v := range t.Values {
 				if v.Base == "OnCalendar" {
-					out = append(out, TimerCalendarValue{v.Base, calendarContext.CalendarString(v.Calendar), 0})
+					out = append(out, TimerCalendarValue{v.Base, calendarContext().CalendarString(v.Calendar), 0})
 				}
 			}
 			return out

@@ -2,6 +2,7 @@ package unit
 
 import (
 	"sort"
+	"sync"
 
 	"gosystemd/impl/unitname"
 )
@@ -21,8 +22,9 @@ var sectionTables = map[string][]func() []*Directive{
 	"Scope":     {cgroupDirectives, killDirectives, scopeDirectives},
 }
 
-// directives is every directive, by section and name.
-var directives = func() map[string]map[string]*Directive {
+// directives is every directive, by section and name, built on first use
+// (not at init: every process of the multicall binary would pay for it).
+var directives = sync.OnceValue(func() map[string]map[string]*Directive {
 	all := map[string]map[string]*Directive{}
 	for section, groups := range sectionTables {
 		m := map[string]*Directive{}
@@ -35,18 +37,18 @@ var directives = func() map[string]map[string]*Directive {
 		all[section] = m
 	}
 	return all
-}()
+})
 
 // Lookup finds the directive for a key in a section; nil if systemd does
 // not know it.
 func Lookup(section, key string) *Directive {
-	return directives[section][key]
+	return directives()[section][key]
 }
 
 // Directives lists every directive, sorted by section and name.
 func Directives() []*Directive {
 	var out []*Directive
-	for _, m := range directives {
+	for _, m := range directives() {
 		for _, d := range m {
 			out = append(out, d)
 		}
