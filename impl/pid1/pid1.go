@@ -152,7 +152,7 @@ func Main(args []string, stdio cli.Stdio) int {
 		CgroupRoot:  cgroupRoot,
 		Defaults:    defaults,
 		Scope:       unitpath.System,
-		Executable:  exe,
+		Executable:  executorFor(exe),
 		Environment: conf.environment(baseEnvironment()),
 		Observer:    obs,
 		Generators:  testDir == "",
@@ -497,3 +497,16 @@ func (l *journalLog) Status(status, text string) {
 	}
 }
 
+// executorFor is the binary PID 1 starts commands through: the lone
+// systemd-executor installed beside it (a smaller binary that starts in
+// half the time), else PID 1's own binary, which carries the executor too.
+func executorFor(self string) string {
+	if self == "" {
+		return ""
+	}
+	alone := filepath.Join(filepath.Dir(self), exec.ToolName)
+	if st, err := os.Stat(alone); err == nil && st.Mode().IsRegular() && st.Mode()&0o111 != 0 {
+		return alone
+	}
+	return self
+}

@@ -200,7 +200,7 @@ func (s *service) deserializeItem(key, v string, fds *FDSet) bool {
 			bad()
 			break
 		}
-		s.fdStore = append(s.fdStore, storedFD{os.NewFile(uintptr(fd), name), name})
+		s.fdStore = append(s.fdStore, storedFD{f: os.NewFile(uintptr(fd), name), name: name})
 	case "accept-fd":
 		fd, _, ok := parseFDRef(v, fds)
 		if !ok {
@@ -293,8 +293,13 @@ func (s *service) checkExeced(pid, tries int) {
 		return
 	}
 	exe, err := os.Readlink("/proc/" + strconv.Itoa(pid) + "/exe")
+	exe = strings.TrimSuffix(exe, " (deleted)")
 	self, _ := os.Readlink("/proc/self/exe")
-	if err == nil && strings.TrimSuffix(exe, " (deleted)") != strings.TrimSuffix(self, " (deleted)") {
+	executor := s.u.m.cfg.Executable
+	if r, err := filepath.EvalSymlinks(executor); err == nil {
+		executor = r
+	}
+	if err == nil && exe != strings.TrimSuffix(self, " (deleted)") && exe != executor {
 		s.enterStartPost()
 		return
 	}
