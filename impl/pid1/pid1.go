@@ -350,9 +350,15 @@ func (f *fanout) EndOfTurn()                { f.api.EndOfTurn() }
 func (f *fanout) JobNew(j *manager.Job)     { f.api.JobNew(j) }
 func (f *fanout) JobChanged(j *manager.Job) { f.api.JobChanged(j) }
 func (f *fanout) JobRemoved(j *manager.Job) { f.api.JobRemoved(j) }
-func (f *fanout) Reloading(active bool)     { f.api.Reloading(active) }
+func (f *fanout) Reloading(active bool) {
+	f.api.Reloading(active)
+	if !active {
+		returnMemory()
+	}
+}
 func (f *fanout) StartupFinished(t manager.StartupTimes) {
 	f.api.StartupFinished(t)
+	returnMemory()
 }
 
 // journalLog sends PID 1's messages where its log target says: to

@@ -300,10 +300,22 @@ func (l *Loader) PropertyValue(u *Unit, runtime map[string]any, iface, name stri
 	if !ok {
 		return nil, false
 	}
-	if v, ok := runtime[name]; ok {
+	if v, ok := runtimeValue(runtime, name); ok {
 		return v, true
 	}
 	return t.list[i].get(&propCtx{u: u, d: l.Defaults, l: l}), true
+}
+
+// LazyValue is a runtime value computed only when asked for (reading a
+// cgroup's files, say); ok false means the unit's configured value.
+type LazyValue func() (v any, ok bool)
+
+func runtimeValue(runtime map[string]any, name string) (any, bool) {
+	v, ok := runtime[name]
+	if lazy, isLazy := v.(LazyValue); isLazy {
+		return lazy()
+	}
+	return v, ok
 }
 
 // propTable is a property table with its index by name, built once.
@@ -355,7 +367,7 @@ func typeProps(t unitname.Type) []prop {
 func evaluate(c *propCtx, table []prop, runtime map[string]any) []Property {
 	out := make([]Property, 0, len(table))
 	for _, p := range table {
-		v, ok := runtime[p.name]
+		v, ok := runtimeValue(runtime, p.name)
 		if !ok {
 			v = p.get(c)
 		}

@@ -5,11 +5,13 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 
 	"golang.org/x/sys/unix"
 
 	"gosystemd/impl/core/state"
+	"gosystemd/impl/unit"
 	"gosystemd/impl/unitname"
 )
 
@@ -87,6 +89,24 @@ func (m *Manager) cgroupProps(u *Unit, p map[string]any) {
 	if m.cfg.CgroupRoot == "" {
 		return
 	}
+	// Read when asked for: a PropertiesChanged carries none of these.
+	read := sync.OnceValue(func() map[string]any {
+		q := map[string]any{}
+		m.cgroupPropsNow(u, q)
+		return q
+	})
+	for _, name := range [...]string{"ControlGroup", "ControlGroupId", "CPUUsageNSec"} {
+		prev, had := p[name]
+		p[name] = unit.LazyValue(func() (any, bool) {
+			if v, ok := read()[name]; ok {
+				return v, true
+			}
+			return prev, had
+		})
+	}
+}
+
+func (m *Manager) cgroupPropsNow(u *Unit, p map[string]any) {
 	dir := m.cgroupDir(u)
 	// Without CPUAccounting= the usage is not reported (252's ENODATA).
 	cpuAccounting := u.cfg.CGroup == nil || u.cfg.CGroup.CPUAccounting
