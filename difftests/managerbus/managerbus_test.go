@@ -75,12 +75,7 @@ WantedBy=multi-user.target
 var knownDivergent = map[string]struct {
 	lines  []string // nil: any line
 	reason string
-}{
-	"bus: enable-flags-portable": {
-		reason: "UNIT_FILE_PORTABLE puts the symlinks into the system.attached directories; impl/install " +
-			"has no option for them yet, so impl/dbusapi refuses the flag",
-	},
-}
+}{}
 
 // step is one observation: what a command printed and how it exited.
 type step struct{ label, text string }

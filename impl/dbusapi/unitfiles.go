@@ -73,25 +73,25 @@ func (a *API) unitFileMembers() []bus.Member {
 		return &bus.Method{Name: name, In: in, Out: out, InNames: inNames, OutNames: outNames, Flags: bus.Unprivileged,
 			Call: func(call *bus.Call, _ any) ([]any, error) {
 				files := call.Body[0].([]string)
-				var runtime, force bool
+				var runtime, force, portable bool
 				if withFlags {
 					flags := call.Body[1].(uint64)
 					if flags&^fileFlagsPublic != 0 {
 						return nil, errnoError(syscall.EINVAL)
 					}
-					if flags&fileFlagPortable != 0 {
-						return nil, errPortable
-					}
 					runtime, force = flags&fileFlagRuntime != 0, flags&fileFlagForce != 0
+					portable = flags&fileFlagPortable != 0
 				} else {
 					runtime, force = call.Body[1].(bool), call.Body[2].(bool)
 				}
 				if err := a.verifyManageUnitFiles(call); err != nil {
 					return nil, err
 				}
+				o := a.installOptions(runtime, force)
+				o.Portable = portable
 				return a.replyChanges(carries, func(o install.Options) (int, []install.Change, error) {
 					return op(o, files)
-				}, a.installOptions(runtime, force))
+				}, o)
 			}}
 	}
 	// disableLike is method_disable_unit_files_generic.
@@ -103,25 +103,24 @@ func (a *API) unitFileMembers() []bus.Member {
 		return &bus.Method{Name: name, In: in, Out: "a(sss)", InNames: inNames, OutNames: []string{"changes"}, Flags: bus.Unprivileged,
 			Call: func(call *bus.Call, _ any) ([]any, error) {
 				files := call.Body[0].([]string)
-				var runtime bool
+				var runtime, portable bool
 				if withFlags {
 					flags := call.Body[1].(uint64)
 					if flags&^fileFlagsPublic != 0 || flags&fileFlagForce != 0 {
 						return nil, errnoError(syscall.EINVAL)
 					}
-					if flags&fileFlagPortable != 0 {
-						return nil, errPortable
-					}
-					runtime = flags&fileFlagRuntime != 0
+					runtime, portable = flags&fileFlagRuntime != 0, flags&fileFlagPortable != 0
 				} else {
 					runtime = call.Body[1].(bool)
 				}
 				if err := a.verifyManageUnitFiles(call); err != nil {
 					return nil, err
 				}
+				o := a.installOptions(runtime, false)
+				o.Portable = portable
 				return a.replyChanges(false, func(o install.Options) (int, []install.Change, error) {
 					return op(o, files)
-				}, a.installOptions(runtime, false))
+				}, o)
 			}}
 	}
 	presetFull := func(o install.Options, files []string) (int, []install.Change, error) {
@@ -258,10 +257,6 @@ func (a *API) unitFileMembers() []bus.Member {
 			}},
 	}
 }
-
-// errPortable refuses UNIT_FILE_PORTABLE: impl/install cannot put
-// symlinks into the attached directories yet.
-var errPortable = errnoError(syscall.EOPNOTSUPP)
 
 // installOptions are the options every unit file operation of this
 // manager uses: its scope and root, and its log for what 252 logs.

@@ -21,6 +21,10 @@ type Options struct {
 	Runtime bool
 	// Force replaces conflicting symlinks.
 	Force bool
+	// Portable puts the symlinks in the attached directories
+	// (system.attached) that portable services use (UNIT_FILE_PORTABLE);
+	// systemd honours it for Enable, Disable and Reenable only.
+	Portable bool
 	// DryRun makes Disable only report what it would remove.
 	DryRun bool
 	// Log receives the messages systemd would log; may be nil.
@@ -48,7 +52,7 @@ func run(o Options, f func(x *installer, configPath string) int) (int, []Change,
 	if err != nil {
 		return 0, nil, err
 	}
-	configPath := x.lp.configPath(o.Runtime)
+	configPath := x.lp.configPath(o.Runtime, o.Portable)
 	if configPath == "" {
 		return 0, nil, syscall.ENXIO
 	}

@@ -37,8 +37,15 @@ func NewPaths(scope Scope, root string) (*Paths, error) {
 }
 
 // configPath is where symlinks go for the given flags: the runtime or the
-// persistent configuration directory.
-func (p *Paths) configPath(runtime bool) string {
+// persistent configuration directory, or with portable their attached
+// directory.
+func (p *Paths) configPath(runtime, portable bool) string {
+	if portable {
+		if runtime {
+			return p.RuntimeAttached
+		}
+		return p.PersistentAttached
+	}
 	if runtime {
 		return p.RuntimeConfig
 	}
