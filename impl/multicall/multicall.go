@@ -26,8 +26,9 @@ var Tools = []cli.Tool{
 	{Name: "systemctl", Path: "usr/bin/systemctl", Installed: false, Main: systemctl.Main},
 	{Name: "systemd-delta", Path: "usr/bin/systemd-delta", Installed: true, Main: delta.Main},
 	{Name: "systemd-escape", Path: "usr/bin/systemd-escape", Installed: true, Main: escape.Main},
-	// Not a systemd 252 binary: the re-executed child that sets up a
-	// service's process (argv[1] dispatch only, never installed).
+	// Not a systemd 252 binary: the child that sets up a command's
+	// process (argv[1] dispatch). `make install` installs the smaller
+	// cmd/systemd-executor at this path instead of a link.
 	{Name: "systemd-executor", Path: "usr/lib/systemd/systemd-executor", Installed: false, Main: exec.Main},
 	// PID 1: the manager.
 	{Name: "systemd", Path: "usr/lib/systemd/systemd", Installed: true, Main: pid1.Main},
