@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -200,6 +201,7 @@ func (c *configuration) applyRuntime(log func(level int, msg string)) (fatal str
 			log(levelWarning, fmt.Sprintf("Failed to adjust timer slack, ignoring: %s", value.Strerror(e)))
 		}
 	}
+	s.applyCPUAffinity(log)
 	if s.capabilityBoundingSet != capAll {
 		for _, f := range []string{"/proc/sys/kernel/usermodehelper/inheritable", "/proc/sys/kernel/usermodehelper/bset"} {
 			if err := dropFromFile(f, s.capabilityBoundingSet); err != nil {
@@ -228,6 +230,20 @@ func (c *configuration) applyRuntime(log func(level int, msg string)) (fatal str
 		}
 	}
 	return ""
+}
+
+// applyCPUAffinity is update_cpu_affinity: CPUAffinity= binds every
+// thread of PID 1, and so every process it starts, to its CPUs. Unset, the
+// affinity stays as it is (a daemon-reload that drops it does not widen it).
+func (s *settings) applyCPUAffinity(log func(level int, msg string)) {
+	if len(s.cpuAffinity) == 0 {
+		return
+	}
+	log(levelDebug, fmt.Sprintf("Setting CPU affinity to {%s}.", s.cpuAffinity.RangeString()))
+	mask := s.cpuAffinity
+	if _, _, e := syscall.AllThreadsSyscall(unix.SYS_SCHED_SETAFFINITY, 0, uintptr(len(mask)), uintptr(unsafe.Pointer(&mask[0]))); e != 0 {
+		log(levelWarning, fmt.Sprintf("Failed to set CPU affinity, ignoring: %s", value.Strerror(e)))
+	}
 }
 
 // dropFromFile is capability-util's drop_from_file: a "lo hi" capability

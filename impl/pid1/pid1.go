@@ -165,6 +165,7 @@ func Main(args []string, stdio cli.Stdio) int {
 		lines := conf.load()
 		logger.configure(conf)
 		logger.emitLines(lines)
+		conf.s.applyCPUAffinity(func(level int, msg string) { logger.Log(manager.LogEntry{Level: level, Message: msg}) })
 		presets := mc.Defaults.Presets
 		*mc.Defaults = baseDefaults
 		mc.Defaults.Presets = presets
