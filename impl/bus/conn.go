@@ -231,9 +231,10 @@ func (c *Conn) send(msg *dbus.Message, onReply func(*dbus.Message)) (uint32, err
 	return c.enqueue(buf.Bytes(), dups, onReply)
 }
 
-// encodeSignal encodes a signal without file descriptors once, for every
-// connection whose sender field is sender (sendEncoded patches the serial).
-func encodeSignal(msg *dbus.Message, sender string) ([]byte, error) {
+// encodeSignal encodes a signal without file descriptors into buf, once
+// for every connection whose sender field is sender (sendEncoded copies it
+// and patches the serial).
+func encodeSignal(msg *dbus.Message, sender string, buf *bytes.Buffer) error {
 	h := make(map[dbus.HeaderField]dbus.Variant, len(msg.Headers)+1)
 	for k, v := range msg.Headers {
 		h[k] = v
@@ -243,16 +244,20 @@ func encodeSignal(msg *dbus.Message, sender string) ([]byte, error) {
 	}
 	m := *msg
 	m.Headers = h
-	var buf bytes.Buffer
-	fds, err := m.EncodeToWithFDs(&buf, binary.LittleEndian)
+	fds, err := m.EncodeToWithFDs(buf, binary.LittleEndian)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if len(fds) > 0 {
-		return nil, fmt.Errorf("signal with file descriptors")
+		return fmt.Errorf("signal with file descriptors")
 	}
-	return buf.Bytes(), nil
+	return nil
 }
+
+// encodeBuffers are reused by encodeSignal's callers: a PropertiesChanged
+// is kilobytes, and growing a fresh buffer for each was most of PID 1's
+// garbage during a large start.
+var encodeBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // sendEncoded sends a copy of a message encodeSignal made for this
 // connection's sender.

@@ -1,6 +1,7 @@
 package bus
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -566,21 +567,29 @@ func (t *Tree) EmitSignal(path dbus.ObjectPath, iface, member, sig string, value
 		msg.Headers[dbus.FieldSignature] = dbus.MakeVariant(dbus.ParseSignatureMust(sig))
 	}
 	// Encoded once per sender name (none on peer-to-peer connections).
-	encoded := map[string][]byte{}
+	encoded := map[string]*bytes.Buffer{}
+	defer func() {
+		for _, b := range encoded {
+			if b.Cap() <= 64<<10 { // a rare huge signal is not kept
+				b.Reset()
+				encodeBuffers.Put(b)
+			}
+		}
+	}()
 	var firstErr error
 	for c := range t.conns {
 		if c.IsBus() && !toBus {
 			continue
 		}
-		data, ok := encoded[c.sender]
+		buf, ok := encoded[c.sender]
 		if !ok {
-			var err error
-			if data, err = encodeSignal(msg, c.sender); err != nil {
+			buf = encodeBuffers.Get().(*bytes.Buffer)
+			encoded[c.sender] = buf
+			if err := encodeSignal(msg, c.sender, buf); err != nil {
 				return fmt.Errorf("signal %s.%s: %w", iface, member, err)
 			}
-			encoded[c.sender] = data
 		}
-		if err := c.sendEncoded(data); err != nil && firstErr == nil && err != ErrClosed {
+		if err := c.sendEncoded(buf.Bytes()); err != nil && firstErr == nil && err != ErrClosed {
 			firstErr = fmt.Errorf("signal %s.%s to %v: %w", iface, member, c, err)
 		}
 	}

@@ -181,10 +181,13 @@ func (tr *transaction) addOne(t Type, u UnitID) (*tjob, bool) {
 	return j, true
 }
 
+// link adds an edge. A job's subjects and objects are kept newest last,
+// so that linking is an append; 252's lists put the newest first, so
+// whatever depends on their order walks them from the end.
 func link(subject, object *tjob, matters, conflicts bool) {
 	e := &edge{subject: subject, object: object, matters: matters, conflicts: conflicts}
-	subject.subjects = append([]*edge{e}, subject.subjects...)
-	object.objects = append([]*edge{e}, object.objects...)
+	subject.subjects = append(subject.subjects, e)
+	object.objects = append(object.objects, e)
 }
 
 func unlinkEdge(e *edge) {
@@ -204,10 +207,10 @@ func (tr *transaction) remove(j *tjob, deleteDeps bool) {
 		tr.jobs[j.unit] = l
 	}
 	for len(j.subjects) > 0 {
-		unlinkEdge(j.subjects[0])
+		unlinkEdge(j.subjects[len(j.subjects)-1])
 	}
 	for len(j.objects) > 0 {
-		e := j.objects[0]
+		e := j.objects[len(j.objects)-1]
 		var other *tjob
 		if e.matters {
 			other = e.subject
@@ -405,7 +408,8 @@ func (tr *transaction) addTriggeringJobs(u UnitID) {
 func (tr *transaction) markMattering(j *tjob, gen int) {
 	j.matters = true
 	j.generation = gen
-	for _, e := range j.subjects {
+	for i := len(j.subjects) - 1; i >= 0; i-- {
+		e := j.subjects[i]
 		if !e.matters || e.object.generation == gen {
 			continue
 		}
@@ -691,11 +695,11 @@ func (tr *transaction) mergeInto(j, other *tjob, t Type) {
 	for _, e := range other.subjects {
 		e.subject = j
 	}
-	j.subjects = append(other.subjects, j.subjects...)
+	j.subjects = append(j.subjects, other.subjects...)
 	for _, e := range other.objects {
 		e.object = j
 	}
-	j.objects = append(other.objects, j.objects...)
+	j.objects = append(j.objects, other.objects...)
 	other.subjects, other.objects = nil, nil
 	tr.remove(other, true)
 }
