@@ -204,19 +204,6 @@ func (a *API) unitRuntime(u *manager.Unit) map[string]any {
 	return p
 }
 
-// runtimeProps change while a unit runs: PropertiesChanged carries them.
-var runtimeProps = map[string]bool{
-	"ActiveState": true, "SubState": true, "Job": true, "StateChangeTimestamp": true, "StateChangeTimestampMonotonic": true,
-	"InactiveExitTimestamp": true, "InactiveExitTimestampMonotonic": true, "ActiveEnterTimestamp": true,
-	"ActiveEnterTimestampMonotonic": true, "ActiveExitTimestamp": true, "ActiveExitTimestampMonotonic": true,
-	"InactiveEnterTimestamp": true, "InactiveEnterTimestampMonotonic": true, "ConditionResult": true,
-	"AssertResult": true, "ConditionTimestamp": true, "ConditionTimestampMonotonic": true, "AssertTimestamp": true,
-	"AssertTimestampMonotonic": true, "InvocationID": true, "MainPID": true, "ControlPID": true, "Result": true,
-	"StatusText": true, "NRestarts": true, "ExecMainStartTimestamp": true, "ExecMainStartTimestampMonotonic": true,
-	"ExecMainExitTimestamp": true, "ExecMainExitTimestampMonotonic": true, "ExecMainPID": true, "ExecMainCode": true,
-	"ExecMainStatus": true, "ReloadResult": true,
-}
-
 // unitInterfaces are the interfaces of units of type t, with members
 // taken from the property model of a unit of that type.
 func (a *API) unitInterfaces(t unitname.Type) []*bus.Interface {
@@ -235,10 +222,9 @@ func (a *API) unitInterfaces(t unitname.Type) []*bus.Interface {
 		key := iface.Name
 		for _, p := range iface.Properties {
 			p := p
-			flags := bus.Flags(0)
-			if runtimeProps[p.Name] {
-				flags = bus.EmitsChange
-			}
+			// 252's flags (propflags_gen.go): what a PropertiesChanged
+			// carries, and what introspection annotates.
+			flags := propFlags[iface.Name][p.Name]
 			bi.Members = append(bi.Members, &bus.Property{Name: p.Name, Type: p.Signature, Flags: flags,
 				Get: func(obj any) (any, error) {
 					// Each property alone: a Get or a change signal must not
