@@ -38,6 +38,12 @@ type options struct {
 	marked                    bool
 	showTransaction           bool
 	withDependencies          bool
+	// valueOnly is --value (and -P): show prints values without names.
+	valueOnly bool
+	// jobMode is --job-mode= and its shorthands ("" is replace).
+	jobMode  string
+	killWhom string
+	plain    bool
 }
 
 // Long option ids without a short letter.
@@ -300,6 +306,9 @@ func (t *tool) option(id int, arg string) error {
 			return errReported
 		}
 	case 'P', 'p':
+		if id == 'P' {
+			o.valueOnly = true
+		}
 		if arg == "" && o.properties == nil {
 			o.properties = []string{}
 			break
@@ -311,6 +320,20 @@ func (t *tool) option(id int, arg string) error {
 		o.properties = append(o.properties, words...)
 	case 'a':
 		o.all = true
+	case optValue:
+		o.valueOnly = true
+	case optJobMode:
+		o.jobMode = arg
+	case optFail:
+		o.jobMode = "fail"
+	case optIrreversible:
+		o.jobMode = "replace-irreversibly"
+	case optIgnoreDependencies:
+		o.jobMode = "ignore-dependencies"
+	case optKillWhom:
+		o.killWhom = arg
+	case optPlain:
+		o.plain = true
 	case optUser:
 		o.scope = install.ScopeUser
 	case optSystem:

@@ -1,0 +1,319 @@
+package systemctl
+
+import (
+	"errors"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+
+	"gosystemd/impl/cli/logging"
+	"gosystemd/impl/install"
+	"gosystemd/impl/unitname"
+)
+
+const (
+	busService     = "org.freedesktop.systemd1"
+	busManagerPath = dbus.ObjectPath("/org/freedesktop/systemd1")
+	ifaceManager   = "org.freedesktop.systemd1.Manager"
+	ifaceUnit      = "org.freedesktop.systemd1.Unit"
+	ifaceProps     = "org.freedesktop.DBus.Properties"
+	privateAddress = "unix:path=/run/systemd/private"
+)
+
+// Exit codes of the LSB verbs (exit-status.h).
+const (
+	exitProgramDeadAndPIDExists = 1
+	exitNotImplemented          = 3
+	exitProgramNotRunning       = 3
+	exitNoPermission            = 4
+	exitNotInstalled            = 5
+	exitNotConfigured           = 6
+)
+
+// managerBus is the connection to the service manager: the private
+// socket when root (as bus_connect_system_systemd), else the system bus.
+type managerBus struct {
+	conn *dbus.Conn
+	// signals receives every signal; a private connection gets all of
+	// PID 1's without subscribing.
+	signals chan *dbus.Signal
+}
+
+// connectBus is acquire_bus(BUS_MANAGER).
+func (t *tool) connectBus() (*managerBus, error) {
+	if t.bus != nil {
+		return t.bus, nil
+	}
+	if !booted() {
+		t.logAt(logging.Err, "System has not been booted with systemd as init system (PID 1). Can't operate.")
+		return nil, t.errorf("Failed to connect to bus: %s", install.Strerror(syscall.EHOSTDOWN))
+	}
+	var conn *dbus.Conn
+	var err error
+	if os.Geteuid() == 0 {
+		conn, err = dialPrivate()
+	}
+	if conn == nil {
+		conn, err = dialSystemBus()
+	}
+	if err != nil {
+		return nil, t.errorf("Failed to connect to bus: %s", install.Strerror(errnoOf(err)))
+	}
+	b := &managerBus{conn: conn, signals: make(chan *dbus.Signal, 4096)}
+	conn.Signal(b.signals)
+	t.bus = b
+	return b, nil
+}
+
+func dialPrivate() (*dbus.Conn, error) {
+	conn, err := dbus.Dial(privateAddress)
+	if err != nil {
+		return nil, err
+	}
+	if err := conn.Auth([]dbus.Auth{dbus.AuthExternal(strconv.Itoa(os.Geteuid()))}); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	if err := pingUntilAnswered(conn); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return conn, nil
+}
+
+// pingUntilAnswered makes a first round trip before any real call. A
+// client that sends BEGIN and its first message back to back (as godbus
+// does, where sd-bus pipelines the whole handshake) can have both land
+// in one read of systemd 252's server side, which then leaves the
+// message unparsed in its buffer until more data arrives: a Reload call
+// was seen to hang so. Each further ping is such data.
+func pingUntilAnswered(conn *dbus.Conn) error {
+	obj := conn.Object(busService, busManagerPath)
+	for i := 0; i < 100; i++ {
+		call := obj.Go("org.freedesktop.DBus.Peer.Ping", 0, nil)
+		select {
+		case <-call.Done:
+			return call.Err
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	return syscall.ETIMEDOUT
+}
+
+func dialSystemBus() (*dbus.Conn, error) {
+	conn, err := dbus.SystemBusPrivate()
+	if err != nil {
+		return nil, err
+	}
+	if err := conn.Auth(nil); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	if err := conn.Hello(); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return conn, nil
+}
+
+func (t *tool) closeBus() {
+	if t.bus != nil {
+		t.bus.conn.Close()
+		t.bus = nil
+	}
+}
+
+// callManager calls a Manager method.
+func (b *managerBus) callManager(method string, args ...any) (*dbus.Call, error) {
+	c := b.conn.Object(busService, busManagerPath).Call(ifaceManager+"."+method, 0, args...)
+	return c, c.Err
+}
+
+// property reads one property of an object.
+func (b *managerBus) property(path dbus.ObjectPath, iface, name string) (dbus.Variant, error) {
+	var v dbus.Variant
+	err := b.conn.Object(busService, path).Call(ifaceProps+".Get", 0, iface, name).Store(&v)
+	return v, err
+}
+
+func (b *managerBus) stringProperty(path dbus.ObjectPath, iface, name string) (string, error) {
+	v, err := b.property(path, iface, name)
+	if err != nil {
+		return "", err
+	}
+	s, ok := v.Value().(string)
+	if !ok {
+		return "", syscall.ENXIO
+	}
+	return s, nil
+}
+
+func unitPath(name string) dbus.ObjectPath { return dbus.ObjectPath(unitname.DBusPath(name)) }
+
+// busErrorMessage is bus_error_message: the error's own text, else the
+// errno's.
+func busErrorMessage(err error) string {
+	var de dbus.Error
+	if errors.As(err, &de) {
+		if len(de.Body) > 0 {
+			if s, ok := de.Body[0].(string); ok {
+				return s
+			}
+		}
+		return de.Name
+	}
+	var pde *dbus.Error
+	if errors.As(err, &pde) && pde != nil {
+		return busErrorMessage(*pde)
+	}
+	return install.Strerror(errnoOf(err))
+}
+
+// busErrorName is the D-Bus error name of err, "" if it is not one.
+func busErrorName(err error) string {
+	var de dbus.Error
+	if errors.As(err, &de) {
+		return de.Name
+	}
+	var pde *dbus.Error
+	if errors.As(err, &pde) && pde != nil {
+		return pde.Name
+	}
+	return ""
+}
+
+// exitStatusOfBusError is translate_bus_error_to_exit_status.
+func exitStatusOfBusError(err error) int {
+	switch busErrorName(err) {
+	case "org.freedesktop.DBus.Error.AccessDenied", "org.freedesktop.systemd1.OnlyByDependency",
+		"org.freedesktop.systemd1.NoIsolation", "org.freedesktop.systemd1.TransactionIsDestructive":
+		return exitNoPermission
+	case "org.freedesktop.systemd1.NoSuchUnit":
+		return exitNotInstalled
+	case "org.freedesktop.systemd1.JobTypeNotApplicable", "org.freedesktop.DBus.Error.NotSupported":
+		return exitNotImplemented
+	case "org.freedesktop.systemd1.LoadFailed":
+		return exitNotConfigured
+	}
+	return 1
+}
+
+// stringIsGlob is string_is_glob.
+func stringIsGlob(s string) bool { return strings.ContainsAny(s, "*?[") }
+
+// expandUnitNames is expand_unit_names: names mangled (globs kept), and
+// the globs replaced by the loaded units matching them.
+func (t *tool) expandUnitNames(b *managerBus, names []string, suffix string) ([]string, bool, error) {
+	if suffix == "" {
+		suffix = ".service"
+	}
+	var mangled, globs []string
+	for _, n := range names {
+		m, err := unitname.Mangle(n, "", unitname.MangleGlob, suffix)
+		level := logging.Notice
+		if t.opts.quiet {
+			level = logging.Debug
+		}
+		for _, note := range m.Notes {
+			t.logAt(level, "%s", note)
+		}
+		if err != nil {
+			return nil, false, t.errorf("Failed to mangle name: %s", install.Strerror(errnoOf(err)))
+		}
+		if stringIsGlob(m.Name) {
+			globs = append(globs, m.Name)
+		} else {
+			mangled = append(mangled, m.Name)
+		}
+	}
+	if len(globs) == 0 {
+		return mangled, false, nil
+	}
+	units, err := t.listUnitsByPatterns(b, globs)
+	if err != nil {
+		return nil, true, err
+	}
+	for _, u := range units {
+		mangled = append(mangled, u.id)
+	}
+	return mangled, true, nil
+}
+
+// unitInfo is one entry of ListUnits.
+type unitInfo struct {
+	id, description, loadState, activeState, subState, following string
+	path                                                         dbus.ObjectPath
+	jobID                                                        uint32
+	jobType                                                      string
+	jobPath                                                      dbus.ObjectPath
+}
+
+// listUnitsByPatterns is get_unit_list: ListUnitsByPatterns with
+// --state= and the patterns.
+func (t *tool) listUnitsByPatterns(b *managerBus, patterns []string) ([]unitInfo, error) {
+	states := t.opts.states
+	if states == nil {
+		states = []string{}
+	}
+	if patterns == nil {
+		patterns = []string{}
+	}
+	c, err := b.callManager("ListUnitsByPatterns", states, patterns)
+	if err != nil {
+		return nil, t.errorf("Failed to list units: %s", busErrorMessage(err))
+	}
+	var raw [][]any
+	if err := c.Store(&raw); err != nil {
+		return nil, t.errorf("Failed to parse bus message: %s", install.Strerror(syscall.EBADMSG))
+	}
+	out := make([]unitInfo, 0, len(raw))
+	for _, r := range raw {
+		if len(r) != 10 {
+			continue
+		}
+		u := unitInfo{}
+		u.id, _ = r[0].(string)
+		u.description, _ = r[1].(string)
+		u.loadState, _ = r[2].(string)
+		u.activeState, _ = r[3].(string)
+		u.subState, _ = r[4].(string)
+		u.following, _ = r[5].(string)
+		u.path, _ = r[6].(dbus.ObjectPath)
+		u.jobID, _ = r[7].(uint32)
+		u.jobType, _ = r[8].(string)
+		u.jobPath, _ = r[9].(dbus.ObjectPath)
+		if t.outputShowUnit(&u) {
+			out = append(out, u)
+		}
+	}
+	return out, nil
+}
+
+// outputShowUnit is output_show_unit without patterns (the manager
+// matched them): --type=, then unless --all no following units and, with
+// no --state=, no inactive units without a job.
+func (t *tool) outputShowUnit(u *unitInfo) bool {
+	if len(t.opts.types) > 0 {
+		dot := strings.LastIndexByte(u.id, '.')
+		if dot < 0 || !contains(t.opts.types, u.id[dot+1:]) {
+			return false
+		}
+	}
+	if t.opts.all {
+		return true
+	}
+	if u.following != "" {
+		return false
+	}
+	if len(t.opts.states) > 0 {
+		return true
+	}
+	if u.jobID > 0 {
+		return true
+	}
+	return u.activeState != "inactive"
+}
