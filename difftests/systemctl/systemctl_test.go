@@ -110,6 +110,13 @@ var commands = [][]string{
 type step struct{ label, text string }
 
 func TestSystemctlMatchesSystemd(t *testing.T) {
+	compareSides(t, files, commands)
+}
+
+// compareSides runs commands in three containers booted with the unit
+// files: real systemctl on real PID 1, ours on real PID 1 and ours on our
+// PID 1, and fails on every command whose output differs from the first.
+func compareSides(t *testing.T, files []oracle.File, commands [][]string) {
 	h := oracletest.Harness(t, oracle.ModeContainer)
 	binary, err := os.ReadFile(filepath.Join(h.GoTree, "usr/lib/systemd/systemd"))
 	if err != nil {
@@ -135,7 +142,7 @@ func TestSystemctlMatchesSystemd(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			s := &sides[i]
-			s.steps, s.err = observe(h, s.impl, fmt.Sprintf("systemctl-%d", i), s.systemctl, all)
+			s.steps, s.err = observe(h, s.impl, fmt.Sprintf("%s-%d", t.Name(), i), s.systemctl, all, commands)
 		}()
 	}
 	wg.Wait()
@@ -150,7 +157,7 @@ func TestSystemctlMatchesSystemd(t *testing.T) {
 			for _, st := range s.steps {
 				b.WriteString(st.text)
 			}
-			_ = os.WriteFile(filepath.Join(dir, fmt.Sprintf("side%d.txt", i)), []byte(b.String()), 0o644)
+			_ = os.WriteFile(filepath.Join(dir, fmt.Sprintf("%s-side%d.txt", t.Name(), i)), []byte(b.String()), 0o644)
 		}
 	}
 	want := sides[0]
@@ -168,7 +175,7 @@ func TestSystemctlMatchesSystemd(t *testing.T) {
 	}
 }
 
-func observe(h *oracle.Harness, impl oracle.Impl, name, systemctl string, files []oracle.File) ([]step, error) {
+func observe(h *oracle.Harness, impl oracle.Impl, name, systemctl string, files []oracle.File, commands [][]string) ([]step, error) {
 	cfg := oracle.Config{Name: name, Impl: impl, Images: h.Images,
 		KernelArgs: oracle.BaseKernelArgs, BootTimeout: 2 * time.Minute, Files: files}
 	if impl == oracle.Go {

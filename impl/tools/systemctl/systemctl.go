@@ -135,7 +135,7 @@ func init() {
 	offline := func(name string, min, max int, run func(*tool, []string) error) verb {
 		return verb{name: name, minArgs: min, maxArgs: max, run: run}
 	}
-	listUnits := online("list-units", -1, -1)
+	listUnits := onlineRun("list-units", -1, -1, (*tool).listUnits)
 	listUnits.isDefault = true
 	verbs = []verb{
 		listUnits,
@@ -143,10 +143,10 @@ func init() {
 		online("list-automounts", -1, -1),
 		online("list-sockets", -1, -1),
 		online("list-timers", -1, -1),
-		online("list-jobs", -1, -1),
+		onlineRun("list-jobs", -1, -1, (*tool).listJobs),
 		online("list-machines", -1, -1),
 		verb{name: "clear-jobs", minArgs: -1, maxArgs: 1, onlineOnly: true, run: (*tool).trivialMethod},
-		online("cancel", -1, -1),
+		onlineRun("cancel", -1, -1, (*tool).cancel),
 		onlineRun("start", 2, -1, (*tool).start),
 		onlineRun("stop", 2, -1, (*tool).start),
 		onlineRun("condstop", 2, -1, (*tool).start),
@@ -167,8 +167,8 @@ func init() {
 		onlineRun("is-active", 2, -1, (*tool).isActive),
 		onlineRun("check", 2, -1, (*tool).isActive),
 		onlineRun("is-failed", 2, -1, (*tool).isFailed),
-		online("show", -1, -1),
-		online("cat", 2, -1),
+		onlineRun("show", -1, -1, (*tool).show),
+		onlineRun("cat", 2, -1, (*tool).cat),
 		online("status", -1, -1),
 		online("help", -1, -1),
 		onlineRun("daemon-reload", 1, 1, (*tool).daemonReload),
@@ -178,10 +178,10 @@ func init() {
 		online("service-log-level", 2, 3),
 		online("service-log-target", 2, 3),
 		online("service-watchdogs", -1, 2),
-		online("show-environment", -1, 1),
-		online("set-environment", 2, -1),
-		online("unset-environment", 2, -1),
-		online("import-environment", -1, -1),
+		onlineRun("show-environment", -1, 1, (*tool).showEnvironment),
+		onlineRun("set-environment", 2, -1, (*tool).setEnvironment),
+		onlineRun("unset-environment", 2, -1, (*tool).setEnvironment),
+		onlineRun("import-environment", -1, -1, (*tool).importEnvironment),
 		online("halt", -1, 1),
 		online("poweroff", -1, 1),
 		online("reboot", -1, 2),
