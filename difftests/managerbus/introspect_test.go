@@ -83,20 +83,13 @@ func introspectAll(h *oracle.Harness, impl oracle.Impl) ([]string, error) {
 	if impl == oracle.Go {
 		cfg.GoTree = h.GoTree
 	}
-	sb, err := oracle.NewSandbox(oracle.ModeContainer, cfg)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	sb, err := oracletest.BootContainer(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
 	defer sb.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	defer cancel()
-	br, err := sb.Boot(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("boot: %v\n%s", err, sb.Console())
-	}
-	if !br.Settled {
-		return nil, fmt.Errorf("boot did not settle\n%s", sb.Console())
-	}
 	var out []string
 	for _, path := range introspectedObjects {
 		r := sb.Exec(ctx, []string{busctl, "--xml-interface", "introspect", "org.freedesktop.systemd1", path}, nil)

@@ -181,20 +181,13 @@ func observe(h *oracle.Harness, impl oracle.Impl, name, systemctl string, files 
 	if impl == oracle.Go {
 		cfg.GoTree = h.GoTree
 	}
-	sb, err := oracle.NewSandbox(oracle.ModeContainer, cfg)
+	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
+	defer cancel()
+	sb, err := oracletest.BootContainer(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
 	defer sb.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
-	defer cancel()
-	br, err := sb.Boot(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("boot: %v\n%s", err, sb.Console())
-	}
-	if !br.Settled {
-		return nil, fmt.Errorf("boot did not settle\n%s", sb.Console())
-	}
 	var steps []step
 	for _, args := range commands {
 		argv := append([]string{systemctl}, args...)

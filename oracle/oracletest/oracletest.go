@@ -4,6 +4,7 @@
 package oracletest
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -120,4 +121,25 @@ func LineDiff(a, b string) string {
 		}
 	}
 	return out.String()
+}
+
+// BootContainer starts a container sandbox from cfg and boots it to a
+// settled system within ctx; on failure the sandbox is closed and the
+// error carries its console. The caller closes the sandbox.
+func BootContainer(ctx context.Context, cfg oracle.Config) (oracle.Sandbox, error) {
+	sb, err := oracle.NewSandbox(oracle.ModeContainer, cfg)
+	if err != nil {
+		return nil, err
+	}
+	br, err := sb.Boot(ctx)
+	if err != nil {
+		err = fmt.Errorf("boot: %v\n%s", err, sb.Console())
+	} else if !br.Settled {
+		err = fmt.Errorf("boot did not settle\n%s", sb.Console())
+	}
+	if err != nil {
+		sb.Close()
+		return nil, err
+	}
+	return sb, nil
 }
