@@ -26,6 +26,7 @@ import (
 	"gosystemd/impl/id128"
 	"gosystemd/impl/unit"
 	"gosystemd/impl/unit/value"
+	"gosystemd/impl/unitfile"
 	"gosystemd/impl/unitname"
 )
 
@@ -481,6 +482,45 @@ func (a *API) managerInterface() *bus.Interface {
 			}
 			return []any{j.Path()}, nil
 		}},
+		&bus.Method{Name: "CancelJob", In: "u", InNames: []string{"id"}, Call: func(call *bus.Call, _ any) ([]any, error) {
+			j := a.m.JobLoop(call.Body[0].(uint32))
+			if j == nil {
+				return nil, bus.Errorf(errNoSuchJob, "Job %d does not exist.", call.Body[0].(uint32))
+			}
+			a.m.CancelJobLoop(j)
+			return nil, nil
+		}},
+		&bus.Method{Name: "ClearJobs", Call: func(call *bus.Call, _ any) ([]any, error) {
+			a.m.ClearJobsLoop()
+			return nil, nil
+		}},
+		&bus.Method{Name: "SetEnvironment", In: "as", InNames: []string{"assignments"}, Call: func(call *bus.Call, _ any) ([]any, error) {
+			plus := call.Body[0].([]string)
+			if !envAssignmentsValid(plus) {
+				return nil, bus.Errorf(bus.ErrNameInvalidArgs, "Invalid environment assignments")
+			}
+			a.m.ModifyEnvironmentLoop(nil, plus)
+			return nil, nil
+		}},
+		&bus.Method{Name: "UnsetEnvironment", In: "as", InNames: []string{"names"}, Call: func(call *bus.Call, _ any) ([]any, error) {
+			minus := call.Body[0].([]string)
+			if !envNamesOrAssignmentsValid(minus) {
+				return nil, bus.Errorf(bus.ErrNameInvalidArgs, "Invalid environment variable names or assignments")
+			}
+			a.m.ModifyEnvironmentLoop(minus, nil)
+			return nil, nil
+		}},
+		&bus.Method{Name: "UnsetAndSetEnvironment", In: "asas", InNames: []string{"names", "assignments"}, Call: func(call *bus.Call, _ any) ([]any, error) {
+			minus, plus := call.Body[0].([]string), call.Body[1].([]string)
+			if !envNamesOrAssignmentsValid(minus) {
+				return nil, bus.Errorf(bus.ErrNameInvalidArgs, "Invalid environment variable names or assignments")
+			}
+			if !envAssignmentsValid(plus) {
+				return nil, bus.Errorf(bus.ErrNameInvalidArgs, "Invalid environment assignments")
+			}
+			a.m.ModifyEnvironmentLoop(minus, plus)
+			return nil, nil
+		}},
 		&bus.Method{Name: "Reload", Call: func(call *bus.Call, _ any) ([]any, error) {
 			a.m.ReloadLoop()
 			return nil, nil
@@ -696,3 +736,32 @@ func (a *API) connectSystemBus() {
 }
 
 var _ = strings.TrimSpace
+
+// envAssignmentsValid is strv_env_is_valid: assignments, no name twice.
+func envAssignmentsValid(l []string) bool {
+	seen := map[string]bool{}
+	for _, e := range l {
+		if !unitfile.EnvAssignmentIsValid(e) {
+			return false
+		}
+		name, _, _ := strings.Cut(e, "=")
+		if seen[name] {
+			return false
+		}
+		seen[name] = true
+	}
+	return true
+}
+
+// envNamesOrAssignmentsValid is strv_env_name_or_assignment_is_valid:
+// names or assignments, none twice.
+func envNamesOrAssignmentsValid(l []string) bool {
+	seen := map[string]bool{}
+	for _, e := range l {
+		if !unitfile.EnvAssignmentIsValid(e) && !unitfile.EnvNameIsValid(e) || seen[e] {
+			return false
+		}
+		seen[e] = true
+	}
+	return true
+}

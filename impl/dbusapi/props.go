@@ -83,7 +83,7 @@ func managerProps(m *manager.Manager) []unit.Property {
 		progress = 1 - float64(m.NJobsLoop())/float64(installed)
 	}
 	add("Progress", "d", progress)
-	add("Environment", "as", append([]string{}, cfg.Environment...))
+	add("Environment", "as", append([]string{}, m.EffectiveEnvironmentLoop()...))
 	add("ConfirmSpawn", "b", st.ConfirmSpawn)
 	add("ShowStatus", "b", st.ShowStatus)
 	add("UnitPath", "as", m.UnitPathLoop())

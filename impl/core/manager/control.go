@@ -54,7 +54,7 @@ func (m *Manager) spawnControl(u *Unit, c *controlCmd) (int, error) {
 	spec := fromunit.Spec(u.cfg, fromunit.Command{ExecCommand: cmd, Control: true})
 	spec.ApplyTTYStdin = false
 	spec.InvocationID = u.invocationID
-	spec.Environment = exec.ServiceEnvironment(m.cfg.Environment, exec.CommandEnv{})
+	spec.Environment = exec.ServiceEnvironment(m.EffectiveEnvironmentLoop(), exec.CommandEnv{})
 	if u.cfg.Exec != nil {
 		filesEnv, warnings, err := exec.LoadEnvironmentFiles(u.cfg.Exec.EnvironmentFiles)
 		// 252's child logs these as it reads the files, for each command.

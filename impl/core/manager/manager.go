@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"sort"
 	"strings"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"gosystemd/impl/condition"
 	"gosystemd/impl/core/job"
 	"gosystemd/impl/core/state"
+	"gosystemd/impl/exec"
 	"gosystemd/impl/notify"
 	"gosystemd/impl/unit"
 	"gosystemd/impl/unitpath"
@@ -124,6 +126,10 @@ type Config struct {
 // Manager is the service manager's state. Only the Run goroutine may touch
 // it; see the package documentation.
 type Manager struct {
+	// clientEnv is what SetEnvironment and UnsetEnvironment made of the
+	// environment (252's client_environment), sorted; it is kept across
+	// daemon-reload and daemon-reexec.
+	clientEnv []string
 	cfg    Config
 	obs    Observer
 	lookup *unitpath.LookupPaths
@@ -409,6 +415,37 @@ func (m *Manager) UnitByPIDLoop(pid int) *Unit {
 func (m *Manager) CancelJobLoop(j *Job) {
 	if m.jobs[j.id] == j {
 		m.finishJob(j, resultCanceled, true, false)
+	}
+}
+
+// EffectiveEnvironmentLoop is the environment units get: the manager's,
+// with the client's assignments over it.
+func (m *Manager) EffectiveEnvironmentLoop() []string {
+	return exec.MergeEnv(m.cfg.Environment, m.clientEnv)
+}
+
+// ModifyEnvironmentLoop is manager_client_environment_modify: minus
+// (names or assignments) is taken out of the client's environment, then
+// plus (assignments) merged in.
+func (m *Manager) ModifyEnvironmentLoop(minus, plus []string) {
+	env := m.clientEnv
+	if len(minus) > 0 {
+		env = exec.DeleteEnv(env, minus)
+	}
+	if len(plus) > 0 {
+		env = exec.MergeEnv(env, plus)
+	}
+	sort.Strings(env)
+	m.clientEnv = env
+}
+
+// ClearJobsLoop is manager_clear_jobs: every job is canceled, without
+// canceling what depends on it.
+func (m *Manager) ClearJobsLoop() {
+	for _, j := range m.JobsLoop() {
+		if m.jobs[j.id] == j {
+			m.finishJob(j, resultCanceled, false, false)
+		}
 	}
 }
 

@@ -476,6 +476,9 @@ func (m *Manager) SerializeLoop(fds *FDSet, extra []Item) ([]byte, error) {
 	w.dual("units-load-timestamp", m.reexec.unitsLoad)
 	w.uint("last-job", uint64(m.lastJob))
 	w.bool("startup-done", m.startupDone)
+	for _, e := range m.clientEnv {
+		w.item("env", encodeValue(e))
+	}
 	if j := m.startupJob; j != nil && j.unit != nil {
 		w.uint("startup-job", uint64(j.id))
 		w.str("startup-unit", j.unit.ID())
@@ -701,6 +704,12 @@ func (m *Manager) deserializeManagerItem(it Item, startupJob *uint32, startupUni
 	case "last-job":
 		if n, err := strconv.ParseUint(it.Value, 10, 32); err == nil {
 			m.lastJob = max(m.lastJob, uint32(n))
+		} else {
+			bad()
+		}
+	case "env":
+		if s, ok := decodeValue(it.Value); ok {
+			m.ModifyEnvironmentLoop(nil, []string{s})
 		} else {
 			bad()
 		}

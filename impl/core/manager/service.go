@@ -622,7 +622,7 @@ func (s *service) spawn(kind, idx int, control bool) (int, error) {
 	if m.notify != nil && s.cfg.NotifyAccess != "" && s.cfg.NotifyAccess != "none" {
 		env.NotifySocket = m.notify.Path()
 	}
-	spec.Environment = exec.ServiceEnvironment(m.cfg.Environment, env)
+	spec.Environment = exec.ServiceEnvironment(m.EffectiveEnvironmentLoop(), env)
 	if s.u.cfg.Exec != nil {
 		filesEnv, warnings, err := exec.LoadEnvironmentFiles(s.u.cfg.Exec.EnvironmentFiles)
 		// 252's child logs these as it reads the files, for each command.
