@@ -15,11 +15,13 @@ const (
 )
 
 // cell is one table cell; empty cells show a dash. color also colors the
-// gap to the next cell, as TABLE_SET_BOTH_COLORS does.
+// gap to the next cell, as TABLE_SET_BOTH_COLORS does, unless noGap
+// (TABLE_SET_COLOR).
 type cell struct {
 	text  string
 	color string
 	empty bool
+	noGap bool
 }
 
 // table is format-table as list-unit-files uses it: upper-cased headers,
@@ -32,7 +34,20 @@ type table struct {
 	header  bool
 	full    bool
 	pending []cell
+	// hidden columns are not displayed (table_hide_column_from_display).
+	hidden map[int]bool
 }
+
+// hide leaves column i out of the output.
+func (tb *table) hide(i int) {
+	if tb.hidden == nil {
+		tb.hidden = map[int]bool{}
+	}
+	tb.hidden[i] = true
+}
+
+// rowCount is the number of rows besides the header.
+func (tb *table) rowCount() int { return len(tb.rows) }
 
 func newTable(t *term.Term, columns ...string) *table {
 	return &table{term: t, columns: columns, header: true}
@@ -53,13 +68,28 @@ func (tb *table) addEmpty(color string) { tb.add(cell{empty: true, color: color}
 func width(s string) int { return utf8.RuneCountInString(s) }
 
 func (tb *table) String() string {
-	rows := tb.rows
+	var shown []int
+	for i := range tb.columns {
+		if !tb.hidden[i] {
+			shown = append(shown, i)
+		}
+	}
+	pick := func(r []cell) []cell {
+		out := make([]cell, len(shown))
+		for k, i := range shown {
+			out[k] = r[i]
+		}
+		return out
+	}
 	head := make([]cell, len(tb.columns))
 	for i, c := range tb.columns {
 		head[i] = cell{text: strings.ToUpper(c)}
 	}
-	all := append([][]cell{head}, rows...)
-	widths := make([]int, len(tb.columns))
+	all := [][]cell{pick(head)}
+	for _, r := range tb.rows {
+		all = append(all, pick(r))
+	}
+	widths := make([]int, len(shown))
 	for i, r := range all {
 		if i == 0 && !tb.header {
 			continue
@@ -121,6 +151,9 @@ func (tb *table) String() string {
 				b.WriteString(ansiNormal)
 			}
 			gap = c.color
+			if c.noGap {
+				gap = ""
+			}
 		}
 		b.WriteByte('\n')
 	}
