@@ -319,7 +319,8 @@ func (t *tool) acquireBus() error {
 
 func (t *tool) runOnline(args []string) error { return t.acquireBus() }
 
-// isSystemRunning is verb_is_system_running, as far as it goes offline.
+// isSystemRunning is verb_is_system_running: the manager's SystemState,
+// success only for "running"; --wait first waits for startup to finish.
 func (t *tool) isSystemRunning(args []string) error {
 	if t.opts.root != "" || runningInChroot() || !t.opts.remote && !t.opts.machine && !booted() {
 		if !t.opts.quiet {
@@ -327,7 +328,39 @@ func (t *tool) isSystemRunning(args []string) error {
 		}
 		return exitCode(1)
 	}
-	return t.acquireBus()
+	b, err := t.connectBus()
+	if err != nil {
+		return err
+	}
+	wait := t.opts.wait
+	if wait {
+		if err := b.watchManagerSignal("StartupFinished"); err != nil {
+			t.warning("Failed to request match for StartupFinished: %s", busErrorMessage(err))
+			wait = false
+		}
+	}
+	state, err := b.stringProperty(busManagerPath, ifaceManager, "SystemState")
+	if err != nil {
+		t.warning("Failed to query system state: %s", busErrorMessage(err))
+		return t.systemStateUnknown()
+	}
+	if wait && (state == "initializing" || state == "starting") {
+		if err := b.awaitManagerSignal("StartupFinished"); err != nil {
+			t.warning("Failed to get property from event loop: %s", install.Strerror(errnoOf(err)))
+			return t.systemStateUnknown()
+		}
+		if state, err = b.stringProperty(busManagerPath, ifaceManager, "SystemState"); err != nil {
+			t.warning("Failed to get property from event loop: %s", install.Strerror(errnoOf(err)))
+			return t.systemStateUnknown()
+		}
+	}
+	if !t.opts.quiet {
+		t.printf("%s\n", state)
+	}
+	if state != "running" {
+		return exitCode(1)
+	}
+	return nil
 }
 
 // mangleNames is mangle_names: paths are made absolute, anything else
