@@ -48,6 +48,7 @@ var showCommands = [][]string{
 	{"show", "-p", "Id,What,Where,Type,LoadState,ActiveState,SubState,Result,TimeoutUSec", "--", "-.mount"},
 	{"show", "-p", "Id,Slice,ControlGroup,LoadState,ActiveState,CanStop,MemoryAccounting", "--", "-.slice"},
 	{"show", "-p", "Id,Slice,ControlGroup,MemoryAccounting,TasksMax,Description", "system.slice"},
+	{"show", "-p", "Id,SliceOf,CanFreeze", "system.slice", "user.slice", "--", "-.slice"},
 	{"show", "--type=target", "--state=active", "-p", "Id,ActiveState"},
 	{"show", "--type=timer", "-p", "Id", "--value"},
 	{"show", "gosd-sc-sock.socket"},

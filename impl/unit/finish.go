@@ -144,6 +144,15 @@ func (l *Loader) Finish() {
 			}
 		}
 	}
+	// A slice's SliceOf= are the loaded units placed in it (Slice=).
+	for _, u := range l.order {
+		if u.LoadState != Loaded || u.Slice == "" || u.Slice == u.ID {
+			continue
+		}
+		if s := l.units[u.Slice]; s != nil {
+			s.Deps[SliceOf].Add(u.ID)
+		}
+	}
 }
 
 // loadReferenced loads, through Resolve, every unit a loaded unit asked

@@ -75,10 +75,7 @@ func buildUnitProps() []prop {
 		prop{"CanReload", "b", func(c *propCtx) any { return c.canReload() }},
 		prop{"CanIsolate", "b", func(c *propCtx) any { return c.canStart() && c.u.AllowIsolate && !c.u.RefuseManualStart }},
 		prop{"CanClean", "as", func(c *propCtx) any { return c.canClean() }},
-		prop{"CanFreeze", "b", func(c *propCtx) any {
-			t := c.u.Type
-			return t == unitname.Service || t == unitname.Scope || t == unitname.Slice
-		}},
+		prop{"CanFreeze", "b", func(c *propCtx) any { return c.l.canFreeze(c.u, 0) }},
 		prop{"Job", "(uo)", func(c *propCtx) any { return JobValue{0, "/"} }},
 		prop{"StopWhenUnneeded", "b", func(c *propCtx) any { return c.u.StopWhenUnneeded }},
 		prop{"RefuseManualStart", "b", func(c *propCtx) any { return c.u.RefuseManualStart }},
@@ -385,4 +382,25 @@ func sortedStrings(l []string) []string {
 	out := append([]string{}, l...)
 	sort.Strings(out)
 	return out
+}
+
+// canFreeze is unit_can_freeze: services and scopes can be frozen, and a
+// slice when every unit in it can.
+func (l *Loader) canFreeze(u *Unit, depth int) bool {
+	switch u.Type {
+	case unitname.Service, unitname.Scope:
+		return true
+	case unitname.Slice:
+		if depth > 64 {
+			return false
+		}
+		for _, name := range u.Deps[SliceOf].List() {
+			m := l.units[name]
+			if m == nil || !l.canFreeze(m, depth+1) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
