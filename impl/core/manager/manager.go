@@ -130,11 +130,11 @@ type Manager struct {
 	// environment (252's client_environment), sorted; it is kept across
 	// daemon-reload and daemon-reexec.
 	clientEnv []string
-	cfg    Config
-	obs    Observer
-	lookup *unitpath.LookupPaths
-	names  *unitpath.NameMap
-	extras map[string]extras // aliases and .wants/.requires of resolved units
+	cfg       Config
+	obs       Observer
+	lookup    *unitpath.LookupPaths
+	names     *unitpath.NameMap
+	extras    map[string]extras // aliases and .wants/.requires of resolved units
 	// fileStates caches UnitFileState by unit file name.
 	fileStates map[string]string
 	loader     *unit.Loader
