@@ -5,8 +5,6 @@ import (
 	"syscall"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"gosystemd/impl/exec"
 	"gosystemd/impl/exec/fromunit"
 	"gosystemd/impl/unit"
@@ -86,30 +84,8 @@ func (m *Manager) spawnControl(u *Unit, c *controlCmd) (int, error) {
 	return child.Pid, nil
 }
 
-// killControl sends sig to a unit's control process and, as KillMode=
-// asks, the rest of its cgroup (252's unit_kill_context without a main
-// process); it reports whether anything was signalled, so that the
-// caller waits for it.
-func (m *Manager) killControl(u *Unit, pid int, sig syscall.Signal) bool {
-	k := u.cfg.Kill
-	if k == nil || k.KillMode == "none" || sig == 0 {
-		return false
-	}
-	killed := false
-	if pid > 0 && unix.Kill(pid, sig) == nil {
-		killed = true
-		if k.SendSIGHUP && sig == unix.SIGTERM {
-			_ = unix.Kill(pid, unix.SIGHUP)
-		}
-	}
-	if k.KillMode == "control-group" && m.killCgroup(u, sig) {
-		killed = true
-	}
-	return killed
-}
-
 // killSignalFor is the signal of a kill operation (252's
-// KILL_TERMINATE, KILL_RESTART, KILL_KILL).
+// KILL_TERMINATE, KILL_RESTART, KILL_KILL, KILL_WATCHDOG).
 func killSignalFor(k *unit.KillContext, op killOp) syscall.Signal {
 	if k == nil {
 		k = &unit.KillContext{KillSignal: 15, FinalKillSignal: 9}
@@ -122,6 +98,8 @@ func killSignalFor(k *unit.KillContext, op killOp) syscall.Signal {
 		return syscall.Signal(k.KillSignal)
 	case killKill:
 		return syscall.Signal(k.FinalKillSignal)
+	case killWatchdog:
+		return syscall.Signal(k.WatchdogSignal)
 	}
 	return syscall.Signal(k.KillSignal)
 }
@@ -132,6 +110,7 @@ const (
 	killTerminate killOp = iota
 	killRestart
 	killKill
+	killWatchdog
 )
 
 // usecTimer arms fn after usec µs on the loop; infinity or 0 is none.

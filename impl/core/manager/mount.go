@@ -290,7 +290,7 @@ func (x *mount) enterSignal(st mountState, f mountResult) {
 	case mntRemountingSigkill, mntUnmountingSigkill:
 		op = killKill
 	}
-	if x.u.m.killControl(x.u, x.controlPID, killSignalFor(x.u.cfg.Kill, op)) {
+	if x.u.m.killContext(x.u, op, 0, x.controlPID, false) {
 		x.armTimer()
 		x.setState(st)
 		return

@@ -235,7 +235,7 @@ func (s *swap) enterSignal(st swapState, f mountResult) {
 			op = killRestart
 		}
 	}
-	if s.u.m.killControl(s.u, s.controlPID, killSignalFor(s.u.cfg.Kill, op)) {
+	if s.u.m.killContext(s.u, op, 0, s.controlPID, false) {
 		s.armTimer()
 		s.setState(st)
 		return
