@@ -200,6 +200,7 @@ func (s *service) notifyMessage(ev *notify.Event) bool {
 	if n.ExtendTimeoutSet && n.ExtendTimeoutUSec > 0 && s.timer != nil {
 		s.armTimer(n.ExtendTimeoutUSec)
 	}
+	s.watchdogNotify(n)
 	switch n.FDStore {
 	case notify.FDStoreAdd:
 		return s.storeFDs(ev, n)

@@ -87,6 +87,12 @@ func (s *service) serialize(w *stateWriter) {
 		w.int("gid", int64(s.gid))
 	}
 	w.bool("forbid-restart", s.forbidRestart)
+	if s.watchdogTimestamp.Monotonic != 0 {
+		w.dual("watchdog-timestamp", s.watchdogTimestamp)
+	}
+	if s.watchdogOverride {
+		w.uint("watchdog-override-usec", s.watchdogOverrideUSec)
+	}
 }
 
 func (s *service) deserializeItem(key, v string, fds *FDSet) bool {
@@ -178,6 +184,14 @@ func (s *service) deserializeItem(key, v string, fds *FDSet) bool {
 		}
 	case "status-errno":
 		integer(&s.statusErrno)
+	case "watchdog-timestamp":
+		dual(&s.watchdogTimestamp)
+	case "watchdog-override-usec":
+		if n, err := strconv.ParseUint(v, 10, 64); err == nil {
+			s.watchdogOverride, s.watchdogOverrideUSec = true, n
+		} else {
+			bad()
+		}
 	case "main-exec-status-pid":
 		pid(&s.mainRun.pid)
 	case "main-exec-status-start":
@@ -273,6 +287,9 @@ func (s *service) resume() {
 	}
 	if usec != 0 {
 		s.timer = m.stateTimer(s.u, usec, s.timeout)
+	}
+	if (s.state == svcStartPost || s.state == svcRunning || s.state == svcReload) && s.watchdogTimestamp.Monotonic != 0 {
+		s.startWatchdog()
 	}
 	if s.acceptConn == nil {
 		delete(m.reexec.acceptSockets, s.u)

@@ -110,6 +110,12 @@ type service struct {
 	started       bool     // ran at least once
 	uid, gid      int      // the credentials User=/Group= resolved to, -1 if none
 	forbidRestart bool
+	// The watchdog (watchdog.go): the last ping, its timer, and
+	// WATCHDOG_USEC= when the service sent one.
+	watchdogTimestamp    DualTimestamp
+	watchdogTimer        *timerEntry
+	watchdogOverride     bool
+	watchdogOverrideUSec uint64
 }
 
 func newService(u *Unit) *service {
@@ -138,6 +144,9 @@ func (s *service) setState(ns serviceState) {
 		ns != svcFinalSigterm && ns != svcFinalSigkill && ns != svcAutoRestart {
 		s.timer.cancel()
 		s.timer = nil
+	}
+	if ns != svcStartPost && ns != svcRunning && ns != svcReload {
+		s.stopWatchdog()
 	}
 	if os != ns {
 		s.u.m.logUnit(s.u, LevelDebug, "Changed %s -> %s", serviceStateNames[os], serviceStateNames[ns])
@@ -190,6 +199,7 @@ func (s *service) start() error {
 	s.runs = [7][]execRun{}
 	s.statusText, s.statusErrno = "", 0
 	s.forbidRestart = false
+	s.watchdogOverride, s.watchdogOverrideUSec = false, usecInfinity
 	s.u.invocationID = newInvocationID()
 	s.started = true
 	s.mainPIDKnown = false
@@ -246,6 +256,7 @@ func (s *service) enterStart() {
 }
 
 func (s *service) enterStartPost() {
+	s.resetWatchdog()
 	if len(s.cfg.Exec[unit.ExecStartPost]) > 0 {
 		s.runControl(unit.ExecStartPost, 0, svcStartPost)
 		return
@@ -374,59 +385,37 @@ func (s *service) enterSignal(st serviceState, f serviceResult) {
 	if s.result == resSuccess {
 		s.result = f
 	}
-	sig := s.killSignal(st)
+	op := killTerminate
+	switch st {
+	case svcStopWatchdog, svcFinalWatchdog:
+		op = killWatchdog
+	case svcStopSigterm:
+		if s.u.job != nil && s.u.job.typ == jobRestart {
+			op = killRestart
+		}
+	case svcStopSigkill, svcFinalSigkill:
+		op = killKill
+	}
 	killed := false
-	if sig != 0 && s.u.cfg.Kill != nil && s.u.cfg.Kill.KillMode != "none" {
-		for _, pid := range []int{s.mainPID, s.controlPID} {
-			if pid > 0 && unix.Kill(pid, sig) == nil {
-				killed = true
-				if s.u.cfg.Kill.SendSIGHUP && sig == unix.SIGTERM {
-					_ = unix.Kill(pid, unix.SIGHUP)
-				}
-			}
-		}
-		if s.u.m.killCgroup(s.u, sig) {
-			killed = true
-		}
+	if op != killKill || s.u.cfg.Kill == nil || s.u.cfg.Kill.SendSIGKILL {
+		killed = s.u.m.killContext(s.u, op, s.mainPID, s.controlPID, false)
 	}
 	if killed {
 		s.armTimer(s.cfg.TimeoutStopUSec)
 		s.setState(st)
 		return
 	}
-	switch st {
-	case svcStopSigterm, svcStopWatchdog:
+	sendKill := s.u.cfg.Kill == nil || s.u.cfg.Kill.SendSIGKILL
+	switch {
+	case (st == svcStopSigterm || st == svcStopWatchdog) && sendKill:
 		s.enterSignal(svcStopSigkill, resSuccess)
-	case svcStopSigkill:
+	case st == svcStopSigterm || st == svcStopWatchdog || st == svcStopSigkill:
 		s.enterStopPost(resSuccess)
-	case svcFinalSigterm, svcFinalWatchdog:
+	case (st == svcFinalSigterm || st == svcFinalWatchdog) && sendKill:
 		s.enterSignal(svcFinalSigkill, resSuccess)
 	default:
 		s.enterDead(resSuccess, true)
 	}
-}
-
-func (s *service) killSignal(st serviceState) syscall.Signal {
-	k := s.u.cfg.Kill
-	switch st {
-	case svcStopSigkill, svcFinalSigkill:
-		if k != nil && !k.SendSIGKILL {
-			return 0
-		}
-		if k != nil && k.FinalKillSignal != 0 {
-			return syscall.Signal(k.FinalKillSignal)
-		}
-		return unix.SIGKILL
-	case svcStopWatchdog, svcFinalWatchdog:
-		if k != nil && k.WatchdogSignal != 0 {
-			return syscall.Signal(k.WatchdogSignal)
-		}
-		return unix.SIGABRT
-	}
-	if k != nil && k.KillSignal != 0 {
-		return syscall.Signal(k.KillSignal)
-	}
-	return unix.SIGTERM
 }
 
 func (s *service) enterStopPost(f serviceResult) {
@@ -612,6 +601,9 @@ func (s *service) spawn(kind, idx int, control bool) (int, error) {
 	cmd := s.cfg.Exec[kind][idx]
 	spec := fromunit.Spec(s.u.cfg, fromunit.Command{ExecCommand: cmd, Control: control && kind != unit.ExecStart})
 	spec.InvocationID = s.u.invocationID
+	if w := s.watchdogUSec(); w != 0 {
+		spec.WatchdogUSec = w
+	}
 	env := exec.CommandEnv{}
 	if s.mainPID > 0 && kind != unit.ExecStart {
 		env.MainPID = s.mainPID
@@ -992,8 +984,11 @@ func (s *service) props(p map[string]any) {
 	if s.started {
 		// The effective watchdog, once the service ran (252 keeps
 		// infinity until service_start copies the setting).
-		p["WatchdogUSec"] = s.cfg.WatchdogUSec
+		p["WatchdogUSec"] = s.watchdogUSec()
 	}
+	p["WatchdogTimestamp"] = s.watchdogTimestamp.Realtime
+	p["WatchdogTimestampMonotonic"] = s.watchdogTimestamp.Monotonic
+	p["NFileDescriptorStore"] = uint32(len(s.fdStore))
 	s.u.m.cgroupProps(s.u, p)
 	p["MainPID"] = uint32(s.mainPID)
 	p["ControlPID"] = uint32(s.controlPID)
