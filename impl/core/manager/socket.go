@@ -1,6 +1,7 @@
 package manager
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"os"
@@ -94,15 +95,24 @@ func (s *socketUnit) setState(ns socketState) {
 	s.u.notify(socketActive[os], socketActive[ns], true)
 }
 
+// errSocketServiceActive is socket_start's -EBUSY: the job fails.
+var errSocketServiceActive = errors.New("socket service already active")
+
 func (s *socketUnit) start() error {
 	if s.state != sockDead && s.state != sockFailed {
 		return errAgain
 	}
-	// The service a socket triggers must be loadable.
+	// The service a socket triggers must be loaded, and not running
+	// already (it would not get the listening sockets).
 	for _, o := range s.u.deps(dep.AtomTriggers) {
 		if o.LoadState() != state.Loaded {
 			s.u.m.logUnit(s.u, LevelErr, "Socket service %s not loaded, refusing.", o.ID())
-			return errNoExec
+			return errTriggerNotLoaded
+		}
+		if svc, ok := o.kind.(*service); ok && !s.cfg.Accept &&
+			svc.state != svcDead && svc.state != svcFailed && svc.state != svcAutoRestart {
+			s.u.m.logUnit(s.u, LevelErr, "Socket service %s already active, refusing.", o.ID())
+			return errSocketServiceActive
 		}
 	}
 	s.result = "success"
