@@ -44,7 +44,21 @@ type options struct {
 	jobMode  string
 	killWhom string
 	plain    bool
+	// dependency is what list-dependencies follows (--reverse, --after,
+	// --before).
+	dependency dependencyKind
+	showTypes  bool
 }
+
+// dependencyKind is arg_dependency.
+type dependencyKind int
+
+const (
+	dependencyForward dependencyKind = iota
+	dependencyReverse
+	dependencyAfter
+	dependencyBefore
+)
 
 // Long option ids without a short letter.
 const (
@@ -320,6 +334,14 @@ func (t *tool) option(id int, arg string) error {
 		o.properties = append(o.properties, words...)
 	case 'a':
 		o.all = true
+	case optReverse:
+		o.dependency = dependencyReverse
+	case optAfter:
+		o.dependency = dependencyAfter
+	case optBefore:
+		o.dependency = dependencyBefore
+	case optShowTypes:
+		o.showTypes = true
 	case optValue:
 		o.valueOnly = true
 	case optJobMode:
