@@ -28,7 +28,8 @@ import (
 //     durations of timers' next/last elapse properties → <DURATION>;
 //  7. durations the manager measures and logs ("Startup finished in
 //     736ms.", "Consumed 12ms CPU time.") → <DURATION>; cgroup inode numbers
-//     (ControlGroupId=) → <N>;
+//     (ControlGroupId=) → <N>; status's "Duration:" of the last activation
+//     → <DURATION>;
 //     Also: "main process N (comm)" → <PID>; timers' monotonic
 //     next_elapse → <DURATION>; long-form "N years M months left" →
 //     <RELATIVE>; journal cursors in -o verbose → <CURSOR>.
@@ -82,6 +83,7 @@ var normalizeRules = []normalizeRule{
 	{regexp.MustCompile(`(?m)(Startup finished in ).+\.$`), "${1}<DURATION>."},
 	{regexp.MustCompile(`(Consumed ).+( CPU time)`), "${1}<DURATION>${2}"},
 	{regexp.MustCompile(`(?m)^(ControlGroupId)=\d+$`), "$1=<N>"},
+	{regexp.MustCompile(`(?m)^(   Duration): .+$`), "$1: <DURATION>"},
 	// 6. relative times
 	{regexp.MustCompile(`(?:\d+(?:y|month|w|d|h|min|s|ms|us)\b ?)+ (ago|left)\b`), "<RELATIVE> $1"},
 	{regexp.MustCompile(`(?:\d+ (?:years?|months?|weeks?|days?)\b ?)+ (ago|left)\b`), "<RELATIVE> $1"},

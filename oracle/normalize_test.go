@@ -22,6 +22,7 @@ func TestNormalize(t *testing.T) {
 		{"Wants=b.service a.service\n", "Wants=a.service b.service\n"},
 		{"Startup finished in 736ms.\n", "Startup finished in 1.066s.\n"},
 		{"ControlGroupId=633\n", "ControlGroupId=1716\n"},
+		{"   Duration: 3ms\n", "   Duration: 3.561s\n"},
 		{"      Tasks: 1 (limit: 28745)\n     Memory: 1.2M\n", "      Tasks: 2 (limit: 28745)\n     Memory: 980K\n"},
 		{"    Thu 2026-11-26 07:25:19.123456 UTC [s=0123456789abcdef0123456789abcdef;i=36;b=0123456789abcdef0123456789abcdef;m=606e4149;t=5e1f;x=9a]\n",
 			"    Thu 2026-11-26 07:25:20.654321 UTC [s=fedcba9876543210fedcba9876543210;i=37;b=fedcba9876543210fedcba9876543210;m=606e4150;t=5e20;x=9b]\n"},

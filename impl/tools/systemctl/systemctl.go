@@ -1,13 +1,16 @@
 // Package systemctl is systemctl as systemd 252 has it. The unit file
-// verbs work offline, as the real tool runs them without a service
-// manager or with --root= (enable, disable, reenable, preset,
-// preset-all, mask, unmask, link, revert, is-enabled, list-unit-files,
-// get-default, set-default, add-wants, add-requires). Of the verbs that
-// talk to the service manager (bus.go: the private socket as root, else
-// the system bus), the start family with job waiting, isolate, kill,
-// is-active, is-failed, check, reset-failed, clear-jobs, daemon-reload
-// and daemon-reexec are done (jobs.go, difftests/systemctl); the others
-// say they are not implemented yet.
+// verbs (enable, disable, reenable, preset, preset-all, mask, unmask,
+// link, revert, is-enabled, list-unit-files, get-default, set-default,
+// add-wants, add-requires) work offline, as the real tool runs them
+// without a service manager or with --root=, and on a booted system over
+// the bus (unitfiles_bus.go). The verbs that talk to the service manager
+// (bus.go: the private socket as root, else the system bus) are the start
+// family with job waiting, isolate, kill, is-active, is-failed, check,
+// reset-failed, clear-jobs, cancel, daemon-reload, daemon-reexec, show,
+// status (without its journal lines), cat, list-units, list-jobs,
+// list-dependencies, list-sockets, list-timers, is-system-running and
+// the environment verbs; each is compared with 252's by
+// difftests/systemctl. The others say they are not implemented yet.
 //
 // Only impl/multicall imports it.
 package systemctl
@@ -169,7 +172,7 @@ func init() {
 		onlineRun("is-failed", 2, -1, (*tool).isFailed),
 		onlineRun("show", -1, -1, (*tool).show),
 		onlineRun("cat", 2, -1, (*tool).cat),
-		online("status", -1, -1),
+		onlineRun("status", -1, -1, (*tool).status),
 		online("help", -1, -1),
 		onlineRun("daemon-reload", 1, 1, (*tool).daemonReload),
 		onlineRun("daemon-reexec", 1, 1, (*tool).daemonReload),
