@@ -63,7 +63,7 @@ func (t *tool) enable(args []string) error {
 		if t.opts.noReload || t.installClientSide() {
 			return nil
 		}
-		return t.acquireBus()
+		return t.reloadManager()
 	}
 	switch verb {
 	case "disable":
@@ -93,22 +93,56 @@ func (t *tool) enable(args []string) error {
 			}
 		}
 	}
-	if !t.installClientSide() {
-		return t.acquireBus()
-	}
-	o := t.installOptions()
 	carries := -1
+	ignoreCarries := t.opts.quiet
+	var rc error
+	if t.installClientSide() {
+		if err := t.enableClientSide(verb, names, &carries); err != nil {
+			return err
+		}
+	} else {
+		var err error
+		if carries, rc, err = t.enableOnBus(verb, names); err != nil {
+			return err
+		}
+		if verb == "preset" {
+			ignoreCarries = true
+		}
+	}
+	if carries == 0 && !ignoreCarries {
+		t.notice(noInstallHint, t.bullet())
+	}
+	if t.opts.now && (verb == "enable" || verb == "disable" || verb == "mask") {
+		if _, err := t.connectBus(); err != nil {
+			return err
+		}
+		now := []string{"stop"}
+		if verb == "enable" {
+			now[0] = "start"
+		}
+		for _, n := range names {
+			now = append(now, path.Base(n))
+		}
+		return t.start(now)
+	}
+	return rc
+}
+
+// enableClientSide runs verb_enable's operation in this process.
+func (t *tool) enableClientSide(verb string, names []string, carries *int) error {
+	o := t.installOptions()
 	var r int
+	var err error
 	var changes []install.Change
 	switch verb {
 	case "enable":
 		r, changes, err = install.Enable(o, names)
-		carries = r
+		*carries = r
 	case "disable":
 		_, changes, err = install.Disable(o, names)
 	case "reenable":
 		r, changes, err = install.Reenable(o, names)
-		carries = r
+		*carries = r
 	case "link":
 		_, changes, err = install.Link(o, names)
 	case "preset":
@@ -125,12 +159,6 @@ func (t *tool) enable(args []string) error {
 	if err != nil {
 		return errReported
 	}
-	if carries == 0 && !t.opts.quiet {
-		t.notice(noInstallHint, t.bullet())
-	}
-	if t.opts.now && (verb == "enable" || verb == "disable" || verb == "mask") {
-		return t.acquireBus()
-	}
 	return nil
 }
 
@@ -145,7 +173,7 @@ func (t *tool) isEnabled(args []string) error {
 		return err
 	}
 	if !t.installClientSide() {
-		return t.acquireBus()
+		return t.isEnabledOnBus(names, enabled)
 	}
 	for _, n := range names {
 		s, err := install.GetState(t.installOptions(), n)
@@ -182,13 +210,15 @@ func (t *tool) isEnabled(args []string) error {
 
 // listUnitFiles is verb_list_unit_files.
 func (t *tool) listUnitFiles(args []string) error {
-	if !t.installClientSide() {
-		return t.acquireBus()
-	}
-	o := t.installOptions()
-	list, err := install.List(o, t.opts.states, args[1:])
-	if err != nil {
-		return t.errorf("Failed to get unit file list: %s", install.Strerror(errnoOf(err)))
+	var list []install.UnitFile
+	var err error
+	if t.installClientSide() {
+		list, err = install.List(t.installOptions(), t.opts.states, args[1:])
+		if err != nil {
+			return t.errorf("Failed to get unit file list: %s", install.Strerror(errnoOf(err)))
+		}
+	} else if list, err = t.listUnitFilesOnBus(args[1:]); err != nil {
+		return err
 	}
 	var units []install.UnitFile
 	for _, u := range list {
@@ -340,7 +370,7 @@ func (t *tool) getDefault(args []string) error {
 
 func (t *tool) determineDefault() (string, error) {
 	if !t.installClientSide() {
-		return "", t.acquireBus()
+		return t.defaultOnBus()
 	}
 	name, err := install.GetDefault(t.installOptions())
 	if errnoOf(err) == syscall.ERFKILL && err != nil {
@@ -393,15 +423,16 @@ func (t *tool) setDefault(args []string) error {
 	if err != nil {
 		return t.errorf("Failed to mangle unit name: %s", install.Strerror(errnoOf(err)))
 	}
-	if !t.installClientSide() {
-		return t.acquireBus()
-	}
-	o := t.installOptions()
-	o.Force = true
-	_, changes, err := install.SetDefault(o, unit)
-	t.dumpChanges(err, "set default", changes)
-	if err != nil {
-		return errReported
+	if t.installClientSide() {
+		o := t.installOptions()
+		o.Force = true
+		_, changes, err := install.SetDefault(o, unit)
+		t.dumpChanges(err, "set default", changes)
+		if err != nil {
+			return errReported
+		}
+	} else if err := t.setDefaultOnBus(unit); err != nil {
+		return err
 	}
 	t.cmdlineWarning()
 	if !t.opts.quiet {
@@ -431,7 +462,11 @@ func (t *tool) addDependency(args []string) error {
 		dep = install.Requires
 	}
 	if !t.installClientSide() {
-		return t.acquireBus()
+		if names == nil {
+			names = []string{}
+		}
+		return t.changesCall("add dependency", "AddDependencyUnitFiles", names, target, map[string]string{"add-wants": "Wants", "add-requires": "Requires"}[args[0]],
+			t.opts.runtime, t.opts.force > 0)
 	}
 	_, changes, err := install.AddDependency(t.installOptions(), names, target, dep)
 	t.dumpChanges(err, "add dependency on", changes)
@@ -444,7 +479,8 @@ func (t *tool) addDependency(args []string) error {
 // presetAll is verb_preset_all.
 func (t *tool) presetAll(args []string) error {
 	if !t.installClientSide() {
-		return t.acquireBus()
+		return t.changesCall("preset all units", "PresetAllUnitFiles", install.PresetModeNames()[t.opts.presetMode],
+			t.opts.runtime, t.opts.force > 0)
 	}
 	_, changes, err := install.PresetAll(t.installOptions(), t.opts.presetMode)
 	t.dumpChanges(err, "preset", changes)
