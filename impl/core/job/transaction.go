@@ -103,6 +103,10 @@ type PlannedJob struct {
 	Type         Type
 	Irreversible bool
 	IgnoreOrder  bool
+	// Seq is the job's number among those the transaction created (from
+	// 1): 252 gives every job it creates the next job ID, so the IDs of
+	// the installed ones are the manager's counter plus Seq.
+	Seq uint32
 }
 
 // Plan is the outcome of a transaction: the jobs to install (the anchor
@@ -112,12 +116,16 @@ type Plan struct {
 	Jobs   []PlannedJob
 	Cancel []UnitID
 	Logs   []Log
+	// Created counts the jobs the transaction created, kept or not: the
+	// job IDs it used up.
+	Created uint32
 }
 
 // tjob is a prospective job inside a transaction.
 type tjob struct {
 	unit UnitID
 	typ  Type
+	seq  uint32 // creation order in the transaction, from 1
 
 	subjects []*edge // this job needs edge.object
 	objects  []*edge // edge.subject needs this job
@@ -146,6 +154,7 @@ type transaction struct {
 	installed    map[UnitID]*tjob
 	logs         []Log
 	generation   int
+	created      uint32 // jobs created, for their IDs
 }
 
 func newTransaction(g Graph, irreversible bool) *transaction {
@@ -173,7 +182,8 @@ func (tr *transaction) addOne(t Type, u UnitID) (*tjob, bool) {
 			return j, false
 		}
 	}
-	j := &tjob{unit: u, typ: t, irreversible: tr.irreversible}
+	tr.created++
+	j := &tjob{unit: u, typ: t, seq: tr.created, irreversible: tr.irreversible}
 	if _, seen := tr.jobs[u]; !seen {
 		tr.order = append(tr.order, u)
 	}
@@ -767,7 +777,7 @@ func (tr *transaction) activate(mode Mode) (*Plan, *Error) {
 		}
 	}
 	for _, j := range tr.heads() {
-		pj := PlannedJob{Unit: j.unit, Type: j.typ, Irreversible: j.irreversible, IgnoreOrder: j.ignoreOrder}
+		pj := PlannedJob{Unit: j.unit, Type: j.typ, Irreversible: j.irreversible, IgnoreOrder: j.ignoreOrder, Seq: j.seq}
 		if j == tr.anchor {
 			p.Anchor = pj
 			p.Jobs = append([]PlannedJob{pj}, p.Jobs...)
@@ -795,7 +805,7 @@ func Enqueue(g Graph, t Type, u UnitID, m Mode) (*Plan, error) {
 	t = Collapse(t, g.ActiveState(u))
 	tr := newTransaction(g, m == ReplaceIrreversibly)
 	if err := tr.add(t, u, nil, true, false, m == IgnoreDependencies || m == IgnoreRequirements, m == IgnoreDependencies); err != nil {
-		return &Plan{Logs: tr.logs}, err
+		return &Plan{Logs: tr.logs, Created: tr.created}, err
 	}
 	if m == Isolate {
 		tr.addIsolateJobs()
@@ -805,9 +815,10 @@ func Enqueue(g Graph, t Type, u UnitID, m Mode) (*Plan, error) {
 	}
 	p, err := tr.activate(m)
 	if err != nil {
-		return &Plan{Logs: tr.logs}, err
+		return &Plan{Logs: tr.logs, Created: tr.created}, err
 	}
 	p.Logs = tr.logs
+	p.Created = tr.created
 	return p, nil
 }
 

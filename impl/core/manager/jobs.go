@@ -95,10 +95,13 @@ func (m *Manager) JobsLoop() []*Job {
 // job. Refusals come back as *job.Error.
 func (m *Manager) EnqueueLoop(t job.Type, u *Unit, mode job.Mode) (*Job, error) {
 	plan, err := job.Enqueue(graph{m}, t, u.ID(), mode)
+	base := m.lastJob
 	if plan != nil {
 		for _, l := range plan.Logs {
 			m.logTransaction(l)
 		}
+		// Every job the transaction created used up an ID, as in 252.
+		m.lastJob += plan.Created
 	}
 	if err != nil {
 		return nil, err
@@ -112,7 +115,7 @@ func (m *Manager) EnqueueLoop(t job.Type, u *Unit, mode job.Mode) (*Job, error) 
 	var installed []*Job
 	for _, pj := range plan.Jobs {
 		ju := m.units[pj.Unit]
-		j := m.installJob(ju, pj)
+		j := m.installJob(ju, pj, base+pj.Seq)
 		if pj.Unit == plan.Anchor.Unit && anchor == nil {
 			anchor = j
 		}
@@ -136,7 +139,7 @@ func (m *Manager) logTransaction(l job.Log) {
 }
 
 // installJob is job_install for one planned job.
-func (m *Manager) installJob(u *Unit, pj job.PlannedJob) *Job {
+func (m *Manager) installJob(u *Unit, pj job.PlannedJob, id uint32) *Job {
 	var existing *job.Installed
 	if u.job != nil {
 		existing = &job.Installed{Type: u.job.typ, State: runState(u.job), Irreversible: u.job.irreversible, IgnoreOrder: u.job.ignoreOrder}
@@ -156,8 +159,13 @@ func (m *Manager) installJob(u *Unit, pj job.PlannedJob) *Job {
 	case job.InstallReplace:
 		m.finishJob(u.job, resultCanceled, false, false)
 	}
-	m.lastJob++
-	j := &Job{m: m, id: m.lastJob, unit: u, typ: t, irreversible: pj.Irreversible, ignoreOrder: pj.IgnoreOrder}
+	if id == 0 || m.jobs[id] != nil {
+		// Not from a transaction's count: the next free ID.
+		m.lastJob++
+		id = m.lastJob
+	}
+	m.nInstalledJobs++
+	j := &Job{m: m, id: id, unit: u, typ: t, irreversible: pj.Irreversible, ignoreOrder: pj.IgnoreOrder}
 	m.jobs[j.id] = j
 	u.job = j
 	m.obs.JobNew(j)

@@ -142,8 +142,10 @@ type Manager struct {
 	order      []*Unit          // loaded units, in load order, once each
 	jobs       map[uint32]*Job
 	lastJob    uint32
-	runQueue   []*Job
-	gcQueue    []*Unit
+	// nInstalledJobs counts the jobs installed (NInstalledJobs).
+	nInstalledJobs uint32
+	runQueue       []*Job
+	gcQueue        []*Unit
 
 	pids   map[int]*Unit // processes a unit waits for
 	notify *notify.Receiver

@@ -30,7 +30,7 @@ func (m *Manager) UnitPathLoop() []string {
 // NInstalledJobsLoop counts the jobs installed since the manager started
 // (252's n_installed_jobs): a job merged into an installed one is not
 // counted, as job IDs are only handed out to new installed jobs.
-func (m *Manager) NInstalledJobsLoop() int { return int(m.lastJob) }
+func (m *Manager) NInstalledJobsLoop() int { return int(m.nInstalledJobs) }
 
 // StartupFinishedLoop reports whether the boot transaction is done (252's
 // MANAGER_IS_FINISHED).

@@ -475,6 +475,7 @@ func (m *Manager) SerializeLoop(fds *FDSet, extra []Item) ([]byte, error) {
 	w.dual("manager-started", started)
 	w.dual("units-load-timestamp", m.reexec.unitsLoad)
 	w.uint("last-job", uint64(m.lastJob))
+	w.uint("n-installed-jobs", uint64(m.nInstalledJobs))
 	w.bool("startup-done", m.startupDone)
 	for _, e := range m.clientEnv {
 		w.item("env", encodeValue(e))
@@ -698,6 +699,12 @@ func (m *Manager) deserializeManagerItem(it Item, startupJob *uint32, startupUni
 	case "units-load-timestamp":
 		if t, ok := parseDual(it.Value); ok {
 			m.reexec.unitsLoad = t
+		} else {
+			bad()
+		}
+	case "n-installed-jobs":
+		if n, err := strconv.ParseUint(it.Value, 10, 32); err == nil {
+			m.nInstalledJobs = uint32(n)
 		} else {
 			bad()
 		}
