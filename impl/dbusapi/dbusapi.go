@@ -265,6 +265,10 @@ func (a *API) unitMethods() []bus.Member {
 			a.m.ResetFailedLoop(obj.(*manager.Unit))
 			return nil, nil
 		}},
+		&bus.Method{Name: "GetProcesses", Out: "a(sus)", OutNames: []string{"processes"}, Flags: bus.Unprivileged,
+			Call: func(call *bus.Call, obj any) ([]any, error) {
+				return []any{a.m.UnitProcessesLoop(obj.(*manager.Unit))}, nil
+			}},
 	}
 }
 
@@ -482,6 +486,14 @@ func (a *API) managerInterface() *bus.Interface {
 			}
 			return []any{j.Path()}, nil
 		}},
+		&bus.Method{Name: "GetUnitProcesses", In: "s", Out: "a(sus)", InNames: []string{"name"}, OutNames: []string{"processes"},
+			Flags: bus.Unprivileged, Call: func(call *bus.Call, _ any) ([]any, error) {
+				u, err := a.unitByName(call.Body[0].(string), false)
+				if err != nil {
+					return nil, err
+				}
+				return []any{a.m.UnitProcessesLoop(u)}, nil
+			}},
 		&bus.Method{Name: "CancelJob", In: "u", InNames: []string{"id"}, Call: func(call *bus.Call, _ any) ([]any, error) {
 			j := a.m.JobLoop(call.Body[0].(uint32))
 			if j == nil {

@@ -2,11 +2,11 @@ package manager
 
 import (
 	"fmt"
-	"os"
-	"strconv"
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"gosystemd/impl/procfs"
 )
 
 // KillError is a KillUnit refusal with the D-Bus error name 252 uses.
@@ -92,13 +92,12 @@ func (m *Manager) KillUnitLoop(u *Unit, whom string, sig int) error {
 	return nil
 }
 
-// processComm is /proc/PID/comm, "n/a" if unreadable.
+// processComm is get_process_comm, "n/a" if unreadable.
 func processComm(pid int) string {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
-	if err != nil {
-		return "n/a"
+	if c, ok := procfs.Comm(pid); ok {
+		return c
 	}
-	return strings.TrimSpace(string(b))
+	return "n/a"
 }
 
 func errnoName(err error) string {

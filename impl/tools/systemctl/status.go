@@ -9,7 +9,6 @@ import (
 	"strings"
 	"syscall"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/godbus/dbus/v5"
@@ -18,6 +17,7 @@ import (
 	"gosystemd/impl/cli/logging"
 	"gosystemd/impl/cli/term"
 	"gosystemd/impl/install"
+	"gosystemd/impl/procfs"
 	"gosystemd/impl/timeutil"
 	"gosystemd/impl/unit/value"
 	"gosystemd/impl/unitname"
@@ -401,64 +401,6 @@ func stFormatBytes(v uint64) string {
 	return fmt.Sprintf("%dB", v)
 }
 
-// stProcessComm is get_process_comm.
-func stProcessComm(pid uint32) (string, bool) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
-	if err != nil {
-		return "", false
-	}
-	s := strings.TrimRight(string(data), "\n")
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		s = s[:i]
-	}
-	return stEscape(s), true
-}
-
-// stEscape replaces control characters with C escapes and
-// invalid UTF-8 with U+FFFD, as utf8_escape_non_printable does.
-func stEscape(s string) string {
-	var b strings.Builder
-	for len(s) > 0 {
-		r, n := utf8.DecodeRuneInString(s)
-		switch {
-		case r == utf8.RuneError && n <= 1:
-			b.WriteString("\uFFFD")
-		case r < 0x80 && !unicode.IsPrint(r) || r == 0x7f:
-			b.WriteString(stCEscape(byte(r)))
-		default:
-			b.WriteString(s[:n])
-		}
-		s = s[n:]
-	}
-	return b.String()
-}
-
-func stCEscape(c byte) string {
-	switch c {
-	case '\a':
-		return `\a`
-	case '\b':
-		return `\b`
-	case '\f':
-		return `\f`
-	case '\n':
-		return `\n`
-	case '\r':
-		return `\r`
-	case '\t':
-		return `\t`
-	case '\v':
-		return `\v`
-	case '\\':
-		return `\\`
-	case '"':
-		return `\"`
-	case '\'':
-		return `\'`
-	}
-	return fmt.Sprintf(`\x%02x`, c)
-}
-
 // stURLifyPath is terminal_urlify_path: a file:// link when links are on.
 func (t *tool) stURLifyPath(p string) string {
 	host, _ := os.Hostname()
@@ -750,7 +692,7 @@ func (t *tool) printStatusInfo(b *managerBus, props stProps) {
 		if mainPID > 0 {
 			t.printf("   Main PID: %d", mainPID)
 			if running {
-				if comm, ok := stProcessComm(mainPID); ok {
+				if comm, ok := procfs.Comm(int(mainPID)); ok {
 					t.printf(" (%s)", comm)
 				}
 			} else if code := props.i32("ExecMainCode"); code > 0 {
@@ -764,7 +706,7 @@ func (t *tool) printStatusInfo(b *managerBus, props stProps) {
 				t.printf("  Cntrl PID: ")
 			}
 			t.printf("%d", controlPID)
-			if comm, ok := stProcessComm(controlPID); ok {
+			if comm, ok := procfs.Comm(int(controlPID)); ok {
 				t.printf(" (%s)", comm)
 			}
 		}
@@ -1282,7 +1224,7 @@ func (t *tool) stShowPIDArray(pids []uint32, prefix string, stColumns int, extra
 		stColumns = 20
 	}
 	for i, pid := range pids {
-		cmd, ok := stProcessCmdline(pid)
+		cmd, ok := procfs.Cmdline(int(pid))
 		if !ok {
 			cmd = "n/a"
 		}
@@ -1298,32 +1240,6 @@ func (t *tool) stShowPIDArray(pids []uint32, prefix string, stColumns int, extra
 		}
 		t.printf("%s%*d %s%s\n", t.term.Grey(), width, pid, cmd, t.term.Normal())
 	}
-}
-
-// stProcessCmdline is get_process_cmdline with the comm fallback, not
-// quoted: arguments joined by spaces, non-printable characters escaped.
-func stProcessCmdline(pid uint32) (string, bool) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-	if err != nil {
-		return "", false
-	}
-	if len(data) == 0 {
-		comm, ok := stProcessComm(pid)
-		if !ok {
-			return "", false
-		}
-		return "[" + comm + "]", true
-	}
-	if data[len(data)-1] == 0 {
-		data = data[:len(data)-1]
-	}
-	for i, c := range data {
-		if c == 0 {
-			data[i] = ' '
-		}
-	}
-	s := strings.TrimRight(string(data), " \t\n\r")
-	return stEscape(s), true
 }
 
 // showSystemStatus is show_system_status: the manager's state and the
