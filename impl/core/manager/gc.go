@@ -106,10 +106,31 @@ func (m *Manager) collectGarbage() {
 	}
 	sort.Slice(doomed, func(i, j int) bool { return doomed[i].ID() < doomed[j].ID() })
 	ids := make([]string, 0, len(doomed))
+	gone := make(map[*Unit]bool, len(doomed))
 	for _, u := range doomed {
 		m.freeUnit(u)
 		ids = append(ids, u.ID())
+		gone[u] = true
 	}
+	// One pass each, not one per unit: the load order, the names, the
+	// PIDs lose them all.
+	for name, x := range m.units {
+		if gone[x] {
+			delete(m.units, name)
+		}
+	}
+	for pid, x := range m.pids {
+		if gone[x] {
+			delete(m.pids, pid)
+		}
+	}
+	kept := make([]*Unit, 0, len(m.order))
+	for _, x := range m.order {
+		if !gone[x] {
+			kept = append(kept, x)
+		}
+	}
+	m.order = kept
 	// The loader forgets them all at once: one by one is quadratic in
 	// the number of units.
 	m.loader.UnloadAll(ids)
@@ -123,21 +144,10 @@ func (m *Manager) freeUnit(u *Unit) {
 	if r, ok := u.kind.(releaser); ok {
 		r.release()
 	}
-	for name, x := range m.units {
-		if x == u {
-			delete(m.units, name)
-		}
-	}
-	for i, x := range m.order {
-		if x == u {
-			m.order = append(m.order[:i:i], m.order[i+1:]...)
-			break
-		}
-	}
-	for pid, x := range m.pids {
-		if x == u {
-			delete(m.pids, pid)
-		}
+	// Its own name (the caller drops its other names, its PIDs and its
+	// place in the load order for all collected units in one pass).
+	if m.units[u.ID()] == u {
+		delete(m.units, u.ID())
 	}
 	// The units it had links with may be garbage now (as unit_free
 	// queues them).
