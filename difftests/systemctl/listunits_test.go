@@ -60,6 +60,7 @@ var listCommands = [][]string{
 var jobCommands = [][]string{
 	{"list-jobs"},
 	{"--no-block", "start", "gosd-sc-slow.service"},
+	{"!sh", "sleep 0.5"}, // the job runs: not a race with its start
 	{"list-jobs"},
 	{"list-jobs", "gosd-sc-slow*"},
 	{"list-jobs", "nomatch*"},
@@ -75,6 +76,7 @@ var jobCommands = [][]string{
 	{"list-jobs"},
 	{"--no-legend", "list-jobs"},
 	{"--no-block", "start", "gosd-sc-slow.service"},
+	{"!sh", "sleep 0.5"}, // the job runs: not a race with its start
 	{"list-jobs"},
 }
 

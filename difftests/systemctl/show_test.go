@@ -72,6 +72,7 @@ var showCommands = [][]string{
 	{"show", ""},
 	{"show", "999999"},
 	{"--no-block", "start", "gosd-sc-slow.service"},
+	{"!sh", "sleep 0.5"}, // the job runs: not a race with its start
 	{"show", "-p", "JobId,ActiveState", "gosd-sc-slow.service"},
 	{"stop", "gosd-sc-slow.service"},
 }

@@ -84,6 +84,7 @@ var commands = [][]string{
 	{"--quiet", "stop", "gosd-sc-sock.service"},
 	{"stop", "gosd-sc-sock.socket"},
 	{"--no-block", "start", "gosd-sc-slow.service"},
+	{"!sh", "sleep 0.5"}, // the job runs: not a race with its start
 	{"is-active", "gosd-sc-slow.service"},
 	{"stop", "gosd-sc-slow.service"},
 	{"isolate", "gosd-sc-ok.service"},
