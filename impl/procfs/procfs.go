@@ -96,3 +96,26 @@ func cEscape(c byte) string {
 	}
 	return fmt.Sprintf(`\x%02x`, c)
 }
+
+// KernelThread is is_kernel_thread: PF_KTHREAD in /proc/PID/stat's
+// flags (PID 2, kthreadd, always).
+func KernelThread(pid int) bool {
+	if pid == 2 {
+		return true
+	}
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	s := string(data)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return false
+	}
+	f := strings.Fields(s[i+1:])
+	if len(f) < 7 {
+		return false
+	}
+	flags, err := strconv.ParseUint(f[6], 10, 64)
+	return err == nil && flags&0x00200000 != 0
+}

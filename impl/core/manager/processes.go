@@ -46,7 +46,7 @@ func (m *Manager) UnitProcessesLoop(u *Unit) []UnitProcess {
 				return
 			}
 			for _, f := range strings.Fields(string(data)) {
-				if pid, err := strconv.Atoi(f); err == nil && !kernelThread(pid) {
+				if pid, err := strconv.Atoi(f); err == nil && !procfs.KernelThread(pid) {
 					add("/"+rel, pid)
 				}
 			}
@@ -88,23 +88,4 @@ func processCgroup(pid int) (string, bool) {
 		}
 	}
 	return "", false
-}
-
-// kernelThread is is_kernel_thread: PF_KTHREAD in /proc/PID/stat's flags.
-func kernelThread(pid int) bool {
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return false
-	}
-	s := string(data)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return false
-	}
-	f := strings.Fields(s[i+1:])
-	if len(f) < 7 {
-		return false
-	}
-	flags, err := strconv.ParseUint(f[6], 10, 64)
-	return err == nil && flags&0x00200000 != 0
 }

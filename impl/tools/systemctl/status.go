@@ -1171,34 +1171,12 @@ func (t *tool) stShowCgroupPIDs(dir, prefix string, stColumns int, more bool) {
 		if err != nil || pid == 0 {
 			continue
 		}
-		if stKernelThread(uint32(pid)) {
+		if procfs.KernelThread(int(pid)) {
 			continue
 		}
 		pids = append(pids, uint32(pid))
 	}
 	t.stShowPIDArray(pids, prefix, stColumns, false, more)
-}
-
-// stKernelThread reports whether pid is a kernel thread (PF_KTHREAD).
-func stKernelThread(pid uint32) bool {
-	if pid == 2 {
-		return true
-	}
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
-	}
-	s := string(data)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return false
-	}
-	f := strings.Fields(s[i+1:])
-	if len(f) < 7 {
-		return false
-	}
-	flags, err := strconv.ParseUint(f[6], 10, 64)
-	return err == nil && flags&0x00200000 != 0
 }
 
 // stShowPIDArray is show_pid_array: the PIDs sorted, with their command
