@@ -49,6 +49,7 @@ var listsFiles = []oracle.File{
 var listsCommands = [][]string{
 	{"list-dependencies", "gosd-ls-top.target"},
 	{"start", "gosd-ls-top.target"},
+	{"!sh", "sleep 0.5"}, // the target does not wait for what it wants: let gosd-ls-c fail
 	{"list-dependencies", "gosd-ls-top.target"},
 	{"list-dependencies", "--all", "gosd-ls-top.target"},
 	{"list-dependencies", "--plain", "gosd-ls-top.target"},
