@@ -7,13 +7,13 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"syscall"
 
 	"golang.org/x/sys/unix"
 
 	"gosystemd/impl/cli"
 	"gosystemd/impl/cli/logging"
 	"gosystemd/impl/cli/term"
+	"gosystemd/impl/unitfile"
 	"gosystemd/impl/unitname"
 	"gosystemd/impl/unitpath"
 )
@@ -159,7 +159,7 @@ func (r *run) catFile(t *catTerm, path string, newline bool) error {
 	fmt.Fprintf(&r.out, "%s%s# %s%s\n", sep, t.ANSI("\x1b[0;1;34m"), t.urlifyPath(path), t.Normal())
 	br := bufio.NewReader(f)
 	for {
-		line, ok, err := readLine(br, lineMax)
+		line, ok, err := unitfile.ReadLine(br, lineMax)
 		if err != nil {
 			t.logf(r, logErr, "Failed to read \"%s\": %s", path, logging.Strerror(err))
 			return err
@@ -169,52 +169,6 @@ func (r *run) catFile(t *catTerm, path string, newline bool) error {
 		}
 		r.out.WriteString(line + "\n")
 	}
-}
-
-// readLine is read_line_full: a line ends at EOF, "\n", "\r" or NUL, or
-// a combination of these in which no marker repeats ("\r\n", "\n\r\0",
-// ...). ok is false at the end of the input. A line longer than limit
-// fails with ENOBUFS.
-func readLine(br *bufio.Reader, limit int) (line string, ok bool, err error) {
-	const (
-		eolZero = 1 << iota
-		eolTen
-		eolThirteen
-	)
-	var b []byte
-	previous, count := 0, 0
-	for {
-		if len(b) >= limit {
-			return "", false, syscall.ENOBUFS
-		}
-		c, err := br.ReadByte()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return "", false, err
-		}
-		eol := 0
-		switch c {
-		case '\n':
-			eol = eolTen
-		case '\r':
-			eol = eolThirteen
-		case 0:
-			eol = eolZero
-		}
-		if previous&eolZero != 0 || eol == 0 && previous != 0 || eol != 0 && previous&eol != 0 {
-			br.UnreadByte()
-			break
-		}
-		count++
-		if eol != 0 {
-			previous |= eol
-			continue
-		}
-		b = append(b, c)
-	}
-	return string(b), count > 0, nil
 }
 
 // catTerm is the terminal as cat-config uses it.

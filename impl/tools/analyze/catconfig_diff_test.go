@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"gosystemd/impl/unitfile"
 )
 
 // confTree is a root directory for cat-config: entries "path = content"
@@ -148,7 +150,7 @@ func FuzzReadLine(f *testing.F) {
 		br := bufioReader(s)
 		total := 0
 		for i := 0; ; i++ {
-			line, ok, err := readLine(br, 16)
+			line, ok, err := unitfile.ReadLine(br, 16)
 			if err != nil || !ok {
 				break
 			}

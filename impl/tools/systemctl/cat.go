@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"slices"
 	"syscall"
@@ -235,7 +234,7 @@ func (t *tool) catFile(path string, newline bool) error {
 	t.printf("%s%s# %s%s\n", sep, t.term.ANSI(catBlue), t.urlifyPath(path), t.term.Normal())
 	br := bufio.NewReader(f)
 	for {
-		line, ok, err := readLineSD(br, catLineMax)
+		line, ok, err := unitfile.ReadLine(br, catLineMax)
 		if err != nil {
 			t.logAt(logging.Err, "Failed to read \"%s\": %s", path, install.Strerror(errnoOf(err)))
 			return err
@@ -254,49 +253,4 @@ func (t *tool) urlifyPath(path string) string {
 		return path
 	}
 	return t.term.Link("file://"+unix.ByteSliceToString(u.Nodename[:])+path, path)
-}
-
-// readLineSD is read_line_full: a line ends at EOF, or at "\n", "\r" or
-// NUL, or a run of them in which none repeats and NUL comes last. ok is
-// false at the end of input; a line over limit fails with ENOBUFS.
-func readLineSD(br *bufio.Reader, limit int) (string, bool, error) {
-	const (
-		eolNUL = 1 << iota
-		eolLF
-		eolCR
-	)
-	var line []byte
-	seen, count := 0, 0
-	for {
-		if len(line) >= limit {
-			return "", false, syscall.ENOBUFS
-		}
-		c, err := br.ReadByte()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return "", false, err
-		}
-		eol := 0
-		switch c {
-		case '\n':
-			eol = eolLF
-		case '\r':
-			eol = eolCR
-		case 0:
-			eol = eolNUL
-		}
-		if seen&eolNUL != 0 || eol == 0 && seen != 0 || eol != 0 && seen&eol != 0 {
-			_ = br.UnreadByte()
-			break
-		}
-		count++
-		if eol != 0 {
-			seen |= eol
-			continue
-		}
-		line = append(line, c)
-	}
-	return string(line), count > 0, nil
 }
