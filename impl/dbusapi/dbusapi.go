@@ -56,6 +56,10 @@ const (
 // function, so that adding a group of methods touches no other file.
 var managerMembers []func(a *API) []bus.Member
 
+// unitMembers add methods and signals to the unit interface named iface
+// (org.freedesktop.systemd1.Unit, .Service, .Scope...), the same way.
+var unitMembers []func(a *API, iface string) []bus.Member
+
 // API is the org.freedesktop.systemd1 service of one manager.
 type API struct {
 	manager.NopObserver
@@ -241,6 +245,16 @@ func (a *API) unitInterfaces(t unitname.Type) []*bus.Interface {
 		if iface.Name == ifaceUnit {
 			bi.Members = append(bi.Members, a.unitMethods()...)
 		}
+		if cgroupInterfaces[iface.Name] {
+			bi.Members = append(bi.Members, &bus.Method{Name: "GetProcesses", Out: "a(sus)", Flags: bus.Unprivileged,
+				Call: func(call *bus.Call, obj any) ([]any, error) {
+					return []any{a.m.UnitProcessesLoop(obj.(*manager.Unit))}, nil
+				}})
+		}
+		for _, more := range unitMembers {
+			bi.Members = append(bi.Members, more(a, iface.Name)...)
+		}
+		a.conform(bi)
 		out = append(out, bi)
 	}
 	// The Unit interface comes first in 252's introspection and GetAll of
@@ -265,11 +279,15 @@ func (a *API) unitMethods() []bus.Member {
 			a.m.ResetFailedLoop(obj.(*manager.Unit))
 			return nil, nil
 		}},
-		&bus.Method{Name: "GetProcesses", Out: "a(sus)", OutNames: []string{"processes"}, Flags: bus.Unprivileged,
-			Call: func(call *bus.Call, obj any) ([]any, error) {
-				return []any{a.m.UnitProcessesLoop(obj.(*manager.Unit))}, nil
-			}},
 	}
+}
+
+// cgroupInterfaces are the interfaces of the unit types with a control
+// group, which have GetProcesses and AttachProcesses.
+var cgroupInterfaces = map[string]bool{
+	"org.freedesktop.systemd1.Service": true, "org.freedesktop.systemd1.Socket": true,
+	"org.freedesktop.systemd1.Mount": true, "org.freedesktop.systemd1.Swap": true,
+	"org.freedesktop.systemd1.Slice": true, "org.freedesktop.systemd1.Scope": true,
 }
 
 // enqueue is bus_unit_queue_job for a mode given by name.
@@ -574,6 +592,7 @@ func (a *API) managerInterface() *bus.Interface {
 	for _, more := range managerMembers {
 		iface.Members = append(iface.Members, more(a)...)
 	}
+	defer a.conform(iface)
 	for _, p := range managerProps(a.m) {
 		p := p
 		iface.Members = append(iface.Members, &bus.Property{Name: p.Name, Type: p.Signature, Flags: managerPropFlags(p.Name),

@@ -84,7 +84,7 @@ func (a *API) unitFileMembers() []bus.Member {
 				} else {
 					runtime, force = call.Body[1].(bool), call.Body[2].(bool)
 				}
-				if err := a.verifyManageUnitFiles(call); err != nil {
+				if err := a.verifyManage(call); err != nil {
 					return nil, err
 				}
 				o := a.installOptions(runtime, force)
@@ -113,7 +113,7 @@ func (a *API) unitFileMembers() []bus.Member {
 				} else {
 					runtime = call.Body[1].(bool)
 				}
-				if err := a.verifyManageUnitFiles(call); err != nil {
+				if err := a.verifyManage(call); err != nil {
 					return nil, err
 				}
 				o := a.installOptions(runtime, false)
@@ -159,7 +159,7 @@ func (a *API) unitFileMembers() []bus.Member {
 				if err != nil {
 					return nil, err
 				}
-				if err := a.verifyManageUnitFiles(call); err != nil {
+				if err := a.verifyManage(call); err != nil {
 					return nil, err
 				}
 				return a.replyChanges(true, func(o install.Options) (int, []install.Change, error) {
@@ -171,7 +171,7 @@ func (a *API) unitFileMembers() []bus.Member {
 		&bus.Method{Name: "RevertUnitFiles", In: "as", Out: "a(sss)", InNames: []string{"files"}, OutNames: []string{"changes"}, Flags: bus.Unprivileged,
 			Call: func(call *bus.Call, _ any) ([]any, error) {
 				files := call.Body[0].([]string)
-				if err := a.verifyManageUnitFiles(call); err != nil {
+				if err := a.verifyManage(call); err != nil {
 					return nil, err
 				}
 				return a.replyChanges(false, func(o install.Options) (int, []install.Change, error) {
@@ -181,7 +181,7 @@ func (a *API) unitFileMembers() []bus.Member {
 		&bus.Method{Name: "SetDefaultTarget", In: "sb", Out: "a(sss)", InNames: []string{"name", "force"}, OutNames: []string{"changes"}, Flags: bus.Unprivileged,
 			Call: func(call *bus.Call, _ any) ([]any, error) {
 				name := call.Body[0].(string)
-				if err := a.verifyManageUnitFiles(call); err != nil {
+				if err := a.verifyManage(call); err != nil {
 					return nil, err
 				}
 				return a.replyChanges(false, func(o install.Options) (int, []install.Change, error) {
@@ -206,7 +206,7 @@ func (a *API) unitFileMembers() []bus.Member {
 				if err != nil {
 					return nil, err
 				}
-				if err := a.verifyManageUnitFiles(call); err != nil {
+				if err := a.verifyManage(call); err != nil {
 					return nil, err
 				}
 				return a.replyChanges(false, func(o install.Options) (int, []install.Change, error) {
@@ -218,7 +218,7 @@ func (a *API) unitFileMembers() []bus.Member {
 			Call: func(call *bus.Call, _ any) ([]any, error) {
 				// 252 asks for authorization before it looks at the
 				// arguments here.
-				if err := a.verifyManageUnitFiles(call); err != nil {
+				if err := a.verifyManage(call); err != nil {
 					return nil, err
 				}
 				files, target := call.Body[0].([]string), call.Body[1].(string)
@@ -268,10 +268,10 @@ func (a *API) installOptions(runtime, force bool) install.Options {
 		}}
 }
 
-// verifyManageUnitFiles stands in for 252's polkit check of
-// org.freedesktop.systemd1.manage-unit-files: privileged callers pass,
-// and there is no policy agent to ask about the others.
-func (a *API) verifyManageUnitFiles(call *bus.Call) error {
+// verifyManage stands in for 252's polkit checks (manage-units,
+// manage-unit-files, reload-daemon...): privileged callers pass, and
+// there is no policy agent to ask about the others.
+func (a *API) verifyManage(call *bus.Call) error {
 	switch {
 	case a.Tree.Trusted:
 		return nil
