@@ -5,6 +5,7 @@ import (
 	"math"
 	"path"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/godbus/dbus/v5"
@@ -114,6 +115,8 @@ func (w *propWriter) dispatch() (bool, error) {
 			steps = append(steps, w.service, w.exec, w.kill)
 		case unitname.Scope:
 			steps = append(steps, w.scope, w.kill, w.scopeUser)
+		case unitname.Timer:
+			steps = append(steps, w.timer)
 		}
 		steps = append(steps, w.unitTransient)
 	}
@@ -872,6 +875,95 @@ func (w *propWriter) cgroup() (bool, error) {
 			return true, invalidArgs("Delegation not available for unit type")
 		}
 		return w.setBool(true)
+	}
+	return false, nil
+}
+
+var timerBases = map[string]bool{"OnActiveSec": true, "OnBootSec": true, "OnStartupSec": true,
+	"OnUnitActiveSec": true, "OnUnitInactiveSec": true}
+
+// calendarContext parses OnCalendar= values in the local time zone.
+var calendarContext = sync.OnceValue(func() *timeutil.Context { return timeutil.NewContext(timeutil.ZoneFromEnv(), nil) })
+
+// timer is bus_timer_set_transient_property.
+func (w *propWriter) timer() (bool, error) {
+	monotonic := func(base string, usec uint64) {
+		w.write(true, w.name, base+"="+specifierEscape(timeutil.FormatTimespan(timeutil.Usec(usec), 1000)))
+	}
+	switch w.name {
+	case "AccuracyUSec", "RandomizedDelayUSec":
+		return w.setUsec(true)
+	case "AccuracySec":
+		w.name = "AccuracyUSec"
+		return w.setUsec(true)
+	case "FixedRandomDelay", "WakeSystem", "Persistent", "RemainAfterElapse", "OnTimezoneChange", "OnClockChange":
+		return w.setBool(true)
+	case "TimersMonotonic":
+		rows, ok := w.v.([][]any)
+		if !ok {
+			return true, errUnexpected
+		}
+		for _, r := range rows {
+			if len(r) != 2 {
+				return true, errUnexpected
+			}
+			base, ok1 := r[0].(string)
+			usec, ok2 := r[1].(uint64)
+			if !ok1 || !ok2 {
+				return true, errUnexpected
+			}
+			if !timerBases[base] {
+				return true, invalidArgs("Invalid timer base: %s", base)
+			}
+			monotonic(base, usec)
+		}
+		if len(rows) == 0 {
+			w.write(true, w.name, "OnActiveSec=")
+		}
+		return true, nil
+	case "TimersCalendar":
+		rows, ok := w.v.([][]any)
+		if !ok {
+			return true, errUnexpected
+		}
+		for _, r := range rows {
+			if len(r) != 2 {
+				return true, errUnexpected
+			}
+			base, ok1 := r[0].(string)
+			spec, ok2 := r[1].(string)
+			if !ok1 || !ok2 {
+				return true, errUnexpected
+			}
+			if base != "OnCalendar" {
+				return true, invalidArgs("Invalid timer base: %s", base)
+			}
+			if _, err := calendarContext().ParseCalendar(spec); err != nil {
+				return true, invalidArgs("Invalid calendar spec")
+			}
+			w.write(true, w.name, "OnCalendar="+specifierEscape(spec))
+		}
+		if len(rows) == 0 {
+			w.write(true, w.name, "OnCalendar=")
+		}
+		return true, nil
+	case "OnActiveSec", "OnBootSec", "OnStartupSec", "OnUnitActiveSec", "OnUnitInactiveSec":
+		n, err := w.u64()
+		if err != nil {
+			return true, err
+		}
+		monotonic(w.name, n)
+		return true, nil
+	case "OnCalendar":
+		spec, err := w.str()
+		if err != nil {
+			return true, err
+		}
+		if _, err := calendarContext().ParseCalendar(spec); err != nil {
+			return true, invalidArgs("Invalid calendar spec")
+		}
+		w.write(true, w.name, "OnCalendar="+specifierEscape(spec))
+		return true, nil
 	}
 	return false, nil
 }

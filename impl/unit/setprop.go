@@ -37,3 +37,29 @@ func (l *Loader) ApplyDropIn(u *Unit, df File) {
 		u.DropInPaths = append(u.DropInPaths, df.Path)
 	}
 }
+
+// Replace loads name afresh from its files in place of the unit the set
+// has under that name (a stub becoming a transient unit): the links the
+// other units made to it stay, and the new unit keeps those the old one
+// had from them.
+func (l *Loader) Replace(name string, fragment *File, dropins []File) *Unit {
+	old := l.units[name]
+	if old != nil {
+		delete(l.units, name)
+		for i, x := range l.order {
+			if x == old {
+				l.order = append(l.order[:i:i], l.order[i+1:]...)
+				break
+			}
+		}
+	}
+	u := l.Load(name, fragment, dropins)
+	if old != nil {
+		for d := range old.Deps {
+			for _, n := range old.Deps[d].List() {
+				u.Deps[d].Add(n)
+			}
+		}
+	}
+	return u
+}

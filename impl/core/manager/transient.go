@@ -103,11 +103,8 @@ func (m *Manager) reloadUnitLoop(u *Unit) {
 		m.names = names
 	}
 	id := u.ID()
-	m.loader.Unload(id)
-	frag, dropins, ok := m.resolveFiles(id)
-	if ok && m.loader.Unit(id) == nil {
-		m.loader.Load(id, frag, dropins)
-	}
+	frag, dropins, _ := m.resolveFiles(id)
+	m.loader.Replace(id, frag, dropins)
 	m.loader.Finish()
 	cfg := m.loader.Unit(id)
 	if cfg == nil {
