@@ -255,23 +255,19 @@ var notYetServed = map[string]bool{
 	"Manager.MountImageUnit":                            true,
 	"Manager.PowerOff":                                  true,
 	"Manager.Reboot":                                    true,
-	"Manager.RefUnit":                                   true,
 	"Manager.SetExitCode":                               true,
 	"Manager.SetShowStatus":                             true,
 	"Manager.StartUnitReplace":                          true,
 	"Manager.StartUnitWithFlags":                        true,
 	"Manager.SwitchRoot":                                true,
 	"Manager.ThawUnit":                                  true,
-	"Manager.UnrefUnit":                                 true,
 	"Service.BindMount":                                 true,
 	"Service.MountImage":                                true,
 	"Unit.Clean":                                        true,
 	"Unit.EnqueueJob":                                   true,
 	"Unit.Freeze":                                       true,
 	"Unit.Kill":                                         true,
-	"Unit.Ref":                                          true,
-	"Unit.Thaw":                                         true,
-	"Unit.Unref":                                        true}
+	"Unit.Thaw":                                         true}
 
 // stillMissing collects the members of notYetServed seen missing.
 var stillMissing = map[string]bool{}

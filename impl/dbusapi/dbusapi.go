@@ -85,6 +85,8 @@ type API struct {
 	// sysbus is the connection to the system bus once dbus.service runs.
 	sysbus     *bus.Conn
 	connecting bool
+	// refs are the units bus peers hold references on (Ref, AddRef).
+	refs map[*manager.Unit]*unitRefs
 	// current is the call being handled, for the unit path "self".
 	current *bus.Call
 	// SystemBusAddress is where the system bus is ("" is the default).

@@ -192,6 +192,11 @@ func (a *API) transientUnit(call *bus.Call, name string, rawProps any) (*manager
 	if err := a.m.MakeTransientLoop(u, res.settings, pids, res.controller); err != nil {
 		return nil, bus.Errorf(bus.ErrNameFailed, "%v", err)
 	}
+	if res.addRef {
+		if err := a.ref(call, u); err != nil {
+			return nil, err
+		}
+	}
 	return u, nil
 }
 

@@ -110,7 +110,9 @@ type Unit struct {
 
 	lastState state.Active
 	inGCQueue bool
-	stamps    fileStamps
+	// busReferenced: bus clients hold references (Ref, AddRef).
+	busReferenced bool
+	stamps        fileStamps
 	// startRatelimit counts starts for StartLimitIntervalSec=/Burst=.
 	startRatelimit ratelimit
 	startLimitHit  bool
