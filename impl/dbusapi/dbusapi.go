@@ -87,6 +87,8 @@ type API struct {
 	connecting bool
 	// refs are the units bus peers hold references on (Ref, AddRef).
 	refs map[*manager.Unit]*unitRefs
+	// removing is the unit being freed, whose path still leads to it.
+	removing *manager.Unit
 	// current is the call being handled, for the unit path "self".
 	current *bus.Call
 	// SystemBusAddress is where the system bus is ("" is the default).
@@ -150,6 +152,9 @@ func New(m *manager.Manager) *API {
 // error for the caller if it names an unknown invocation ID or a name
 // that is not a unit's.
 func (a *API) unitAt(p dbus.ObjectPath) (*manager.Unit, error) {
+	if a.removing != nil && p == dbus.ObjectPath(unitname.DBusPath(a.removing.ID())) {
+		return a.removing, nil
+	}
 	if p == unitPrefix+"/self" {
 		// The caller's own unit, by its PID (252's find_unit).
 		if a.current == nil {
@@ -655,7 +660,11 @@ func (a *API) UnitNew(u *manager.Unit) {
 }
 
 func (a *API) UnitRemoved(u *manager.Unit) {
+	// Its last changes go out about u itself: looking its path up would
+	// load the unit again while it is being freed.
+	a.removing = u
 	a.flushUnit(u)
+	a.removing = nil
 	_ = a.Tree.EmitSignal(objectPath, ifaceManager, "UnitRemoved", "so", []any{u.ID(), dbus.ObjectPath(unitname.DBusPath(u.ID()))}, nil)
 }
 

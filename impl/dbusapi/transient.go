@@ -14,6 +14,7 @@ import (
 	"gosystemd/impl/core/manager"
 	"gosystemd/impl/core/state"
 	"gosystemd/impl/procfs"
+	"gosystemd/impl/unit/value"
 	"gosystemd/impl/unitname"
 )
 
@@ -271,12 +272,7 @@ func (a *API) attachProcesses(call *bus.Call, u *manager.Unit, sub string, l []u
 		return err
 	}
 	if err := a.m.AttachProcessesLoop(u, sub, pids); err != nil {
-		var e syscall.Errno
-		msg := err.Error()
-		if errors.As(err, &e) {
-			msg = e.Error()
-		}
-		return bus.Errorf(bus.ErrNameFailed, "Failed to attach processes to control group: %s", msg)
+		return bus.Errorf(errnoName(errnoOf(err)), "Failed to attach processes to control group: %s", value.Strerror(err))
 	}
 	return nil
 }

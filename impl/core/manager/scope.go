@@ -13,6 +13,7 @@ import (
 
 	"gosystemd/impl/core/state"
 	"gosystemd/impl/unit"
+	"gosystemd/impl/unit/value"
 )
 
 // scopeState is a scope's sub-state (252's ScopeState).
@@ -413,17 +414,18 @@ func (m *Manager) AttachProcessesLoop(u *Unit, sub string, pids []int) error {
 	if m.cfg.CgroupRoot == "" {
 		return syscall.EOPNOTSUPP
 	}
-	dir := m.cgroupDir(u)
-	if sub != "" {
-		dir = filepath.Join(dir, sub)
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return err
-		}
-	}
+	dir := filepath.Join(m.cgroupDir(u), sub)
+	var first error
 	for _, pid := range pids {
 		if err := os.WriteFile(filepath.Join(dir, "cgroup.procs"), []byte(strconv.Itoa(pid)), 0o644); err != nil {
-			return err
+			m.logUnit(u, LevelInfo, "Couldn't move process %d to requested cgroup '%s': %s", pid, "/"+filepath.Join(m.cgroupPath(u), sub), value.Strerror(err))
+			if first == nil {
+				first = err
+			}
 		}
+	}
+	if first != nil {
+		return first
 	}
 	if s, ok := u.kind.(*scope); ok {
 		s.watch()
