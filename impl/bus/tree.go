@@ -130,7 +130,7 @@ type Tree struct {
 	// Subscribed tracks callers of the service's Subscribe method.
 	Subscribed *Track
 
-	nodes   map[dbus.ObjectPath]*node
+	nodes map[dbus.ObjectPath]*node
 	// signalBufs are EmitSignal's spare encoding buffers, and the
 	// scratch lists EmitPropertiesChanged fills.
 	signalBufs         [][]byte
@@ -138,10 +138,10 @@ type Tree struct {
 	invalidatedScratch []string
 	// emitting caches each interface's properties that emit changes.
 	emitting map[*Interface][]*Property
-	methods map[memberKey]*vmember
-	props   map[memberKey]*vmember
-	conns   map[*Conn]struct{}
-	tracks  map[*Track]struct{}
+	methods  map[memberKey]*vmember
+	props    map[memberKey]*vmember
+	conns    map[*Conn]struct{}
+	tracks   map[*Track]struct{}
 }
 
 type node struct {
