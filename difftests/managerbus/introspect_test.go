@@ -232,8 +232,6 @@ func attr(l, name string) string {
 // yet, by "interface.member": the list may only shrink. (Issue #5: the
 // whole org.freedesktop.systemd1 API.)
 var notYetServed = map[string]bool{
-	"Manager.AbandonScope":                              true,
-	"Manager.AttachProcessesToUnit":                     true,
 	"Manager.BindMountUnit":                             true,
 	"Manager.CleanUnit":                                 true,
 	"Manager.Dump":                                      true,
@@ -260,29 +258,18 @@ var notYetServed = map[string]bool{
 	"Manager.RefUnit":                                   true,
 	"Manager.SetExitCode":                               true,
 	"Manager.SetShowStatus":                             true,
-	"Manager.SetUnitProperties":                         true,
-	"Manager.StartTransientUnit":                        true,
 	"Manager.StartUnitReplace":                          true,
 	"Manager.StartUnitWithFlags":                        true,
 	"Manager.SwitchRoot":                                true,
 	"Manager.ThawUnit":                                  true,
 	"Manager.UnrefUnit":                                 true,
-	"Mount.AttachProcesses":                             true,
-	"Scope.Abandon":                                     true,
-	"Scope.AttachProcesses":                             true,
-	"Scope.RequestStop":                                 true,
-	"Service.AttachProcesses":                           true,
 	"Service.BindMount":                                 true,
 	"Service.MountImage":                                true,
-	"Slice.AttachProcesses":                             true,
-	"Socket.AttachProcesses":                            true,
-	"Swap.AttachProcesses":                              true,
 	"Unit.Clean":                                        true,
 	"Unit.EnqueueJob":                                   true,
 	"Unit.Freeze":                                       true,
 	"Unit.Kill":                                         true,
 	"Unit.Ref":                                          true,
-	"Unit.SetProperties":                                true,
 	"Unit.Thaw":                                         true,
 	"Unit.Unref":                                        true}
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path"
 	"runtime/debug"
 	"sort"
 	"strings"
@@ -135,6 +136,9 @@ type Manager struct {
 	lookup    *unitpath.LookupPaths
 	names     *unitpath.NameMap
 	extras    map[string]extras // aliases and .wants/.requires of resolved units
+	// transient names the units created over the bus, whose files are
+	// in the transient directory.
+	transient map[string]bool
 	// fileStates caches UnitFileState by unit file name.
 	fileStates map[string]string
 	loader     *unit.Loader
@@ -193,6 +197,7 @@ func New(cfg Config) (*Manager, error) {
 		jobs:       map[uint32]*Job{},
 		pids:       map[int]*Unit{},
 		extras:     map[string]extras{},
+		transient:  map[string]bool{},
 		fileStates: map[string]string{},
 		posted:     make(chan func(), 1024),
 	}
@@ -409,6 +414,34 @@ func (m *Manager) UnitByPIDLoop(pid int) *Unit {
 	}
 	if pid == os.Getpid() {
 		return m.units["init.scope"]
+	}
+	return m.unitByCgroupOf(pid)
+}
+
+// unitByCgroupOf is manager_get_unit_by_pid_cgroup: the unit whose
+// cgroup holds pid, or the nearest one above it.
+func (m *Manager) unitByCgroupOf(pid int) *Unit {
+	if m.cfg.CgroupRoot == "" || pid <= 0 {
+		return nil
+	}
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", pid))
+	if err != nil {
+		return nil
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		p, ok := strings.CutPrefix(l, "0::/")
+		if !ok {
+			continue
+		}
+		for p != "" {
+			if u := m.units[path.Base(p)]; u != nil && m.cgroupPath(u) == p {
+				return u
+			}
+			p = path.Dir(p)
+			if p == "." || p == "/" {
+				break
+			}
+		}
 	}
 	return nil
 }
