@@ -410,6 +410,19 @@ func (m *Manager) UnitByPIDLoop(pid int) *Unit {
 	if pid == os.Getpid() {
 		return m.units["init.scope"]
 	}
+	// manager_get_unit_by_pid_cgroup: the unit of the process's cgroup.
+	if pid <= 0 {
+		return nil
+	}
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", pid))
+	if err != nil {
+		return nil
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		if p, ok := strings.CutPrefix(l, "0::"); ok {
+			return m.UnitByCgroupLoop(p)
+		}
+	}
 	return nil
 }
 
