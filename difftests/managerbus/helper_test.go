@@ -107,6 +107,9 @@ func findCall(name string) (busCall, bool) {
 // helperCall makes the named call on /run/systemd/private and prints
 // what came back.
 func helperCall(name string) error {
+	if ok, err := helperSystem(name); ok {
+		return err
+	}
 	c, ok := findCall(name)
 	if !ok {
 		return fmt.Errorf("no call %q", name)
@@ -165,6 +168,10 @@ func helperCall(name string) error {
 			fmt.Printf("error %s: %v\n", errName, m.Body)
 			return nil
 		case m.Type == dbus.TypeMethodReply && replyTo == 1:
+			if strings.HasPrefix(c.member, "Enqueue") {
+				fmt.Println(formatReply(m, c.member))
+				return nil
+			}
 			fmt.Printf("reply %s\n", formatBody(c.member, m.Body))
 			return nil
 		}
