@@ -165,7 +165,12 @@ func helperCall(name string) error {
 			fmt.Println("signal UnitFilesChanged")
 		case m.Type == dbus.TypeError && replyTo == 1:
 			errName, _ := m.Headers[dbus.FieldErrorName].Value().(string)
-			fmt.Printf("error %s: %v\n", errName, m.Body)
+			text := fmt.Sprintf("error %s: %v", errName, m.Body)
+			if strings.HasSuffix(name, "-caller") {
+				// The helper's own PID.
+				text = callerPIDRE.ReplaceAllString(text, "$1 N")
+			}
+			fmt.Println(text)
 			return nil
 		case m.Type == dbus.TypeMethodReply && replyTo == 1:
 			if strings.HasPrefix(c.member, "Enqueue") {

@@ -1,5 +1,7 @@
 package managerbus
 
+import "regexp"
+
 // jobCalls are the lookup and job methods' calls, made after busCalls.
 var jobCalls = []struct {
 	name string
@@ -43,6 +45,14 @@ var jobCalls = []struct {
 	{"ref-missing", busCall{"RefUnit", []any{"gosd-mb-nonexistent.service"}}},
 	{"ref-invalid", busCall{"RefUnit", []any{"not a name"}}},
 	{"show-status-bogus", busCall{"SetShowStatus", []any{"bogus"}}},
+	{"unit-by-pid-1", busCall{"GetUnitByPID", []any{uint32(1)}}},
+	{"unit-by-pid-missing", busCall{"GetUnitByPID", []any{uint32(999999)}}},
+	{"unit-by-pid-caller", busCall{"GetUnitByPID", []any{uint32(0)}}},
+	{"invocation-caller", busCall{"GetUnitByInvocationID", []any{[]byte{}}}},
 }
+
+// callerPIDRE matches the caller's PID in the errors of the calls made
+// with PID 0 or an empty invocation ID ("-caller").
+var callerPIDRE = regexp.MustCompile(`(PID|Client) [0-9]+`)
 
 func init() { busCalls = append(busCalls, jobCalls...) }

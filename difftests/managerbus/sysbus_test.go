@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/godbus/dbus/v5"
+
+	"gosystemd/oracle"
 )
 
 // pidRE matches the caller's PID in dbus-daemon's refusals.
@@ -27,18 +29,22 @@ type sysCall struct {
 	args                []any
 	// waitFor repeats the call (up to 5 s) until it prints this.
 	waitFor string
+	// jobOf, if set, is the unit whose job, as the last EnqueueUnitJob
+	// reported it, the call is about: its ID is the argument, or with
+	// an empty path, the job's object is called.
+	jobOf string
 }
 
 func managerCall(member string, args ...any) sysCall {
-	return sysCall{"/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager", member, args, ""}
+	return sysCall{"/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager", member, args, "", ""}
 }
 
 func unitCall(unit, member string, args ...any) sysCall {
-	return sysCall{unitObject(unit), "org.freedesktop.systemd1.Unit", member, args, ""}
+	return sysCall{unitObject(unit), "org.freedesktop.systemd1.Unit", member, args, "", ""}
 }
 
 func getProp(path, iface, name string) sysCall {
-	return sysCall{path, "org.freedesktop.DBus.Properties", "Get", []any{iface, name}, ""}
+	return sysCall{path, "org.freedesktop.DBus.Properties", "Get", []any{iface, name}, "", ""}
 }
 
 func unitObject(unit string) string {
@@ -110,7 +116,7 @@ var sysBusScenarios = []struct {
 		managerCall("Reload"),
 		managerCall("EnableUnitFiles", []string{"gosd-mb.service"}, false, false),
 		{"/org/freedesktop/systemd1", "org.freedesktop.DBus.Properties", "Set",
-			[]any{"org.freedesktop.systemd1.Manager", "LogLevel", dbus.MakeVariant("debug")}, ""},
+			[]any{"org.freedesktop.systemd1.Manager", "LogLevel", dbus.MakeVariant("debug")}, "", ""},
 		managerCall("Exit"),
 		managerCall("Reboot"),
 		managerCall("Subscribe"),
@@ -133,8 +139,23 @@ var sysBusScenarios = []struct {
 	// The reference taken last above went with the connection.
 	{"root-refs-after", 0, []sysCall{
 		{unitObject("gosd-mb-static.service"), "org.freedesktop.DBus.Properties", "Get",
-			[]any{"org.freedesktop.systemd1.Unit", "Refs"}, "reply []"},
+			[]any{"org.freedesktop.systemd1.Unit", "Refs"}, "reply []", ""},
 		managerCall("UnrefUnit", "gosd-mb-static.service"),
+	}},
+	// Jobs ordered after one another: first runs (for 3 s), slow waits
+	// for it, waiter for slow.
+	{"root-job-order", 0, []sysCall{
+		managerCall("EnqueueUnitJob", "gosd-mb-waiter.service", "start", "replace"),
+		{"/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager", "GetJobAfter", nil, "", "gosd-mb-slow.service"},
+		{"/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager", "GetJobBefore", nil, "", "gosd-mb-waiter.service"},
+		{"/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager", "GetJobAfter", nil, "", "gosd-mb-first.service"},
+		{"/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager", "GetJobBefore", nil, "", "gosd-mb-first.service"},
+		{"/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager", "GetJobAfter", nil, "", "gosd-mb-waiter.service"},
+		{"", "org.freedesktop.systemd1.Job", "GetAfter", nil, "", "gosd-mb-slow.service"},
+		{"", "org.freedesktop.systemd1.Job", "GetBefore", nil, "", "gosd-mb-slow.service"},
+		managerCall("StartUnitReplace", "gosd-mb-slow.service", "gosd-mb-also.service", "bogus"),
+		managerCall("ListUnitsByNames", []string{"gosd-mb-waiter.service", "gosd-mb-slow.service"}),
+		managerCall("ClearJobs"),
 	}},
 	{"root-show-status", 0, []sysCall{
 		managerCall("SetShowStatus", "bogus"),
@@ -147,6 +168,13 @@ var sysBusScenarios = []struct {
 		managerCall("SetShowStatus", ""),
 		getProp("/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager", "ShowStatus"),
 	}},
+}
+
+func init() {
+	scenarioFiles = append(scenarioFiles,
+		oracle.File{Path: "/etc/systemd/system/gosd-mb-first.service", Data: []byte("[Service]\nType=oneshot\nExecStart=/bin/sleep 3\n")},
+		oracle.File{Path: "/etc/systemd/system/gosd-mb-slow.service", Data: []byte("[Unit]\nWants=gosd-mb-first.service\nAfter=gosd-mb-first.service\n[Service]\nType=oneshot\nExecStart=/bin/true\n")},
+		oracle.File{Path: "/etc/systemd/system/gosd-mb-waiter.service", Data: []byte("[Unit]\nWants=gosd-mb-slow.service\nAfter=gosd-mb-slow.service\n[Service]\nType=oneshot\nExecStart=/bin/true\n")})
 }
 
 // helperSystem runs the named scenario on the system bus, reporting
@@ -220,18 +248,32 @@ func runSystemScenario(uid int, calls []sysCall) error {
 			}
 		}
 	}
-	hello, err := call("org.freedesktop.DBus", sysCall{"/org/freedesktop/DBus", "org.freedesktop.DBus", "Hello", nil, ""})
+	hello, err := call("org.freedesktop.DBus", sysCall{"/org/freedesktop/DBus", "org.freedesktop.DBus", "Hello", nil, "", ""})
 	if err != nil || len(hello.Body) != 1 {
 		return fmt.Errorf("Hello: %v", err)
 	}
 	self := hello.Body[0].(string)
+	jobs := map[string]uint32{}
 	for _, c := range calls {
+		if c.jobOf != "" {
+			if c.path == "" {
+				c.path = fmt.Sprintf("/org/freedesktop/systemd1/job/%d", jobs[c.jobOf])
+			} else {
+				c.args = []any{jobs[c.jobOf]}
+			}
+		}
 		fmt.Printf("%s.%s %v\n", strings.TrimPrefix(c.iface, "org.freedesktop."), c.member, c.args)
 		deadline := time.Now().Add(5 * time.Second)
 		for {
 			m, err := call("org.freedesktop.systemd1", c)
 			if err != nil {
 				return err
+			}
+			if c.member == "EnqueueUnitJob" && m.Type == dbus.TypeMethodReply && len(m.Body) == 6 {
+				jobs[m.Body[2].(string)] = m.Body[0].(uint32)
+				for _, r := range m.Body[5].([][]any) {
+					jobs[r[2].(string)] = r[0].(uint32)
+				}
 			}
 			out := formatReply(m, c.member)
 			out = strings.ReplaceAll(out, self, "SELF")

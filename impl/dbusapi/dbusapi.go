@@ -438,7 +438,7 @@ func (a *API) managerInterface() *bus.Interface {
 			}
 			u := a.m.UnitByPIDLoop(int(pid))
 			if u == nil {
-				return nil, bus.Errorf(errNoSuchUnit, "PID %d does not belong to any loaded unit.", pid)
+				return nil, bus.Errorf("org.freedesktop.systemd1.NoUnitForPID", "PID %d does not belong to any loaded unit.", pid)
 			}
 			return []any{dbus.ObjectPath(unitname.DBusPath(u.ID()))}, nil
 		}},
