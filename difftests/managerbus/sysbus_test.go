@@ -17,6 +17,7 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
+	"gosystemd/impl/unitname"
 	"gosystemd/oracle"
 )
 
@@ -134,7 +135,18 @@ var sysBusScenarios = []struct {
 		getProp(unitObject("gosd-mb-also.service"), "org.freedesktop.systemd1.Unit", "Refs"),
 		managerCall("UnrefUnit", "gosd-mb-also.service"),
 		managerCall("RefUnit", "gosd-mb-missing.service"),
+		// References outlive a daemon-reload.
+		managerCall("RefUnit", "gosd-mb-also.service"),
+		managerCall("Reload"),
+		getProp(unitObject("gosd-mb-also.service"), "org.freedesktop.systemd1.Unit", "Refs"),
+		managerCall("UnrefUnit", "gosd-mb-also.service"),
 		managerCall("RefUnit", "gosd-mb-static.service"),
+	}},
+	{"root-invocation", 0, []sysCall{
+		getProp(unitObject("dbus.service"), "org.freedesktop.systemd1.Unit", "InvocationID"),
+		{"/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager", "GetUnitByInvocationID", nil, "", "@invocation"},
+		{"@unit", "org.freedesktop.DBus.Properties", "Get", []any{"org.freedesktop.systemd1.Unit", "Id"}, "", ""},
+		getProp(unitObject("gosd-mb-also.service"), "org.freedesktop.systemd1.Unit", "InvocationID"),
 	}},
 	// The reference taken last above went with the connection.
 	{"root-refs-after", 0, []sysCall{
@@ -254,7 +266,17 @@ func runSystemScenario(uid int, calls []sysCall) error {
 	}
 	self := hello.Body[0].(string)
 	jobs := map[string]uint32{}
+	// invocation is the last InvocationID read, unitPath the last object
+	// path returned: "@invocation" and "@unit" stand for them.
+	var invocation []byte
+	var lastPath string
 	for _, c := range calls {
+		if c.jobOf == "@invocation" {
+			c.args, c.jobOf = []any{invocation}, ""
+		}
+		if c.path == "@unit" {
+			c.path = lastPath
+		}
 		if c.jobOf != "" {
 			if c.path == "" {
 				c.path = fmt.Sprintf("/org/freedesktop/systemd1/job/%d", jobs[c.jobOf])
@@ -262,7 +284,16 @@ func runSystemScenario(uid int, calls []sysCall) error {
 				c.args = []any{jobs[c.jobOf]}
 			}
 		}
-		fmt.Printf("%s.%s %v\n", strings.TrimPrefix(c.iface, "org.freedesktop."), c.member, c.args)
+		norm := func(out string) string {
+			if len(invocation) == 16 {
+				out = strings.ReplaceAll(out, "/unit/"+unitname.BusLabelEscape(hex.EncodeToString(invocation)), "/unit/INVOCATION")
+				out = strings.ReplaceAll(out, hex.EncodeToString(invocation), "INVOCATION")
+				out = strings.ReplaceAll(out, dbus.MakeVariant(invocation).String(), "@ay INVOCATION")
+				out = strings.ReplaceAll(out, fmt.Sprint(invocation), "INVOCATION")
+			}
+			return out
+		}
+		fmt.Println(norm(fmt.Sprintf("%s.%s %v", strings.TrimPrefix(c.iface, "org.freedesktop."), c.member, c.args)))
 		deadline := time.Now().Add(5 * time.Second)
 		for {
 			m, err := call("org.freedesktop.systemd1", c)
@@ -275,7 +306,17 @@ func runSystemScenario(uid int, calls []sysCall) error {
 					jobs[r[2].(string)] = r[0].(uint32)
 				}
 			}
-			out := formatReply(m, c.member)
+			if m.Type == dbus.TypeMethodReply && len(m.Body) == 1 {
+				switch v := m.Body[0].(type) {
+				case dbus.Variant:
+					if b, ok := v.Value().([]byte); ok && len(b) == 16 {
+						invocation = b
+					}
+				case dbus.ObjectPath:
+					lastPath = string(v)
+				}
+			}
+			out := norm(formatReply(m, c.member))
 			out = strings.ReplaceAll(out, self, "SELF")
 			out = pidRE.ReplaceAllString(out, "pid=N")
 			if c.waitFor == "" || out == c.waitFor || time.Now().After(deadline) {

@@ -296,7 +296,8 @@ func (a *API) jobManagerMembers() []bus.Member {
 				if u.InvocationID() == "" {
 					return []any{unitPath(u)}, nil
 				}
-				return []any{unitPrefix + "/" + dbus.ObjectPath(u.InvocationID())}, nil
+				// The path names the unit by its invocation ID.
+				return []any{dbus.ObjectPath(unitname.DBusPath(u.InvocationID()))}, nil
 			}},
 		&bus.Method{Name: "GetUnitByControlGroup", In: "s", Out: "o", Flags: bus.Unprivileged,
 			Call: func(call *bus.Call, _ any) ([]any, error) {
