@@ -110,7 +110,9 @@ type Unit struct {
 
 	lastState state.Active
 	inGCQueue bool
-	stamps    fileStamps
+	// busReferenced: bus clients hold references (Unit.Ref).
+	busReferenced bool
+	stamps        fileStamps
 	// startRatelimit counts starts for StartLimitIntervalSec=/Burst=.
 	startRatelimit ratelimit
 	startLimitHit  bool
@@ -121,6 +123,9 @@ type Unit struct {
 	// were logged once.
 	notAppliedLogged bool
 }
+
+// CanReload is unit_can_reload.
+func (u *Unit) CanReload() bool { return u.kind != nil && u.kind.canReload() }
 
 // ID is the unit's primary name.
 func (u *Unit) ID() string { return u.cfg.ID }
