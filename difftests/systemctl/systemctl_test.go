@@ -195,6 +195,9 @@ func observe(h *oracle.Harness, impl oracle.Impl, name, systemctl string, files 
 		if args[0] == "!sh" {
 			argv = []string{"/bin/sh", "-c", args[1]}
 		}
+		if args[0] == "!nobody" {
+			argv = append([]string{"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", systemctl}, args[1:]...)
+		}
 		cctx, ccancel := context.WithTimeout(ctx, time.Minute)
 		r := sb.Exec(cctx, argv, nil)
 		ccancel()

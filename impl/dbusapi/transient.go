@@ -149,7 +149,8 @@ func (a *API) startTransientUnit(call *bus.Call, _ any) ([]any, error) {
 			return nil, err
 		}
 	}
-	return a.enqueue(u, job.Start, modeName)
+	mode, _ := job.ParseMode(modeName)
+	return a.queueJob(u, job.Start, mode, false, false)
 }
 
 // transientUnit is transient_unit_from_message: the unit name must be

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"path"
 	"runtime/debug"
 	"sort"
 	"strings"
@@ -415,13 +414,8 @@ func (m *Manager) UnitByPIDLoop(pid int) *Unit {
 	if pid == os.Getpid() {
 		return m.units["init.scope"]
 	}
-	return m.unitByCgroupOf(pid)
-}
-
-// unitByCgroupOf is manager_get_unit_by_pid_cgroup: the unit whose
-// cgroup holds pid, or the nearest one above it.
-func (m *Manager) unitByCgroupOf(pid int) *Unit {
-	if m.cfg.CgroupRoot == "" || pid <= 0 {
+	// manager_get_unit_by_pid_cgroup: the unit of the process's cgroup.
+	if pid <= 0 {
 		return nil
 	}
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", pid))
@@ -429,18 +423,8 @@ func (m *Manager) unitByCgroupOf(pid int) *Unit {
 		return nil
 	}
 	for _, l := range strings.Split(string(data), "\n") {
-		p, ok := strings.CutPrefix(l, "0::/")
-		if !ok {
-			continue
-		}
-		for p != "" {
-			if u := m.units[path.Base(p)]; u != nil && m.cgroupPath(u) == p {
-				return u
-			}
-			p = path.Dir(p)
-			if p == "." || p == "/" {
-				break
-			}
+		if p, ok := strings.CutPrefix(l, "0::"); ok {
+			return m.UnitByCgroupLoop(p)
 		}
 	}
 	return nil

@@ -256,12 +256,3 @@ func (m *Manager) applyCgroupLimits(u *Unit) {
 		write("pids.max", limit(c.TasksMax.Value))
 	}
 }
-
-// SetBusReferencedLoop notes whether bus clients reference u (252's
-// bus_track); once they are gone u may be collected.
-func (m *Manager) SetBusReferencedLoop(u *Unit, referenced bool) {
-	u.busReferenced = referenced
-	if !referenced {
-		m.addToGCQueue(u)
-	}
-}

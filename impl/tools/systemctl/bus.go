@@ -155,10 +155,13 @@ func (b *managerBus) stringProperty(path dbus.ObjectPath, iface, name string) (s
 func unitPath(name string) dbus.ObjectPath { return dbus.ObjectPath(unitname.DBusPath(name)) }
 
 // busErrorMessage is bus_error_message: the error's own text, else the
-// errno's.
+// errno's; any AccessDenied is "Access denied", whatever its text.
 func busErrorMessage(err error) string {
 	var de dbus.Error
 	if errors.As(err, &de) {
+		if de.Name == "org.freedesktop.DBus.Error.AccessDenied" {
+			return "Access denied"
+		}
 		if len(de.Body) > 0 {
 			if s, ok := de.Body[0].(string); ok {
 				return s

@@ -43,8 +43,8 @@ func (t *tool) start(args []string) error {
 	if t.opts.wait {
 		return t.errorf("--wait is not implemented yet.")
 	}
-	if t.opts.marked || t.opts.showTransaction {
-		return t.errorf("--marked and --show-transaction are not implemented yet.")
+	if t.opts.showTransaction {
+		return t.errorf("--show-transaction is not implemented yet.")
 	}
 	b, err := t.connectBus()
 	if err != nil {
@@ -56,11 +56,15 @@ func (t *tool) start(args []string) error {
 	} else if a, ok := unitActions[args[0]]; ok {
 		method, jobType = a[0], a[1]
 	}
-	names, expanded, err := t.expandUnitNames(b, args[1:], suffix)
-	if err != nil {
-		return err
+	var names []string
+	expanded := false
+	if !t.opts.marked {
+		names, expanded, err = t.expandUnitNames(b, args[1:], suffix)
+		if err != nil {
+			return err
+		}
 	}
-	if !t.opts.all && expanded && jobType == "start" && !t.opts.quiet {
+	if !t.opts.marked && !t.opts.all && expanded && jobType == "start" && !t.opts.quiet {
 		t.warning("Warning: %ssystemctl start called with a glob pattern.%s", t.term.ANSI("\x1b[0;1;31m"), t.term.Normal())
 		t.notice("Hint: unit globs expand to loaded units, so start will usually have no effect.\n" +
 			"      Passing --all will also load units which are pulled in by other units.\n" +
@@ -71,6 +75,9 @@ func (t *tool) start(args []string) error {
 		w = &jobWaiter{t: t, b: b, jobs: map[dbus.ObjectPath]bool{}}
 	}
 	ret := 0
+	if t.opts.marked {
+		ret = t.enqueueMarkedJobs(b, w)
+	}
 	var stopped []string
 	for _, name := range names {
 		err := t.startUnitOne(b, method, jobType, name, mode, w)
@@ -95,6 +102,39 @@ func (t *tool) start(args []string) error {
 		return exitCode(ret)
 	}
 	return nil
+}
+
+// enqueueMarkedJobs is enqueue_marked_jobs: the manager queues the
+// jobs of the units marked for reload or restart, and they are waited
+// for. A failure is exit status 1.
+func (t *tool) enqueueMarkedJobs(b *managerBus, w *jobWaiter) int {
+	verb := "Executing"
+	if t.opts.dryRun {
+		verb = "Would execute"
+	}
+	t.logAt(logging.Debug, "%s dbus call org.freedesktop.systemd1.Manager EnqueueMarkedJobs()", verb)
+	if t.opts.dryRun {
+		return 0
+	}
+	c, err := b.callManager("EnqueueMarkedJobs")
+	var paths []dbus.ObjectPath
+	if err == nil {
+		if err = c.Store(&paths); err != nil {
+			t.logAt(logging.Err, "Failed to parse bus message: %s", busErrorMessage(err))
+			return 1
+		}
+	}
+	if err != nil {
+		t.logAt(logging.Err, "Failed to start jobs: %s", busErrorMessage(err))
+		return 1
+	}
+	if w != nil {
+		for _, p := range paths {
+			t.logAt(logging.Debug, "Adding %s to the set", p)
+			w.jobs[p] = true
+		}
+	}
+	return 0
 }
 
 // startUnitOne is start_unit_one.
