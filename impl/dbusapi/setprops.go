@@ -845,6 +845,37 @@ func (w *propWriter) cgroup() (bool, error) {
 			w.write(true, w.name, fmt.Sprintf("%s=%d", w.name, n))
 		}
 		return true, nil
+	case "MemoryMinScale", "MemoryLowScale", "DefaultMemoryMinScale", "DefaultMemoryLowScale", "MemorySwapMaxScale",
+		"MemoryHighScale", "MemoryMaxScale", "MemoryLimitScale":
+		raw, ok := w.v.(uint32)
+		if !ok {
+			return true, errUnexpected
+		}
+		switch w.name {
+		case "MemoryHighScale", "MemoryMaxScale", "MemoryLimitScale":
+			if raw == 0 {
+				return true, outOfRange()
+			}
+		}
+		p := (uint64(raw)*10000 + math.MaxUint32/2) / math.MaxUint32
+		w.write(true, w.name, fmt.Sprintf("%s=%d.%02d%%", strings.TrimSuffix(w.name, "Scale"), p/100, p%100))
+		return true, nil
+	case "TasksMaxScale":
+		raw, ok := w.v.(uint32)
+		if !ok {
+			return true, errUnexpected
+		}
+		if raw < 1 || raw == math.MaxUint32 {
+			return true, outOfRange()
+		}
+		p := (uint64(raw)*100 + math.MaxUint32 - 1) / math.MaxUint32
+		w.write(true, w.name, fmt.Sprintf("TasksMax=%d.%d%%", p/10, p%10))
+		// 252 writes the percentage a tenth of itself, but keeps the
+		// scale it was sent.
+		pm := (uint64(raw)*10000 + math.MaxUint32/2) / math.MaxUint32
+		last := &w.out.settings[len(w.out.settings)-1]
+		last.Live = fmt.Sprintf("TasksMax=%d.%02d%%", pm/100, pm%100)
+		return true, nil
 	case "CPUQuotaPerSecUSec":
 		n, err := w.u64()
 		if err != nil {

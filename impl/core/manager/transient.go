@@ -5,8 +5,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"gosystemd/impl/unit"
+	"gosystemd/impl/unit/value"
 	"gosystemd/impl/unitname"
 	"gosystemd/impl/unitpath"
 )
@@ -21,6 +23,10 @@ type Setting struct {
 	Name string
 	// Text is the assignment lines, without the section header.
 	Text string
+	// Live, if set, is what takes effect at once instead of Text, where
+	// 252 keeps a value in memory that its text does not say (TasksMax=
+	// of a scale).
+	Live string
 }
 
 const (
@@ -92,6 +98,11 @@ func (m *Manager) MakeTransientLoop(u *Unit, settings []Setting, pids []int, con
 	m.reloadUnitLoop(u)
 	if s, ok := u.kind.(*scope); ok {
 		s.pids, s.controller = pids, controller
+		if len(pids) == 0 && u.cfg.LoadState == unit.Loaded {
+			// scope_verify
+			m.logUnit(u, LevelErr, "Scope has no PIDs. Refusing.")
+			u.cfg.LoadState, u.cfg.LoadErr = unit.LoadError, strerrorErr{syscall.ENOENT}
+		}
 	}
 	return nil
 }
@@ -178,7 +189,11 @@ func (m *Manager) SetPropertiesLoop(u *Unit, runtime bool, settings []Setting) e
 		if err := writeFileAtomic(p, []byte(text)); err != nil {
 			return err
 		}
-		m.loader.ApplyDropIn(u.cfg, unit.File{Path: p, Data: []byte(text)})
+		live := text
+		if s.Live != "" {
+			live = "[" + sec + "]\n" + s.Live + "\n"
+		}
+		m.loader.ApplyDropIn(u.cfg, unit.File{Path: p, Data: []byte(live)})
 	}
 	if len(settings) > 0 {
 		if names, err := unitpath.BuildNameMap(m.lookup); err == nil {
@@ -256,3 +271,9 @@ func (m *Manager) applyCgroupLimits(u *Unit) {
 		write("pids.max", limit(c.TasksMax.Value))
 	}
 }
+
+// strerrorErr is an errno whose text is strerror's, as %m prints it.
+type strerrorErr struct{ errno syscall.Errno }
+
+func (e strerrorErr) Error() string { return value.Strerror(e.errno) }
+func (e strerrorErr) Unwrap() error { return e.errno }
