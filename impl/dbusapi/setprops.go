@@ -39,6 +39,8 @@ type propResult struct {
 	pids       []uint32 // 0 stands for the caller
 	controller string
 	addRef     bool
+	// rlimits are the soft and hard limits set so far, by resource.
+	rlimits map[string]*[2]uint64
 }
 
 var (
@@ -643,6 +645,73 @@ func (w *propWriter) exec() (bool, error) {
 		"ProtectKernelTunables", "ProtectKernelModules", "ProtectKernelLogs", "ProtectClock",
 		"ProtectControlGroups", "MountAPIVFS", "CPUSchedulingResetOnFork", "NonBlocking", "LockPersonality", "ProtectHostname":
 		return w.setBool(true)
+	case "SyslogIdentifier":
+		v, err := w.str()
+		if err != nil {
+			return true, err
+		}
+		w.write(true, w.name, w.name+"="+specifierEscape(v))
+		return true, nil
+	case "ProtectSystem":
+		return w.setEnum(true, append([]string{"no", "yes", "full", "strict"}, booleanWords...)...)
+	case "ProtectHome":
+		return w.setEnum(true, append([]string{"no", "yes", "read-only", "tmpfs"}, booleanWords...)...)
+	case "RuntimeDirectoryPreserve":
+		return w.setEnum(true, append([]string{"no", "yes", "restart"}, booleanWords...)...)
+	case "UMask", "RuntimeDirectoryMode", "StateDirectoryMode", "CacheDirectoryMode", "LogsDirectoryMode", "ConfigurationDirectoryMode":
+		n, ok := w.v.(uint32)
+		if !ok {
+			return true, errUnexpected
+		}
+		w.write(true, w.name, fmt.Sprintf("%s=%04o", w.name, n))
+		return true, nil
+	case "ReadWriteDirectories", "ReadOnlyDirectories", "InaccessibleDirectories",
+		"ReadWritePaths", "ReadOnlyPaths", "InaccessiblePaths", "ExecPaths", "NoExecPaths", "ExtensionDirectories":
+		l, err := w.strv()
+		if err != nil {
+			return true, err
+		}
+		out := make([]string, len(l))
+		for i, p := range l {
+			off := 0
+			if strings.HasPrefix(p, "-") {
+				off++
+			}
+			if strings.HasPrefix(p[off:], "+") {
+				off++
+			}
+			if !path.IsAbs(p[off:]) {
+				return true, invalidArgs("Invalid %s", w.name)
+			}
+			out[i] = p[:off] + unitname.PathSimplify(p[off:])
+		}
+		if len(out) == 0 {
+			w.write(true, w.name, w.name+"=")
+		} else {
+			w.write(true, w.name, w.name+"="+concatQuoted(out, specifierEscape))
+		}
+		return true, nil
+	case "RuntimeDirectory", "StateDirectory", "CacheDirectory", "LogsDirectory", "ConfigurationDirectory":
+		l, err := w.strv()
+		if err != nil {
+			return true, err
+		}
+		for _, p := range l {
+			switch {
+			case !unitname.PathIsNormalized(p):
+				return true, invalidArgs("%s= path is not normalized: %s", w.name, p)
+			case path.IsAbs(p):
+				return true, invalidArgs("%s= path is absolute: %s", w.name, p)
+			case p == "private" || strings.HasPrefix(p, "private/"):
+				return true, invalidArgs("%s= path can't be 'private': %s", w.name, p)
+			}
+		}
+		if len(l) == 0 {
+			w.write(true, w.name, w.name+"=")
+		} else {
+			w.write(true, w.name, w.name+"="+concatQuoted(l, specifierEscape))
+		}
+		return true, nil
 	case "Nice":
 		n, ok := w.v.(int32)
 		if !ok {
@@ -698,7 +767,63 @@ func (w *propWriter) exec() (bool, error) {
 		}
 		return true, nil
 	}
+	if rest, ok := strings.CutPrefix(w.name, "Limit"); ok {
+		return w.rlimit(rest)
+	}
 	return false, nil
+}
+
+// booleanWords are what parse_boolean takes, which the enum settings
+// with a boolean form accept as well.
+var booleanWords = []string{"1", "yes", "y", "true", "t", "on", "0", "no", "n", "false", "f", "off"}
+
+var rlimitNames = map[string]bool{"CPU": true, "FSIZE": true, "DATA": true, "STACK": true, "CORE": true, "RSS": true,
+	"NOFILE": true, "AS": true, "NPROC": true, "MEMLOCK": true, "LOCKS": true, "SIGPENDING": true, "MSGQUEUE": true,
+	"NICE": true, "RTPRIO": true, "RTTIME": true}
+
+// rlimit is the Limit*= part of bus_exec_context_set_transient_property:
+// LimitX sets the hard limit, LimitXSoft the soft one, both at first.
+func (w *propWriter) rlimit(res string) (bool, error) {
+	soft := false
+	if !rlimitNames[res] {
+		r, ok := strings.CutSuffix(res, "Soft")
+		if !ok || !rlimitNames[r] {
+			return false, nil
+		}
+		res, soft = r, true
+	}
+	v, err := w.u64()
+	if err != nil {
+		return true, err
+	}
+	if w.out.rlimits == nil {
+		w.out.rlimits = map[string]*[2]uint64{}
+	}
+	rl := w.out.rlimits[res]
+	if rl == nil {
+		rl = &[2]uint64{v, v}
+		w.out.rlimits[res] = rl
+	} else if soft {
+		rl[0] = v
+	} else {
+		rl[1] = v
+	}
+	const inf = math.MaxUint64
+	var text string
+	switch {
+	case rl[0] == inf && rl[1] == inf:
+		text = "infinity"
+	case rl[0] == inf:
+		text = fmt.Sprintf("infinity:%d", rl[1])
+	case rl[1] == inf:
+		text = fmt.Sprintf("%d:infinity", rl[0])
+	case rl[0] == rl[1]:
+		text = fmt.Sprint(rl[0])
+	default:
+		text = fmt.Sprintf("%d:%d", rl[0], rl[1])
+	}
+	w.write(true, "Limit"+res, "Limit"+res+"="+text)
+	return true, nil
 }
 
 // userGroupValidRelaxed is valid_user_group_name with
