@@ -119,6 +119,8 @@ func (w *propWriter) dispatch() (bool, error) {
 			steps = append(steps, w.scope, w.kill, w.scopeUser)
 		case unitname.Timer:
 			steps = append(steps, w.timer)
+		case unitname.Path:
+			steps = append(steps, w.pathUnit)
 		}
 		steps = append(steps, w.unitTransient)
 	}
@@ -1119,6 +1121,57 @@ func (w *propWriter) timer() (bool, error) {
 			return true, invalidArgs("Invalid calendar spec")
 		}
 		w.write(true, w.name, "OnCalendar="+specifierEscape(spec))
+		return true, nil
+	}
+	return false, nil
+}
+
+var pathTypes = map[string]bool{"PathExists": true, "PathExistsGlob": true, "PathChanged": true,
+	"PathModified": true, "DirectoryNotEmpty": true}
+
+// pathUnit is bus_path_set_transient_property.
+func (w *propWriter) pathUnit() (bool, error) {
+	switch w.name {
+	case "MakeDirectory":
+		return w.setBool(true)
+	case "DirectoryMode":
+		n, ok := w.v.(uint32)
+		if !ok {
+			return true, errUnexpected
+		}
+		w.write(true, w.name, fmt.Sprintf("%s=%04o", w.name, n))
+		return true, nil
+	case "TriggerLimitBurst":
+		return w.setUnsigned(true)
+	case "TriggerLimitIntervalUSec":
+		return w.setUsec(true)
+	case "Paths":
+		rows, ok := w.v.([][]any)
+		if !ok {
+			return true, errUnexpected
+		}
+		for _, r := range rows {
+			if len(r) != 2 {
+				return true, errUnexpected
+			}
+			typ, ok1 := r[0].(string)
+			p, ok2 := r[1].(string)
+			if !ok1 || !ok2 {
+				return true, errUnexpected
+			}
+			switch {
+			case !pathTypes[typ]:
+				return true, invalidArgs("Unknown path type: %s", typ)
+			case p == "":
+				return true, invalidArgs("Path in %s is empty", typ)
+			case !path.IsAbs(p):
+				return true, invalidArgs("Path in %s is not absolute: %s", typ, p)
+			}
+			w.write(true, w.name, specifierEscape(typ+"="+p))
+		}
+		if len(rows) == 0 {
+			w.write(true, w.name, "PathExists=")
+		}
 		return true, nil
 	}
 	return false, nil
