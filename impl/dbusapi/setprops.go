@@ -13,6 +13,7 @@ import (
 	"gosystemd/impl/bus"
 	"gosystemd/impl/core/manager"
 	"gosystemd/impl/timeutil"
+	"gosystemd/impl/unit"
 	"gosystemd/impl/unit/value"
 	"gosystemd/impl/unitname"
 )
@@ -121,6 +122,8 @@ func (w *propWriter) dispatch() (bool, error) {
 			steps = append(steps, w.timer)
 		case unitname.Path:
 			steps = append(steps, w.pathUnit)
+		case unitname.Socket:
+			steps = append(steps, w.socket, w.exec, w.kill)
 		}
 		steps = append(steps, w.unitTransient)
 	}
@@ -1171,6 +1174,84 @@ func (w *propWriter) pathUnit() (bool, error) {
 		}
 		if len(rows) == 0 {
 			w.write(true, w.name, "PathExists=")
+		}
+		return true, nil
+	}
+	return false, nil
+}
+
+// socket is the part of bus_socket_set_transient_property that
+// systemd-run --socket-property reaches for.
+func (w *propWriter) socket() (bool, error) {
+	switch w.name {
+	case "Accept", "FlushPending", "Writable", "KeepAlive", "NoDelay", "FreeBind", "Transparent", "Broadcast",
+		"PassCredentials", "PassSecurity", "PassPacketInfo", "ReusePort", "RemoveOnStop", "SELinuxContextFromNet":
+		return w.setBool(true)
+	case "Backlog", "MaxConnections", "MaxConnectionsPerSource", "KeepAliveProbes", "TriggerLimitBurst":
+		return w.setUnsigned(true)
+	case "SocketMode", "DirectoryMode":
+		n, ok := w.v.(uint32)
+		if !ok {
+			return true, errUnexpected
+		}
+		w.write(true, w.name, fmt.Sprintf("%s=%04o", w.name, n))
+		return true, nil
+	case "TimeoutUSec", "KeepAliveTimeUSec", "KeepAliveIntervalUSec", "DeferAcceptUSec", "TriggerLimitIntervalUSec":
+		return w.setUsec(true)
+	case "SocketUser", "SocketGroup":
+		return w.setStringChecked(true, userGroupValidRelaxed)
+	case "ExecStartPre", "ExecStartPost", "ExecStopPre", "ExecStopPost":
+		return w.execCommand()
+	case "Symlinks":
+		l, err := w.strv()
+		if err != nil {
+			return true, err
+		}
+		for _, p := range l {
+			if !path.IsAbs(p) {
+				return true, invalidArgs("Symlink path is not absolute: %s", p)
+			}
+		}
+		w.write(true, w.name, specifierEscape(w.name+"="+strings.Join(l, " ")))
+		return true, nil
+	case "Listen":
+		rows, ok := w.v.([][]any)
+		if !ok {
+			return true, errUnexpected
+		}
+		for _, r := range rows {
+			if len(r) != 2 {
+				return true, errUnexpected
+			}
+			t, ok1 := r[0].(string)
+			a, ok2 := r[1].(string)
+			if !ok1 || !ok2 {
+				return true, errUnexpected
+			}
+			switch t {
+			case "Stream", "Datagram", "SequentialPacket":
+				family, err := unit.SocketAddressFamily(a)
+				if err != nil {
+					return true, invalidArgs("Invalid address: %s", a)
+				}
+				if family != value.AFUnix && t == "SequentialPacket" {
+					return true, invalidArgs("Address family not supported: %s", a)
+				}
+			case "Netlink":
+				if a == "" {
+					return true, invalidArgs("Invalid netlink address: %s", a)
+				}
+			case "Special", "MessageQueue", "FIFO", "USBFunction":
+				if !path.IsAbs(a) || len(a) >= 4096 {
+					return true, invalidArgs("Invalid socket path: %s", a)
+				}
+			default:
+				return true, invalidArgs("Unknown Socket type: %s", t)
+			}
+			w.write(true, w.name, specifierEscape("Listen"+t+"="+a))
+		}
+		if len(rows) == 0 {
+			w.write(true, w.name, "ListenStream=")
 		}
 		return true, nil
 	}

@@ -63,3 +63,10 @@ func (l *Loader) Replace(name string, fragment *File, dropins []File) *Unit {
 	}
 	return u
 }
+
+// SocketAddressFamily is socket_address_parse's verdict on a listening
+// address: its family, or the error that refuses it.
+func SocketAddressFamily(s string) (int, error) {
+	_, family, err := parseSocketAddress(s)
+	return family, err
+}
