@@ -53,6 +53,7 @@ var seedPropertyLists = [][]seedProp{
 	{sp("CPUWeight", uint64(50)), sp("MemoryMax", uint64(104857600))},
 	{sp("MemoryHigh", uint64(209715200)), sp("CPUQuotaPerSecUSec", uint64(200000)), sp("Description", "changed"),
 		sp("TasksMax", uint64(1<<64-1))},
+	{sp("MemoryMaxScale", uint32(1<<31)), sp("TasksMaxScale", uint32(1<<30)), sp("LimitNOFILE", uint64(1024)), sp("LimitNOFILESoft", uint64(512))},
 	{sp("Bogus", "x")},
 	{sp("Description", uint32(3))},
 }
@@ -83,7 +84,7 @@ func decodeProps(data []byte) ([]propAssignment, bool) {
 	return propList(msg.Body[0])
 }
 
-var fuzzTypes = []unitname.Type{unitname.Service, unitname.Scope, unitname.Slice, unitname.Socket, unitname.Target, unitname.Timer}
+var fuzzTypes = []unitname.Type{unitname.Service, unitname.Scope, unitname.Slice, unitname.Socket, unitname.Target, unitname.Timer, unitname.Path}
 
 // FuzzConvertProperties feeds property lists off the wire to the
 // conversion: it must never panic, and what it writes must name safe
