@@ -70,3 +70,6 @@ func SocketAddressFamily(s string) (int, error) {
 	_, family, err := parseSocketAddress(s)
 	return family, err
 }
+
+// ResolveTasksMax is tasks_max_resolve: the number of tasks t allows.
+func (d *Defaults) ResolveTasksMax(t TasksMax) uint64 { return d.resolveTasksMax(t) }

@@ -267,9 +267,7 @@ func (m *Manager) applyCgroupLimits(u *Unit) {
 	write("memory.low", limit(c.MemoryLow))
 	write("memory.high", limit(c.MemoryHigh))
 	write("memory.max", limit(c.MemoryMax))
-	if c.TasksMax.Scale == 0 {
-		write("pids.max", limit(c.TasksMax.Value))
-	}
+	write("pids.max", limit(m.cfg.Defaults.ResolveTasksMax(c.TasksMax)))
 }
 
 // strerrorErr is an errno whose text is strerror's, as %m prints it.

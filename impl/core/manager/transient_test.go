@@ -48,3 +48,49 @@ func TestReexecRoundTripTransientScope(t *testing.T) {
 		t.Errorf("file left: %v", err)
 	}
 }
+
+// TestSetPropertiesApplied: set-property's drop-ins take effect on the
+// unit and reach the attribute files of its cgroup at once.
+func TestSetPropertiesApplied(t *testing.T) {
+	dir := t.TempDir()
+	m, _ := reexecManager(t, dir)
+	m.cfg.CgroupRoot = filepath.Join(dir, "cgroup")
+	m.lookup.PersistentControl = filepath.Join(dir, "control")
+	u := mustLoad(t, m, "app.service")
+	cg := m.cgroupDir(u)
+	if err := os.MkdirAll(cg, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"cpu.weight", "memory.max", "memory.high", "pids.max", "cpu.max", "io.weight"} {
+		if err := os.WriteFile(filepath.Join(cg, f), []byte("untouched"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	settings := []Setting{
+		{Private: true, Name: "CPUWeight", Text: "CPUWeight=50"},
+		{Private: true, Name: "MemoryMax", Text: "MemoryMax=104857600"},
+		{Private: true, Name: "TasksMax", Text: "TasksMax=33"},
+		{Private: true, Name: "CPUQuota", Text: "CPUQuota=20%"},
+		{Name: "Description", Text: "Description=changed"},
+	}
+	if err := m.SetPropertiesLoop(u, false, settings); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"cpu.weight": "50", "memory.max": "104857600", "memory.high": "max", "pids.max": "33",
+		"cpu.max": "20000 100000", "io.weight": "untouched"}
+	for f, w := range want {
+		if got, _ := os.ReadFile(filepath.Join(cg, f)); string(got) != w {
+			t.Errorf("%s = %q, want %q", f, got, w)
+		}
+	}
+	if u.cfg.Description != "changed" || len(u.cfg.DropInPaths) != 5 {
+		t.Errorf("description %q, drop-ins %v", u.cfg.Description, u.cfg.DropInPaths)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "control", "app.service.d", "50-CPUWeight.conf"))
+	if want := dropInHeader + "[Service]\nCPUWeight=50\n"; err != nil || string(data) != want {
+		t.Errorf("drop-in %q (%v), want %q", data, err, want)
+	}
+	if u.needDaemonReload() {
+		t.Error("needs daemon-reload after its own drop-ins")
+	}
+}
