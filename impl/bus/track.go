@@ -102,3 +102,14 @@ func (tr *Track) drop(match func(trackKey) bool) {
 		tr.OnEmpty()
 	}
 }
+
+// AddName tracks a unique name on the bus connection c, as
+// sd_bus_track_add_name: it leaves when the name goes or c closes.
+func (tr *Track) AddName(c *Conn, name string) bool {
+	k := trackKey{c, name}
+	if _, ok := tr.peers[k]; ok {
+		return false
+	}
+	tr.peers[k] = 1
+	return true
+}

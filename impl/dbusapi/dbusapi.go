@@ -85,6 +85,8 @@ type API struct {
 	// sysbus is the connection to the system bus once dbus.service runs.
 	sysbus     *bus.Conn
 	connecting bool
+	// controllers follow the bus names of scopes' controllers.
+	controllers map[*manager.Unit]*bus.Track
 	// removing is the unit being freed, whose path still leads to it.
 	removing *manager.Unit
 	// current is the call being handled, for the unit path "self".
@@ -637,6 +639,10 @@ func (a *API) UnitNew(u *manager.Unit) {
 func (a *API) UnitRemoved(u *manager.Unit) {
 	if tr := a.refs[u]; tr != nil {
 		delete(a.refs, u)
+		tr.Close()
+	}
+	if tr := a.controllers[u]; tr != nil {
+		delete(a.controllers, u)
 		tr.Close()
 	}
 	// Its last changes go out about u itself: looking its path up would

@@ -194,6 +194,9 @@ func (a *API) transientUnit(call *bus.Call, name string, rawProps any) (*manager
 	if err := a.m.MakeTransientLoop(u, res.settings, pids, res.controller); err != nil {
 		return nil, bus.Errorf(bus.ErrNameFailed, "%v", err)
 	}
+	if res.controller != "" && a.sysbus != nil {
+		a.trackController(u, res.controller)
+	}
 	if res.addRef {
 		if err := a.ref(call, u); err != nil {
 			return nil, err
@@ -297,4 +300,25 @@ func (a *API) requestStop(u *manager.Unit, controller string) bool {
 		return false
 	}
 	return a.sysbus.SignalTo(controller, dbus.ObjectPath(unitname.DBusPath(u.ID())), ifaceScope, "RequestStop") == nil
+}
+
+// trackController is bus_scope_track_controller: when the controller's
+// name leaves the bus, the scope forgets it.
+func (a *API) trackController(u *manager.Unit, name string) {
+	if a.controllers == nil {
+		a.controllers = map[*manager.Unit]*bus.Track{}
+	}
+	if old := a.controllers[u]; old != nil {
+		old.Close()
+	}
+	tr := a.Tree.NewTrack()
+	tr.AddName(a.sysbus, name)
+	tr.OnEmpty = func() {
+		if a.controllers[u] == tr {
+			delete(a.controllers, u)
+			tr.Close()
+			a.m.ScopeControllerGoneLoop(u)
+		}
+	}
+	a.controllers[u] = tr
 }

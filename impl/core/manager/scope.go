@@ -432,3 +432,13 @@ func (m *Manager) AttachProcessesLoop(u *Unit, sub string, pids []int) error {
 	}
 	return nil
 }
+
+// ScopeControllerGoneLoop is on_controller_gone: the scope's controller
+// left the bus, so stopping it signals its processes directly.
+func (m *Manager) ScopeControllerGoneLoop(u *Unit) {
+	if s, ok := u.kind.(*scope); ok && s.controller != "" {
+		m.logUnit(u, LevelDebug, "Controller %s disappeared from bus.", s.controller)
+		s.controller = ""
+		m.obs.UnitChanged(u)
+	}
+}
