@@ -40,6 +40,8 @@ type propResult struct {
 	pids       []uint32 // 0 stands for the caller
 	controller string
 	addRef     bool
+	// markers, if set, change the unit's Markers (kept in memory only).
+	markers *markerChange
 	// rlimits are the soft and hard limits set so far, by resource.
 	rlimits map[string]*[2]uint64
 }
@@ -326,6 +328,9 @@ func concatQuoted(l []string, escape func(string) string) string {
 
 // live is bus_unit_set_live_property.
 func (w *propWriter) live() (bool, error) {
+	if w.name == "Markers" {
+		return w.markers()
+	}
 	if w.name != "Description" {
 		return false, nil
 	}
@@ -1256,4 +1261,51 @@ func (w *propWriter) socket() (bool, error) {
 		return true, nil
 	}
 	return false, nil
+}
+
+// markerChange is a Markers assignment: absolute, or +/- per marker.
+type markerChange struct {
+	set, mask manager.Markers
+	absolute  bool
+}
+
+// markers is the Markers part of bus_unit_set_live_property.
+func (w *propWriter) markers() (bool, error) {
+	l, err := w.strv()
+	if err != nil {
+		return true, err
+	}
+	c := &markerChange{}
+	plusMinus := false
+	for _, word := range l {
+		on := true
+		switch {
+		case strings.HasPrefix(word, "+"), strings.HasPrefix(word, "-"):
+			on = word[0] == '+'
+			word = word[1:]
+			plusMinus = true
+		default:
+			c.absolute = true
+		}
+		bit := manager.Markers(0)
+		for i, n := range manager.MarkerNames {
+			if n == word {
+				bit = 1 << i
+			}
+		}
+		if bit == 0 {
+			return true, bus.Errorf(errBadUnitSetting, "Unknown marker \"%s\".", word)
+		}
+		if on {
+			c.set |= bit
+		} else {
+			c.set &^= bit
+		}
+		c.mask |= bit
+	}
+	if plusMinus && c.absolute {
+		return true, bus.Errorf(errBadUnitSetting, "Bad marker syntax.")
+	}
+	w.out.markers = c
+	return true, nil
 }

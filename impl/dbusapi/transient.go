@@ -194,6 +194,9 @@ func (a *API) transientUnit(call *bus.Call, name string, rawProps any) (*manager
 	if err := a.m.MakeTransientLoop(u, res.settings, pids, res.controller); err != nil {
 		return nil, bus.Errorf(bus.ErrNameFailed, "%v", err)
 	}
+	if c := res.markers; c != nil {
+		a.m.SetMarkersLoop(u, c.set, c.mask, c.absolute)
+	}
 	if res.controller != "" && a.sysbus != nil {
 		a.trackController(u, res.controller)
 	}
@@ -250,6 +253,9 @@ func (a *API) setProperties(call *bus.Call, u *manager.Unit, runtime bool, raw a
 	}
 	if err := a.m.SetPropertiesLoop(u, runtime, res.settings); err != nil {
 		return bus.Errorf(bus.ErrNameFailed, "Failed to set unit properties: %v", err)
+	}
+	if c := res.markers; c != nil {
+		a.m.SetMarkersLoop(u, c.set, c.mask, c.absolute)
 	}
 	return nil
 }

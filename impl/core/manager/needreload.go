@@ -2,6 +2,7 @@ package manager
 
 import (
 	"os"
+	"slices"
 	"strings"
 	"time"
 )
@@ -46,12 +47,18 @@ func newerThan(path string, stamp time.Time, maskedOK bool) bool {
 	return fi.ModTime().After(stamp)
 }
 
-// needDaemonReload is unit_need_daemon_reload, without the comparison of
-// the drop-in list (a drop-in that appeared is not noticed yet).
+// needDaemonReload is unit_need_daemon_reload: a file changed since it
+// was read, or a loaded unit's drop-ins on disk are not those it read,
+// in that order (set-property adds its drop-ins in the order written).
 func (u *Unit) needDaemonReload() bool {
 	if newerThan(u.cfg.FragmentPath, u.stamps.fragment, u.cfg.LoadState != "masked") ||
 		newerThan(u.cfg.SourcePath, u.stamps.source, false) {
 		return true
+	}
+	if u.cfg.LoadState == "loaded" && u.m.names != nil {
+		if r, err := u.m.names.Resolve(u.m.lookup, u.cfg.ID); err == nil && r != nil && !slices.Equal(r.Dropins, u.cfg.DropInPaths) {
+			return true
+		}
 	}
 	for _, p := range u.cfg.DropInPaths {
 		if newerThan(p, u.stamps.dropins, false) {

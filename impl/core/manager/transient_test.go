@@ -55,7 +55,8 @@ func TestSetPropertiesApplied(t *testing.T) {
 	dir := t.TempDir()
 	m, _ := reexecManager(t, dir)
 	m.cfg.CgroupRoot = filepath.Join(dir, "cgroup")
-	m.lookup.PersistentControl = filepath.Join(dir, "control")
+	// The control directory must be on the search path, as it is.
+	m.lookup.PersistentControl = filepath.Join(dir, "units")
 	u := mustLoad(t, m, "app.service")
 	cg := m.cgroupDir(u)
 	if err := os.MkdirAll(cg, 0o755); err != nil {
@@ -86,11 +87,20 @@ func TestSetPropertiesApplied(t *testing.T) {
 	if u.cfg.Description != "changed" || len(u.cfg.DropInPaths) != 5 {
 		t.Errorf("description %q, drop-ins %v", u.cfg.Description, u.cfg.DropInPaths)
 	}
-	data, err := os.ReadFile(filepath.Join(dir, "control", "app.service.d", "50-CPUWeight.conf"))
+	data, err := os.ReadFile(filepath.Join(dir, "units", "app.service.d", "50-CPUWeight.conf"))
 	if want := dropInHeader + "[Service]\nCPUWeight=50\n"; err != nil || string(data) != want {
 		t.Errorf("drop-in %q (%v), want %q", data, err, want)
 	}
-	if u.needDaemonReload() {
-		t.Error("needs daemon-reload after its own drop-ins")
+	// As 252: the drop-ins were taken in another order than a reload
+	// reads them (50-CPUQuota.conf first).
+	if !u.needDaemonReload() {
+		t.Error("no daemon-reload needed after drop-ins out of order")
+	}
+	v := mustLoad(t, m, "once.service")
+	if err := m.SetPropertiesLoop(v, false, settings[3:]); err != nil {
+		t.Fatal(err)
+	}
+	if v.needDaemonReload() {
+		t.Error("daemon-reload needed after drop-ins in order")
 	}
 }

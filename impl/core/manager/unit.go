@@ -110,6 +110,8 @@ type Unit struct {
 
 	lastState state.Active
 	inGCQueue bool
+	// markers are the Markers set over the bus.
+	markers Markers
 	// busReferenced: bus clients hold references (Unit.Ref, AddRef).
 	busReferenced bool
 	stamps        fileStamps
@@ -212,6 +214,7 @@ func (u *Unit) Runtime() map[string]any {
 	if u.kind != nil {
 		u.kind.props(p)
 	}
+	p["Markers"] = u.markers.Names()
 	return p
 }
 
@@ -363,6 +366,11 @@ func (u *Unit) notify(os, ns state.Active, reloadSuccess bool) {
 		u.activeEnter = t
 	} else if os.IsActiveOrReloading() && !ns.IsActiveOrReloading() {
 		u.activeExit = t
+	}
+	if inactive(ns) {
+		u.markers = 0
+	} else if ns != os && ns == state.Reloading {
+		u.markers &^= MarkerNeedsReload
 	}
 
 	unexpected := false
