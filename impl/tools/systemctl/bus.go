@@ -125,6 +125,10 @@ func (t *tool) closeBus() {
 		t.bus.conn.Close()
 		t.bus = nil
 	}
+	if t.fullBus != nil {
+		t.fullBus.conn.Close()
+		t.fullBus = nil
+	}
 }
 
 // callManager calls a Manager method.
@@ -222,7 +226,8 @@ func (t *tool) expandUnitNames(b *managerBus, names []string, suffix string) ([]
 			t.logAt(level, "%s", note)
 		}
 		if err != nil {
-			return nil, false, t.errorf("Failed to mangle name: %s", install.Strerror(errnoOf(err)))
+			t.logAt(logging.Err, "Failed to mangle name: %s", install.Strerror(errnoOf(err)))
+			return nil, false, reportedErrno(errnoOf(err))
 		}
 		if stringIsGlob(m.Name) {
 			globs = append(globs, m.Name)

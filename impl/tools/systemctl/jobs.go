@@ -66,6 +66,12 @@ func (t *tool) start(args []string) error {
 			"      Passing --all will also load units which are pulled in by other units.\n" +
 			"      See systemctl(1) for more details.")
 	}
+	return t.startUnits(b, method, jobType, mode, names)
+}
+
+// startUnits is the rest of verb_start: the jobs enqueued, then waited
+// for unless --no-block.
+func (t *tool) startUnits(b *managerBus, method, jobType, mode string, names []string) error {
 	var w *jobWaiter
 	if !t.opts.noBlock {
 		w = &jobWaiter{t: t, b: b, jobs: map[dbus.ObjectPath]bool{}}
@@ -99,7 +105,11 @@ func (t *tool) start(args []string) error {
 
 // startUnitOne is start_unit_one.
 func (t *tool) startUnitOne(b *managerBus, method, jobType, name, mode string, w *jobWaiter) error {
-	t.logAt(logging.Debug, "%s dbus call org.freedesktop.systemd1.Manager %s(%s, %s)", "Executing", method, name, mode)
+	doing := "Executing"
+	if t.opts.dryRun {
+		doing = "Would execute"
+	}
+	t.logAt(logging.Debug, "%s dbus call org.freedesktop.systemd1.Manager %s(%s, %s)", doing, method, name, mode)
 	if t.opts.dryRun {
 		return nil
 	}

@@ -8,9 +8,10 @@
 // family with job waiting, isolate, kill, is-active, is-failed, check,
 // reset-failed, clear-jobs, cancel, daemon-reload, daemon-reexec, show,
 // status (without its journal lines), cat, list-units, list-jobs,
-// list-dependencies, list-sockets, list-timers, is-system-running and
-// the environment verbs; each is compared with 252's by
-// difftests/systemctl. The others say they are not implemented yet.
+// list-dependencies, list-sockets, list-timers, is-system-running, the
+// environment verbs, set-property (impl/unitprop), clean, freeze, thaw,
+// switch-root and the power verbs (verbs.go); each is compared with 252's
+// by difftests/systemctl. The others say they are not implemented yet.
 //
 // Only impl/multicall imports it.
 package systemctl
@@ -49,6 +50,8 @@ type tool struct {
 	opts options
 	// bus is the service manager connection, once made.
 	bus *managerBus
+	// fullBus is the system bus connection (acquire_bus(BUS_FULL)).
+	fullBus *managerBus
 }
 
 // Main runs systemctl.
@@ -164,9 +167,9 @@ func init() {
 		onlineRun("condrestart", 2, -1, (*tool).start),
 		onlineRun("isolate", 2, 2, (*tool).start),
 		onlineRun("kill", 2, -1, (*tool).kill),
-		online("clean", 2, -1),
-		online("freeze", 2, -1),
-		online("thaw", 2, -1),
+		onlineRun("clean", 2, -1, (*tool).cleanOrFreeze),
+		onlineRun("freeze", 2, -1, (*tool).cleanOrFreeze),
+		onlineRun("thaw", 2, -1, (*tool).cleanOrFreeze),
 		onlineRun("is-active", 2, -1, (*tool).isActive),
 		onlineRun("check", 2, -1, (*tool).isActive),
 		onlineRun("is-failed", 2, -1, (*tool).isFailed),
@@ -185,18 +188,18 @@ func init() {
 		onlineRun("set-environment", 2, -1, (*tool).setEnvironment),
 		onlineRun("unset-environment", 2, -1, (*tool).setEnvironment),
 		onlineRun("import-environment", -1, -1, (*tool).importEnvironment),
-		online("halt", -1, 1),
-		online("poweroff", -1, 1),
-		online("reboot", -1, 2),
-		online("kexec", -1, 1),
-		online("suspend", -1, 1),
-		online("hibernate", -1, 1),
-		online("hybrid-sleep", -1, 1),
-		online("suspend-then-hibernate", -1, 1),
-		online("default", -1, 1),
-		online("rescue", -1, 1),
-		online("emergency", -1, 1),
-		online("exit", -1, 2),
+		onlineRun("halt", -1, 1, (*tool).startSpecial),
+		onlineRun("poweroff", -1, 1, (*tool).startSpecial),
+		onlineRun("reboot", -1, 2, (*tool).startSpecial),
+		onlineRun("kexec", -1, 1, (*tool).startSpecial),
+		onlineRun("suspend", -1, 1, (*tool).startSpecial),
+		onlineRun("hibernate", -1, 1, (*tool).startSpecial),
+		onlineRun("hybrid-sleep", -1, 1, (*tool).startSpecial),
+		onlineRun("suspend-then-hibernate", -1, 1, (*tool).startSpecial),
+		onlineRun("default", -1, 1, (*tool).startSpecial),
+		onlineRun("rescue", -1, 1, (*tool).startSpecial),
+		onlineRun("emergency", -1, 1, (*tool).startSpecial),
+		onlineRun("exit", -1, 2, (*tool).startSpecial),
 		onlineRun("reset-failed", -1, -1, (*tool).resetFailed),
 		offline("enable", 2, -1, (*tool).enable),
 		offline("disable", 2, -1, (*tool).enable),
@@ -208,11 +211,11 @@ func init() {
 		offline("unmask", 2, -1, (*tool).enable),
 		offline("link", 2, -1, (*tool).enable),
 		offline("revert", 2, -1, (*tool).enable),
-		online("switch-root", 2, -1),
+		onlineRun("switch-root", 2, -1, (*tool).switchRoot),
 		onlineRun("list-dependencies", -1, -1, (*tool).listDependencies),
 		offline("set-default", 2, 2, (*tool).setDefault),
 		offline("get-default", -1, 1, (*tool).getDefault),
-		online("set-property", 3, -1),
+		onlineRun("set-property", 3, -1, (*tool).setProperty),
 		offline("is-system-running", -1, 1, (*tool).isSystemRunning),
 		offline("add-wants", 3, -1, (*tool).addDependency),
 		offline("add-requires", 3, -1, (*tool).addDependency),

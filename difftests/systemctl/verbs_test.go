@@ -1,0 +1,207 @@
+package systemctl
+
+import (
+	"testing"
+
+	"gosystemd/oracle"
+)
+
+// verbFiles are the units set-property, clean, freeze and thaw act on.
+var verbFiles = []oracle.File{
+	unitFile("gosd-sc-ok.service", "[Unit]\nDescription=succeeds\n[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\n"),
+	unitFile("gosd-sc-simple.service", "[Unit]\nDescription=runs\n[Service]\nExecStart=/bin/sleep infinity\n"),
+	unitFile("gosd-sc-clean.service", "[Service]\nType=oneshot\nExecStart=/bin/true\nRuntimeDirectory=gosd-clean\nRuntimeDirectoryPreserve=yes\nCacheDirectory=gosd-clean\nStateDirectory=gosd-clean\n"),
+	unitFile("gosd-sc.target", "[Unit]\nDescription=a target\n"),
+	unitFile("gosd-sc.timer", "[Timer]\nOnActiveSec=1h\n"),
+}
+
+// setPropertyErrorCommands are what set-property refuses before asking
+// the manager: missing arguments, unknown and malformed assignments.
+var setPropertyErrorCommands = [][]string{
+	{"set-property"},
+	{"set-property", "gosd-sc-ok.service"},
+	{"set-property", "gosd-sc-ok.service", "Bogus=1"},
+	{"set-property", "gosd-sc-ok.service", "NoEquals"},
+	{"set-property", "gosd-sc-ok.service", "CPUWeight=5", "Bogus=1"},
+	{"set-property", "gosd-sc-ok.service", "CPUWeight=abc"},
+	{"set-property", "gosd-sc-ok.service", "CPUWeight=0"},
+	{"set-property", "gosd-sc-ok.service", "StartupCPUWeight=10001"},
+	{"set-property", "gosd-sc-ok.service", "IOWeight=-1"},
+	{"set-property", "gosd-sc-ok.service", "CPUShares=1"},
+	{"set-property", "gosd-sc-ok.service", "BlockIOWeight=5"},
+	{"set-property", "gosd-sc-ok.service", "CPUQuota=0%"},
+	{"set-property", "gosd-sc-ok.service", "CPUQuota=abc"},
+	{"set-property", "gosd-sc-ok.service", "CPUQuotaPeriodSec=abc"},
+	{"set-property", "gosd-sc-ok.service", "MemoryMax=abc"},
+	{"set-property", "gosd-sc-ok.service", "MemoryLow=1Q"},
+	{"set-property", "gosd-sc-ok.service", "MemoryHigh=101%"},
+	{"set-property", "gosd-sc-ok.service", "TasksMax=-1"},
+	{"set-property", "gosd-sc-ok.service", "AllowedCPUs=abc"},
+	{"set-property", "gosd-sc-ok.service", "AllowedMemoryNodes=1-x"},
+	{"set-property", "gosd-sc-ok.service", "CPUAccounting=maybe"},
+	{"set-property", "gosd-sc-ok.service", "ManagedOOMMemoryPressureLimit=200%"},
+	{"set-property", "gosd-sc-ok.service", "IOReadBandwidthMax=/dev/sda"},
+	{"set-property", "gosd-sc-ok.service", "IOWriteIOPSMax=/dev/sda lots"},
+	{"set-property", "gosd-sc-ok.service", "IODeviceWeight=/dev/sda x"},
+	{"set-property", "gosd-sc-ok.service", "IPAddressAllow=foo"},
+	{"set-property", "gosd-sc-ok.service", "IPAddressDeny=10.0.0.1 10.0.0.300"},
+	{"set-property", "gosd-sc-ok.service", "KillSignal=SIGFOO"},
+	{"set-property", "gosd-sc-ok.service", "SendSIGKILL=perhaps"},
+	{"set-property", "gosd-sc-ok.service", "TimeoutStopSec=xyz"},
+	{"set-property", "gosd-sc-ok.service", "TimeoutSec=1x"},
+	{"set-property", "gosd-sc-ok.service", "SuccessExitStatus=foo"},
+	{"set-property", "gosd-sc-ok.service", "RestartPreventExitStatus=1 \"unbalanced"},
+	{"set-property", "gosd-sc-ok.service", "StartLimitBurst=x"},
+	{"set-property", "gosd-sc-ok.service", "SuccessActionExitStatus=300"},
+	{"set-property", "gosd-sc-ok.service", "Environment=\"unbalanced"},
+	{"set-property", "gosd-sc-ok.service", "Nice=30"},
+	{"set-property", "gosd-sc-ok.service", "IOSchedulingPriority=8"},
+	{"set-property", "gosd-sc-ok.service", "UMask=0999"},
+	{"set-property", "gosd-sc-ok.service", "LimitNOFILE=abc"},
+	{"set-property", "gosd-sc-ok.service", "SyslogLevel=loud"},
+	{"set-property", "gosd-sc-ok.service", "OOMScoreAdjust=x"},
+	{"set-property", "gosd-sc-ok.service", "FileDescriptorStoreMax=-2"},
+	{"set-property", "gosd-sc-ok.service", "Wants=\"a"},
+	{"set-property", "gosd-sc.target", "CPUWeight=5"},
+	{"set-property", "gosd-sc.target", "KillMode=mixed"},
+	{"set-property", "gosd-sc.timer", "MemoryMax=1G"},
+	{"set-property", "gosd-sc.timer", "AccuracySec=forever"},
+	{"set-property", "gosd-sc.timer", "OnActiveSec=never"},
+	{"set-property", "--", "-.slice", "KillSignal=9"},
+	{"set-property", "--", "-.slice", "MemoryMax=x"},
+	{"set-property", "", "CPUWeight=5"},
+	{"set-property", "gosd-nomatch*", "CPUWeight=5"},
+	{"--runtime", "set-property", "gosd-nomatch*", "Bogus=1"},
+}
+
+func TestSetPropertyErrorsMatchSystemd(t *testing.T) {
+	compareSides(t, verbFiles, setPropertyErrorCommands)
+}
+
+// setPropertyCommands set properties through real PID 1 (ours does not
+// serve SetUnitProperties yet): what it stores shows what we sent. Values
+// of both address families stay out: 252 keeps them in a hash set, in an
+// order of its own.
+var setPropertyCommands = [][]string{
+	{"start", "gosd-sc-simple.service"},
+	{"set-property", "gosd-sc-simple.service", "CPUWeight=200", "StartupCPUWeight=idle", "IOWeight=300", "MemoryMax=100M",
+		"MemoryHigh=50%", "MemoryLow=", "MemoryMin=1K", "MemorySwapMax=infinity", "TasksMax=99", "CPUQuota=25%",
+		"CPUQuotaPeriodSec=50ms", "AllowedCPUs=0", "CPUAccounting=yes", "DevicePolicy=closed",
+		"DeviceAllow=/dev/null rw", "IPAddressDeny=10.0.0.0/8", "IPAddressAllow=10.1.2.3/24",
+		"IOReadBandwidthMax=/dev/null 1M", "IODeviceWeight=/dev/null 50", "ManagedOOMMemoryPressureLimit=40%"},
+	{"show", "-p", "CPUWeight,StartupCPUWeight,IOWeight,MemoryMax,MemoryHigh,MemoryLow,MemoryMin,MemorySwapMax,TasksMax," +
+		"CPUQuotaPerSecUSec,CPUQuotaPeriodUSec,AllowedCPUs,Delegate,DelegateControllers,CPUAccounting,DevicePolicy," +
+		"DeviceAllow,IPAddressDeny,IPAddressAllow,IOReadBandwidthMax,IODeviceWeight,ManagedOOMMemoryPressureLimit",
+		"gosd-sc-simple.service"},
+	{"!sh", "cd /etc/systemd/system.control/gosd-sc-simple.service.d && for f in *; do echo \"== $f\"; cat \"$f\"; done"},
+	{"--runtime", "set-property", "gosd-sc-simple.service", "TasksMax=5%", "MemoryMax=", "CPUQuota=", "IPAddressAllow=",
+		"IPAddressDeny=", "MemoryLow=10%", "IOWeight=", "IOReadBandwidthMax=", "DeviceAllow=", "AllowedCPUs="},
+	{"set-property", "gosd-sc-simple.service", "Delegate=yes"},
+	{"set-property", "gosd-sc-simple.service", "Delegate=cpu memory"},
+	{"set-property", "gosd-sc-simple.service", "IPAddressAllow=localhost 10.1.2.3/8"},
+	{"show", "-p", "TasksMax,MemoryMax,CPUQuotaPerSecUSec,IPAddressAllow,IPAddressDeny,MemoryLow,IOWeight,IOReadBandwidthMax,DeviceAllow,AllowedCPUs",
+		"gosd-sc-simple.service"},
+	{"!sh", "cd /run/systemd/system.control/gosd-sc-simple.service.d && for f in *; do echo \"== $f\"; cat \"$f\"; done"},
+	{"set-property", "gosd-sc-simple.service", "Description=renamed"},
+	{"set-property", "gosd-sc-simple.service", "KillSignal=SIGINT"},
+	{"set-property", "gosd-sc-simple.service", "Wants=gosd-sc-ok.service"},
+	{"set-property", "gosd-sc-simp*", "TasksMax=infinity"},
+	{"set-property", "gosd-sc-ok", "CPUWeight=7"},
+	{"show", "-p", "CPUWeight,TasksMax", "gosd-sc-simple.service", "gosd-sc-ok.service"},
+	{"set-property", "nonexistent-gosd.service", "CPUWeight=7"},
+	{"set-property", "--", "-.slice", "MemoryAccounting=yes"},
+	{"set-property", "gosd-sc.target", "Description=x"},
+	{"set-property", "gosd-sc.timer", "AccuracySec=5s"},
+}
+
+func TestSetPropertyMatchesSystemd(t *testing.T) {
+	compareOnRealPID1(t, verbFiles, setPropertyCommands, nil)
+}
+
+// specialCommands are the power verbs as far as they leave the container
+// running: --dry-run, the reboot argument, what they refuse.
+var specialCommands = [][]string{
+	{"--dry-run", "poweroff"},
+	{"--dry-run", "halt"},
+	{"--dry-run", "reboot"},
+	{"--dry-run", "reboot", "gosd-arg"},
+	{"!sh", "cat /run/systemd/reboot-param; ls -l /run/systemd/reboot-param | cut -c1-10"},
+	{"--dry-run", "--reboot-argument=other", "reboot"},
+	{"!sh", "cat /run/systemd/reboot-param"},
+	{"--dry-run", "reboot", ""},
+	{"!sh", "ls /run/systemd/reboot-param"},
+	{"--dry-run", "reboot", "h\u00e9"},
+	{"--reboot-argument=x", "reboot", "y"},
+	{"--dry-run", "-ff", "poweroff"},
+	{"--dry-run", "-ff", "halt"},
+	{"--dry-run", "-ff", "reboot"},
+	{"--dry-run", "-ff", "--quiet", "reboot"},
+	{"--dry-run", "-f", "poweroff"},
+	{"--dry-run", "-f", "halt"},
+	{"--dry-run", "-f", "exit"},
+	{"--dry-run", "kexec"},
+	{"--dry-run", "-f", "kexec"},
+	{"--dry-run", "rescue"},
+	{"--dry-run", "emergency"},
+	{"--dry-run", "default"},
+	{"--dry-run", "exit"},
+	{"exit", "abc"},
+	{"exit", "300"},
+	{"exit", "-1"},
+	{"exit", "1", "2"},
+	{"poweroff", "now"},
+	{"halt", "x"},
+	{"rescue", "x"},
+	{"reboot", "a", "b"},
+	{"!sh", "for v in poweroff halt reboot kexec rescue emergency default exit; do SYSTEMD_LOG_LEVEL=debug @SYSTEMCTL@ --dry-run $v 2>&1 | grep -e 'dbus call' -e 'wall message'; done"},
+	{"!sh", "SYSTEMD_LOG_LEVEL=debug @SYSTEMCTL@ --dry-run -f kexec 2>&1 | grep -e 'dbus call' -e kexec"},
+	{"--user", "poweroff"},
+	{"--global", "rescue"},
+	{"switch-root"},
+	{"switch-root", "/", "/sbin/init", "extra"},
+	{"-H", "root@localhost", "switch-root", "/x"},
+}
+
+func TestSpecialVerbsMatchSystemd(t *testing.T) {
+	compareSides(t, verbFiles, specialCommands)
+}
+
+// managerMethodCommands call Manager methods our PID 1 does not serve
+// yet (SetExitCode, SwitchRoot, FreezeUnit, ThawUnit, CleanUnit).
+var managerMethodCommands = [][]string{
+	{"--dry-run", "exit", "7"},
+	{"show", "-p", "ExitCode"},
+	{"switch-root", "/"},
+	{"switch-root", "/nonexistent-gosd"},
+	{"start", "gosd-sc-simple.service", "gosd-sc-clean.service"},
+	{"freeze", "gosd-sc-simple.service"},
+	{"show", "-p", "FreezerState,ActiveState,SubState", "gosd-sc-simple.service"},
+	{"freeze", "gosd-sc-simple.service"},
+	{"thaw", "gosd-sc-simple.service"},
+	{"show", "-p", "FreezerState", "gosd-sc-simple.service"},
+	{"thaw", "gosd-sc-simple.service"},
+	{"freeze", "gosd-sc-ok.service"},
+	{"freeze", "nonexistent-gosd.service"},
+	{"freeze", "gosd-sc-simp*", "gosd-sc.target"},
+	{"thaw", "gosd-sc-s*"},
+	{"freeze"},
+	{"--what=bogus", "clean", "gosd-sc-clean.service"},
+	{"--what=", "clean", "gosd-sc-clean.service"},
+	{"--what=help", "clean"},
+	{"!sh", "ls -d /run/gosd-clean /var/cache/gosd-clean /var/lib/gosd-clean"},
+	{"clean", "gosd-sc-clean.service"},
+	{"!sh", "ls -d /run/gosd-clean /var/cache/gosd-clean /var/lib/gosd-clean"},
+	{"--what=state,cache", "clean", "gosd-sc-clean.service"},
+	{"!sh", "ls -d /run/gosd-clean /var/cache/gosd-clean /var/lib/gosd-clean"},
+	{"start", "gosd-sc-clean.service"},
+	{"--what=all", "clean", "gosd-sc-clean"},
+	{"!sh", "ls -d /run/gosd-clean /var/cache/gosd-clean /var/lib/gosd-clean"},
+	{"clean", "gosd-sc-simple.service"},
+	{"clean", "gosd-sc.target", "gosd-sc-clean.service"},
+	{"clean", "nonexistent-gosd.service"},
+	{"show", "-p", "CleanResult,ActiveState", "gosd-sc-clean.service"},
+}
+
+func TestManagerMethodVerbsMatchSystemd(t *testing.T) {
+	compareOnRealPID1(t, verbFiles, managerMethodCommands, nil)
+}

@@ -1,0 +1,545 @@
+package systemctl
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"syscall"
+
+	"github.com/godbus/dbus/v5"
+
+	"gosystemd/impl/cli/logging"
+	"gosystemd/impl/install"
+	"gosystemd/impl/unitname"
+	"gosystemd/impl/unitprop"
+)
+
+// reportedErrno is a failure already reported that carries its errno
+// for a caller's own message ("Failed to expand ... : %m").
+type reportedErrno syscall.Errno
+
+func (e reportedErrno) Error() string   { return syscall.Errno(e).Error() }
+func (e reportedErrno) Unwrap() []error { return []error{errReported, syscall.Errno(e)} }
+
+// expandOrSay is expand_unit_names as set-property, clean, freeze and thaw
+// call it: its failure is logged once more with the caller's words.
+func (t *tool) expandOrSay(b *managerBus, names []string, say string) ([]string, error) {
+	expanded, _, err := t.expandUnitNames(b, names, "")
+	if err != nil {
+		return nil, t.errorf("%s: %s", say, install.Strerror(errnoOf(err)))
+	}
+	return expanded, nil
+}
+
+// setProperty is verb_set_property.
+func (t *tool) setProperty(args []string) error {
+	b, err := t.connectBus()
+	if err != nil {
+		return err
+	}
+	names, err := t.expandOrSay(b, args[1:2], fmt.Sprintf("Failed to expand '%s' into names", args[1]))
+	if err != nil {
+		return err
+	}
+	var first error
+	for _, n := range names {
+		if err := t.setPropertyOne(b, n, args[2:]); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+func (t *tool) setPropertyOne(b *managerBus, name string, assignments []string) error {
+	dot := strings.LastIndexByte(name, '.')
+	typ := ""
+	if dot >= 0 {
+		typ = unitname.TypeFromString(name[dot+1:]).String()
+	}
+	if typ == "" {
+		return t.errorf("Invalid unit type: %s", name)
+	}
+	props, err := unitprop.AppendMany([]unitprop.Property{}, typ, assignments)
+	if err != nil {
+		t.log.Log(logging.Err, "src/shared/bus-unit-util.c", "%s", err.Error())
+		return errReported
+	}
+	if _, err := b.callManager("SetUnitProperties", name, t.opts.runtime, props); err != nil {
+		return t.errorf("Failed to set unit properties on %s: %s", name, busErrorMessage(err))
+	}
+	return nil
+}
+
+// connectFullBus is acquire_bus(BUS_FULL): the system bus, where the
+// manager can track us as a client (RefUnit).
+func (t *tool) connectFullBus() (*managerBus, error) {
+	if t.fullBus != nil {
+		return t.fullBus, nil
+	}
+	if !booted() {
+		t.logAt(logging.Err, "System has not been booted with systemd as init system (PID 1). Can't operate.")
+		return nil, t.errorf("Failed to connect to bus: %s", install.Strerror(syscall.EHOSTDOWN))
+	}
+	conn, err := dialSystemBus()
+	if err != nil {
+		e := errnoOf(err)
+		t.logAt(logging.Err, "Failed to connect to bus: %s", install.Strerror(e))
+		return nil, reportedErrno(e)
+	}
+	b := &managerBus{conn: conn, signals: make(chan *dbus.Signal, 4096)}
+	conn.Signal(b.signals)
+	t.fullBus = b
+	return b, nil
+}
+
+// cleanOrFreeze is verb_clean_or_freeze.
+func (t *tool) cleanOrFreeze(args []string) error {
+	b, err := t.connectFullBus()
+	if err != nil {
+		return err
+	}
+	what := t.opts.cleanWhat
+	if what == nil {
+		what = []string{"cache", "runtime"}
+	}
+	names, err := t.expandOrSay(b, args[1:], "Failed to expand names")
+	if err != nil {
+		return err
+	}
+	if t.opts.noBlock {
+		// 252 hands its missing unit waiter to bus_wait_for_units_run,
+		// whose assertion aborts it.
+		return t.errorf("--no-block is not supported with %s.", args[0])
+	}
+	method := map[string]string{"clean": "CleanUnit", "freeze": "FreezeUnit", "thaw": "ThawUnit"}[args[0]]
+	w := &unitWaiter{t: t, b: b, items: map[dbus.ObjectPath]*waitItem{}}
+	var ret error
+	for _, n := range names {
+		if _, err := b.callManager("RefUnit", n); err != nil {
+			t.logAt(logging.Err, "Failed to add reference to unit %s: %s", n, busErrorMessage(err))
+			if ret == nil {
+				ret = errReported
+			}
+			continue
+		}
+		callArgs := []any{n}
+		if method == "CleanUnit" {
+			callArgs = append(callArgs, what)
+		}
+		if _, err := b.callManager(method, callArgs...); err != nil {
+			t.logAt(logging.Err, "Failed to %s unit %s: %s", args[0], n, busErrorMessage(err))
+			if ret == nil {
+				ret = errReported
+				continue
+			}
+		}
+		w.add(n)
+	}
+	if w.run() && ret == nil {
+		ret = errReported
+	}
+	return ret
+}
+
+// unitWaiter is BusWaitForUnits with BUS_WAIT_FOR_MAINTENANCE_END: each
+// unit until it leaves the maintenance state, failed if its CleanResult
+// is not success.
+type unitWaiter struct {
+	t      *tool
+	b      *managerBus
+	items  map[dbus.ObjectPath]*waitItem
+	failed bool
+}
+
+type waitItem struct {
+	activeState, cleanResult string
+	known                    bool
+}
+
+func (w *unitWaiter) add(name string) {
+	path := unitPath(name)
+	_ = w.b.conn.AddMatchSignal(dbus.WithMatchObjectPath(path), dbus.WithMatchInterface(ifaceProps),
+		dbus.WithMatchMember("PropertiesChanged"))
+	it := &waitItem{}
+	w.items[path] = it
+	var all map[string]dbus.Variant
+	if err := w.b.conn.Object(busService, path).Call(ifaceProps+".GetAll", 0, "").Store(&all); err != nil {
+		w.failed = true
+		delete(w.items, path)
+		return
+	}
+	w.update(path, it, all)
+}
+
+// update applies properties to an item and drops it once it is done.
+func (w *unitWaiter) update(path dbus.ObjectPath, it *waitItem, props map[string]dbus.Variant) {
+	if v, ok := props["ActiveState"]; ok {
+		it.activeState, _ = v.Value().(string)
+		it.known = true
+	}
+	if v, ok := props["CleanResult"]; ok {
+		it.cleanResult, _ = v.Value().(string)
+	}
+	if it.cleanResult != "" && it.cleanResult != "success" {
+		w.failed = true
+	}
+	if !it.known || it.activeState == "maintenance" {
+		return
+	}
+	delete(w.items, path)
+}
+
+// run waits for every unit; it reports whether one failed.
+func (w *unitWaiter) run() bool {
+	for len(w.items) > 0 {
+		sig, ok := <-w.b.signals
+		if !ok {
+			w.t.logAt(logging.Err, "Warning! D-Bus connection terminated.")
+			return w.failed
+		}
+		it := w.items[sig.Path]
+		if it == nil || sig.Name != ifaceProps+".PropertiesChanged" || len(sig.Body) < 2 {
+			continue
+		}
+		changed, _ := sig.Body[1].(map[string]dbus.Variant)
+		w.update(sig.Path, it, changed)
+	}
+	return w.failed
+}
+
+// specialAction is one row of 252's action_table used by verbs.
+type specialAction struct {
+	target, mode string
+	// logind is the login1 method, "" for none; system says the verb is
+	// only for the system manager.
+	logind string
+	system bool
+}
+
+var specialActions = map[string]specialAction{
+	"halt":                   {"halt.target", "replace-irreversibly", "Halt", true},
+	"poweroff":               {"poweroff.target", "replace-irreversibly", "PowerOff", true},
+	"reboot":                 {"reboot.target", "replace-irreversibly", "Reboot", true},
+	"kexec":                  {"kexec.target", "replace-irreversibly", "Reboot", true},
+	"suspend":                {"suspend.target", "replace-irreversibly", "Suspend", true},
+	"hibernate":              {"hibernate.target", "replace-irreversibly", "Hibernate", true},
+	"hybrid-sleep":           {"hybrid-sleep.target", "replace-irreversibly", "HybridSleep", true},
+	"suspend-then-hibernate": {"suspend-then-hibernate.target", "replace-irreversibly", "SuspendThenHibernate", true},
+	"default":                {"default.target", "isolate", "", false},
+	"rescue":                 {"rescue.target", "isolate", "", true},
+	"emergency":              {"emergency.target", "isolate", "", true},
+	"exit":                   {"exit.target", "replace-irreversibly", "", false},
+}
+
+const rebootParamFile = "/run/systemd/reboot-param"
+
+// startSpecial is verb_start_special and verb_start_system_special.
+func (t *tool) startSpecial(args []string) error {
+	verb := args[0]
+	a := specialActions[verb]
+	if a.system && t.opts.scope != install.ScopeSystem {
+		mode := "--user"
+		if t.opts.scope == install.ScopeGlobal {
+			mode = "--global"
+		}
+		return t.errorf("Bad action for %s mode.", mode)
+	}
+	if t.opts.force >= 2 && os.Geteuid() != 0 {
+		return t.errorf("Need to be root.")
+	}
+	termination := verb == "halt" || verb == "poweroff" || verb == "reboot"
+	if termination && t.opts.bootOptions {
+		return t.errorf("--firmware-setup and --boot-loader-menu=/--boot-loader-entry= are not implemented yet.")
+	}
+	switch {
+	case verb == "reboot":
+		arg, set := t.opts.rebootArg, t.opts.rebootArgSet
+		if len(args) > 1 {
+			if set {
+				return t.errorf("Both --reboot-argument= and positional argument passed to reboot command, refusing.")
+			}
+			t.notice("Positional argument to reboot command is deprecated, please use --reboot-argument= instead. Accepting anyway.")
+			arg, set = args[1], true
+		}
+		if set {
+			if err := t.updateRebootParameter(arg); err != nil {
+				return err
+			}
+		}
+	case verb == "kexec":
+		if err := t.loadKexecKernel(); err != nil {
+			if t.opts.force < 1 {
+				return err
+			}
+			t.notice("Failed to load kexec kernel, continuing without.")
+		}
+	case verb == "exit" && len(args) > 1:
+		code, err := safeAtou8(args[1])
+		if err != nil {
+			return t.errorf("Invalid exit code.")
+		}
+		b, err := t.connectBus()
+		if err != nil {
+			return err
+		}
+		if _, err := b.callManager("SetExitCode", code); err != nil {
+			return t.errorf("Failed to set exit code: %s", busErrorMessage(err))
+		}
+	}
+	if termination && t.opts.force >= 2 {
+		return t.haltNow(verb)
+	}
+	if t.opts.force >= 1 && (termination || verb == "kexec" || verb == "exit") {
+		return t.trivialMethod(args)
+	}
+	if a.logind != "" {
+		err := t.logindReboot(verb, a.logind)
+		if err == nil {
+			return nil
+		}
+		switch errnoOf(err) {
+		case syscall.EACCES, syscall.EOPNOTSUPP, syscall.EINPROGRESS:
+			return errReported
+		}
+		t.opts.noBlock = true
+	} else if verb == "exit" {
+		t.opts.noBlock = true
+	}
+	b, err := t.connectBus()
+	if err != nil {
+		return err
+	}
+	return t.startUnits(b, "StartUnit", "start", a.mode, []string{a.target})
+}
+
+func safeAtou8(s string) (uint8, error) {
+	var v uint64
+	if s == "" {
+		return 0, syscall.EINVAL
+	}
+	s = strings.TrimLeft(s, " \t\n\r\v\f")
+	if strings.HasPrefix(s, "-") {
+		return 0, syscall.ERANGE
+	}
+	s = strings.TrimPrefix(s, "+")
+	if s == "" {
+		return 0, syscall.EINVAL
+	}
+	for _, c := range []byte(s) {
+		if c < '0' || c > '9' {
+			return 0, syscall.EINVAL
+		}
+		v = v*10 + uint64(c-'0')
+		if v > 255 {
+			return 0, syscall.ERANGE
+		}
+	}
+	return uint8(v), nil
+}
+
+// updateRebootParameter is update_reboot_parameter_and_warn(arg, false).
+func (t *tool) updateRebootParameter(arg string) error {
+	if arg == "" {
+		if err := os.Remove(rebootParamFile); err != nil && !errors.Is(err, os.ErrNotExist) {
+			t.warning("Failed to unlink reboot parameter file: %s", install.Strerror(errnoOf(err)))
+			return errReported
+		}
+		return nil
+	}
+	valid := len(arg) <= 255
+	for i := 0; i < len(arg); i++ {
+		if arg[i] >= 0x80 {
+			valid = false
+		}
+	}
+	if !valid {
+		return t.errorf("Invalid reboot parameter '%s'.", arg)
+	}
+	old := syscall.Umask(0o022)
+	err := writeFileAtomic(rebootParamFile, arg+"\n")
+	syscall.Umask(old)
+	if err != nil {
+		t.warning("Failed to write reboot parameter file: %s", install.Strerror(errnoOf(err)))
+		return errReported
+	}
+	return nil
+}
+
+func writeFileAtomic(path, data string) error {
+	tmp := fmt.Sprintf("%s.#%d", path, os.Getpid())
+	if err := os.WriteFile(tmp, []byte(data), 0o644); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
+}
+
+// kexecBinary is Debian's KEXEC.
+const kexecBinary = "/sbin/kexec"
+
+// loadKexecKernel is load_kexec_kernel, as far as a system without a
+// kexec binary or with a kernel already loaded takes it.
+func (t *tool) loadKexecKernel() error {
+	if b, err := os.ReadFile("/sys/kernel/kexec_loaded"); err == nil && strings.TrimSpace(string(b)) == "1" {
+		t.logAt(logging.Debug, "Kexec kernel already loaded.")
+		return nil
+	}
+	if err := syscall.Access(kexecBinary, 1); err != nil {
+		return t.errorf("%s is not available: %s", kexecBinary, install.Strerror(errnoOf(err)))
+	}
+	return t.errorf("Loading a kexec kernel from the boot loader entries is not implemented yet.")
+}
+
+// haltNow is halt_now: the reboot(2) system call itself.
+func (t *tool) haltNow(verb string) error {
+	if !t.opts.dryRun {
+		syscall.Sync()
+		_ = syscall.Reboot(syscall.LINUX_REBOOT_CMD_CAD_ON)
+	}
+	var cmd int
+	switch verb {
+	case "halt":
+		if !t.opts.quiet {
+			t.info("Halting.")
+		}
+		cmd = syscall.LINUX_REBOOT_CMD_HALT
+	case "poweroff":
+		if !t.opts.quiet {
+			t.info("Powering off.")
+		}
+		cmd = syscall.LINUX_REBOOT_CMD_POWER_OFF
+	default:
+		level := logging.Info
+		if t.opts.quiet {
+			level = logging.Debug
+		}
+		t.logAt(level, "Rebooting.")
+		cmd = syscall.LINUX_REBOOT_CMD_RESTART
+	}
+	if t.opts.dryRun {
+		return nil
+	}
+	err := syscall.Reboot(cmd)
+	return reportedErrno(errnoOf(err))
+}
+
+// logindReboot is logind_reboot: logind's method, which may ask polkit.
+func (t *tool) logindReboot(verb, method string) error {
+	b, err := t.connectFullBus()
+	if err != nil {
+		return err
+	}
+	doing := "Setting"
+	if t.opts.dryRun {
+		doing = "Would set"
+	}
+	t.logAt(logging.Debug, "%s wall message \"%s\".", doing, "")
+	login := b.conn.Object("org.freedesktop.login1", "/org/freedesktop/login1")
+	const loginManager = "org.freedesktop.login1.Manager"
+	if !t.opts.dryRun {
+		if c := login.Call(loginManager+".SetWallMessage", 0, "", true); c.Err != nil {
+			t.warning("Failed to set wall message, ignoring: %s", busErrorMessage(c.Err))
+		}
+	}
+	doing = "Executing"
+	if t.opts.dryRun {
+		doing = "Would execute"
+	}
+	t.logAt(logging.Debug, "%s org.freedesktop.login1.Manager %sWithFlags dbus call.", doing, method)
+	if t.opts.dryRun {
+		return nil
+	}
+	var flags uint64
+	if verb == "kexec" {
+		flags |= 1 << 1
+	}
+	c := login.Call(loginManager+"."+method+"WithFlags", 0, flags)
+	if c.Err == nil {
+		return nil
+	}
+	if busErrorName(c.Err) == "org.freedesktop.DBus.Error.UnknownMethod" {
+		c = login.Call(loginManager+"."+method, 0, false)
+		if c.Err == nil {
+			return nil
+		}
+	}
+	t.logAt(logging.Err, "Call to %s failed: %s", method, busErrorMessage(c.Err))
+	return reportedErrno(busErrno(c.Err))
+}
+
+// busErrno is sd_bus_error_get_errno for the errors logind answers with.
+func busErrno(err error) syscall.Errno {
+	name := busErrorName(err)
+	switch name {
+	case "org.freedesktop.DBus.Error.AccessDenied", "org.freedesktop.DBus.Error.InteractiveAuthorizationRequired":
+		return syscall.EACCES
+	case "org.freedesktop.DBus.Error.NotSupported", "org.freedesktop.login1.SleepVerbNotSupported":
+		return syscall.EOPNOTSUPP
+	case "org.freedesktop.login1.OperationInProgress":
+		return syscall.EINPROGRESS
+	case "org.freedesktop.DBus.Error.ServiceUnknown", "org.freedesktop.DBus.Error.NameHasNoOwner":
+		return syscall.EHOSTDOWN
+	case "org.freedesktop.DBus.Error.NoReply", "org.freedesktop.DBus.Error.Timeout":
+		return syscall.ETIMEDOUT
+	}
+	return syscall.EIO
+}
+
+// switchRoot is verb_switch_root.
+func (t *tool) switchRoot(args []string) error {
+	if t.opts.remote || t.opts.machine {
+		return t.errorf("Cannot switch root remotely.")
+	}
+	if len(args) > 3 {
+		return t.errorf("Wrong number of arguments.")
+	}
+	root, init := args[1], ""
+	if len(args) >= 3 {
+		init = args[2]
+	} else {
+		init = kernelCmdlineValue("init")
+	}
+	if init != "" {
+		a, errA := os.Stat(strings.TrimSuffix(root, "/") + "/" + strings.TrimPrefix(init, "/"))
+		s, errS := os.Stat(strings.TrimSuffix(root, "/") + "/lib/systemd/systemd")
+		if errA == nil && errS == nil && os.SameFile(a, s) {
+			init = ""
+		}
+	}
+	b, err := t.connectBus()
+	if err != nil {
+		return err
+	}
+	t.logAt(logging.Debug, "Switching root - root: %s; init: %s", root, strna(init))
+	if _, err := b.callManager("SwitchRoot", root, init); err != nil {
+		return t.errorf("Failed to switch root: %s", busErrorMessage(err))
+	}
+	return nil
+}
+
+func strna(s string) string {
+	if s == "" {
+		return "n/a"
+	}
+	return s
+}
+
+// kernelCmdlineValue is proc_cmdline_get_key without flags: the value of
+// key= on the kernel command line, the last one given.
+func kernelCmdlineValue(key string) string {
+	data, err := os.ReadFile("/proc/cmdline")
+	if err != nil {
+		return ""
+	}
+	v := ""
+	for _, w := range strings.Fields(string(data)) {
+		if val, ok := strings.CutPrefix(w, key+"="); ok {
+			v = val
+		}
+	}
+	return v
+}
