@@ -13,6 +13,10 @@ var verbFiles = []oracle.File{
 	unitFile("gosd-sc-clean.service", "[Service]\nType=oneshot\nExecStart=/bin/true\nRuntimeDirectory=gosd-clean\nRuntimeDirectoryPreserve=yes\nCacheDirectory=gosd-clean\nStateDirectory=gosd-clean\n"),
 	unitFile("gosd-sc.target", "[Unit]\nDescription=a target\n"),
 	unitFile("gosd-sc.timer", "[Timer]\nOnActiveSec=1h\n"),
+	unitFile("gosd-sc-fail.service", "[Service]\nType=oneshot\nExecStart=/bin/false\n"),
+	unitFile("gosd-sc-oneshot.service", "[Service]\nType=oneshot\nExecStart=/bin/true\n"),
+	unitFile("gosd-sc-short.service", "[Service]\nExecStart=/bin/sleep 0.5\n"),
+	unitFile("gosd-sc-exit3.service", "[Service]\nExecStart=/bin/sh -c 'sleep 0.5; exit 3'\n"),
 }
 
 // setPropertyErrorCommands are what set-property refuses before asking
@@ -204,4 +208,28 @@ var managerMethodCommands = [][]string{
 
 func TestManagerMethodVerbsMatchSystemd(t *testing.T) {
 	compareOnRealPID1(t, verbFiles, managerMethodCommands, nil)
+}
+
+// waitCommands are start --wait: the job, then the unit's return to
+// inactive (success) or failed.
+var waitCommands = [][]string{
+	{"--wait", "start", "gosd-sc-oneshot.service"},
+	{"--wait", "start", "gosd-sc-short.service"},
+	{"is-active", "gosd-sc-short.service"},
+	{"--wait", "start", "gosd-sc-fail.service"},
+	{"--wait", "start", "gosd-sc-exit3.service"},
+	{"is-failed", "gosd-sc-exit3.service"},
+	{"--wait", "restart", "gosd-sc-short.service", "gosd-sc-oneshot"},
+	{"--wait", "start", "gosd-sc-short.service", "gosd-sc-exit3.service"},
+	{"--wait", "start", "nonexistent-gosd.service"},
+	{"--wait", "start", "nonexistent-gosd.service", "gosd-sc-short.service"},
+	{"--wait", "--no-block", "start", "gosd-sc-short.service"},
+	{"--wait", "reload", "gosd-sc-short.service"},
+	{"--wait", "start"},
+	{"--wait", "start", "gosd-sc-nomatch*"},
+	{"reset-failed"},
+}
+
+func TestStartWaitMatchesSystemd(t *testing.T) {
+	compareSides(t, verbFiles, waitCommands)
 }

@@ -41,6 +41,20 @@ type managerBus struct {
 	// signals receives every signal; a private connection gets all of
 	// PID 1's without subscribing.
 	signals chan *dbus.Signal
+	// deferred are the signals the job waiter read and left for the unit
+	// waiter (nextSignal).
+	deferred []*dbus.Signal
+}
+
+// nextSignal is the next signal: the deferred ones first.
+func (b *managerBus) nextSignal() (*dbus.Signal, bool) {
+	if len(b.deferred) > 0 {
+		s := b.deferred[0]
+		b.deferred = b.deferred[1:]
+		return s, true
+	}
+	s, ok := <-b.signals
+	return s, ok
 }
 
 // connectBus is acquire_bus(BUS_MANAGER).

@@ -113,7 +113,7 @@ func (t *tool) cleanOrFreeze(args []string) error {
 		return t.errorf("--no-block is not supported with %s.", args[0])
 	}
 	method := map[string]string{"clean": "CleanUnit", "freeze": "FreezeUnit", "thaw": "ThawUnit"}[args[0]]
-	w := &unitWaiter{t: t, b: b, items: map[dbus.ObjectPath]*waitItem{}}
+	w := newUnitWaiter(t, b)
 	var ret error
 	for _, n := range names {
 		if _, err := b.callManager("RefUnit", n); err != nil {
@@ -134,7 +134,7 @@ func (t *tool) cleanOrFreeze(args []string) error {
 				continue
 			}
 		}
-		w.add(n)
+		w.add(n, waitReffed|waitForMaintenanceEnd)
 	}
 	if w.run() && ret == nil {
 		ret = errReported
@@ -142,9 +142,9 @@ func (t *tool) cleanOrFreeze(args []string) error {
 	return ret
 }
 
-// unitWaiter is BusWaitForUnits with BUS_WAIT_FOR_MAINTENANCE_END: each
-// unit until it leaves the maintenance state, failed if its CleanResult
-// is not success.
+// unitWaiter is BusWaitForUnits: units watched until a state (the end
+// of maintenance, inactive and without a job), failed when one ends in a
+// CleanResult other than success or in the failed state.
 type unitWaiter struct {
 	t      *tool
 	b      *managerBus
@@ -152,27 +152,55 @@ type unitWaiter struct {
 	failed bool
 }
 
-type waitItem struct {
-	activeState, cleanResult string
-	known                    bool
+func newUnitWaiter(t *tool, b *managerBus) *unitWaiter {
+	return &unitWaiter{t: t, b: b, items: map[dbus.ObjectPath]*waitItem{}}
 }
 
-func (w *unitWaiter) add(name string) {
+// What a waitItem waits for (BUS_WAIT_*).
+const (
+	waitForMaintenanceEnd = 1 << iota
+	waitForInactive
+	waitNoJob
+	waitReffed
+)
+
+type waitItem struct {
+	flags                    int
+	activeState, cleanResult string
+	known                    bool
+	jobID                    uint32
+	// seq is the GetAll reply's: signals sent before it are in it.
+	seq dbus.Sequence
+}
+
+func (w *unitWaiter) add(name string, flags int) {
 	path := unitPath(name)
-	_ = w.b.conn.AddMatchSignal(dbus.WithMatchObjectPath(path), dbus.WithMatchInterface(ifaceProps),
-		dbus.WithMatchMember("PropertiesChanged"))
-	it := &waitItem{}
+	obj := w.b.conn.Object(busService, path)
+	if flags&waitReffed == 0 {
+		obj.Go(ifaceUnit+".Ref", 0, nil)
+	}
+	_ = w.b.conn.AddMatchSignal(dbus.WithMatchSender(busService), dbus.WithMatchObjectPath(path),
+		dbus.WithMatchInterface(ifaceProps), dbus.WithMatchMember("PropertiesChanged"))
+	it := &waitItem{flags: flags, jobID: ^uint32(0)}
 	w.items[path] = it
+	iface := ifaceUnit
+	if flags&waitForMaintenanceEnd != 0 {
+		iface = ""
+	}
 	var all map[string]dbus.Variant
-	if err := w.b.conn.Object(busService, path).Call(ifaceProps+".GetAll", 0, "").Store(&all); err != nil {
+	c := obj.Call(ifaceProps+".GetAll", 0, iface)
+	if err := c.Store(&all); err != nil {
+		w.t.logAt(logging.Debug, "GetAll() failed for %s: %s", path, busErrorMessage(err))
 		w.failed = true
 		delete(w.items, path)
 		return
 	}
+	it.seq = c.ResponseSequence
 	w.update(path, it, all)
 }
 
-// update applies properties to an item and drops it once it is done.
+// update applies properties to an item and drops it once it is done
+// (wait_for_item_check_ready).
 func (w *unitWaiter) update(path dbus.ObjectPath, it *waitItem, props map[string]dbus.Variant) {
 	if v, ok := props["ActiveState"]; ok {
 		it.activeState, _ = v.Value().(string)
@@ -181,11 +209,28 @@ func (w *unitWaiter) update(path dbus.ObjectPath, it *waitItem, props map[string
 	if v, ok := props["CleanResult"]; ok {
 		it.cleanResult, _ = v.Value().(string)
 	}
-	if it.cleanResult != "" && it.cleanResult != "success" {
-		w.failed = true
+	if v, ok := props["Job"]; ok {
+		if job, ok := v.Value().([]any); ok && len(job) == 2 {
+			it.jobID, _ = job[0].(uint32)
+		}
 	}
-	if !it.known || it.activeState == "maintenance" {
+	if it.flags&waitForMaintenanceEnd != 0 {
+		if it.cleanResult != "" && it.cleanResult != "success" {
+			w.failed = true
+		}
+		if !it.known || it.activeState == "maintenance" {
+			return
+		}
+	}
+	if it.flags&waitNoJob != 0 && it.jobID != 0 {
 		return
+	}
+	if it.flags&waitForInactive != 0 {
+		if it.known && it.activeState == "failed" {
+			w.failed = true
+		} else if !it.known || it.activeState != "inactive" {
+			return
+		}
 	}
 	delete(w.items, path)
 }
@@ -193,13 +238,13 @@ func (w *unitWaiter) update(path dbus.ObjectPath, it *waitItem, props map[string
 // run waits for every unit; it reports whether one failed.
 func (w *unitWaiter) run() bool {
 	for len(w.items) > 0 {
-		sig, ok := <-w.b.signals
+		sig, ok := w.b.nextSignal()
 		if !ok {
 			w.t.logAt(logging.Err, "Warning! D-Bus connection terminated.")
 			return w.failed
 		}
 		it := w.items[sig.Path]
-		if it == nil || sig.Name != ifaceProps+".PropertiesChanged" || len(sig.Body) < 2 {
+		if it == nil || sig.Name != ifaceProps+".PropertiesChanged" || len(sig.Body) < 2 || sig.Sequence < it.seq {
 			continue
 		}
 		changed, _ := sig.Body[1].(map[string]dbus.Variant)
