@@ -233,3 +233,81 @@ var waitCommands = [][]string{
 func TestStartWaitMatchesSystemd(t *testing.T) {
 	compareSides(t, verbFiles, waitCommands)
 }
+
+// editFiles are the units and editors of the edit test. Editors get the
+// temporary files as arguments.
+var editFiles = append(append([]oracle.File{}, verbFiles...),
+	unitFile("gosd-sc-tmpl@.service", "[Service]\nExecStart=/bin/sleep infinity\n"),
+	unitFile("gosd-sc-ok.service.d/10-early.conf", "# early\n[Service]\nEnvironment=A=1\n"),
+	oracle.File{Path: "/etc/systemd/system/gosd-sc-alias.service", Symlink: "gosd-sc-ok.service"},
+	oracle.File{Path: "/etc/systemd/system/gosd-sc-masked.service", Symlink: "/dev/null"},
+	editor("gosd-ed-add", `for f; do cp "$f" /tmp/gosd-seen; sed -i 's/^### Lines below this comment will be discarded$/[Unit]\nDescription=edited\n&/' "$f"; done`),
+	editor("gosd-ed-empty", `: > "$1"`),
+	editor("gosd-ed-fail", `exit 3`),
+	editor("gosd-ed-append", `cp "$1" /tmp/gosd-seen; printf '# appended\n\n' >> "$1"`),
+	editor("gosd-ed-write", `printf '[Service]\nType=oneshot\nExecStart=/bin/true\n' > "$1"`),
+	editor("gosd-ed-plain", `cp "$1" /tmp/gosd-seen; printf '  [Unit]\nDescription=no markers\n' > "$1"`),
+)
+
+func editor(name, body string) oracle.File {
+	return oracle.File{Path: "/usr/local/bin/" + name, Data: []byte("#!/bin/sh\n" + body + "\n"), Mode: 0o755}
+}
+
+// onTTY runs systemctl with arguments on a terminal (edit refuses to run
+// elsewhere), with editor as $SYSTEMD_EDITOR.
+func onTTY(editor, args string) []string {
+	return []string{"!sh", "SYSTEMD_EDITOR=" + editor + " script -qec '@SYSTEMCTL@ " + args + "' /dev/null; echo \"[rc $?]\""}
+}
+
+// editCommands are edit's refusals, drop-ins and full copies, each
+// followed by what it wrote.
+var editCommands = [][]string{
+	{"edit", "gosd-sc-ok.service"},
+	{"edit"},
+	{"-H", "root@localhost", "edit", "gosd-sc-ok.service"},
+	onTTY("gosd-ed-add", "-H root@localhost edit gosd-sc-ok.service"),
+	onTTY("gosd-ed-add", "edit gosd-nomatch*"),
+	onTTY("gosd-ed-add", "edit nonexistent-gosd.service"),
+	onTTY("gosd-ed-add", "edit gosd-sc-masked.service"),
+	onTTY("gosd-ed-add", "edit gosd-sc-ok.service"),
+	{"!sh", "cat /tmp/gosd-seen; echo; echo ==; cat /etc/systemd/system/gosd-sc-ok.service.d/override.conf; echo"},
+	{"show", "-p", "Description,NeedDaemonReload", "gosd-sc-ok.service"},
+	onTTY("gosd-ed-add", "edit gosd-sc-alias"),
+	{"!sh", "cat /tmp/gosd-seen; echo; echo ==; cat /etc/systemd/system/gosd-sc-ok.service.d/override.conf; echo"},
+	onTTY("gosd-ed-add", "--runtime edit gosd-sc-ok.service"),
+	onTTY("gosd-ed-add", "--runtime edit gosd-sc-simple.service"),
+	{"!sh", "cat /run/systemd/system/gosd-sc-simple.service.d/override.conf; echo; ls /etc/systemd/system/gosd-sc-simple.service.d"},
+	onTTY("gosd-ed-empty", "edit gosd-sc.target"),
+	{"!sh", "ls -a /etc/systemd/system/ | grep gosd-sc.target"},
+	onTTY("gosd-ed-fail", "edit gosd-sc.target"),
+	onTTY("gosd-ed-fail", "edit gosd-sc.target gosd-sc.timer"),
+	{"!sh", "ls -a /etc/systemd/system/ | grep -e gosd-sc.target -e gosd-sc.timer"},
+	onTTY("gosd-ed-add", "edit gosd-sc-tmpl@one.service"),
+	{"!sh", "cat /tmp/gosd-seen; echo; echo ==; cat /etc/systemd/system/gosd-sc-tmpl@one.service.d/override.conf; echo"},
+	onTTY("gosd-ed-add", "edit gosd-sc-tmpl@.service"),
+	{"!sh", "cat /etc/systemd/system/gosd-sc-tmpl@.service.d/override.conf; echo"},
+	onTTY("gosd-ed-append", "--full edit gosd-sc-simple.service"),
+	{"!sh", "cat /tmp/gosd-seen; echo ==; cat /etc/systemd/system/gosd-sc-simple.service; echo"},
+	onTTY("gosd-ed-write", "--force --full edit gosd-sc-new.service"),
+	{"!sh", "cat /etc/systemd/system/gosd-sc-new.service; echo"},
+	{"start", "gosd-sc-new.service"},
+	onTTY("gosd-ed-write", "--force edit gosd-sc-new2.service"),
+	{"!sh", "cat /etc/systemd/system/gosd-sc-new2.service.d/override.conf; echo"},
+	{"cat", "gosd-sc-new2.service"},
+	onTTY("gosd-ed-plain", "edit gosd-sc-oneshot.service"),
+	{"!sh", "cat /tmp/gosd-seen; echo; echo ==; cat /etc/systemd/system/gosd-sc-oneshot.service.d/override.conf; echo"},
+	{"start", "gosd-sc-ok.service"},
+	onTTY("gosd-ed-plain", "--no-reload edit gosd-sc-ok.service"),
+	{"show", "-p", "Description,NeedDaemonReload", "gosd-sc-ok.service"},
+	{"daemon-reload"},
+	{"show", "-p", "Description,NeedDaemonReload", "gosd-sc-ok.service"},
+	onTTY("gosd-ed-fail", "--full edit gosd-sc.timer"),
+	{"!sh", "ls -a /etc/systemd/system/ | grep -e gosd-sc.timer"},
+	onTTY("gosd-ed-add", "edit gosd-sc-ok.service gosd-sc-oneshot.service"),
+	{"!sh", "cat /tmp/gosd-seen; echo; echo ==; cat /etc/systemd/system/gosd-sc-oneshot.service.d/override.conf; echo"},
+	onTTY("/nonexistent/editor", "edit gosd-sc-ok.service"),
+}
+
+func TestEditMatchesSystemd(t *testing.T) {
+	compareSides(t, editFiles, editCommands)
+}

@@ -10,7 +10,8 @@
 // status (without its journal lines), cat, list-units, list-jobs,
 // list-dependencies, list-sockets, list-timers, is-system-running, the
 // environment verbs, set-property (impl/unitprop), clean, freeze, thaw,
-// switch-root and the power verbs (verbs.go); each is compared with 252's
+// switch-root, the power verbs (verbs.go) and edit (edit.go); each is
+// compared with 252's
 // by difftests/systemctl. The others say they are not implemented yet.
 //
 // Only impl/multicall imports it.
@@ -219,7 +220,7 @@ func init() {
 		offline("is-system-running", -1, 1, (*tool).isSystemRunning),
 		offline("add-wants", 3, -1, (*tool).addDependency),
 		offline("add-requires", 3, -1, (*tool).addDependency),
-		online("edit", 2, -1),
+		onlineRun("edit", 2, -1, (*tool).edit),
 		online("bind", 3, 4),
 		online("mount-image", 4, 5),
 	}
