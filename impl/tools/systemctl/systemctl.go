@@ -11,8 +11,8 @@
 // list-dependencies, list-sockets, list-timers, is-system-running, the
 // environment verbs, set-property (impl/unitprop), clean, freeze, thaw,
 // switch-root, the power verbs (verbs.go) and edit (edit.go); each is
-// compared with 252's
-// by difftests/systemctl. The others say they are not implemented yet.
+// compared with 252's by difftests/systemctl. The others say they are not
+// implemented yet.
 //
 // Only impl/multicall imports it.
 package systemctl
