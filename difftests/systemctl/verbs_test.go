@@ -66,6 +66,13 @@ var setPropertyErrorCommands = [][]string{
 	{"set-property", "gosd-sc-ok.service", "OOMScoreAdjust=x"},
 	{"set-property", "gosd-sc-ok.service", "FileDescriptorStoreMax=-2"},
 	{"set-property", "gosd-sc-ok.service", "Wants=\"a"},
+	{"set-property", "gosd-sc-ok.service", "ExecStart=/bin/echo \"unbalanced"},
+	{"set-property", "gosd-sc-ok.service", "ExecStartPre=-@\"/bin/x"},
+	{"set-property", "gosd-sc-ok.service", "SyslogFacility=bogus"},
+	{"set-property", "gosd-sc-ok.service", "SyslogFacility=128"},
+	{"set-property", "gosd-sc-ok.service", "CPUSchedulingPolicy=realtime"},
+	{"set-property", "gosd-sc-ok.service", "IOSchedulingClass=9"},
+	{"set-property", "gosd-sc-ok.service", "MountFlags=bogus"},
 	{"set-property", "gosd-sc.target", "CPUWeight=5"},
 	{"set-property", "gosd-sc.target", "KillMode=mixed"},
 	{"set-property", "gosd-sc.timer", "MemoryMax=1G"},
@@ -116,6 +123,11 @@ var setPropertyCommands = [][]string{
 	{"set-property", "--", "-.slice", "MemoryAccounting=yes"},
 	{"set-property", "gosd-sc.target", "Description=x"},
 	{"set-property", "gosd-sc.timer", "AccuracySec=5s"},
+	{"set-property", "gosd-sc-simple.service", "ExecStart=/bin/true"},
+	{"set-property", "gosd-sc-simple.service", "ExecStart=+/bin/true"},
+	{"set-property", "gosd-sc-simple.service", "ExecStartPre=-:@/bin/true x"},
+	{"set-property", "gosd-sc-simple.service", "ExecStopEx=!!/bin/true"},
+	{"set-property", "gosd-sc-simple.service", "SyslogFacility=local7", "CPUSchedulingPolicy=5", "IOSchedulingClass=idle", "MountFlags=shared"},
 }
 
 func TestSetPropertyMatchesSystemd(t *testing.T) {

@@ -287,6 +287,15 @@ func executeProperty(a *assign) (bool, error) {
 		return a.strv(unitfile.ExtractUnquote)
 	case in(f, "SyslogLevel", "LogLevelMax"):
 		return a.enumInt(logLevelFromString)
+	case f == "SyslogFacility":
+		return a.enumInt(fallbackLookup(logFacilities, 127))
+	case f == "CPUSchedulingPolicy":
+		return a.enumInt(fallbackLookup(schedPolicies, 1<<31-1))
+	case f == "IOSchedulingClass":
+		return a.enumInt(fallbackLookup(ioprioClasses, 8))
+	case f == "MountFlags":
+		v, err := mountPropagation(eq)
+		return a.parsed(v, err)
 	case in(f, "CPUSchedulingPriority", "OOMScoreAdjust"):
 		return a.atoi()
 	case f == "Nice":
@@ -356,8 +365,7 @@ func executeProperty(a *assign) (bool, error) {
 
 // executeUnsupported are the exec settings 252 converts and we not yet.
 var executeUnsupported = []string{
-	"SyslogFacility", "SecureBits", "CPUSchedulingPolicy", "CoredumpFilter", "SystemCallErrorNumber",
-	"IOSchedulingClass", "MountFlags", "SetCredential", "SetCredentialEncrypted", "LoadCredential",
+	"SecureBits", "CoredumpFilter", "SystemCallErrorNumber", "SetCredential", "SetCredentialEncrypted", "LoadCredential",
 	"LoadCredentialEncrypted", "LogExtraFields", "StandardInputText", "StandardInputData", "AppArmorProfile",
 	"SmackProcessLabel", "CapabilityBoundingSet", "AmbientCapabilities", "CPUAffinity", "NUMAPolicy",
 	"NUMAMask", "RestrictAddressFamilies", "RestrictFileSystems", "SystemCallFilter", "SystemCallLog",
@@ -369,17 +377,153 @@ var executeUnsupported = []string{
 var logLevels = []string{"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"}
 
 // logLevelFromString is log_level_from_string: a name or 0..7.
-func logLevelFromString(s string) (int, error) {
-	for i, n := range logLevels {
-		if n == s {
-			return i, nil
+var logLevelFromString = fallbackLookup(logLevels, 7)
+
+// Tables by value; "" is a hole.
+var (
+	logFacilities = []string{"kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron",
+		"authpriv", "ftp", "", "", "", "", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"}
+	schedPolicies = []string{"other", "fifo", "rr", "batch", "", "idle"}
+	ioprioClasses = []string{"none", "realtime", "best-effort", "idle"}
+)
+
+// fallbackLookup is DEFINE_STRING_TABLE_LOOKUP_WITH_FALLBACK's
+// from_string: a name of the table, else a number up to max.
+func fallbackLookup(table []string, max uint32) func(string) (int, error) {
+	return func(s string) (int, error) {
+		for i, n := range table {
+			if n != "" && n == s {
+				return i, nil
+			}
 		}
+		u, err := value.SafeAtou(s)
+		if err != nil || u > max {
+			return 0, syscall.EINVAL
+		}
+		return int(u), nil
 	}
-	u, err := value.SafeAtou(s)
-	if err != nil || u > 7 {
-		return 0, syscall.EINVAL
+}
+
+// mountPropagation is mount_propagation_flags_from_string.
+func mountPropagation(s string) (uint64, error) {
+	switch s {
+	case "":
+		return 0, nil
+	case "shared":
+		return syscall.MS_SHARED, nil
+	case "slave":
+		return syscall.MS_SLAVE, nil
+	case "private":
+		return syscall.MS_PRIVATE, nil
 	}
-	return int(u), nil
+	return 0, syscall.EINVAL
+}
+
+// Exec command prefix flags, in the order 252 names them.
+const (
+	execIgnoreFailure = 1 << iota
+	execPrivileged
+	execNoSetuid
+	execAmbient
+	execNoEnvExpand
+)
+
+var execFlagNames = []string{"ignore-failure", "privileged", "no-setuid", "ambient", "no-env-expand"}
+
+type execCommand struct {
+	Path   string
+	Argv   []string
+	Ignore bool
+}
+
+type execCommandEx struct {
+	Path        string
+	Argv, Flags []string
+}
+
+// execCommand is bus_append_exec_command: the prefixes -@:+! read as
+// 252 does, a plain ExecXYZ= with flags other than "-" becoming
+// ExecXYZEx=.
+func (a *assign) execCommand() (bool, error) {
+	eq, flags, explicitPath := a.eq, 0, false
+	ex := strings.HasSuffix(a.field, "Ex")
+loop:
+	for eq != "" {
+		switch eq[0] {
+		case '-':
+			if flags&execIgnoreFailure != 0 {
+				break loop
+			}
+			flags |= execIgnoreFailure
+		case '@':
+			if explicitPath {
+				break loop
+			}
+			explicitPath = true
+		case ':':
+			if flags&execNoEnvExpand != 0 {
+				break loop
+			}
+			flags |= execNoEnvExpand
+		case '+':
+			if flags&(execPrivileged|execNoSetuid|execAmbient) != 0 {
+				break loop
+			}
+			flags |= execPrivileged
+		case '!':
+			switch {
+			case flags&(execPrivileged|execAmbient) != 0:
+				break loop
+			case flags&execNoSetuid != 0:
+				flags = flags&^execNoSetuid | execAmbient
+			default:
+				flags |= execNoSetuid
+			}
+		default:
+			break loop
+		}
+		eq = eq[1:]
+	}
+	name := a.field
+	if !ex && flags&(execNoEnvExpand|execPrivileged|execNoSetuid|execAmbient) != 0 {
+		ex, name = true, a.field+"Ex"
+	}
+	path := ""
+	if explicitPath {
+		x := unitfile.NewExtractor(eq)
+		p, _, err := x.Next(" \t\n\r", unitfile.ExtractUnquote|unitfile.ExtractCUnescape)
+		if err != nil {
+			return true, failErr(err, "Failed to parse path")
+		}
+		path, eq = p, x.Rest()
+	}
+	argv, err := value.Split(eq, unitfile.ExtractUnquote|unitfile.ExtractCUnescape)
+	if err != nil {
+		return true, failErr(err, "Failed to parse command line")
+	}
+	if path == "" && len(argv) > 0 {
+		path = argv[0]
+	}
+	if ex {
+		names := []string{}
+		for i, n := range execFlagNames {
+			if flags&(1<<i) != 0 {
+				names = append(names, n)
+			}
+		}
+		cmds := []execCommandEx{}
+		if len(argv) > 0 {
+			cmds = append(cmds, execCommandEx{path, argv, names})
+		}
+		a.add(name, cmds)
+		return true, nil
+	}
+	cmds := []execCommand{}
+	if len(argv) > 0 {
+		cmds = append(cmds, execCommand{path, argv, flags&execIgnoreFailure != 0})
+	}
+	a.add(name, cmds)
+	return true, nil
 }
 
 type exitStatuses struct {
@@ -408,7 +552,7 @@ func serviceProperty(a *assign) (bool, error) {
 	case in(f, "ExecCondition", "ExecStartPre", "ExecStart", "ExecStartPost", "ExecConditionEx", "ExecStartPreEx",
 		"ExecStartEx", "ExecStartPostEx", "ExecReload", "ExecStop", "ExecStopPost", "ExecReloadEx", "ExecStopEx",
 		"ExecStopPostEx"):
-		return true, unsupported(f)
+		return a.execCommand()
 	case in(f, "RestartPreventExitStatus", "RestartForceExitStatus", "SuccessExitStatus"):
 		s := exitStatuses{Status: []int32{}, Signal: []int32{}}
 		x := unitfile.NewExtractor(eq)

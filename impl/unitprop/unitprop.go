@@ -464,7 +464,7 @@ func socketProperty(a *assign) (bool, error) {
 	case in(f, "ReceiveBuffer", "SendBuffer", "PipeSize"):
 		return a.size(1024)
 	case in(f, "ExecStartPre", "ExecStartPost", "ExecReload", "ExecStopPost"):
-		return true, unsupported(f)
+		return a.execCommand()
 	case in(f, "SmackLabel", "SmackLabelIPIn", "SmackLabelIPOut", "TCPCongestion", "BindToDevice", "BindIPv6Only",
 		"FileDescriptorName", "SocketUser", "SocketGroup", "Timestamping"):
 		return a.str()
