@@ -73,6 +73,7 @@ var setPropertyErrorCommands = [][]string{
 	{"set-property", "gosd-sc-ok.service", "CPUSchedulingPolicy=realtime"},
 	{"set-property", "gosd-sc-ok.service", "IOSchedulingClass=9"},
 	{"set-property", "gosd-sc-ok.service", "MountFlags=bogus"},
+	{"set-property", "gosd-sc-ok.service", "CPUAffinity=0-x"},
 	{"set-property", "gosd-sc.target", "CPUWeight=5"},
 	{"set-property", "gosd-sc.target", "KillMode=mixed"},
 	{"set-property", "gosd-sc.timer", "MemoryMax=1G"},
@@ -127,6 +128,11 @@ var setPropertyCommands = [][]string{
 	{"set-property", "gosd-sc-simple.service", "ExecStart=+/bin/true"},
 	{"set-property", "gosd-sc-simple.service", "ExecStartPre=-:@/bin/true x"},
 	{"set-property", "gosd-sc-simple.service", "ExecStopEx=!!/bin/true"},
+	{"set-property", "gosd-sc-simple.service", "LoadCredential=a:/x"},
+	{"set-property", "gosd-sc-simple.service", "LoadCredentialEncrypted=\"a:b"},
+	{"set-property", "gosd-sc-simple.service", "CPUAffinity=numa"},
+	{"set-property", "gosd-sc-simple.service", "CPUAffinity=1", "LogExtraFields=A=b", "AppArmorProfile=-x", "AmbientCapabilities=~CAP_CHOWN x"},
+	{"set-property", "gosd-sc-simple.service", "SmackProcessLabel=x", "CapabilityBoundingSet=CAP_KILL"},
 	{"set-property", "gosd-sc-simple.service", "SyslogFacility=local7", "CPUSchedulingPolicy=5", "IOSchedulingClass=idle", "MountFlags=shared"},
 }
 

@@ -343,6 +343,61 @@ func executeProperty(a *assign) (bool, error) {
 		}
 		return a.str()
 	}
+	switch {
+	case in(f, "LoadCredential", "LoadCredentialEncrypted"):
+		if eq == "" {
+			a.add(f, []pathValue{})
+			return true, nil
+		}
+		x := unitfile.NewExtractor(eq)
+		id, ok, err := x.Next(":", unitfile.ExtractDontCoalesceSeparators)
+		if err != nil {
+			return true, fail(errnoOf(err), "Failed to parse %s= parameter: %s", f, eq)
+		}
+		if !ok {
+			return true, fail(syscall.EINVAL, "Missing argument to %s=.", f)
+		}
+		path := x.Rest()
+		if path == "" {
+			path = eq
+		}
+		a.add(f, []pathValue{{id, path}})
+		return true, nil
+	case f == "LogExtraFields":
+		a.add(f, [][]byte{[]byte(eq)})
+		return true, nil
+	case in(f, "AppArmorProfile", "SmackProcessLabel"):
+		type label struct {
+			Ignore bool
+			Label  string
+		}
+		v, ignore := strings.CutPrefix(eq, "-")
+		a.add(f, label{ignore, v})
+		return true, nil
+	case in(f, "CapabilityBoundingSet", "AmbientCapabilities"):
+		p, invert := strings.CutPrefix(eq, "~")
+		sum := value.CapabilitySetFromString(p)
+		if invert {
+			sum = ^sum
+		}
+		a.add(f, sum)
+		return true, nil
+	case f == "CPUAffinity":
+		if eq == "numa" {
+			a.add("CPUAffinityFromNUMA", true)
+			return true, nil
+		}
+		set, _, err := value.ParseCPUSet(eq, f)
+		if err != nil {
+			return true, fail(errnoOf(err), "Failed to parse %s value: %s", f, eq)
+		}
+		b := []byte(set)
+		if b == nil {
+			b = []byte{}
+		}
+		a.add(f, b)
+		return true, nil
+	}
 	if suffix, ok := strings.CutPrefix(f, "Limit"); ok {
 		for rl, name := range value.RlimitNames {
 			if name != suffix {
@@ -365,13 +420,11 @@ func executeProperty(a *assign) (bool, error) {
 
 // executeUnsupported are the exec settings 252 converts and we not yet.
 var executeUnsupported = []string{
-	"SecureBits", "CoredumpFilter", "SystemCallErrorNumber", "SetCredential", "SetCredentialEncrypted", "LoadCredential",
-	"LoadCredentialEncrypted", "LogExtraFields", "StandardInputText", "StandardInputData", "AppArmorProfile",
-	"SmackProcessLabel", "CapabilityBoundingSet", "AmbientCapabilities", "CPUAffinity", "NUMAPolicy",
-	"NUMAMask", "RestrictAddressFamilies", "RestrictFileSystems", "SystemCallFilter", "SystemCallLog",
-	"RestrictNetworkInterfaces", "RestrictNamespaces", "BindPaths", "BindReadOnlyPaths",
-	"TemporaryFileSystem", "RootHash", "RootHashSignature", "RootImageOptions", "MountImages",
-	"ExtensionImages", "StateDirectory", "RuntimeDirectory", "CacheDirectory", "LogsDirectory",
+	"SecureBits", "CoredumpFilter", "SystemCallErrorNumber", "SetCredential", "SetCredentialEncrypted",
+	"StandardInputText", "StandardInputData", "NUMAPolicy", "NUMAMask", "RestrictAddressFamilies",
+	"RestrictFileSystems", "SystemCallFilter", "SystemCallLog", "RestrictNetworkInterfaces", "RestrictNamespaces",
+	"BindPaths", "BindReadOnlyPaths", "TemporaryFileSystem", "RootHash", "RootHashSignature", "RootImageOptions",
+	"MountImages", "ExtensionImages", "StateDirectory", "RuntimeDirectory", "CacheDirectory", "LogsDirectory",
 }
 
 var logLevels = []string{"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"}
