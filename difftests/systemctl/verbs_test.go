@@ -177,6 +177,7 @@ var specialCommands = [][]string{
 	{"reboot", "a", "b"},
 	{"!sh", "for v in poweroff halt reboot kexec rescue emergency default exit; do SYSTEMD_LOG_LEVEL=debug @SYSTEMCTL@ --dry-run $v 2>&1 | grep -e 'dbus call' -e 'wall message'; done"},
 	{"!sh", "SYSTEMD_LOG_LEVEL=debug @SYSTEMCTL@ --dry-run -f kexec 2>&1 | grep -e 'dbus call' -e kexec"},
+	{"!sh", "SYSTEMD_LOG_LEVEL=debug @SYSTEMCTL@ --dry-run --message='a  b' --no-wall --message=c halt 2>&1 | grep -e 'dbus call' -e 'wall message'"},
 	{"--user", "poweroff"},
 	{"--global", "rescue"},
 	{"switch-root"},

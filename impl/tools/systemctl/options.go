@@ -55,6 +55,9 @@ type options struct {
 	// bootOptions says --firmware-setup, --boot-loader-menu= or
 	// --boot-loader-entry= was given.
 	bootOptions bool
+	// wall is --message=, each given; noWall is --no-wall.
+	wall   []string
+	noWall bool
 }
 
 // dependencyKind is arg_dependency.
@@ -460,6 +463,10 @@ func (t *tool) option(id int, arg string) error {
 		}
 	case optFirmwareSetup:
 		o.bootOptions = true
+	case optMessage:
+		o.wall = append(o.wall, arg)
+	case optNoWall:
+		o.noWall = true
 	case optRebootArg:
 		o.rebootArg, o.rebootArgSet = arg, true
 	case optBootLoaderMenu:

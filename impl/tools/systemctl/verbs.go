@@ -482,11 +482,12 @@ func (t *tool) logindReboot(verb, method string) error {
 	if t.opts.dryRun {
 		doing = "Would set"
 	}
-	t.logAt(logging.Debug, "%s wall message \"%s\".", doing, "")
+	wall := strings.Join(t.opts.wall, " ")
+	t.logAt(logging.Debug, "%s wall message \"%s\".", doing, wall)
 	login := b.conn.Object("org.freedesktop.login1", "/org/freedesktop/login1")
 	const loginManager = "org.freedesktop.login1.Manager"
 	if !t.opts.dryRun {
-		if c := login.Call(loginManager+".SetWallMessage", 0, "", true); c.Err != nil {
+		if c := login.Call(loginManager+".SetWallMessage", 0, wall, !t.opts.noWall); c.Err != nil {
 			t.warning("Failed to set wall message, ignoring: %s", busErrorMessage(c.Err))
 		}
 	}
