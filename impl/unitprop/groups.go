@@ -363,6 +363,66 @@ func executeProperty(a *assign) (bool, error) {
 		}
 		a.add(f, []pathValue{{id, path}})
 		return true, nil
+	case f == "SecureBits":
+		bits := int32(0)
+		words, _ := value.Split(eq, unitfile.ExtractUnquote)
+		for _, w := range words {
+			for i, n := range secureBits {
+				if w == n {
+					bits |= 1 << i
+				}
+			}
+		}
+		a.add(f, bits)
+		return true, nil
+	case f == "SystemCallErrorNumber":
+		return a.enumInt(func(s string) (int, error) {
+			if s == "kill" {
+				return 1<<31 - 2, nil
+			}
+			return value.ParseErrno(s)
+		})
+	case in(f, "RestrictAddressFamilies", "RestrictFileSystems", "SystemCallFilter", "SystemCallLog",
+		"RestrictNetworkInterfaces"):
+		type list struct {
+			Allow bool
+			Items []string
+		}
+		p, deny := strings.CutPrefix(eq, "~")
+		words, err := value.Split(p, unitfile.ExtractUnquote)
+		if err != nil {
+			return true, fail(errnoOf(err), "Invalid syntax: %s", eq)
+		}
+		if words == nil {
+			words = []string{}
+		}
+		a.add(f, list{!deny, words})
+		return true, nil
+	case f == "RestrictNamespaces":
+		var flags uint64
+		if b, err := value.ParseBoolean(eq); err == nil {
+			if !b {
+				flags = namespacesAll
+			}
+		} else {
+			p, invert := strings.CutPrefix(eq, "~")
+			words, err := value.Split(p, 0)
+			if err != nil {
+				return true, fail(errnoOf(err), "Failed to parse %s value %s.", f, p)
+			}
+			for _, w := range words {
+				bit, ok := namespaceFlags[w]
+				if !ok {
+					return true, fail(syscall.EINVAL, "Failed to parse %s value %s.", f, p)
+				}
+				flags |= bit
+			}
+			if invert {
+				flags = ^flags & namespacesAll
+			}
+		}
+		a.add(f, flags)
+		return true, nil
 	case f == "LogExtraFields":
 		a.add(f, [][]byte{[]byte(eq)})
 		return true, nil
@@ -420,11 +480,10 @@ func executeProperty(a *assign) (bool, error) {
 
 // executeUnsupported are the exec settings 252 converts and we not yet.
 var executeUnsupported = []string{
-	"SecureBits", "CoredumpFilter", "SystemCallErrorNumber", "SetCredential", "SetCredentialEncrypted",
-	"StandardInputText", "StandardInputData", "NUMAPolicy", "NUMAMask", "RestrictAddressFamilies",
-	"RestrictFileSystems", "SystemCallFilter", "SystemCallLog", "RestrictNetworkInterfaces", "RestrictNamespaces",
-	"BindPaths", "BindReadOnlyPaths", "TemporaryFileSystem", "RootHash", "RootHashSignature", "RootImageOptions",
-	"MountImages", "ExtensionImages", "StateDirectory", "RuntimeDirectory", "CacheDirectory", "LogsDirectory",
+	"CoredumpFilter", "SetCredential", "SetCredentialEncrypted", "StandardInputText", "StandardInputData",
+	"NUMAPolicy", "NUMAMask", "BindPaths", "BindReadOnlyPaths", "TemporaryFileSystem", "RootHash",
+	"RootHashSignature", "RootImageOptions", "MountImages", "ExtensionImages", "StateDirectory",
+	"RuntimeDirectory", "CacheDirectory", "LogsDirectory",
 }
 
 var logLevels = []string{"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"}
@@ -439,6 +498,21 @@ var (
 	schedPolicies = []string{"other", "fifo", "rr", "batch", "", "idle"}
 	ioprioClasses = []string{"none", "realtime", "best-effort", "idle"}
 )
+
+// secureBits are the SecureBits= words, by bit.
+var secureBits = []string{"noroot", "noroot-locked", "no-setuid-fixup", "no-setuid-fixup-locked", "keep-caps",
+	"keep-caps-locked"}
+
+// namespaceFlags are RestrictNamespaces='s words and their clone flags.
+var namespaceFlags = map[string]uint64{
+	"cgroup": syscall.CLONE_NEWCGROUP, "ipc": syscall.CLONE_NEWIPC, "net": syscall.CLONE_NEWNET,
+	"mnt": syscall.CLONE_NEWNS, "pid": syscall.CLONE_NEWPID, "user": syscall.CLONE_NEWUSER,
+	"uts": syscall.CLONE_NEWUTS, "time": 0x80,
+}
+
+// namespacesAll is NAMESPACE_FLAGS_ALL (without the time namespace).
+const namespacesAll = syscall.CLONE_NEWCGROUP | syscall.CLONE_NEWIPC | syscall.CLONE_NEWNET | syscall.CLONE_NEWNS |
+	syscall.CLONE_NEWPID | syscall.CLONE_NEWUSER | syscall.CLONE_NEWUTS
 
 // fallbackLookup is DEFINE_STRING_TABLE_LOOKUP_WITH_FALLBACK's
 // from_string: a name of the table, else a number up to max.
