@@ -6,6 +6,7 @@ import (
 
 	"gosystemd/impl/unit/value"
 	"gosystemd/impl/unitfile"
+	"gosystemd/impl/unitname"
 )
 
 const (
@@ -423,6 +424,8 @@ func executeProperty(a *assign) (bool, error) {
 		}
 		a.add(f, flags)
 		return true, nil
+	case in(f, "StateDirectory", "RuntimeDirectory", "CacheDirectory", "LogsDirectory"):
+		return a.directories()
 	case f == "LogExtraFields":
 		a.add(f, [][]byte{[]byte(eq)})
 		return true, nil
@@ -482,8 +485,7 @@ func executeProperty(a *assign) (bool, error) {
 var executeUnsupported = []string{
 	"CoredumpFilter", "SetCredential", "SetCredentialEncrypted", "StandardInputText", "StandardInputData",
 	"NUMAPolicy", "NUMAMask", "BindPaths", "BindReadOnlyPaths", "TemporaryFileSystem", "RootHash",
-	"RootHashSignature", "RootImageOptions", "MountImages", "ExtensionImages", "StateDirectory",
-	"RuntimeDirectory", "CacheDirectory", "LogsDirectory",
+	"RootHashSignature", "RootImageOptions", "MountImages", "ExtensionImages",
 }
 
 var logLevels = []string{"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"}
@@ -706,4 +708,47 @@ func serviceProperty(a *assign) (bool, error) {
 		return true, nil
 	}
 	return false, nil
+}
+
+// directories is StateDirectory= and its relatives: "src" words go as
+// the setting, "src:dst" ones as its ...Symlink list; neither may be
+// left out.
+func (a *assign) directories() (bool, error) {
+	type symlink struct {
+		Source, Destination string
+		Flags               uint64
+	}
+	tuples, err := value.Split(a.eq, unitfile.ExtractUnquote)
+	if err != nil {
+		return true, failErr(err, "Failed to parse argument")
+	}
+	var sources []string
+	var links []symlink
+	for _, t := range tuples {
+		x := unitfile.NewExtractor(t)
+		src, ok, err := x.Next(":", unitfile.ExtractUnquote|unitfile.ExtractDontCoalesceSeparators)
+		if err == nil && !ok {
+			err = syscall.EINVAL
+		}
+		if err != nil {
+			return true, failErr(err, "Failed to parse argument")
+		}
+		dst, _, err := x.Next(":", unitfile.ExtractUnquote|unitfile.ExtractDontCoalesceSeparators)
+		if err != nil {
+			return true, failErr(err, "Failed to parse argument")
+		}
+		src = unitname.PathSimplify(src)
+		if dst == "" {
+			sources = append(sources, src)
+		} else {
+			links = append(links, symlink{src, unitname.PathSimplify(dst), 0})
+		}
+	}
+	if len(sources) > 0 {
+		a.add(a.field, sources)
+	}
+	if len(links) > 0 {
+		a.add(a.field+"Symlink", links)
+	}
+	return true, nil
 }
