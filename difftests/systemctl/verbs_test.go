@@ -344,3 +344,52 @@ var editCommands = [][]string{
 func TestEditMatchesSystemd(t *testing.T) {
 	compareSides(t, editFiles, editCommands)
 }
+
+// logSettingErrorCommands are what log-level, log-target,
+// service-watchdogs and the per-service forms refuse.
+var logSettingErrorCommands = [][]string{
+	{"log-level", "bogus"},
+	{"log-level", "9"},
+	{"log-level", "info", "extra"},
+	{"log-target", "a", "b"},
+	{"service-watchdogs", "maybe"},
+	{"service-watchdogs", "yes", "no"},
+	{"service-log-level"},
+	{"service-log-level", "gosd-sc-ok"},
+	{"--quiet", "service-log-level", "gosd-sc-ok"},
+	{"service-log-level", "nonexistent-gosd.service"},
+	{"service-log-level", "dbus.service"},
+	{"service-log-target", "systemd-journald", "bogus"},
+	{"service-log-level", "systemd-journald", "debug"},
+	{"service-log-target", "systemd-journald.service"},
+	{"service-log-level", "a", "b", "c"},
+}
+
+func TestLogSettingErrorsMatchSystemd(t *testing.T) {
+	compareSides(t, verbFiles, logSettingErrorCommands)
+}
+
+// logSettingCommands read and change the manager's settings through
+// real PID 1 (ours serves neither LogControl1 nor a writable
+// ServiceWatchdogs yet).
+var logSettingCommands = [][]string{
+	{"log-level"},
+	{"log-target"},
+	{"log-level", "debug"},
+	{"log-level"},
+	{"log-level", "0x6"},
+	{"log-level"},
+	{"log-target", "console"},
+	{"log-target"},
+	{"log-target", "bogus"},
+	{"log-target", "journal-or-kmsg"},
+	{"service-watchdogs"},
+	{"service-watchdogs", "no"},
+	{"service-watchdogs"},
+	{"service-watchdogs", "yes"},
+	{"service-watchdogs"},
+}
+
+func TestLogSettingsMatchSystemd(t *testing.T) {
+	compareOnRealPID1(t, verbFiles, logSettingCommands, nil)
+}

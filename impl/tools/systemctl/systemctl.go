@@ -10,8 +10,9 @@
 // status (without its journal lines), cat, list-units, list-jobs,
 // list-dependencies, list-sockets, list-timers, is-system-running, the
 // environment verbs, set-property (impl/unitprop), clean, freeze, thaw,
-// switch-root, the power verbs (verbs.go) and edit (edit.go); each is
-// compared with 252's by difftests/systemctl. The others say they are not
+// switch-root, the power verbs (verbs.go), edit (edit.go), log-level,
+// log-target, service-log-level, service-log-target and service-watchdogs
+// (logsetting.go); each is compared with 252's by difftests/systemctl. The others say they are not
 // implemented yet.
 //
 // Only impl/multicall imports it.
@@ -180,11 +181,11 @@ func init() {
 		online("help", -1, -1),
 		onlineRun("daemon-reload", 1, 1, (*tool).daemonReload),
 		onlineRun("daemon-reexec", 1, 1, (*tool).daemonReload),
-		online("log-level", -1, 2),
-		online("log-target", -1, 2),
-		online("service-log-level", 2, 3),
-		online("service-log-target", 2, 3),
-		online("service-watchdogs", -1, 2),
+		onlineRun("log-level", -1, 2, (*tool).logSetting),
+		onlineRun("log-target", -1, 2, (*tool).logSetting),
+		onlineRun("service-log-level", 2, 3, (*tool).serviceLogSetting),
+		onlineRun("service-log-target", 2, 3, (*tool).serviceLogSetting),
+		onlineRun("service-watchdogs", -1, 2, (*tool).serviceWatchdogs),
 		onlineRun("show-environment", -1, 1, (*tool).showEnvironment),
 		onlineRun("set-environment", 2, -1, (*tool).setEnvironment),
 		onlineRun("unset-environment", 2, -1, (*tool).setEnvironment),

@@ -11,6 +11,7 @@ import (
 
 	"gosystemd/impl/cli/logging"
 	"gosystemd/impl/install"
+	"gosystemd/impl/unit/value"
 	"gosystemd/impl/unitname"
 	"gosystemd/impl/unitprop"
 )
@@ -320,7 +321,7 @@ func (t *tool) startSpecial(args []string) error {
 			t.notice("Failed to load kexec kernel, continuing without.")
 		}
 	case verb == "exit" && len(args) > 1:
-		code, err := safeAtou8(args[1])
+		code, err := value.SafeAtou8(args[1])
 		if err != nil {
 			return t.errorf("Invalid exit code.")
 		}
@@ -356,31 +357,6 @@ func (t *tool) startSpecial(args []string) error {
 		return err
 	}
 	return t.startUnits(b, "StartUnit", "start", a.mode, []string{a.target})
-}
-
-func safeAtou8(s string) (uint8, error) {
-	var v uint64
-	if s == "" {
-		return 0, syscall.EINVAL
-	}
-	s = strings.TrimLeft(s, " \t\n\r\v\f")
-	if strings.HasPrefix(s, "-") {
-		return 0, syscall.ERANGE
-	}
-	s = strings.TrimPrefix(s, "+")
-	if s == "" {
-		return 0, syscall.EINVAL
-	}
-	for _, c := range []byte(s) {
-		if c < '0' || c > '9' {
-			return 0, syscall.EINVAL
-		}
-		v = v*10 + uint64(c-'0')
-		if v > 255 {
-			return 0, syscall.ERANGE
-		}
-	}
-	return uint8(v), nil
 }
 
 // updateRebootParameter is update_reboot_parameter_and_warn(arg, false).
