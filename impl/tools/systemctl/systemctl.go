@@ -12,8 +12,8 @@
 // environment verbs, set-property (impl/unitprop), clean, freeze, thaw,
 // switch-root, the power verbs (verbs.go), edit (edit.go), log-level,
 // log-target, service-log-level, service-log-target and service-watchdogs
-// (logsetting.go); each is compared with 252's by difftests/systemctl. The others say they are not
-// implemented yet.
+// (logsetting.go); each is compared with 252's by difftests/systemctl.
+// The others say they are not implemented yet.
 //
 // Only impl/multicall imports it.
 package systemctl
