@@ -393,3 +393,28 @@ var logSettingCommands = [][]string{
 func TestLogSettingsMatchSystemd(t *testing.T) {
 	compareOnRealPID1(t, verbFiles, logSettingCommands, nil)
 }
+
+// automountFiles are an automount point and its mount.
+var automountFiles = []oracle.File{
+	unitFile("mnt-gosd.automount", "[Automount]\nWhere=/mnt/gosd\nTimeoutIdleSec=90s\n"),
+	unitFile("mnt-gosd.mount", "[Mount]\nWhat=tmpfs\nWhere=/mnt/gosd\nType=tmpfs\n"),
+	unitFile("mnt-gosd2.automount", "[Automount]\nWhere=/mnt/gosd2\n"),
+}
+
+// automountCommands list automounts; containers do not support
+// starting one, so only Debian's binfmt_misc point shows (with --all).
+var automountCommands = [][]string{
+	{"list-automounts"},
+	{"--all", "list-automounts"},
+	{"list-automounts", "mnt-gosd"},
+	{"list-automounts", "mnt-gosd*"},
+	{"list-automounts", "nonexistent-gosd"},
+	{"start", "mnt-gosd.automount"},
+	{"list-automounts"},
+	{"--legend=no", "--all", "list-automounts"},
+	{"--all", "list-automounts", "mnt-gosd2.automount", "mnt-gosd.automount"},
+}
+
+func TestListAutomountsMatchesSystemd(t *testing.T) {
+	compareSides(t, automountFiles, automountCommands)
+}

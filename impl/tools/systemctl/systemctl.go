@@ -8,12 +8,12 @@
 // family with job waiting, isolate, kill, is-active, is-failed, check,
 // reset-failed, clear-jobs, cancel, daemon-reload, daemon-reexec, show,
 // status (without its journal lines), cat, list-units, list-jobs,
-// list-dependencies, list-sockets, list-timers, is-system-running, the
-// environment verbs, set-property (impl/unitprop), clean, freeze, thaw,
-// switch-root, the power verbs (verbs.go), edit (edit.go), log-level,
-// log-target, service-log-level, service-log-target and service-watchdogs
-// (logsetting.go); each is compared with 252's by difftests/systemctl.
-// The others say they are not implemented yet.
+// list-dependencies, list-sockets, list-timers, list-automounts,
+// is-system-running, the environment verbs, set-property (impl/unitprop),
+// clean, freeze, thaw, switch-root, the power verbs (verbs.go), edit
+// (edit.go), log-level, log-target, service-log-level, service-log-target
+// and service-watchdogs (logsetting.go); each is compared with 252's by
+// difftests/systemctl. The others say they are not implemented yet.
 //
 // Only impl/multicall imports it.
 package systemctl
@@ -148,7 +148,7 @@ func init() {
 	verbs = []verb{
 		listUnits,
 		offline("list-unit-files", -1, -1, (*tool).listUnitFiles),
-		online("list-automounts", -1, -1),
+		onlineRun("list-automounts", -1, -1, (*tool).listAutomounts),
 		onlineRun("list-sockets", -1, -1, (*tool).listSockets),
 		onlineRun("list-timers", -1, -1, (*tool).listTimers),
 		onlineRun("list-jobs", -1, -1, (*tool).listJobs),
