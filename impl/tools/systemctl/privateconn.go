@@ -72,8 +72,10 @@ func (c *pipelinedAuth) Read(p []byte) (int, error) {
 }
 
 // dialPrivate connects to PID 1's private socket, authenticated.
-func dialPrivate() (*dbus.Conn, error) {
-	nc, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: privateSocket, Net: "unix"})
+func dialPrivate() (*dbus.Conn, error) { return dialPrivateAt(privateSocket) }
+
+func dialPrivateAt(path string) (*dbus.Conn, error) {
+	nc, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: path, Net: "unix"})
 	if err != nil {
 		return nil, err
 	}
