@@ -1,6 +1,11 @@
 package managerbus
 
-import "regexp"
+import (
+	"regexp"
+	"strings"
+
+	"gosystemd/oracle"
+)
 
 // jobCalls are the lookup and job methods' calls, made after busCalls.
 var jobCalls = []struct {
@@ -44,6 +49,9 @@ var jobCalls = []struct {
 	{"unref-unloaded", busCall{"UnrefUnit", []any{"gosd-mb-unloaded.service"}}},
 	{"ref-missing", busCall{"RefUnit", []any{"gosd-mb-nonexistent.service"}}},
 	{"ref-invalid", busCall{"RefUnit", []any{"not a name"}}},
+	{"ref-error", busCall{"RefUnit", []any{"gosd-mb-huge.service"}}},
+	{"ref-bad-setting", busCall{"RefUnit", []any{"gosd-mb-badsetting.service"}}},
+	{"ref-masked", busCall{"RefUnit", []any{"gosd-mb-masked.service"}}},
 	{"show-status-bogus", busCall{"SetShowStatus", []any{"bogus"}}},
 	{"unit-by-pid-1", busCall{"GetUnitByPID", []any{uint32(1)}}},
 	{"unit-by-pid-missing", busCall{"GetUnitByPID", []any{uint32(999999)}}},
@@ -55,4 +63,11 @@ var jobCalls = []struct {
 // with PID 0 or an empty invocation ID ("-caller").
 var callerPIDRE = regexp.MustCompile(`(PID|Client) [0-9]+`)
 
-func init() { busCalls = append(busCalls, jobCalls...) }
+func init() {
+	busCalls = append(busCalls, jobCalls...)
+	scenarioFiles = append(scenarioFiles,
+		// A line over LONG_LINE_MAX: load state "error".
+		oracle.File{Path: "/etc/systemd/system/gosd-mb-huge.service", Data: []byte("[Unit]\nDescription=" + strings.Repeat("x", 1100*1024) + "\n")},
+		oracle.File{Path: "/etc/systemd/system/gosd-mb-badsetting.service", Data: []byte("[Service]\nExecStart=relative/path\n")},
+		oracle.File{Path: "/etc/systemd/system/gosd-mb-masked.service", Symlink: "/dev/null"})
+}

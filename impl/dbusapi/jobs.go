@@ -12,6 +12,7 @@ import (
 	"gosystemd/impl/core/job"
 	"gosystemd/impl/core/manager"
 	"gosystemd/impl/core/state"
+	"gosystemd/impl/unit"
 	"gosystemd/impl/unitname"
 )
 
@@ -69,21 +70,13 @@ func (a *API) loadUnit(call *bus.Call, name string) (*manager.Unit, error) {
 	return a.unitByName(name, true)
 }
 
-// validateLoaded is bus_unit_validate_load_state.
+// validateLoaded is bus_unit_validate_load_state: the unit's LoadError.
 func validateLoaded(u *manager.Unit) error {
-	switch u.LoadState() {
-	case state.Loaded:
+	if u.LoadState() == state.Loaded {
 		return nil
-	case state.NotFound:
-		return bus.Errorf(errNoSuchUnit, "Unit %s not found.", u.ID())
-	case state.BadSetting:
-		return bus.Errorf(errBadUnitSetting, "Unit %s has a bad unit file setting.", u.ID())
-	case state.Masked:
-		return bus.Errorf(errUnitMasked, "Unit %s is masked.", u.ID())
-	case state.Error:
-		return bus.Errorf(bus.ErrNameFailed, "Unit %s failed to load properly, please adjust/correct and reload service manager.", u.ID())
 	}
-	return bus.Errorf(errNoSuchUnit, "Unexpected load state of unit %s", u.ID())
+	e := unit.LoadErrorOf(u.Config())
+	return bus.Errorf(e.A, "%s", e.B)
 }
 
 // startGeneric is bus_unit_method_start_generic: the mode (and flags,
