@@ -1,6 +1,7 @@
 package managerbus
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 
@@ -35,6 +36,19 @@ var jobCalls = []struct {
 	{"enqueue-invalid", busCall{"EnqueueUnitJob", []any{"not a name", "start", "replace"}}},
 	{"enqueue-start", busCall{"EnqueueUnitJob", []any{"gosd-mb-static.service", "start", "replace"}}},
 	{"enqueue-reload-or-restart", busCall{"EnqueueUnitJob", []any{"gosd-mb-static.service", "reload-or-restart", "replace"}}},
+	// Each on a unit of its own: jobs queued on one unit in a row merge
+	// or not as the earlier ones have run.
+	{"enqueue-try-restart-inactive", busCall{"EnqueueUnitJob", []any{"gosd-mb-r1.service", "try-restart", "replace"}}},
+	{"enqueue-reload-inactive", busCall{"EnqueueUnitJob", []any{"gosd-mb-r2.service", "reload", "replace"}}},
+	{"enqueue-verify-active", busCall{"EnqueueUnitJob", []any{"gosd-mb-r3.service", "verify-active", "replace"}}},
+	{"enqueue-nop", busCall{"EnqueueUnitJob", []any{"gosd-mb-r4.service", "nop", "replace"}}},
+	{"enqueue-reload-or-start", busCall{"EnqueueUnitJob", []any{"gosd-mb-r5.service", "reload-or-start", "replace"}}},
+	{"enqueue-reload-or-try-restart", busCall{"EnqueueUnitJob", []any{"gosd-mb-r6.service", "reload-or-try-restart", "replace"}}},
+	{"enqueue-try-reload", busCall{"EnqueueUnitJob", []any{"gosd-mb-r7.service", "try-reload", "replace"}}},
+	{"enqueue-isolate-service", busCall{"EnqueueUnitJob", []any{"gosd-mb-r1.service", "start", "isolate"}}},
+	{"enqueue-reload-not-reloadable", busCall{"EnqueueUnitJob", []any{"gosd-mb-static.service", "reload", "replace"}}},
+	{"enqueue-stop-missing", busCall{"EnqueueUnitJob", []any{"gosd-mb-nonexistent.service", "stop", "replace"}}},
+	{"enqueue-caller", busCall{"EnqueueUnitJob", []any{"", "start", "replace"}}},
 	{"start-flags-bad", busCall{"StartUnitWithFlags", []any{"gosd-mb-static.service", "replace", uint64(1)}}},
 	{"start-flags-bad-mode", busCall{"StartUnitWithFlags", []any{"gosd-mb-static.service", "bogus", uint64(1)}}},
 	{"start-flags", busCall{"StartUnitWithFlags", []any{"gosd-mb-also.service", "replace", uint64(0)}}},
@@ -69,5 +83,10 @@ func init() {
 		// A line over LONG_LINE_MAX: load state "error".
 		oracle.File{Path: "/etc/systemd/system/gosd-mb-huge.service", Data: []byte("[Unit]\nDescription=" + strings.Repeat("x", 1100*1024) + "\n")},
 		oracle.File{Path: "/etc/systemd/system/gosd-mb-badsetting.service", Data: []byte("[Service]\nExecStart=relative/path\n")},
-		oracle.File{Path: "/etc/systemd/system/gosd-mb-masked.service", Symlink: "/dev/null"})
+		oracle.File{Path: "/etc/systemd/system/gosd-mb-masked.service", Symlink: "/dev/null"},
+	)
+	for i := 1; i <= 7; i++ {
+		scenarioFiles = append(scenarioFiles, oracle.File{Path: fmt.Sprintf("/etc/systemd/system/gosd-mb-r%d.service", i),
+			Data: []byte("[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\nExecReload=/bin/true\n")})
+	}
 }

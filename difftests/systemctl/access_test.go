@@ -53,6 +53,10 @@ var accessCommands = [][]string{
 	{"show", "-p", "ActiveState,Markers", "gosd-ac.service"},
 	{"!sh", accessBusctl + " call org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.systemd1.Manager SetShowStatus s no; test -e /run/systemd/show-status; echo marker $?"},
 	{"show", "-p", "ShowStatus"},
+	// The override outlives a reload, and its marker too.
+	{"daemon-reload"},
+	{"!sh", "test -e /run/systemd/show-status; echo marker $?"},
+	{"show", "-p", "ShowStatus"},
 	{"!sh", accessBusctl + " call org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.systemd1.Manager SetShowStatus s ''; test -e /run/systemd/show-status; echo marker $?"},
 	{"show", "-p", "ShowStatus"},
 }
