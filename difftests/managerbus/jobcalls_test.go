@@ -66,6 +66,12 @@ var jobCalls = []struct {
 	{"ref-error", busCall{"RefUnit", []any{"gosd-mb-huge.service"}}},
 	{"ref-bad-setting", busCall{"RefUnit", []any{"gosd-mb-badsetting.service"}}},
 	{"ref-masked", busCall{"RefUnit", []any{"gosd-mb-masked.service"}}},
+	// References are taken on the system bus only.
+	{"ref-private", busCall{"RefUnit", []any{"gosd-mb-also.service"}}},
+	{"unref-private", busCall{"UnrefUnit", []any{"gosd-mb-also.service"}}},
+	{"ref-private-again", busCall{"RefUnit", []any{"gosd-mb-also.service"}}},
+	{"ref-private-loaded", busCall{"RefUnit", []any{"dbus.service"}}},
+	{"unref-private-loaded", busCall{"UnrefUnit", []any{"dbus.service"}}},
 	{"show-status-bogus", busCall{"SetShowStatus", []any{"bogus"}}},
 	{"unit-by-pid-1", busCall{"GetUnitByPID", []any{uint32(1)}}},
 	{"unit-by-pid-missing", busCall{"GetUnitByPID", []any{uint32(999999)}}},

@@ -142,6 +142,19 @@ var sysBusScenarios = []struct {
 		managerCall("UnrefUnit", "gosd-mb-also.service"),
 		managerCall("RefUnit", "gosd-mb-static.service"),
 	}},
+	// Unit.Ref takes a unit as it is; Kill from the system bus.
+	{"root-unit-methods", 0, []sysCall{
+		unitCall("gosd-mb-nonexistent.service", "Ref"),
+		getProp(unitObject("gosd-mb-nonexistent.service"), "org.freedesktop.systemd1.Unit", "Refs"),
+		managerCall("ListUnitsByNames", []string{"gosd-mb-nonexistent.service"}),
+		unitCall("gosd-mb-nonexistent.service", "Unref"),
+		unitCall("dbus.service", "Kill", "main", int32(18)),
+		unitCall("dbus.service", "Kill", "control", int32(18)),
+		unitCall("dbus.service", "Kill", "main-fail", int32(18)),
+		unitCall("dbus.service", "Kill", "", int32(18)),
+		unitCall("gosd-mb-static.service", "Kill", "all-fail", int32(18)),
+		unitCall("dbus.socket", "Kill", "main", int32(18)),
+	}},
 	{"root-invocation", 0, []sysCall{
 		getProp(unitObject("dbus.service"), "org.freedesktop.systemd1.Unit", "InvocationID"),
 		{"/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager", "GetUnitByInvocationID", nil, "", "@invocation"},
