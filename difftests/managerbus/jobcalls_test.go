@@ -35,7 +35,9 @@ var jobCalls = []struct {
 	{"enqueue-missing", busCall{"EnqueueUnitJob", []any{"gosd-mb-nonexistent.service", "start", "replace"}}},
 	{"enqueue-invalid", busCall{"EnqueueUnitJob", []any{"not a name", "start", "replace"}}},
 	{"enqueue-start", busCall{"EnqueueUnitJob", []any{"gosd-mb-static.service", "start", "replace"}}},
-	{"enqueue-reload-or-restart", busCall{"EnqueueUnitJob", []any{"gosd-mb-static.service", "reload-or-restart", "replace"}}},
+	// Not on the unit just started: whether the job merges into the
+	// start job would be timing.
+	{"enqueue-reload-or-restart", busCall{"EnqueueUnitJob", []any{"gosd-mb-q1.service", "reload-or-restart", "replace"}}},
 	// Each on a unit of its own: jobs queued on one unit in a row merge
 	// or not as the earlier ones have run.
 	{"enqueue-try-restart-inactive", busCall{"EnqueueUnitJob", []any{"gosd-mb-r1.service", "try-restart", "replace"}}},
@@ -91,6 +93,8 @@ func init() {
 		oracle.File{Path: "/etc/systemd/system/gosd-mb-badsetting.service", Data: []byte("[Service]\nExecStart=relative/path\n")},
 		oracle.File{Path: "/etc/systemd/system/gosd-mb-masked.service", Symlink: "/dev/null"},
 	)
+	scenarioFiles = append(scenarioFiles, oracle.File{Path: "/etc/systemd/system/gosd-mb-q1.service",
+		Data: []byte("[Service]\nType=oneshot\nExecStart=/bin/true\n")})
 	for i := 1; i <= 7; i++ {
 		scenarioFiles = append(scenarioFiles, oracle.File{Path: fmt.Sprintf("/etc/systemd/system/gosd-mb-r%d.service", i),
 			Data: []byte("[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\nExecReload=/bin/true\n")})
