@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"regexp"
 	"sort"
 	"strconv"
@@ -182,6 +183,17 @@ var sysBusScenarios = []struct {
 		managerCall("ListUnitsByNames", []string{"gosd-mb-waiter.service", "gosd-mb-slow.service"}),
 		managerCall("ClearJobs"),
 	}},
+	// References and the ShowStatus override outlive daemon-reexec.
+	{"root-reexec", 0, []sysCall{
+		managerCall("RefUnit", "gosd-mb-r1.service"),
+		managerCall("SetShowStatus", "no"),
+		{"!", "", "systemctl daemon-reexec", nil, "", ""},
+		{unitObject("gosd-mb-r1.service"), "org.freedesktop.DBus.Properties", "Get",
+			[]any{"org.freedesktop.systemd1.Unit", "Refs"}, `reply ["SELF"]`, ""},
+		getProp("/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager", "ShowStatus"),
+		managerCall("UnrefUnit", "gosd-mb-r1.service"),
+		managerCall("SetShowStatus", ""),
+	}},
 	{"root-show-status", 0, []sysCall{
 		managerCall("SetShowStatus", "bogus"),
 		managerCall("SetShowStatus", "no"),
@@ -296,6 +308,14 @@ func runSystemScenario(uid int, calls []sysCall) error {
 			} else {
 				c.args = []any{jobs[c.jobOf]}
 			}
+		}
+		if c.path == "!" {
+			// A command run meanwhile.
+			fmt.Println(c.member)
+			if out, err := exec.Command("/bin/sh", "-c", oracle.OracleBin+"/"+c.member).CombinedOutput(); err != nil {
+				fmt.Printf("%s%v\n", out, err)
+			}
+			continue
 		}
 		norm := func(out string) string {
 			if len(invocation) == 16 {

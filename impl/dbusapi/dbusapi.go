@@ -93,6 +93,9 @@ type API struct {
 	// OnShowStatus is told whether status is shown when it changes.
 	showStatusOverride string
 	OnShowStatus       func(on bool)
+	// pendingRefs are references restored after daemon-reexec, by unit
+	// and name, until the system bus is back.
+	pendingRefs [][2]string
 }
 
 // New builds the object tree; Relay must then run to feed it events.
@@ -727,15 +730,22 @@ func (a *API) connectSystemBus() {
 		return
 	}
 	_, _ = conn.RequestName("org.freedesktop.systemd1", 0, 25*time.Second)
-	var names []string
+	var names, refNames []string
 	done := make(chan struct{})
 	a.m.Post(func() {
 		a.connecting = false
 		a.sysbus = conn
 		names = a.m.WatchedBusNamesLoop()
+		refNames = a.restoreRefs(conn)
 		close(done)
 	})
 	<-done
+	for _, n := range refNames {
+		if _, err := conn.Call(5*time.Second, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "GetNameOwner", "s", n); err != nil {
+			n := n
+			a.m.Post(func() { a.dropGoneRef(conn, n) })
+		}
+	}
 	for _, n := range names {
 		reply, err := conn.Call(5*time.Second, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "GetNameOwner", "s", n)
 		if err != nil || len(reply) != 1 {
