@@ -453,8 +453,12 @@ func (a *API) managerInterface() *bus.Interface {
 		unitJob("TryRestartUnit", job.TryRestart, false),
 		unitJob("ReloadOrRestartUnit", job.Restart, true),
 		unitJob("ReloadOrTryRestartUnit", job.TryRestart, true),
-		&bus.Method{Name: "ResetFailedUnit", In: "s", Call: func(call *bus.Call, _ any) ([]any, error) {
-			u, err := a.unitByName(call.Body[0].(string), false)
+		// The unit is looked up before the caller is checked.
+		&bus.Method{Name: "ResetFailedUnit", In: "s", Flags: bus.Unprivileged, Call: func(call *bus.Call, _ any) ([]any, error) {
+			u, err := a.loadedUnit(call, call.Body[0].(string))
+			if err == nil {
+				err = a.verifyManage(call)
+			}
 			if err != nil {
 				return nil, err
 			}
@@ -503,10 +507,13 @@ func (a *API) managerInterface() *bus.Interface {
 				}
 				return []any{a.m.UnitProcessesLoop(u)}, nil
 			}},
-		&bus.Method{Name: "CancelJob", In: "u", InNames: []string{"id"}, Call: func(call *bus.Call, _ any) ([]any, error) {
+		&bus.Method{Name: "CancelJob", In: "u", InNames: []string{"id"}, Flags: bus.Unprivileged, Call: func(call *bus.Call, _ any) ([]any, error) {
 			j := a.m.JobLoop(call.Body[0].(uint32))
 			if j == nil {
 				return nil, bus.Errorf(errNoSuchJob, "Job %d does not exist.", call.Body[0].(uint32))
+			}
+			if err := a.verifyManage(call); err != nil {
+				return nil, err
 			}
 			a.m.CancelJobLoop(j)
 			return nil, nil
