@@ -88,6 +88,9 @@ var jobCalls = []struct {
 // with PID 0 or an empty invocation ID ("-caller").
 var callerPIDRE = regexp.MustCompile(`(PID|Client) [0-9]+`)
 
+// invocationPathRE matches a unit path by invocation ID.
+var invocationPathRE = regexp.MustCompile(`/unit/(_3[0-9])?[0-9a-f]{31,32}\b`)
+
 func init() {
 	busCalls = append(busCalls, jobCalls...)
 	scenarioFiles = append(scenarioFiles,

@@ -217,6 +217,11 @@ var sysBusScenarios = []struct {
 		managerCall("UnrefUnit", "gosd-mb-r1.service"),
 		managerCall("SetShowStatus", ""),
 	}},
+	// Calls from a process of a service (not its main one): the caller's
+	// unit is the one of its cgroup.
+	{"root-caller-unit", 0, []sysCall{
+		{"!", "", "systemctl start gosd-mb-caller.service; cat /tmp/gosd-caller.out", nil, "", ""},
+	}},
 	{"root-show-status", 0, []sysCall{
 		managerCall("SetShowStatus", "bogus"),
 		managerCall("SetShowStatus", "no"),
@@ -232,6 +237,10 @@ var sysBusScenarios = []struct {
 
 func init() {
 	scenarioFiles = append(scenarioFiles,
+		oracle.File{Path: "/etc/systemd/system/gosd-mb-caller.service", Data: []byte("[Service]\nType=oneshot\n" +
+			"Environment=" + helperEnv + "=call\n" +
+			"ExecStart=/bin/sh -c 'for c in unit-by-pid-caller invocation-caller enqueue-caller reset-failed-caller; do " +
+			helperPath + " $$c; done > /tmp/gosd-caller.out 2>&1'\n")},
 		oracle.File{Path: "/etc/systemd/system/gosd-mb-first.service", Data: []byte("[Service]\nType=oneshot\nExecStart=/bin/sleep 3\n")},
 		oracle.File{Path: "/etc/systemd/system/gosd-mb-slow.service", Data: []byte("[Unit]\nWants=gosd-mb-first.service\nAfter=gosd-mb-first.service\n[Service]\nType=oneshot\nExecStart=/bin/true\n")},
 		oracle.File{Path: "/etc/systemd/system/gosd-mb-waiter.service", Data: []byte("[Unit]\nWants=gosd-mb-slow.service\nAfter=gosd-mb-slow.service\n[Service]\nType=oneshot\nExecStart=/bin/true\n")})
@@ -335,8 +344,10 @@ func runSystemScenario(uid int, calls []sysCall) error {
 		if c.path == "!" {
 			// A command run meanwhile.
 			fmt.Println(c.member)
-			if out, err := exec.Command("/bin/sh", "-c", oracle.OracleBin+"/"+c.member).CombinedOutput(); err != nil {
-				fmt.Printf("%s%v\n", out, err)
+			out, err := exec.Command("/bin/sh", "-c", oracle.OracleBin+"/"+c.member).CombinedOutput()
+			fmt.Print(string(out))
+			if err != nil {
+				fmt.Println(err)
 			}
 			continue
 		}
