@@ -232,8 +232,6 @@ func attr(l, name string) string {
 // yet, by "interface.member": the list may only shrink. (Issue #5: the
 // whole org.freedesktop.systemd1 API.)
 var notYetServed = map[string]bool{
-	"Manager.AbandonScope":                              true,
-	"Manager.AttachProcessesToUnit":                     true,
 	"Manager.BindMountUnit":                             true,
 	"Manager.CleanUnit":                                 true,
 	"Manager.Dump":                                      true,
@@ -251,24 +249,14 @@ var notYetServed = map[string]bool{
 	"Manager.PowerOff":                                  true,
 	"Manager.Reboot":                                    true,
 	"Manager.SetExitCode":                               true,
-	"Manager.SetUnitProperties":                         true,
-	"Manager.StartTransientUnit":                        true,
 	"Manager.SwitchRoot":                                true,
 	"Manager.ThawUnit":                                  true,
-	"Mount.AttachProcesses":                             true,
-	"Scope.Abandon":                                     true,
-	"Scope.AttachProcesses":                             true,
-	"Scope.RequestStop":                                 true,
-	"Service.AttachProcesses":                           true,
 	"Service.BindMount":                                 true,
 	"Service.MountImage":                                true,
-	"Slice.AttachProcesses":                             true,
-	"Socket.AttachProcesses":                            true,
-	"Swap.AttachProcesses":                              true,
 	"Unit.Clean":                                        true,
 	"Unit.Freeze":                                       true,
-	"Unit.SetProperties":                                true,
-	"Unit.Thaw":                                         true}
+	"Unit.Thaw":                                         true,
+}
 
 // stillMissing collects the members of notYetServed seen missing.
 var stillMissing = map[string]bool{}

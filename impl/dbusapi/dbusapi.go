@@ -85,6 +85,8 @@ type API struct {
 	// sysbus is the connection to the system bus once dbus.service runs.
 	sysbus     *bus.Conn
 	connecting bool
+	// current is the call being handled, for the unit path "self".
+	current *bus.Call
 	// SystemBusAddress is where the system bus is ("" is the default).
 	SystemBusAddress string
 	// refs are the bus clients holding each unit (Unit.Ref).
@@ -155,6 +157,13 @@ func New(m *manager.Manager) *API {
 // error for the caller if it names an unknown invocation ID or a name
 // that is not a unit's.
 func (a *API) unitAt(p dbus.ObjectPath) (*manager.Unit, error) {
+	if p == unitPrefix+"/self" {
+		// The caller's own unit, by its PID (252's find_unit).
+		if a.current == nil {
+			return nil, nil
+		}
+		return a.m.UnitByPIDLoop(int(a.current.Cred.PID)), nil
+	}
 	name, err := unitname.FromDBusPath(string(p))
 	if err != nil {
 		return nil, nil
@@ -199,6 +208,9 @@ func (a *API) Relay() {
 				if e.Conn == a.sysbus {
 					a.sysbus = nil
 				}
+			case *bus.Call:
+				a.current = e
+				defer func() { a.current = nil }()
 			}
 			_ = a.Tree.Handle(ev)
 		})

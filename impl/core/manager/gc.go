@@ -159,6 +159,7 @@ func (m *Manager) freeUnit(u *Unit) {
 			}
 		}
 	}
+	m.removeTransient(u)
 	m.obs.UnitRemoved(u)
 	for _, o := range linked {
 		m.addToGCQueue(o)

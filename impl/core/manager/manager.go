@@ -135,6 +135,9 @@ type Manager struct {
 	lookup    *unitpath.LookupPaths
 	names     *unitpath.NameMap
 	extras    map[string]extras // aliases and .wants/.requires of resolved units
+	// transient names the units created over the bus, whose files are
+	// in the transient directory.
+	transient map[string]bool
 	// fileStates caches UnitFileState by unit file name.
 	fileStates map[string]string
 	loader     *unit.Loader
@@ -193,6 +196,7 @@ func New(cfg Config) (*Manager, error) {
 		jobs:       map[uint32]*Job{},
 		pids:       map[int]*Unit{},
 		extras:     map[string]extras{},
+		transient:  map[string]bool{},
 		fileStates: map[string]string{},
 		posted:     make(chan func(), 1024),
 	}
