@@ -259,6 +259,9 @@ func (a *API) unitInterfaces(t unitname.Type) []*bus.Interface {
 					if key == ifaceUnit && p.Name == "Refs" {
 						return a.refNames(u), nil
 					}
+					if key == ifaceUnit && p.Name == "Markers" {
+						return u.Markers().Names(), nil
+					}
 					v, ok := a.m.PropertyLoop(u, a.unitRuntime(u), key, p.Name)
 					if !ok {
 						return nil, errors.New("no such property")

@@ -482,9 +482,30 @@ func (a *API) jobManagerMembers() []bus.Member {
 					return nil, err
 				}
 				a.m.LogLoop(manager.LogEntry{Level: manager.LevelInfo, Message: "Queuing reload/restart jobs for marked units…"})
-				// Markers are set by SetUnitProperties, which is not
-				// served: no unit carries one.
-				return []any{[]dbus.ObjectPath{}}, nil
+				paths := []dbus.ObjectPath{}
+				var failed error
+				for _, u := range a.m.UnitsLoop() {
+					var reload bool
+					switch mk := u.Markers(); {
+					case mk&manager.MarkerNeedsRestart != 0:
+					case mk&manager.MarkerNeedsReload != 0:
+						reload = true
+					default:
+						continue
+					}
+					r, err := a.queueJob(u, job.TryRestart, job.Fail, reload, false)
+					if err != nil {
+						if failed == nil {
+							failed = err
+						}
+						continue
+					}
+					paths = append(paths, r[0].(dbus.ObjectPath))
+				}
+				if failed != nil {
+					return nil, bus.Errorf(bus.ErrNameFailed, "Failed to enqueue some jobs, see logs for details: %s", busErrorText(failed))
+				}
+				return []any{paths}, nil
 			}},
 		&bus.Method{Name: "SetShowStatus", In: "s", Flags: bus.Unprivileged,
 			Call: func(call *bus.Call, _ any) ([]any, error) {
@@ -509,6 +530,16 @@ func (a *API) jobManagerMembers() []bus.Member {
 				return nil, nil
 			}},
 	}
+}
+
+// busErrorText is the text of a failure as %m would give its errno; a
+// refusal of the transaction engine reads as 252's errno for it would.
+func busErrorText(err error) string {
+	var be *bus.Error
+	if errors.As(err, &be) {
+		return be.Message
+	}
+	return err.Error()
 }
 
 // showStatusOn is manager_get_show_status_on.

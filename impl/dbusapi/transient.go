@@ -213,6 +213,9 @@ func (a *API) setProperties(call *bus.Call, u *manager.Unit, runtime bool, raw a
 	if err := a.m.SetPropertiesLoop(u, runtime, res.settings); err != nil {
 		return bus.Errorf(bus.ErrNameFailed, "Failed to set unit properties: %v", err)
 	}
+	for _, c := range res.markers {
+		a.m.SetMarkersLoop(u, c.set, c.mask, c.absolute)
+	}
 	return nil
 }
 
