@@ -199,6 +199,10 @@ func observe(h *oracle.Harness, impl oracle.Impl, name, systemctl string, files 
 		if args[0] == "!nobody" {
 			argv = append([]string{"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", systemctl}, args[1:]...)
 		}
+		if c, ok := strings.CutPrefix(args[0], "!drop="); ok {
+			// Root without one capability.
+			argv = append([]string{"/usr/bin/setpriv", "--bounding-set=-" + c, "--inh-caps=-" + c, systemctl}, args[1:]...)
+		}
 		cctx, ccancel := context.WithTimeout(ctx, time.Minute)
 		r := sb.Exec(cctx, argv, nil)
 		ccancel()

@@ -48,6 +48,19 @@ func (tr *Track) Add(call *Call) bool {
 	return true
 }
 
+// AddName adds a caller by its unique name on bus connection c, as
+// sd_bus_track_add_name: a reference taken back after re-execution.
+func (tr *Track) AddName(c *Conn, name string) {
+	k := trackKey{c, name}
+	if n := tr.peers[k]; n == 0 || tr.Recursive {
+		tr.peers[k] = n + 1
+	}
+}
+
+// RemoveName drops the caller of that name on c, however often it was
+// added.
+func (tr *Track) RemoveName(c *Conn, name string) { tr.dropName(c, name) }
+
 // Remove removes call's caller, reporting false if it was not there.
 func (tr *Track) Remove(call *Call) bool {
 	k := trackKey{call.Conn, call.Sender}

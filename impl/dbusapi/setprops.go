@@ -38,6 +38,15 @@ type propResult struct {
 	pids       []uint32 // 0 stands for the caller
 	controller string
 	addRef     bool
+	// markers are the Markers assignments, in order.
+	markers []markerChange
+}
+
+// markerChange is one Markers= assignment: the markers set and the ones
+// it speaks of (all, if absolute).
+type markerChange struct {
+	set, mask manager.Markers
+	absolute  bool
 }
 
 var (
@@ -316,6 +325,9 @@ func concatQuoted(l []string, escape func(string) string) string {
 
 // live is bus_unit_set_live_property.
 func (w *propWriter) live() (bool, error) {
+	if w.name == "Markers" {
+		return true, w.markers()
+	}
 	if w.name != "Description" {
 		return false, nil
 	}
@@ -325,6 +337,42 @@ func (w *propWriter) live() (bool, error) {
 	}
 	w.write(false, w.name, "Description="+specifierEscape(s))
 	return true, nil
+}
+
+// markers is the Markers live property: "+m" sets marker m, "-m" unsets
+// it, words without either replace the markers (not to be mixed).
+func (w *propWriter) markers() error {
+	words, ok := w.v.([]string)
+	if !ok {
+		return errUnexpected
+	}
+	var c markerChange
+	plusMinus := false
+	for _, word := range words {
+		on := true
+		if strings.HasPrefix(word, "+") || strings.HasPrefix(word, "-") {
+			on = word[0] == '+'
+			word = word[1:]
+			plusMinus = true
+		} else {
+			c.absolute = true
+		}
+		m, ok := manager.ParseMarker(word)
+		if !ok {
+			return bus.Errorf(errBadUnitSetting, "Unknown marker \"%s\".", word)
+		}
+		if on {
+			c.set |= m
+		} else {
+			c.set &^= m
+		}
+		c.mask |= m
+	}
+	if plusMinus && c.absolute {
+		return bus.Errorf(errBadUnitSetting, "Bad marker syntax.")
+	}
+	w.out.markers = append(w.out.markers, c)
+	return nil
 }
 
 // transientDeps are the dependencies a transient unit may be created

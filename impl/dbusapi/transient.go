@@ -93,35 +93,6 @@ func (a *API) transientUnitMembers(iface string) []bus.Member {
 	return out
 }
 
-// validateLoaded is bus_unit_validate_load_state.
-func validateLoaded(u *manager.Unit) error {
-	switch u.LoadState() {
-	case state.Loaded:
-		return nil
-	case state.NotFound:
-		return bus.Errorf(errNoSuchUnit, "Unit %s not found.", u.ID())
-	case state.BadSetting:
-		return bus.Errorf(errBadUnitSetting, "Unit %s has a bad unit file setting.", u.ID())
-	case state.Error:
-		return bus.Errorf(errLoadFailed, "Unit %s failed to load properly, please adjust/correct and reload service manager: %s", u.ID(), loadErrorText(u))
-	case state.Masked:
-		return bus.Errorf(errUnitMasked, "Unit %s is masked.", u.ID())
-	}
-	return bus.Errorf(errNoSuchUnit, "Unexpected load state of unit %s", u.ID())
-}
-
-// loadErrorText is %m of the unit's load error.
-func loadErrorText(u *manager.Unit) string {
-	var e syscall.Errno
-	if errors.As(u.Config().LoadErr, &e) {
-		return e.Error()
-	}
-	if u.Config().LoadErr != nil {
-		return u.Config().LoadErr.Error()
-	}
-	return "Success"
-}
-
 // startTransientUnit is method_start_transient_unit.
 func (a *API) startTransientUnit(call *bus.Call, _ any) ([]any, error) {
 	name, modeName := call.Body[0].(string), call.Body[1].(string)
@@ -241,6 +212,9 @@ func (a *API) setProperties(call *bus.Call, u *manager.Unit, runtime bool, raw a
 	}
 	if err := a.m.SetPropertiesLoop(u, runtime, res.settings); err != nil {
 		return bus.Errorf(bus.ErrNameFailed, "Failed to set unit properties: %v", err)
+	}
+	for _, c := range res.markers {
+		a.m.SetMarkersLoop(u, c.set, c.mask, c.absolute)
 	}
 	return nil
 }

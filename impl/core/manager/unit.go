@@ -112,7 +112,10 @@ type Unit struct {
 	inGCQueue bool
 	// busReferenced: bus clients hold references (Unit.Ref).
 	busReferenced bool
-	stamps        fileStamps
+	// markers are set by clients (Markers=) and cleared as the unit
+	// stops, or reloads for needs-reload.
+	markers Markers
+	stamps  fileStamps
 	// startRatelimit counts starts for StartLimitIntervalSec=/Burst=.
 	startRatelimit ratelimit
 	startLimitHit  bool
@@ -430,6 +433,11 @@ func (u *Unit) notify(os, ns state.Active, reloadSuccess bool) {
 		m.requeueOrdered(u)
 	}
 	m.triggerNotify(u)
+	if inactive(ns) {
+		u.markers = 0
+	} else if ns != os && ns == state.Reloading {
+		u.markers &^= MarkerNeedsReload
+	}
 	if inactive(ns) {
 		m.stopBoundTo(u)
 		if !inactive(os) {
