@@ -418,3 +418,26 @@ var automountCommands = [][]string{
 func TestListAutomountsMatchesSystemd(t *testing.T) {
 	compareSides(t, automountFiles, automountCommands)
 }
+
+// helpFiles are units with and without Documentation=.
+var helpFiles = append(append([]oracle.File{}, verbFiles...),
+	unitFile("gosd-sc-doc.service", "[Unit]\nDocumentation=man:true(1) https://example.com/x man:nosuchpage-gosd\n[Service]\nExecStart=/bin/true\n"),
+)
+
+var helpCommands = [][]string{
+	{"help"},
+	{"help", "gosd-sc-ok"},
+	{"help", "gosd-sc-doc.service"},
+	{"help", "gosd-sc-ok", "gosd-sc-doc.service", "gosd-sc.target"},
+	{"help", "nonexistent-gosd.service", "gosd-sc-ok"},
+	{"help", "gosd-sc-ok", "nonexistent-gosd.service"},
+	{"help", "1"},
+	{"help", "999999", "gosd-sc-ok"},
+	{"help", "gosd-sc-d*"},
+	{"help", "gosd-nomatch*"},
+	{"help", "dbus.service"},
+}
+
+func TestHelpMatchesSystemd(t *testing.T) {
+	compareSides(t, helpFiles, helpCommands)
+}

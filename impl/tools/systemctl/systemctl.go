@@ -12,8 +12,9 @@
 // is-system-running, the environment verbs, set-property (impl/unitprop),
 // clean, freeze, thaw, switch-root, the power verbs (verbs.go), edit
 // (edit.go), log-level, log-target, service-log-level, service-log-target
-// and service-watchdogs (logsetting.go); each is compared with 252's by
-// difftests/systemctl. The others say they are not implemented yet.
+// and service-watchdogs (logsetting.go), help (help_verb.go); each is
+// compared with 252's by difftests/systemctl. The others say they are not
+// implemented yet.
 //
 // Only impl/multicall imports it.
 package systemctl
@@ -178,7 +179,7 @@ func init() {
 		onlineRun("show", -1, -1, (*tool).show),
 		onlineRun("cat", 2, -1, (*tool).cat),
 		onlineRun("status", -1, -1, (*tool).status),
-		online("help", -1, -1),
+		onlineRun("help", -1, -1, (*tool).helpVerb),
 		onlineRun("daemon-reload", 1, 1, (*tool).daemonReload),
 		onlineRun("daemon-reexec", 1, 1, (*tool).daemonReload),
 		onlineRun("log-level", -1, 2, (*tool).logSetting),
