@@ -441,3 +441,18 @@ var helpCommands = [][]string{
 func TestHelpMatchesSystemd(t *testing.T) {
 	compareSides(t, helpFiles, helpCommands)
 }
+
+// machineCommands list this host (no containers run inside the test's).
+var machineCommands = [][]string{
+	{"list-machines"},
+	{"list-machines", "nomatch-gosd*"},
+	{"--legend=no", "list-machines"},
+	{"--plain", "list-machines"},
+	{"!sh", "@SYSTEMCTL@ list-machines \"$(hostname)\" '*' | sed \"s/$(hostname)/HOST/\""},
+	{"start", "gosd-sc-fail.service"},
+	{"list-machines"},
+}
+
+func TestListMachinesMatchesSystemd(t *testing.T) {
+	compareSides(t, verbFiles, machineCommands)
+}
