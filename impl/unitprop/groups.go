@@ -426,6 +426,14 @@ func executeProperty(a *assign) (bool, error) {
 		return true, nil
 	case in(f, "StateDirectory", "RuntimeDirectory", "CacheDirectory", "LogsDirectory"):
 		return a.directories()
+	case f == "NUMAPolicy":
+		for i, n := range numaPolicies {
+			if n == eq {
+				a.add(f, int32(i))
+				return true, nil
+			}
+		}
+		return true, fail(syscall.EINVAL, "Failed to parse %s value: %s", f, eq)
 	case f == "LogExtraFields":
 		a.add(f, [][]byte{[]byte(eq)})
 		return true, nil
@@ -484,8 +492,8 @@ func executeProperty(a *assign) (bool, error) {
 // executeUnsupported are the exec settings 252 converts and we not yet.
 var executeUnsupported = []string{
 	"CoredumpFilter", "SetCredential", "SetCredentialEncrypted", "StandardInputText", "StandardInputData",
-	"NUMAPolicy", "NUMAMask", "BindPaths", "BindReadOnlyPaths", "TemporaryFileSystem", "RootHash",
-	"RootHashSignature", "RootImageOptions", "MountImages", "ExtensionImages",
+	"NUMAMask", "BindPaths", "BindReadOnlyPaths", "TemporaryFileSystem", "RootHash", "RootHashSignature",
+	"RootImageOptions", "MountImages", "ExtensionImages",
 }
 
 var logLevels = []string{"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"}
@@ -499,6 +507,8 @@ var (
 		"authpriv", "ftp", "", "", "", "", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"}
 	schedPolicies = []string{"other", "fifo", "rr", "batch", "", "idle"}
 	ioprioClasses = []string{"none", "realtime", "best-effort", "idle"}
+	ipTOS         = []string{2: "low-cost", 4: "reliability", 8: "throughput", 0x10: "low-delay"}
+	numaPolicies  = []string{"default", "preferred", "bind", "interleave", "local"}
 )
 
 // secureBits are the SecureBits= words, by bit.
