@@ -426,6 +426,36 @@ func executeProperty(a *assign) (bool, error) {
 		return true, nil
 	case in(f, "StateDirectory", "RuntimeDirectory", "CacheDirectory", "LogsDirectory"):
 		return a.directories()
+	case f == "StandardInputText":
+		text, err := cunescape(eq)
+		if err != nil {
+			return true, failErr(err, "Failed to unescape text '%s'", eq)
+		}
+		a.add(f, []byte(text+"\n"))
+		return true, nil
+	case f == "SetCredential":
+		type credential struct {
+			ID    string
+			Value []byte
+		}
+		if eq == "" {
+			a.add(f, []credential{})
+			return true, nil
+		}
+		x := unitfile.NewExtractor(eq)
+		id, ok, err := x.Next(":", unitfile.ExtractDontCoalesceSeparators)
+		if err != nil {
+			return true, fail(errnoOf(err), "Failed to parse %s= parameter: %s", f, eq)
+		}
+		if !ok || x.Done() {
+			return true, fail(syscall.EINVAL, "Missing argument to %s=.", f)
+		}
+		val, err := cunescape(x.Rest())
+		if err != nil {
+			return true, fail(errnoOf(err), "Failed to unescape %s= value: %s", f, x.Rest())
+		}
+		a.add(f, []credential{{id, []byte(val)}})
+		return true, nil
 	case f == "NUMAPolicy":
 		for i, n := range numaPolicies {
 			if n == eq {
@@ -491,9 +521,9 @@ func executeProperty(a *assign) (bool, error) {
 
 // executeUnsupported are the exec settings 252 converts and we not yet.
 var executeUnsupported = []string{
-	"CoredumpFilter", "SetCredential", "SetCredentialEncrypted", "StandardInputText", "StandardInputData",
-	"NUMAMask", "BindPaths", "BindReadOnlyPaths", "TemporaryFileSystem", "RootHash", "RootHashSignature",
-	"RootImageOptions", "MountImages", "ExtensionImages",
+	"CoredumpFilter", "SetCredentialEncrypted", "StandardInputData", "NUMAMask", "BindPaths",
+	"BindReadOnlyPaths", "TemporaryFileSystem", "RootHash", "RootHashSignature", "RootImageOptions",
+	"MountImages", "ExtensionImages",
 }
 
 var logLevels = []string{"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"}
@@ -761,4 +791,25 @@ func (a *assign) directories() (bool, error) {
 		a.add(a.field+"Symlink", links)
 	}
 	return true, nil
+}
+
+// cunescape is systemd's cunescape without flags: C escapes decoded, an
+// invalid one is EINVAL. Quotes are escaped first so that the extractor
+// takes them as they are.
+func cunescape(s string) (string, error) {
+	if !strings.Contains(s, "\\") {
+		return s, nil
+	}
+	x := unitfile.NewExtractor(strings.ReplaceAll(strings.ReplaceAll(s, "'", "\\x27"), "\"", "\\x22"))
+	var b strings.Builder
+	for {
+		word, ok, err := x.Next("\x00", unitfile.ExtractCUnescape|unitfile.ExtractDontCoalesceSeparators)
+		if err != nil {
+			return "", syscall.EINVAL
+		}
+		if !ok {
+			return b.String(), nil
+		}
+		b.WriteString(word)
+	}
 }
