@@ -223,6 +223,9 @@ var specialCommands = [][]string{
 	{"switch-root"},
 	{"switch-root", "/", "/sbin/init", "extra"},
 	{"-H", "root@localhost", "switch-root", "/x"},
+	{"start", "gosd-sc-simple.service"},
+	{"default"},
+	{"is-active", "gosd-sc-simple.service", "multi-user.target"},
 }
 
 func TestSpecialVerbsMatchSystemd(t *testing.T) {
