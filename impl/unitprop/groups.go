@@ -433,7 +433,17 @@ func executeProperty(a *assign) (bool, error) {
 		}
 		a.add(f, []byte(text+"\n"))
 		return true, nil
-	case f == "SetCredential":
+	case f == "StandardInputData":
+		data, err := unbase64(eq)
+		if err != nil {
+			return true, failErr(err, "Failed to decode base64 data '%s'", eq)
+		}
+		if data == nil {
+			data = []byte{}
+		}
+		a.add(f, data)
+		return true, nil
+	case in(f, "SetCredential", "SetCredentialEncrypted"):
 		type credential struct {
 			ID    string
 			Value []byte
@@ -450,11 +460,22 @@ func executeProperty(a *assign) (bool, error) {
 		if !ok || x.Done() {
 			return true, fail(syscall.EINVAL, "Missing argument to %s=.", f)
 		}
-		val, err := cunescape(x.Rest())
-		if err != nil {
-			return true, fail(errnoOf(err), "Failed to unescape %s= value: %s", f, x.Rest())
+		var val []byte
+		if f == "SetCredentialEncrypted" {
+			if val, err = unbase64(x.Rest()); err != nil {
+				return true, failErr(err, "Failed to base64 decode encrypted credential")
+			}
+		} else {
+			v, err := cunescape(x.Rest())
+			if err != nil {
+				return true, fail(errnoOf(err), "Failed to unescape %s= value: %s", f, x.Rest())
+			}
+			val = []byte(v)
 		}
-		a.add(f, []credential{{id, []byte(val)}})
+		if val == nil {
+			val = []byte{}
+		}
+		a.add(f, []credential{{id, val}})
 		return true, nil
 	case f == "NUMAPolicy":
 		for i, n := range numaPolicies {
@@ -521,9 +542,8 @@ func executeProperty(a *assign) (bool, error) {
 
 // executeUnsupported are the exec settings 252 converts and we not yet.
 var executeUnsupported = []string{
-	"CoredumpFilter", "SetCredentialEncrypted", "StandardInputData", "NUMAMask", "BindPaths",
-	"BindReadOnlyPaths", "TemporaryFileSystem", "RootHash", "RootHashSignature", "RootImageOptions",
-	"MountImages", "ExtensionImages",
+	"CoredumpFilter", "NUMAMask", "BindPaths", "BindReadOnlyPaths", "TemporaryFileSystem", "RootHash",
+	"RootHashSignature", "RootImageOptions", "MountImages", "ExtensionImages",
 }
 
 var logLevels = []string{"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"}
