@@ -433,6 +433,9 @@ func executeProperty(a *assign) (bool, error) {
 		}
 		a.add(f, []byte(text+"\n"))
 		return true, nil
+	case f == "CoredumpFilter":
+		v, err := coredumpFilterMask(eq)
+		return a.parsed(v, err)
 	case f == "StandardInputData":
 		data, err := unbase64(eq)
 		if err != nil {
@@ -542,8 +545,8 @@ func executeProperty(a *assign) (bool, error) {
 
 // executeUnsupported are the exec settings 252 converts and we not yet.
 var executeUnsupported = []string{
-	"CoredumpFilter", "NUMAMask", "BindPaths", "BindReadOnlyPaths", "TemporaryFileSystem", "RootHash",
-	"RootHashSignature", "RootImageOptions", "MountImages", "ExtensionImages",
+	"NUMAMask", "BindPaths", "BindReadOnlyPaths", "TemporaryFileSystem", "RootHash", "RootHashSignature",
+	"RootImageOptions", "MountImages", "ExtensionImages",
 }
 
 var logLevels = []string{"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"}
@@ -832,4 +835,40 @@ func cunescape(s string) (string, error) {
 		}
 		b.WriteString(word)
 	}
+}
+
+var coredumpFilters = []string{"private-anonymous", "shared-anonymous", "private-file-backed",
+	"shared-file-backed", "elf-headers", "private-huge", "shared-huge", "private-dax", "shared-dax"}
+
+// coredumpFilterMask is coredump_filter_mask_from_string: names, "default",
+// "all" or hexadecimal masks, or'ed.
+func coredumpFilterMask(s string) (uint64, error) {
+	var m uint64
+	words, err := value.Split(s, 0)
+	if err != nil {
+		return 0, err
+	}
+word:
+	for _, w := range words {
+		switch w {
+		case "default":
+			m |= 1<<0 | 1<<1 | 1<<4 | 1<<5
+			continue
+		case "all":
+			m = 0xffffffff
+			continue
+		}
+		for i, n := range coredumpFilters {
+			if n == w {
+				m |= 1 << i
+				continue word
+			}
+		}
+		x, err := value.SafeAtou64Full(w, 16, 0)
+		if err != nil {
+			return 0, err
+		}
+		m |= x
+	}
+	return m, nil
 }
