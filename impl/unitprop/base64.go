@@ -86,3 +86,40 @@ func unbase64(s string) ([]byte, error) {
 		out = append(out, byte(a<<2|b>>4), byte(b<<4|c>>2), byte(c<<6|d))
 	}
 }
+
+// unhex is systemd's unhexmem: pairs of hex digits, whitespace around
+// each digit skipped; an odd digit count is EPIPE.
+func unhex(s string) ([]byte, error) {
+	next := func() (int, error) {
+		s = strings.TrimLeft(s, " \t\n\r\x00")
+		if s == "" {
+			return 0, syscall.EPIPE
+		}
+		c := s[0]
+		s = strings.TrimLeft(s[1:], " \t\n\r\x00")
+		switch {
+		case c >= '0' && c <= '9':
+			return int(c - '0'), nil
+		case c >= 'a' && c <= 'f':
+			return int(c-'a') + 10, nil
+		case c >= 'A' && c <= 'F':
+			return int(c-'A') + 10, nil
+		}
+		return 0, syscall.EINVAL
+	}
+	out := []byte{}
+	for {
+		a, err := next()
+		if err == syscall.EPIPE {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		b, err := next()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, byte(a<<4|b))
+	}
+}

@@ -433,6 +433,38 @@ func executeProperty(a *assign) (bool, error) {
 		}
 		a.add(f, []byte(text+"\n"))
 		return true, nil
+	case f == "RootHash":
+		if strings.HasPrefix(eq, "/") {
+			a.add("RootHashPath", eq)
+			return true, nil
+		}
+		h, err := unhex(eq)
+		if err != nil {
+			return true, failErr(err, "Failed to decode RootHash= '%s'", eq)
+		}
+		if len(h) < 16 {
+			return true, failErr(syscall.EINVAL, "RootHash= '%s' is too short", eq)
+		}
+		a.add(f, h)
+		return true, nil
+	case f == "RootHashSignature":
+		if strings.HasPrefix(eq, "/") {
+			a.add("RootHashSignaturePath", eq)
+			return true, nil
+		}
+		v, ok := strings.CutPrefix(eq, "base64:")
+		if !ok {
+			return true, failErr(syscall.EINVAL, "Failed to decode RootHashSignature= '%s', not a path but doesn't start with 'base64:'", eq)
+		}
+		sig, err := unbase64(v)
+		if err != nil {
+			return true, failErr(err, "Failed to decode RootHashSignature= '%s'", eq)
+		}
+		if sig == nil {
+			sig = []byte{}
+		}
+		a.add(f, sig)
+		return true, nil
 	case f == "CoredumpFilter":
 		v, err := coredumpFilterMask(eq)
 		return a.parsed(v, err)
@@ -545,8 +577,8 @@ func executeProperty(a *assign) (bool, error) {
 
 // executeUnsupported are the exec settings 252 converts and we not yet.
 var executeUnsupported = []string{
-	"NUMAMask", "BindPaths", "BindReadOnlyPaths", "TemporaryFileSystem", "RootHash", "RootHashSignature",
-	"RootImageOptions", "MountImages", "ExtensionImages",
+	"NUMAMask", "BindPaths", "BindReadOnlyPaths", "TemporaryFileSystem", "RootImageOptions", "MountImages",
+	"ExtensionImages",
 }
 
 var logLevels = []string{"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"}
