@@ -433,6 +433,32 @@ func executeProperty(a *assign) (bool, error) {
 		}
 		a.add(f, []byte(text+"\n"))
 		return true, nil
+	case in(f, "BindPaths", "BindReadOnlyPaths"):
+		return a.bindPaths()
+	case f == "TemporaryFileSystem":
+		list := []pathValue{}
+		x := unitfile.NewExtractor(eq)
+		for {
+			word, ok, err := x.Next(" \t\n\r", unitfile.ExtractUnquote)
+			if err != nil {
+				return true, failErr(err, "Failed to parse argument")
+			}
+			if !ok {
+				break
+			}
+			w := unitfile.NewExtractor(word)
+			path, _, err := w.Next(":", unitfile.ExtractDontCoalesceSeparators)
+			if err != nil {
+				return true, failErr(err, "Failed to parse argument")
+			}
+			opts := ""
+			if !w.Done() {
+				opts = w.Rest()
+			}
+			list = append(list, pathValue{path, opts})
+		}
+		a.add(f, list)
+		return true, nil
 	case f == "RootHash":
 		if strings.HasPrefix(eq, "/") {
 			a.add("RootHashPath", eq)
@@ -577,8 +603,7 @@ func executeProperty(a *assign) (bool, error) {
 
 // executeUnsupported are the exec settings 252 converts and we not yet.
 var executeUnsupported = []string{
-	"NUMAMask", "BindPaths", "BindReadOnlyPaths", "TemporaryFileSystem", "RootImageOptions", "MountImages",
-	"ExtensionImages",
+	"NUMAMask", "RootImageOptions", "MountImages", "ExtensionImages",
 }
 
 var logLevels = []string{"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"}
@@ -903,4 +928,71 @@ word:
 		m |= x
 	}
 	return m, nil
+}
+
+// nextWithSeparator is extract_first_word, also saying which separator
+// ended the word (0 at the end of the input).
+func nextWithSeparator(x *unitfile.Extractor, seps string, flags unitfile.ExtractFlags) (string, bool, byte, error) {
+	before := x.Rest()
+	word, ok, err := x.Next(seps, flags)
+	if err != nil || !ok || x.Done() {
+		return word, ok, 0, err
+	}
+	used := len(before) - len(x.Rest())
+	if used <= 0 {
+		return word, ok, 0, nil
+	}
+	return word, ok, before[used-1], nil
+}
+
+// bindPaths is BindPaths= and BindReadOnlyPaths=: "[-]src[:dst[:opts]]"
+// words, opts rbind (the default) or norbind.
+func (a *assign) bindPaths() (bool, error) {
+	type bind struct {
+		Source, Destination string
+		IgnoreENOENT        bool
+		Flags               uint64
+	}
+	const seps = ": \t\n\r"
+	const msRec = 0x4000
+	flags := unitfile.ExtractUnquote | unitfile.ExtractDontCoalesceSeparators
+	list := []bind{}
+	x := unitfile.NewExtractor(a.eq)
+	for {
+		src, ok, sep, err := nextWithSeparator(x, seps, flags)
+		if err != nil {
+			return true, failErr(err, "Failed to parse argument")
+		}
+		if !ok {
+			break
+		}
+		s, ignore := strings.CutPrefix(src, "-")
+		d, mflags := s, uint64(msRec)
+		if sep == ':' {
+			dst, ok, sep2, err := nextWithSeparator(x, seps, flags)
+			if err != nil {
+				return true, failErr(err, "Failed to parse argument")
+			}
+			if !ok {
+				return true, fail(syscall.EINVAL, "Missing argument after ':': %s", a.eq)
+			}
+			d = dst
+			if sep2 == ':' {
+				opts, _, err := x.Next(" \t\n\r", unitfile.ExtractUnquote)
+				if err != nil {
+					return true, failErr(err, "Failed to parse argument")
+				}
+				switch opts {
+				case "", "rbind":
+				case "norbind":
+					mflags = 0
+				default:
+					return true, fail(syscall.EINVAL, "Unknown options: %s", a.eq)
+				}
+			}
+		}
+		list = append(list, bind{s, d, ignore, mflags})
+	}
+	a.add(a.field, list)
+	return true, nil
 }
