@@ -1,6 +1,7 @@
 package unitprop
 
 import (
+	"os"
 	"strings"
 	"syscall"
 
@@ -565,6 +566,25 @@ func executeProperty(a *assign) (bool, error) {
 		}
 		a.add(f, sum)
 		return true, nil
+	case f == "NUMAMask":
+		var set value.CPUSet
+		if eq == "all" {
+			for i := 0; i <= numaMaxNode(); i++ {
+				_ = set.Add(uint32(i))
+			}
+		} else {
+			parsed, _, err := value.ParseCPUSet(eq, f)
+			if err != nil {
+				return true, fail(errnoOf(err), "Failed to parse %s value: %s", f, eq)
+			}
+			set = parsed
+		}
+		b := []byte(set)
+		if b == nil {
+			b = []byte{}
+		}
+		a.add(f, b)
+		return true, nil
 	case f == "CPUAffinity":
 		if eq == "numa" {
 			a.add("CPUAffinityFromNUMA", true)
@@ -603,7 +623,7 @@ func executeProperty(a *assign) (bool, error) {
 
 // executeUnsupported are the exec settings 252 converts and we not yet.
 var executeUnsupported = []string{
-	"NUMAMask", "RootImageOptions", "MountImages", "ExtensionImages",
+	"RootImageOptions", "MountImages", "ExtensionImages",
 }
 
 var logLevels = []string{"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"}
@@ -995,4 +1015,24 @@ func (a *assign) bindPaths() (bool, error) {
 	}
 	a.add(a.field, list)
 	return true, nil
+}
+
+// numaMaxNode is numa_max_node: the highest N of the nodeN directories
+// in sysfs, 1023 when they cannot be read.
+func numaMaxNode() int {
+	entries, err := os.ReadDir("/sys/devices/system/node")
+	if err != nil {
+		return 1023
+	}
+	m := 0
+	for _, e := range entries {
+		n, ok := strings.CutPrefix(e.Name(), "node")
+		if !ok || !e.IsDir() {
+			continue
+		}
+		if v, err := value.SafeAtoi(n); err == nil && int(v) > m {
+			m = int(v)
+		}
+	}
+	return m
 }
