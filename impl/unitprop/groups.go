@@ -267,8 +267,7 @@ func (a *assign) ipAddresses() (bool, error) {
 	return true, nil
 }
 
-// executeProperty is bus_append_execute_property for the settings we
-// convert; the others 252 knows are refused as not supported yet.
+// executeProperty is bus_append_execute_property.
 func executeProperty(a *assign) (bool, error) {
 	f, eq := a.field, a.eq
 	switch {
@@ -460,6 +459,38 @@ func executeProperty(a *assign) (bool, error) {
 		}
 		a.add(f, list)
 		return true, nil
+	case f == "RootImageOptions":
+		list := []pathValue{}
+		x := unitfile.NewExtractor(eq)
+		for {
+			tuple, ok, err := x.Next(" \t\n\r", unitfile.ExtractUnquote|unitfile.ExtractRetainEscape)
+			if err != nil {
+				return true, failErr(err, "Failed to parse argument")
+			}
+			if !ok {
+				break
+			}
+			q := unitfile.NewExtractor(tuple)
+			w, err := manyWords(q, 2)
+			if err != nil {
+				return true, failErr(err, "Failed to parse argument")
+			}
+			if len(w) == 0 {
+				continue
+			}
+			if !q.Done() && q.Rest() != "" {
+				return true, failErr(syscall.EINVAL, "Failed to parse argument")
+			}
+			if len(w) == 2 && w[1] != "" {
+				list = append(list, pathValue{w[0], w[1]})
+			} else {
+				list = append(list, pathValue{"root", w[0]})
+			}
+		}
+		a.add(f, list)
+		return true, nil
+	case in(f, "MountImages", "ExtensionImages"):
+		return a.images()
 	case f == "RootHash":
 		if strings.HasPrefix(eq, "/") {
 			a.add("RootHashPath", eq)
@@ -615,15 +646,7 @@ func executeProperty(a *assign) (bool, error) {
 			return true, nil
 		}
 	}
-	if in(f, executeUnsupported...) {
-		return true, unsupported(f)
-	}
 	return false, nil
-}
-
-// executeUnsupported are the exec settings 252 converts and we not yet.
-var executeUnsupported = []string{
-	"RootImageOptions", "MountImages", "ExtensionImages",
 }
 
 var logLevels = []string{"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"}
@@ -1035,4 +1058,116 @@ func numaMaxNode() int {
 		}
 	}
 	return m
+}
+
+// imageWordFlags are how the colon-separated parts of an image word are
+// read.
+const imageWordFlags = unitfile.ExtractCUnescape | unitfile.ExtractUnescapeSeparators
+
+// manyWords is extract_many_words for up to n colon-separated words.
+func manyWords(x *unitfile.Extractor, n int) ([]string, error) {
+	var out []string
+	for len(out) < n {
+		w, ok, err := x.Next(":", imageWordFlags)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			break
+		}
+		out = append(out, w)
+	}
+	return out, nil
+}
+
+// images is MountImages= ("[-]src:dst[:partition:options...]") and
+// ExtensionImages= ("[-]src[:partition:options...]").
+func (a *assign) images() (bool, error) {
+	type partition struct{ Partition, Options string }
+	type mountImage struct {
+		Source, Destination string
+		Permissive          bool
+		Options             []partition
+	}
+	type extensionImage struct {
+		Source     string
+		Permissive bool
+		Options    []partition
+	}
+	mount := a.field == "MountImages"
+	bad := func(err error) error {
+		return fail(errnoOf(err), "Failed to parse %s= property: %s", a.field, a.eq)
+	}
+	var mounts []mountImage
+	var extensions []extensionImage
+	x := unitfile.NewExtractor(a.eq)
+	for {
+		tuple, ok, err := x.Next(" \t\n\r", unitfile.ExtractUnquote|unitfile.ExtractRetainEscape)
+		if err != nil {
+			return true, bad(err)
+		}
+		if !ok {
+			break
+		}
+		q := unitfile.NewExtractor(tuple)
+		var src, dst string
+		if mount {
+			w, err := manyWords(q, 2)
+			if err != nil {
+				return true, bad(err)
+			}
+			if len(w) == 0 {
+				continue
+			}
+			src = w[0]
+			if len(w) > 1 {
+				dst = w[1]
+			}
+		} else {
+			w, ok, err := q.Next(":", imageWordFlags)
+			if err != nil {
+				return true, bad(err)
+			}
+			if !ok {
+				continue
+			}
+			src = w
+		}
+		src, permissive := strings.CutPrefix(src, "-")
+		if mount && dst == "" {
+			return true, fail(syscall.EINVAL, "Missing argument after ':': %s", a.eq)
+		}
+		opts := []partition{}
+		for {
+			w, err := manyWords(q, 2)
+			if err != nil {
+				return true, bad(err)
+			}
+			if len(w) == 0 {
+				break
+			}
+			if len(w) == 1 {
+				opts = append(opts, partition{"root", w[0]})
+				break
+			}
+			opts = append(opts, partition{w[0], w[1]})
+		}
+		if mount {
+			mounts = append(mounts, mountImage{src, dst, permissive, opts})
+		} else {
+			extensions = append(extensions, extensionImage{src, permissive, opts})
+		}
+	}
+	if mount {
+		if mounts == nil {
+			mounts = []mountImage{}
+		}
+		a.add(a.field, mounts)
+	} else {
+		if extensions == nil {
+			extensions = []extensionImage{}
+		}
+		a.add(a.field, extensions)
+	}
+	return true, nil
 }
