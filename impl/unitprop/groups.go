@@ -225,7 +225,20 @@ func cgroupProperty(a *assign) (bool, error) {
 		a.add(f, []pathValue{{word, x.Rest()}})
 		return true, nil
 	case in(f, "SocketBindAllow", "SocketBindDeny"):
-		return true, unsupported(f)
+		type socketBind struct {
+			Family, Protocol  int32
+			NumPorts, MinPort uint16
+		}
+		if eq == "" {
+			a.add(f, []socketBind{})
+			return true, nil
+		}
+		family, proto, n, min, err := parseSocketBindItem(eq)
+		if err != nil {
+			return true, fail(errnoOf(err), "Failed to parse %s", f)
+		}
+		a.add(f, []socketBind{{family, proto, n, min}})
+		return true, nil
 	}
 	return false, nil
 }
@@ -1170,4 +1183,80 @@ func (a *assign) images() (bool, error) {
 		a.add(a.field, extensions)
 	}
 	return true, nil
+}
+
+// parseSocketBindItem is parse_socket_bind_item: "[ipv4|ipv6:][tcp|udp:]
+// ports", each part optional but in that order, ports "any", N or N-M.
+func parseSocketBindItem(s string) (family, proto int32, n, min uint16, err error) {
+	parsers := []func(string) error{
+		func(t string) error {
+			switch t {
+			case "ipv4":
+				family = syscall.AF_INET
+			case "ipv6":
+				family = syscall.AF_INET6
+			default:
+				return syscall.EINVAL
+			}
+			return nil
+		},
+		func(t string) error {
+			switch t {
+			case "tcp":
+				proto = syscall.IPPROTO_TCP
+			case "udp":
+				proto = syscall.IPPROTO_UDP
+			default:
+				return syscall.EINVAL
+			}
+			return nil
+		},
+		func(t string) error {
+			if t == "any" {
+				n, min = 0, 0
+				return nil
+			}
+			lo, hi, err := value.ParseRange(t)
+			if err != nil {
+				return err
+			}
+			if lo == 0 || lo > 65535 || hi == 0 || hi > 65535 || hi < lo {
+				return syscall.EINVAL
+			}
+			n, min = uint16(hi-lo+1), uint16(lo)
+			return nil
+		},
+	}
+	next := 0
+	x := unitfile.NewExtractor(s)
+	var r error
+	for {
+		tok, ok, xerr := x.Next(":", unitfile.ExtractDontCoalesceSeparators)
+		if xerr != nil {
+			return 0, 0, 0, 0, xerr
+		}
+		if !ok {
+			break
+		}
+		if tok == "" {
+			return 0, 0, 0, 0, syscall.EINVAL
+		}
+		for next < len(parsers) {
+			r = parsers[next](tok)
+			next++
+			if r == nil {
+				break
+			}
+		}
+		if next == len(parsers) {
+			break
+		}
+	}
+	if r != nil {
+		return 0, 0, 0, 0, r
+	}
+	if !x.Done() {
+		return 0, 0, 0, 0, syscall.EINVAL
+	}
+	return family, proto, n, min, nil
 }
