@@ -1260,3 +1260,44 @@ func parseSocketBindItem(s string) (family, proto int32, n, min uint16, err erro
 	}
 	return family, proto, n, min, nil
 }
+
+// ipProtocols are the IPPROTO_ names of Debian 12's netinet/in.h, which
+// 252 was built with, lower-cased, and their numbers.
+var ipProtocols = map[string]int{
+	"hopopts": 0, "ip": 0, "icmp": 1, "igmp": 2, "ipip": 4, "tcp": 6, "egp": 8, "pup": 12, "udp": 17,
+	"idp": 22, "tp": 29, "dccp": 33, "ipv6": 41, "routing": 43, "fragment": 44, "rsvp": 46, "gre": 47,
+	"esp": 50, "ah": 51, "icmpv6": 58, "none": 59, "dstopts": 60, "mtp": 92, "beetph": 94, "encap": 98,
+	"pim": 103, "comp": 108, "sctp": 132, "mh": 135, "udplite": 136, "mpls": 137, "ethernet": 143,
+	"raw": 255, "mptcp": 262,
+}
+
+// parseIPProtocol is parse_ip_protocol: a protocol's name (any case) or
+// the number of a named one; empty is IPPROTO_IP.
+func parseIPProtocol(s string) (int, error) {
+	if s == "" {
+		return 0, nil
+	}
+	if n, ok := ipProtocols[asciiLower(s)]; ok {
+		return n, nil
+	}
+	n, err := value.SafeAtoi(s)
+	if err != nil {
+		return 0, err
+	}
+	for name, v := range ipProtocols {
+		if v == int(n) && name != "hopopts" {
+			return int(n), nil
+		}
+	}
+	return 0, syscall.EINVAL
+}
+
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}

@@ -471,7 +471,7 @@ func socketProperty(a *assign) (bool, error) {
 	case f == "Symlinks":
 		return a.strv(unitfile.ExtractUnquote)
 	case f == "SocketProtocol":
-		return true, unsupported(f)
+		return a.enumInt(parseIPProtocol)
 	case in(f, "ListenStream", "ListenDatagram", "ListenSequentialPacket", "ListenNetlink", "ListenSpecial",
 		"ListenMessageQueue", "ListenFIFO", "ListenUSBFunction"):
 		if a.eq == "" {
