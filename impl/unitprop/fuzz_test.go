@@ -3,6 +3,7 @@ package unitprop
 import (
 	"bufio"
 	"bytes"
+	"encoding/base64"
 	"encoding/binary"
 	"errors"
 	"os"
@@ -95,3 +96,39 @@ func FuzzAppend(f *testing.F) {
 }
 
 func utf8Valid(s string) bool { return strings.ToValidUTF8(s, "\ufffd") == s }
+
+// FuzzUnbase64 checks unbase64 against encoding/base64: what the
+// standard encoding makes (with whitespace slipped in) decodes back, and
+// what unbase64 accepts, the standard decoder accepts once whitespace is
+// gone and padding added.
+func FuzzUnbase64(f *testing.F) {
+	for _, s := range []string{"", "QQ==", "QUI=", "QUJD", " Q U\nJD ", "QQ", "QQ=", "Q===", "QQ==x", "=QQ="} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		enc := base64.StdEncoding.EncodeToString(data)
+		spaced := strings.Join(strings.SplitAfter(enc, ""), " ")
+		got, err := unbase64(spaced)
+		if err != nil || !bytes.Equal(got, data) {
+			t.Fatalf("%q: %q, %v; want %q", spaced, got, err, data)
+		}
+		in := string(data)
+		out, err := unbase64(in)
+		if err != nil {
+			return
+		}
+		clean := strings.Map(func(r rune) rune {
+			if strings.ContainsRune(" \t\n\r\x00", r) {
+				return -1
+			}
+			return r
+		}, in)
+		if n := len(clean) % 4; n != 0 {
+			clean += strings.Repeat("=", 4-n)
+		}
+		want, werr := base64.StdEncoding.DecodeString(clean)
+		if werr != nil || !bytes.Equal(out, want) {
+			t.Fatalf("%q: %q; standard decoder: %q, %v", in, out, want, werr)
+		}
+	})
+}

@@ -1,6 +1,7 @@
 package unitprop
 
 import (
+	"os"
 	"strings"
 	"syscall"
 
@@ -224,7 +225,20 @@ func cgroupProperty(a *assign) (bool, error) {
 		a.add(f, []pathValue{{word, x.Rest()}})
 		return true, nil
 	case in(f, "SocketBindAllow", "SocketBindDeny"):
-		return true, unsupported(f)
+		type socketBind struct {
+			Family, Protocol  int32
+			NumPorts, MinPort uint16
+		}
+		if eq == "" {
+			a.add(f, []socketBind{})
+			return true, nil
+		}
+		family, proto, n, min, err := parseSocketBindItem(eq)
+		if err != nil {
+			return true, fail(errnoOf(err), "Failed to parse %s", f)
+		}
+		a.add(f, []socketBind{{family, proto, n, min}})
+		return true, nil
 	}
 	return false, nil
 }
@@ -266,8 +280,7 @@ func (a *assign) ipAddresses() (bool, error) {
 	return true, nil
 }
 
-// executeProperty is bus_append_execute_property for the settings we
-// convert; the others 252 knows are refused as not supported yet.
+// executeProperty is bus_append_execute_property.
 func executeProperty(a *assign) (bool, error) {
 	f, eq := a.field, a.eq
 	switch {
@@ -426,6 +439,158 @@ func executeProperty(a *assign) (bool, error) {
 		return true, nil
 	case in(f, "StateDirectory", "RuntimeDirectory", "CacheDirectory", "LogsDirectory"):
 		return a.directories()
+	case f == "StandardInputText":
+		text, err := cunescape(eq)
+		if err != nil {
+			return true, failErr(err, "Failed to unescape text '%s'", eq)
+		}
+		a.add(f, []byte(text+"\n"))
+		return true, nil
+	case in(f, "BindPaths", "BindReadOnlyPaths"):
+		return a.bindPaths()
+	case f == "TemporaryFileSystem":
+		list := []pathValue{}
+		x := unitfile.NewExtractor(eq)
+		for {
+			word, ok, err := x.Next(" \t\n\r", unitfile.ExtractUnquote)
+			if err != nil {
+				return true, failErr(err, "Failed to parse argument")
+			}
+			if !ok {
+				break
+			}
+			w := unitfile.NewExtractor(word)
+			path, _, err := w.Next(":", unitfile.ExtractDontCoalesceSeparators)
+			if err != nil {
+				return true, failErr(err, "Failed to parse argument")
+			}
+			opts := ""
+			if !w.Done() {
+				opts = w.Rest()
+			}
+			list = append(list, pathValue{path, opts})
+		}
+		a.add(f, list)
+		return true, nil
+	case f == "RootImageOptions":
+		list := []pathValue{}
+		x := unitfile.NewExtractor(eq)
+		for {
+			tuple, ok, err := x.Next(" \t\n\r", unitfile.ExtractUnquote|unitfile.ExtractRetainEscape)
+			if err != nil {
+				return true, failErr(err, "Failed to parse argument")
+			}
+			if !ok {
+				break
+			}
+			q := unitfile.NewExtractor(tuple)
+			w, err := manyWords(q, 2)
+			if err != nil {
+				return true, failErr(err, "Failed to parse argument")
+			}
+			if len(w) == 0 {
+				continue
+			}
+			if !q.Done() && q.Rest() != "" {
+				return true, failErr(syscall.EINVAL, "Failed to parse argument")
+			}
+			if len(w) == 2 && w[1] != "" {
+				list = append(list, pathValue{w[0], w[1]})
+			} else {
+				list = append(list, pathValue{"root", w[0]})
+			}
+		}
+		a.add(f, list)
+		return true, nil
+	case in(f, "MountImages", "ExtensionImages"):
+		return a.images()
+	case f == "RootHash":
+		if strings.HasPrefix(eq, "/") {
+			a.add("RootHashPath", eq)
+			return true, nil
+		}
+		h, err := unhex(eq)
+		if err != nil {
+			return true, failErr(err, "Failed to decode RootHash= '%s'", eq)
+		}
+		if len(h) < 16 {
+			return true, failErr(syscall.EINVAL, "RootHash= '%s' is too short", eq)
+		}
+		a.add(f, h)
+		return true, nil
+	case f == "RootHashSignature":
+		if strings.HasPrefix(eq, "/") {
+			a.add("RootHashSignaturePath", eq)
+			return true, nil
+		}
+		v, ok := strings.CutPrefix(eq, "base64:")
+		if !ok {
+			return true, failErr(syscall.EINVAL, "Failed to decode RootHashSignature= '%s', not a path but doesn't start with 'base64:'", eq)
+		}
+		sig, err := unbase64(v)
+		if err != nil {
+			return true, failErr(err, "Failed to decode RootHashSignature= '%s'", eq)
+		}
+		if sig == nil {
+			sig = []byte{}
+		}
+		a.add(f, sig)
+		return true, nil
+	case f == "CoredumpFilter":
+		v, err := coredumpFilterMask(eq)
+		return a.parsed(v, err)
+	case f == "StandardInputData":
+		data, err := unbase64(eq)
+		if err != nil {
+			return true, failErr(err, "Failed to decode base64 data '%s'", eq)
+		}
+		if data == nil {
+			data = []byte{}
+		}
+		a.add(f, data)
+		return true, nil
+	case in(f, "SetCredential", "SetCredentialEncrypted"):
+		type credential struct {
+			ID    string
+			Value []byte
+		}
+		if eq == "" {
+			a.add(f, []credential{})
+			return true, nil
+		}
+		x := unitfile.NewExtractor(eq)
+		id, ok, err := x.Next(":", unitfile.ExtractDontCoalesceSeparators)
+		if err != nil {
+			return true, fail(errnoOf(err), "Failed to parse %s= parameter: %s", f, eq)
+		}
+		if !ok || x.Done() {
+			return true, fail(syscall.EINVAL, "Missing argument to %s=.", f)
+		}
+		var val []byte
+		if f == "SetCredentialEncrypted" {
+			if val, err = unbase64(x.Rest()); err != nil {
+				return true, failErr(err, "Failed to base64 decode encrypted credential")
+			}
+		} else {
+			v, err := cunescape(x.Rest())
+			if err != nil {
+				return true, fail(errnoOf(err), "Failed to unescape %s= value: %s", f, x.Rest())
+			}
+			val = []byte(v)
+		}
+		if val == nil {
+			val = []byte{}
+		}
+		a.add(f, []credential{{id, val}})
+		return true, nil
+	case f == "NUMAPolicy":
+		for i, n := range numaPolicies {
+			if n == eq {
+				a.add(f, int32(i))
+				return true, nil
+			}
+		}
+		return true, fail(syscall.EINVAL, "Failed to parse %s value: %s", f, eq)
 	case f == "LogExtraFields":
 		a.add(f, [][]byte{[]byte(eq)})
 		return true, nil
@@ -444,6 +609,25 @@ func executeProperty(a *assign) (bool, error) {
 			sum = ^sum
 		}
 		a.add(f, sum)
+		return true, nil
+	case f == "NUMAMask":
+		var set value.CPUSet
+		if eq == "all" {
+			for i := 0; i <= numaMaxNode(); i++ {
+				_ = set.Add(uint32(i))
+			}
+		} else {
+			parsed, _, err := value.ParseCPUSet(eq, f)
+			if err != nil {
+				return true, fail(errnoOf(err), "Failed to parse %s value: %s", f, eq)
+			}
+			set = parsed
+		}
+		b := []byte(set)
+		if b == nil {
+			b = []byte{}
+		}
+		a.add(f, b)
 		return true, nil
 	case f == "CPUAffinity":
 		if eq == "numa" {
@@ -475,17 +659,7 @@ func executeProperty(a *assign) (bool, error) {
 			return true, nil
 		}
 	}
-	if in(f, executeUnsupported...) {
-		return true, unsupported(f)
-	}
 	return false, nil
-}
-
-// executeUnsupported are the exec settings 252 converts and we not yet.
-var executeUnsupported = []string{
-	"CoredumpFilter", "SetCredential", "SetCredentialEncrypted", "StandardInputText", "StandardInputData",
-	"NUMAPolicy", "NUMAMask", "BindPaths", "BindReadOnlyPaths", "TemporaryFileSystem", "RootHash",
-	"RootHashSignature", "RootImageOptions", "MountImages", "ExtensionImages",
 }
 
 var logLevels = []string{"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"}
@@ -499,6 +673,8 @@ var (
 		"authpriv", "ftp", "", "", "", "", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"}
 	schedPolicies = []string{"other", "fifo", "rr", "batch", "", "idle"}
 	ioprioClasses = []string{"none", "realtime", "best-effort", "idle"}
+	ipTOS         = []string{2: "low-cost", 4: "reliability", 8: "throughput", 0x10: "low-delay"}
+	numaPolicies  = []string{"default", "preferred", "bind", "interleave", "local"}
 )
 
 // secureBits are the SecureBits= words, by bit.
@@ -751,4 +927,377 @@ func (a *assign) directories() (bool, error) {
 		a.add(a.field+"Symlink", links)
 	}
 	return true, nil
+}
+
+// cunescape is systemd's cunescape without flags: C escapes decoded, an
+// invalid one is EINVAL. Quotes are escaped first so that the extractor
+// takes them as they are.
+func cunescape(s string) (string, error) {
+	if !strings.Contains(s, "\\") {
+		return s, nil
+	}
+	x := unitfile.NewExtractor(strings.ReplaceAll(strings.ReplaceAll(s, "'", "\\x27"), "\"", "\\x22"))
+	var b strings.Builder
+	for {
+		word, ok, err := x.Next("\x00", unitfile.ExtractCUnescape|unitfile.ExtractDontCoalesceSeparators)
+		if err != nil {
+			return "", syscall.EINVAL
+		}
+		if !ok {
+			return b.String(), nil
+		}
+		b.WriteString(word)
+	}
+}
+
+var coredumpFilters = []string{"private-anonymous", "shared-anonymous", "private-file-backed",
+	"shared-file-backed", "elf-headers", "private-huge", "shared-huge", "private-dax", "shared-dax"}
+
+// coredumpFilterMask is coredump_filter_mask_from_string: names, "default",
+// "all" or hexadecimal masks, or'ed.
+func coredumpFilterMask(s string) (uint64, error) {
+	var m uint64
+	words, err := value.Split(s, 0)
+	if err != nil {
+		return 0, err
+	}
+word:
+	for _, w := range words {
+		switch w {
+		case "default":
+			m |= 1<<0 | 1<<1 | 1<<4 | 1<<5
+			continue
+		case "all":
+			m = 0xffffffff
+			continue
+		}
+		for i, n := range coredumpFilters {
+			if n == w {
+				m |= 1 << i
+				continue word
+			}
+		}
+		x, err := value.SafeAtou64Full(w, 16, 0)
+		if err != nil {
+			return 0, err
+		}
+		m |= x
+	}
+	return m, nil
+}
+
+// nextWithSeparator is extract_first_word, also saying which separator
+// ended the word (0 at the end of the input).
+func nextWithSeparator(x *unitfile.Extractor, seps string, flags unitfile.ExtractFlags) (string, bool, byte, error) {
+	before := x.Rest()
+	word, ok, err := x.Next(seps, flags)
+	if err != nil || !ok || x.Done() {
+		return word, ok, 0, err
+	}
+	used := len(before) - len(x.Rest())
+	if used <= 0 {
+		return word, ok, 0, nil
+	}
+	return word, ok, before[used-1], nil
+}
+
+// bindPaths is BindPaths= and BindReadOnlyPaths=: "[-]src[:dst[:opts]]"
+// words, opts rbind (the default) or norbind.
+func (a *assign) bindPaths() (bool, error) {
+	type bind struct {
+		Source, Destination string
+		IgnoreENOENT        bool
+		Flags               uint64
+	}
+	const seps = ": \t\n\r"
+	const msRec = 0x4000
+	flags := unitfile.ExtractUnquote | unitfile.ExtractDontCoalesceSeparators
+	list := []bind{}
+	x := unitfile.NewExtractor(a.eq)
+	for {
+		src, ok, sep, err := nextWithSeparator(x, seps, flags)
+		if err != nil {
+			return true, failErr(err, "Failed to parse argument")
+		}
+		if !ok {
+			break
+		}
+		s, ignore := strings.CutPrefix(src, "-")
+		d, mflags := s, uint64(msRec)
+		if sep == ':' {
+			dst, ok, sep2, err := nextWithSeparator(x, seps, flags)
+			if err != nil {
+				return true, failErr(err, "Failed to parse argument")
+			}
+			if !ok {
+				return true, fail(syscall.EINVAL, "Missing argument after ':': %s", a.eq)
+			}
+			d = dst
+			if sep2 == ':' {
+				opts, _, err := x.Next(" \t\n\r", unitfile.ExtractUnquote)
+				if err != nil {
+					return true, failErr(err, "Failed to parse argument")
+				}
+				switch opts {
+				case "", "rbind":
+				case "norbind":
+					mflags = 0
+				default:
+					return true, fail(syscall.EINVAL, "Unknown options: %s", a.eq)
+				}
+			}
+		}
+		list = append(list, bind{s, d, ignore, mflags})
+	}
+	a.add(a.field, list)
+	return true, nil
+}
+
+// numaMaxNode is numa_max_node: the highest N of the nodeN directories
+// in sysfs, 1023 when they cannot be read.
+func numaMaxNode() int {
+	entries, err := os.ReadDir("/sys/devices/system/node")
+	if err != nil {
+		return 1023
+	}
+	m := 0
+	for _, e := range entries {
+		n, ok := strings.CutPrefix(e.Name(), "node")
+		if !ok || !e.IsDir() {
+			continue
+		}
+		if v, err := value.SafeAtoi(n); err == nil && int(v) > m {
+			m = int(v)
+		}
+	}
+	return m
+}
+
+// imageWordFlags are how the colon-separated parts of an image word are
+// read.
+const imageWordFlags = unitfile.ExtractCUnescape | unitfile.ExtractUnescapeSeparators
+
+// manyWords is extract_many_words for up to n colon-separated words.
+func manyWords(x *unitfile.Extractor, n int) ([]string, error) {
+	var out []string
+	for len(out) < n {
+		w, ok, err := x.Next(":", imageWordFlags)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			break
+		}
+		out = append(out, w)
+	}
+	return out, nil
+}
+
+// images is MountImages= ("[-]src:dst[:partition:options...]") and
+// ExtensionImages= ("[-]src[:partition:options...]").
+func (a *assign) images() (bool, error) {
+	type partition struct{ Partition, Options string }
+	type mountImage struct {
+		Source, Destination string
+		Permissive          bool
+		Options             []partition
+	}
+	type extensionImage struct {
+		Source     string
+		Permissive bool
+		Options    []partition
+	}
+	mount := a.field == "MountImages"
+	bad := func(err error) error {
+		return fail(errnoOf(err), "Failed to parse %s= property: %s", a.field, a.eq)
+	}
+	var mounts []mountImage
+	var extensions []extensionImage
+	x := unitfile.NewExtractor(a.eq)
+	for {
+		tuple, ok, err := x.Next(" \t\n\r", unitfile.ExtractUnquote|unitfile.ExtractRetainEscape)
+		if err != nil {
+			return true, bad(err)
+		}
+		if !ok {
+			break
+		}
+		q := unitfile.NewExtractor(tuple)
+		var src, dst string
+		if mount {
+			w, err := manyWords(q, 2)
+			if err != nil {
+				return true, bad(err)
+			}
+			if len(w) == 0 {
+				continue
+			}
+			src = w[0]
+			if len(w) > 1 {
+				dst = w[1]
+			}
+		} else {
+			w, ok, err := q.Next(":", imageWordFlags)
+			if err != nil {
+				return true, bad(err)
+			}
+			if !ok {
+				continue
+			}
+			src = w
+		}
+		src, permissive := strings.CutPrefix(src, "-")
+		if mount && dst == "" {
+			return true, fail(syscall.EINVAL, "Missing argument after ':': %s", a.eq)
+		}
+		opts := []partition{}
+		for {
+			w, err := manyWords(q, 2)
+			if err != nil {
+				return true, bad(err)
+			}
+			if len(w) == 0 {
+				break
+			}
+			if len(w) == 1 {
+				opts = append(opts, partition{"root", w[0]})
+				break
+			}
+			opts = append(opts, partition{w[0], w[1]})
+		}
+		if mount {
+			mounts = append(mounts, mountImage{src, dst, permissive, opts})
+		} else {
+			extensions = append(extensions, extensionImage{src, permissive, opts})
+		}
+	}
+	if mount {
+		if mounts == nil {
+			mounts = []mountImage{}
+		}
+		a.add(a.field, mounts)
+	} else {
+		if extensions == nil {
+			extensions = []extensionImage{}
+		}
+		a.add(a.field, extensions)
+	}
+	return true, nil
+}
+
+// parseSocketBindItem is parse_socket_bind_item: "[ipv4|ipv6:][tcp|udp:]
+// ports", each part optional but in that order, ports "any", N or N-M.
+func parseSocketBindItem(s string) (family, proto int32, n, min uint16, err error) {
+	parsers := []func(string) error{
+		func(t string) error {
+			switch t {
+			case "ipv4":
+				family = syscall.AF_INET
+			case "ipv6":
+				family = syscall.AF_INET6
+			default:
+				return syscall.EINVAL
+			}
+			return nil
+		},
+		func(t string) error {
+			switch t {
+			case "tcp":
+				proto = syscall.IPPROTO_TCP
+			case "udp":
+				proto = syscall.IPPROTO_UDP
+			default:
+				return syscall.EINVAL
+			}
+			return nil
+		},
+		func(t string) error {
+			if t == "any" {
+				n, min = 0, 0
+				return nil
+			}
+			lo, hi, err := value.ParseRange(t)
+			if err != nil {
+				return err
+			}
+			if lo == 0 || lo > 65535 || hi == 0 || hi > 65535 || hi < lo {
+				return syscall.EINVAL
+			}
+			n, min = uint16(hi-lo+1), uint16(lo)
+			return nil
+		},
+	}
+	next := 0
+	x := unitfile.NewExtractor(s)
+	var r error
+	for {
+		tok, ok, xerr := x.Next(":", unitfile.ExtractDontCoalesceSeparators)
+		if xerr != nil {
+			return 0, 0, 0, 0, xerr
+		}
+		if !ok {
+			break
+		}
+		if tok == "" {
+			return 0, 0, 0, 0, syscall.EINVAL
+		}
+		for next < len(parsers) {
+			r = parsers[next](tok)
+			next++
+			if r == nil {
+				break
+			}
+		}
+		if next == len(parsers) {
+			break
+		}
+	}
+	if r != nil {
+		return 0, 0, 0, 0, r
+	}
+	if !x.Done() {
+		return 0, 0, 0, 0, syscall.EINVAL
+	}
+	return family, proto, n, min, nil
+}
+
+// ipProtocols are the IPPROTO_ names of Debian 12's netinet/in.h, which
+// 252 was built with, lower-cased, and their numbers.
+var ipProtocols = map[string]int{
+	"hopopts": 0, "ip": 0, "icmp": 1, "igmp": 2, "ipip": 4, "tcp": 6, "egp": 8, "pup": 12, "udp": 17,
+	"idp": 22, "tp": 29, "dccp": 33, "ipv6": 41, "routing": 43, "fragment": 44, "rsvp": 46, "gre": 47,
+	"esp": 50, "ah": 51, "icmpv6": 58, "none": 59, "dstopts": 60, "mtp": 92, "beetph": 94, "encap": 98,
+	"pim": 103, "comp": 108, "sctp": 132, "mh": 135, "udplite": 136, "mpls": 137, "ethernet": 143,
+	"raw": 255, "mptcp": 262,
+}
+
+// parseIPProtocol is parse_ip_protocol: a protocol's name (any case) or
+// the number of a named one; empty is IPPROTO_IP.
+func parseIPProtocol(s string) (int, error) {
+	if s == "" {
+		return 0, nil
+	}
+	if n, ok := ipProtocols[asciiLower(s)]; ok {
+		return n, nil
+	}
+	n, err := value.SafeAtoi(s)
+	if err != nil {
+		return 0, err
+	}
+	for name, v := range ipProtocols {
+		if v == int(n) && name != "hopopts" {
+			return int(n), nil
+		}
+	}
+	return 0, syscall.EINVAL
+}
+
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }

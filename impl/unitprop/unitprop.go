@@ -452,7 +452,7 @@ func socketProperty(a *assign) (bool, error) {
 	case in(f, "Priority", "IPTTL", "Mark"):
 		return a.atoi()
 	case f == "IPTOS":
-		return true, unsupported(f)
+		return a.enumInt(fallbackLookup(ipTOS, 0xff))
 	case in(f, "Backlog", "MaxConnections", "MaxConnectionsPerSource", "KeepAliveProbes", "TriggerLimitBurst"):
 		return a.atou()
 	case in(f, "SocketMode", "DirectoryMode"):
@@ -471,7 +471,7 @@ func socketProperty(a *assign) (bool, error) {
 	case f == "Symlinks":
 		return a.strv(unitfile.ExtractUnquote)
 	case f == "SocketProtocol":
-		return true, unsupported(f)
+		return a.enumInt(parseIPProtocol)
 	case in(f, "ListenStream", "ListenDatagram", "ListenSequentialPacket", "ListenNetlink", "ListenSpecial",
 		"ListenMessageQueue", "ListenFIFO", "ListenUSBFunction"):
 		if a.eq == "" {

@@ -9,10 +9,11 @@
 // reset-failed, clear-jobs, cancel, daemon-reload, daemon-reexec, show,
 // status (without its journal lines), cat, list-units, list-jobs,
 // list-dependencies, list-sockets, list-timers, list-automounts,
-// is-system-running, the environment verbs, set-property (impl/unitprop),
-// clean, freeze, thaw, switch-root, the power verbs (verbs.go), edit
-// (edit.go), log-level, log-target, service-log-level, service-log-target
-// and service-watchdogs (logsetting.go); each is compared with 252's by
+// list-machines (this host only), is-system-running, the environment
+// verbs, set-property (impl/unitprop), clean, freeze, thaw, switch-root,
+// the power verbs (verbs.go), edit (edit.go), log-level, log-target,
+// service-log-level, service-log-target and service-watchdogs
+// (logsetting.go), help (help_verb.go); each is compared with 252's by
 // difftests/systemctl. The others say they are not implemented yet.
 //
 // Only impl/multicall imports it.
@@ -152,7 +153,7 @@ func init() {
 		onlineRun("list-sockets", -1, -1, (*tool).listSockets),
 		onlineRun("list-timers", -1, -1, (*tool).listTimers),
 		onlineRun("list-jobs", -1, -1, (*tool).listJobs),
-		online("list-machines", -1, -1),
+		onlineRun("list-machines", -1, -1, (*tool).listMachines),
 		verb{name: "clear-jobs", minArgs: -1, maxArgs: 1, onlineOnly: true, run: (*tool).trivialMethod},
 		onlineRun("cancel", -1, -1, (*tool).cancel),
 		onlineRun("start", 2, -1, (*tool).start),
@@ -178,7 +179,7 @@ func init() {
 		onlineRun("show", -1, -1, (*tool).show),
 		onlineRun("cat", 2, -1, (*tool).cat),
 		onlineRun("status", -1, -1, (*tool).status),
-		online("help", -1, -1),
+		onlineRun("help", -1, -1, (*tool).helpVerb),
 		onlineRun("daemon-reload", 1, 1, (*tool).daemonReload),
 		onlineRun("daemon-reexec", 1, 1, (*tool).daemonReload),
 		onlineRun("log-level", -1, 2, (*tool).logSetting),
