@@ -243,7 +243,6 @@ var notYetServed = map[string]bool{
 	"Manager.EnqueueMarkedJobs":                         true,
 	"Manager.EnqueueUnitJob":                            true,
 	"Manager.Exit":                                      true,
-	"Manager.FreezeUnit":                                true,
 	"Manager.GetDynamicUsers":                           true,
 	"Manager.GetJobAfter":                               true,
 	"Manager.GetJobBefore":                              true,
@@ -257,7 +256,6 @@ var notYetServed = map[string]bool{
 	"Manager.MountImageUnit":                            true,
 	"Manager.PowerOff":                                  true,
 	"Manager.Reboot":                                    true,
-	"Manager.RefUnit":                                   true,
 	"Manager.SetExitCode":                               true,
 	"Manager.SetShowStatus":                             true,
 	"Manager.SetUnitProperties":                         true,
@@ -265,8 +263,6 @@ var notYetServed = map[string]bool{
 	"Manager.StartUnitReplace":                          true,
 	"Manager.StartUnitWithFlags":                        true,
 	"Manager.SwitchRoot":                                true,
-	"Manager.ThawUnit":                                  true,
-	"Manager.UnrefUnit":                                 true,
 	"Mount.AttachProcesses":                             true,
 	"Scope.Abandon":                                     true,
 	"Scope.AttachProcesses":                             true,
@@ -279,12 +275,8 @@ var notYetServed = map[string]bool{
 	"Swap.AttachProcesses":                              true,
 	"Unit.Clean":                                        true,
 	"Unit.EnqueueJob":                                   true,
-	"Unit.Freeze":                                       true,
 	"Unit.Kill":                                         true,
-	"Unit.Ref":                                          true,
-	"Unit.SetProperties":                                true,
-	"Unit.Thaw":                                         true,
-	"Unit.Unref":                                        true}
+	"Unit.SetProperties":                                true}
 
 // stillMissing collects the members of notYetServed seen missing.
 var stillMissing = map[string]bool{}

@@ -56,6 +56,12 @@ func (tr *Track) Contains(call *Call) bool {
 	return ok
 }
 
+// Has reports whether the caller sender on conn is tracked.
+func (tr *Track) Has(conn *Conn, sender string) bool {
+	_, ok := tr.peers[trackKey{conn, sender}]
+	return ok
+}
+
 // Len is the number of tracked callers.
 func (tr *Track) Len() int { return len(tr.peers) }
 

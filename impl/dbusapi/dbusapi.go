@@ -87,6 +87,8 @@ type API struct {
 	connecting bool
 	// SystemBusAddress is where the system bus is ("" is the default).
 	SystemBusAddress string
+	// refs are the units referenced with Ref/RefUnit (ref.go).
+	refs map[*manager.Unit]*unitRefs
 }
 
 // New builds the object tree; Relay must then run to feed it events.

@@ -29,7 +29,7 @@ func (m *Manager) addToGCQueue(u *Unit) {
 
 // mayGC is unit_may_gc: nothing but references keeps u.
 func (m *Manager) mayGC(u *Unit) bool {
-	if u.job != nil || u.cfg.Perpetual || m.units[u.ID()] != u {
+	if u.job != nil || u.cfg.Perpetual || m.units[u.ID()] != u || len(u.busRefs) > 0 {
 		return false
 	}
 	s := u.ActiveState()

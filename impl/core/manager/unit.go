@@ -120,6 +120,9 @@ type Unit struct {
 	// notAppliedLogged: the directives the executor does not apply yet
 	// were logged once.
 	notAppliedLogged bool
+	freezer          unitFreezer
+	// busRefs are the bus peers referencing the unit (Refs).
+	busRefs []string
 }
 
 // ID is the unit's primary name.
@@ -182,6 +185,8 @@ func (u *Unit) Runtime() map[string]any {
 		"Conditions":       conditionProps(u.cfg.Conditions, u.conditionVerdicts),
 		"Asserts":          conditionProps(u.cfg.Asserts, u.assertVerdicts),
 		"AssertResult":     u.assertResult,
+		"FreezerState":     u.freezer.state.String(),
+		"Refs":             append([]string{}, u.busRefs...),
 	}
 	dual := func(name string, t DualTimestamp) {
 		p[name] = t.Realtime
@@ -284,6 +289,7 @@ func (u *Unit) startLoop() error {
 			return err
 		}
 	}
+	u.m.thawBeforeJob(u)
 	return u.kind.start()
 }
 
@@ -307,6 +313,7 @@ func (u *Unit) stopLoop() error {
 	if u.kind == nil {
 		return errBadR
 	}
+	u.m.thawBeforeJob(u)
 	return u.kind.stop()
 }
 
@@ -326,6 +333,7 @@ func (u *Unit) reloadLoop() error {
 		u.m.logUnit(u, LevelWarning, "Unit cannot be reloaded because it is inactive.")
 		return errNoExec
 	}
+	u.m.thawBeforeJob(u)
 	return u.kind.reload()
 }
 
