@@ -235,7 +235,6 @@ var notYetServed = map[string]bool{
 	"Manager.AbandonScope":                              true,
 	"Manager.AttachProcessesToUnit":                     true,
 	"Manager.BindMountUnit":                             true,
-	"Manager.CleanUnit":                                 true,
 	"Manager.Dump":                                      true,
 	"Manager.DumpByFileDescriptor":                      true,
 	"Manager.DumpUnitsMatchingPatterns":                 true,
@@ -273,7 +272,6 @@ var notYetServed = map[string]bool{
 	"Slice.AttachProcesses":                             true,
 	"Socket.AttachProcesses":                            true,
 	"Swap.AttachProcesses":                              true,
-	"Unit.Clean":                                        true,
 	"Unit.EnqueueJob":                                   true,
 	"Unit.Kill":                                         true,
 	"Unit.SetProperties":                                true}

@@ -123,6 +123,8 @@ type Unit struct {
 	freezer          unitFreezer
 	// busRefs are the bus peers referencing the unit (Refs).
 	busRefs []string
+	// cleanGen counts directory removals (clean.go).
+	cleanGen int
 }
 
 // ID is the unit's primary name.
@@ -422,7 +424,7 @@ func (u *Unit) notify(os, ns state.Active, reloadSuccess bool) {
 	if os != state.Failed && ns == state.Failed {
 		m.startOnFailure(u, dep.OnFailure, u.cfg.OnFailureJobMode)
 	}
-	if os != state.Inactive && ns == state.Inactive && os != state.Failed {
+	if ns == state.Inactive && os != state.Inactive && os != state.Failed && os != state.Maintenance {
 		m.startOnFailure(u, dep.OnSuccess, u.cfg.OnSuccessJobMode)
 	}
 	if ns != os {
