@@ -34,5 +34,16 @@ func init() {
 		{"switch-root-init-missing", busCall{"SwitchRoot", []any{"/tmp", "/nonexistent"}}},
 		{"switch-root-init-noexec", busCall{"SwitchRoot", []any{"/usr", "/lib/os-release"}}},
 		{"exit-code", busCall{"SetExitCode", []any{uint8(0)}}},
+		{"dynuser-name", busCall{"LookupDynamicUserByName", []any{"gosd-dyn"}}},
+		{"dynuser-name-numeric", busCall{"LookupDynamicUserByName", []any{"1000"}}},
+		{"dynuser-name-minus", busCall{"LookupDynamicUserByName", []any{"-1"}}},
+		{"dynuser-name-colon", busCall{"LookupDynamicUserByName", []any{"a:b"}}},
+		{"dynuser-name-empty", busCall{"LookupDynamicUserByName", []any{""}}},
+		{"dynuser-name-relaxed", busCall{"LookupDynamicUserByName", []any{"Some User@x"}}},
+		{"dynuser-uid", busCall{"LookupDynamicUserByUID", []any{uint32(61184)}}},
+		{"dynuser-uid-root", busCall{"LookupDynamicUserByUID", []any{uint32(0)}}},
+		{"dynuser-uid-65535", busCall{"LookupDynamicUserByUID", []any{uint32(65535)}}},
+		{"dynuser-uid-invalid", busCall{"LookupDynamicUserByUID", []any{uint32(4294967295)}}},
+		{"dynusers", busCall{"GetDynamicUsers", nil}},
 	}...)
 }
