@@ -17,6 +17,7 @@ var cleanFiles = []oracle.File{
 	unitFile("gosd-cl-fail.service", "[Service]\nType=oneshot\nExecStart=/bin/false\nStateDirectory=gosd-cl-fail\n"),
 	unitFile("gosd-cl.timer", "[Timer]\nOnCalendar=2099-01-01\nPersistent=true\nUnit=gosd-cl-none.service\n"),
 	unitFile("gosd-cl-np.timer", "[Timer]\nOnCalendar=2099-01-01\nUnit=gosd-cl-none.service\n"),
+	unitFile("gosd-cl-big.service", "[Service]\nType=oneshot\nExecStart=/bin/true\nStateDirectory=gosd-cl-big\n"),
 	unitFile("gosd-cl.target", "[Unit]\nDescription=clean target\n"),
 }
 
@@ -51,6 +52,13 @@ var cleanCommands = [][]string{
 	clean("--what=all", "gosd-cl.service"),
 	{"!sh", cleanDirs},
 	cleanState("gosd-cl.service"),
+
+	// systemctl waits for the unit to leave "maintenance".
+	{"start", "gosd-cl-big.service"},
+	{"!sh", "cd /var/lib/gosd-cl-big && for d in $(seq 1 20); do mkdir $d && (cd $d && seq 1 500 | xargs touch); done"},
+	clean("--what=state", "gosd-cl-big.service"),
+	{"!sh", "ls -d /var/lib/gosd-cl-big 2>&1"},
+	cleanState("gosd-cl-big.service"),
 
 	// What cannot be cleaned, and why.
 	clean("gosd-cl-none.service"),

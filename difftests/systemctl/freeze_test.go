@@ -83,6 +83,13 @@ var freezeCommands = [][]string{
 	{"!sh", "busctl call org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.systemd1.Manager FreezeUnit s 'bad name'; echo exit=$?"},
 	{"!sh", "busctl call org.freedesktop.systemd1 /org/freedesktop/systemd1/unit/gosd_2dfz_2etarget org.freedesktop.systemd1.Unit Freeze; echo exit=$?"},
 
+	// The state survives daemon-reexec.
+	freeze("freeze", "gosd-fz-sleep.service"),
+	{"daemon-reexec"},
+	freezerState("gosd-fz-sleep.service"),
+	freeze("thaw", "gosd-fz-sleep.service"),
+	freezerState("gosd-fz-sleep.service"),
+
 	// Stopping a frozen unit thaws it first.
 	freeze("freeze", "gosd-fz-sleep.service"),
 	{"stop", "gosd-fz-sleep.service"},
