@@ -39,6 +39,8 @@ var freezeCommands = [][]string{
 	freezerState("gosd-fz-sleep.service", "gosd-fz.slice", "system.slice", "init.scope", "gosd-fz.target", "--", "-.slice"),
 	freeze("freeze", "gosd-fz-sleep.service"),
 	freezerState("gosd-fz-sleep.service"),
+	{"status", "--lines=0", "gosd-fz-sleep.service"},
+	{"list-units", "gosd-fz-sleep.service"},
 	{"!sh", "cat /sys/fs/cgroup/system.slice/gosd-fz-sleep.service/cgroup.freeze; grep frozen /sys/fs/cgroup/system.slice/gosd-fz-sleep.service/cgroup.events"},
 	freeze("freeze", "gosd-fz-sleep.service"),
 	freezerState("gosd-fz-sleep.service"),

@@ -41,13 +41,17 @@ func freezable(t unitname.Type) bool {
 	return t == unitname.Service || t == unitname.Scope || t == unitname.Slice
 }
 
-// freezerSupported is cg_freezer_supported.
+// freezerSupported is cg_freezer_supported, looked at once.
 func (m *Manager) freezerSupported() bool {
-	if m.cfg.CgroupRoot == "" {
-		return false
+	if m.freezer == 0 {
+		m.freezer = -1
+		if m.cfg.CgroupRoot != "" {
+			if _, err := os.Stat(filepath.Join(m.cfg.CgroupRoot, "init.scope", "cgroup.freeze")); err == nil {
+				m.freezer = 1
+			}
+		}
 	}
-	_, err := os.Stat(filepath.Join(m.cfg.CgroupRoot, "init.scope", "cgroup.freeze"))
-	return err == nil
+	return m.freezer > 0
 }
 
 // FreezerStateLoop is u's freezer state.
@@ -270,7 +274,7 @@ func (m *Manager) freezerDone(u *Unit, frozen bool) {
 // thawBeforeJob is what 252's unit_start, unit_stop and unit_reload do
 // before the type acts: thaw the unit's cgroup, ignoring failure.
 func (m *Manager) thawBeforeJob(u *Unit) {
-	if m.cfg.CgroupRoot == "" || u.cfg.CGroup == nil {
+	if u.cfg.CGroup == nil || !m.freezerSupported() {
 		return
 	}
 	_, _ = m.cgroupFreezerAction(u, false)
