@@ -241,6 +241,15 @@ func (m *Manager) setFreezerState(u *Unit, s FreezerState) {
 				return
 			}
 			if _, err := os.Stat(dir); err != nil {
+				if !want {
+					// The cgroup went with the unit's stop: nothing
+					// is frozen any more.
+					m.Post(func() {
+						if f.stop == stop {
+							m.freezerDone(u, false)
+						}
+					})
+				}
 				return
 			}
 			select {
