@@ -18,6 +18,7 @@ var cleanFiles = []oracle.File{
 	unitFile("gosd-cl.timer", "[Timer]\nOnCalendar=2099-01-01\nPersistent=true\nUnit=gosd-cl-none.service\n"),
 	unitFile("gosd-cl-np.timer", "[Timer]\nOnCalendar=2099-01-01\nUnit=gosd-cl-none.service\n"),
 	unitFile("gosd-cl-big.service", "[Service]\nType=oneshot\nExecStart=/bin/true\nStateDirectory=gosd-cl-big\n"),
+	unitFile("gosd-cl-slow.service", "[Service]\nType=oneshot\nExecStart=/bin/true\nStateDirectory=gosd-cl-slow\nTimeoutCleanSec=1ms\n"),
 	unitFile("gosd-cl.target", "[Unit]\nDescription=clean target\n"),
 }
 
@@ -55,10 +56,19 @@ var cleanCommands = [][]string{
 
 	// systemctl waits for the unit to leave "maintenance".
 	{"start", "gosd-cl-big.service"},
-	{"!sh", "cd /var/lib/gosd-cl-big && for d in $(seq 1 20); do mkdir $d && (cd $d && seq 1 500 | xargs touch); done"},
+	{"!sh", "cd /var/lib/gosd-cl-big && for d in $(seq 1 20); do mkdir $d && (cd $d && seq 1 100 | xargs touch); done"},
 	clean("--what=state", "gosd-cl-big.service"),
 	{"!sh", "ls -d /var/lib/gosd-cl-big 2>&1"},
 	cleanState("gosd-cl-big.service"),
+
+	// A removal that outlasts TimeoutCleanSec= fails the unit.
+	{"start", "gosd-cl-slow.service"},
+	{"!sh", "cd /var/lib/gosd-cl-slow && for d in $(seq 1 20); do mkdir $d && (cd $d && seq 1 100 | xargs touch); done"},
+	// Whether systemctl sees CleanResult= before the timeout is a race
+	// (it reads it once), on 252 too: only the end is compared.
+	{"!sh", oracle.OracleBin + "/systemctl clean --what=state gosd-cl-slow.service >/dev/null 2>&1; sleep 1"},
+	{"show", "-p", "CleanResult", "-p", "Result", "-p", "ActiveState", "-p", "SubState", "gosd-cl-slow.service"},
+	{"reset-failed", "gosd-cl-slow.service"},
 
 	// What cannot be cleaned, and why.
 	clean("gosd-cl-none.service"),

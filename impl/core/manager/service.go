@@ -557,6 +557,15 @@ func (s *service) timeout() {
 	case svcFinalSigkill:
 		m.logUnit(s.u, LevelWarning, "Processes still around after final SIGKILL. Entering failed mode.")
 		s.enterDead(resTimeout, true)
+	case svcCleaning:
+		// 252 kills its removal process and fails with its signal;
+		// ours is abandoned.
+		m.logUnit(s.u, LevelWarning, "Cleaning timed out. killing.")
+		if s.cleanResult == resSuccess {
+			s.cleanResult = resTimeout
+		}
+		s.u.cleanGen++
+		s.enterDead(resSignal, true)
 	case svcAutoRestart:
 		s.nRestarts++
 		m.logUnit(s.u, LevelInfo, "Scheduled restart job, restart counter is at %d.", s.nRestarts)
@@ -1064,6 +1073,7 @@ func (s *service) clean(mask CleanMask) error {
 	}
 	s.cleanResult = resSuccess
 	s.setState(svcCleaning)
+	s.armTimer(s.u.cfg.Exec.TimeoutCleanUSec)
 	s.u.m.removeTrees(s.u, dirs, func(ok bool) {
 		if s.state != svcCleaning {
 			return
