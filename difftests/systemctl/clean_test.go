@@ -19,6 +19,7 @@ var cleanFiles = []oracle.File{
 	unitFile("gosd-cl-np.timer", "[Timer]\nOnCalendar=2099-01-01\nUnit=gosd-cl-none.service\n"),
 	unitFile("gosd-cl-big.service", "[Service]\nType=oneshot\nExecStart=/bin/true\nStateDirectory=gosd-cl-big\n"),
 	unitFile("gosd-cl-slow.service", "[Service]\nType=oneshot\nExecStart=/bin/true\nStateDirectory=gosd-cl-slow\nTimeoutCleanSec=1ms\n"),
+	unitFile("mnt-gosd\\x2dcl.mount", "[Mount]\nWhat=tmpfs\nWhere=/mnt/gosd-cl\nType=tmpfs\nStateDirectory=gosd-cl-mnt\n"),
 	unitFile("gosd-cl.target", "[Unit]\nDescription=clean target\n"),
 }
 
@@ -69,6 +70,15 @@ var cleanCommands = [][]string{
 	{"!sh", oracle.OracleBin + "/systemctl clean --what=state gosd-cl-slow.service >/dev/null 2>&1; sleep 1"},
 	{"show", "-p", "CleanResult", "-p", "Result", "-p", "ActiveState", "-p", "SubState", "gosd-cl-slow.service"},
 	{"reset-failed", "gosd-cl-slow.service"},
+
+	// A mount unit's directories.
+	{"start", "mnt-gosd\\x2dcl.mount"},
+	{"!sh", "ls -d /var/lib/gosd-cl-mnt 2>&1"},
+	clean("--what=state", "'mnt-gosd\\x2dcl.mount'"),
+	{"stop", "mnt-gosd\\x2dcl.mount"},
+	clean("--what=state", "'mnt-gosd\\x2dcl.mount'"),
+	{"!sh", "ls -d /var/lib/gosd-cl-mnt 2>&1"},
+	{"show", "-p", "CleanResult", "-p", "CanClean", "-p", "ActiveState", "-p", "SubState", "mnt-gosd\\x2dcl.mount"},
 
 	// What cannot be cleaned, and why.
 	clean("gosd-cl-none.service"),

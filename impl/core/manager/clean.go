@@ -140,6 +140,8 @@ func (x *mount) clean(mask CleanMask) error {
 	}
 	x.cleanResult = mntSuccess
 	x.setState(mntCleaning)
+	x.timer.cancel()
+	x.timer = x.u.m.usecTimer(x.u.cfg.Exec.TimeoutCleanUSec, x.timeout)
 	x.u.m.removeTrees(x.u, dirs, func(ok bool) {
 		if x.state != mntCleaning {
 			return
@@ -163,6 +165,8 @@ func (s *swap) clean(mask CleanMask) error {
 	}
 	s.cleanResult = mntSuccess
 	s.setState(swpCleaning)
+	s.timer.cancel()
+	s.timer = s.u.m.usecTimer(s.u.cfg.Exec.TimeoutCleanUSec, s.timeout)
 	s.u.m.removeTrees(s.u, dirs, func(ok bool) {
 		if s.state != swpCleaning {
 			return
