@@ -20,6 +20,7 @@ var cleanFiles = []oracle.File{
 	unitFile("gosd-cl-big.service", "[Service]\nType=oneshot\nExecStart=/bin/true\nStateDirectory=gosd-cl-big\n"),
 	unitFile("gosd-cl-slow.service", "[Service]\nType=oneshot\nExecStart=/bin/true\nStateDirectory=gosd-cl-slow\nTimeoutCleanSec=1ms\n"),
 	unitFile("mnt-gosd\\x2dcl.mount", "[Mount]\nWhat=tmpfs\nWhere=/mnt/gosd-cl\nType=tmpfs\nStateDirectory=gosd-cl-mnt\n"),
+	unitFile("gosd-cl-sock.socket", "[Socket]\nListenStream=/run/gosd-cl-sock.sock\nService=gosd-cl-none.service\nRuntimeDirectory=gosd-cl-sock\n"),
 	unitFile("gosd-cl.target", "[Unit]\nDescription=clean target\n"),
 }
 
@@ -79,6 +80,13 @@ var cleanCommands = [][]string{
 	clean("--what=state", "'mnt-gosd\\x2dcl.mount'"),
 	{"!sh", "ls -d /var/lib/gosd-cl-mnt 2>&1"},
 	{"show", "-p", "CleanResult", "-p", "CanClean", "-p", "ActiveState", "-p", "SubState", "mnt-gosd\\x2dcl.mount"},
+
+	// A socket's.
+	{"!sh", "mkdir -p /run/gosd-cl-sock/sub && touch /run/gosd-cl-sock/sub/f"},
+	clean("gosd-cl-sock.socket"),
+	{"!sh", "ls -d /run/gosd-cl-sock 2>&1"},
+	{"show", "-p", "CanClean", "-p", "ActiveState", "-p", "SubState", "gosd-cl-sock.socket"},
+	{"!sh", "sleep 0.5; journalctl -b -o cat -u gosd-cl-sock.socket -u gosd-cl-big.service"},
 
 	// What cannot be cleaned, and why.
 	clean("gosd-cl-none.service"),
