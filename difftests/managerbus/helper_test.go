@@ -107,6 +107,9 @@ func findCall(name string) (busCall, bool) {
 // helperCall makes the named call on /run/systemd/private and prints
 // what came back.
 func helperCall(name string) error {
+	if ok, err := helperSystem(name); ok {
+		return err
+	}
 	c, ok := findCall(name)
 	if !ok {
 		return fmt.Errorf("no call %q", name)
@@ -162,9 +165,18 @@ func helperCall(name string) error {
 			fmt.Println("signal UnitFilesChanged")
 		case m.Type == dbus.TypeError && replyTo == 1:
 			errName, _ := m.Headers[dbus.FieldErrorName].Value().(string)
-			fmt.Printf("error %s: %v\n", errName, m.Body)
+			text := fmt.Sprintf("error %s: %v", errName, m.Body)
+			if strings.HasSuffix(name, "-caller") {
+				// The helper's own PID.
+				text = callerPIDRE.ReplaceAllString(text, "$1 N")
+			}
+			fmt.Println(text)
 			return nil
 		case m.Type == dbus.TypeMethodReply && replyTo == 1:
+			if strings.HasPrefix(c.member, "Enqueue") {
+				fmt.Println(formatReply(m, c.member))
+				return nil
+			}
 			fmt.Printf("reply %s\n", formatBody(c.member, m.Body))
 			return nil
 		}

@@ -232,35 +232,11 @@ func attr(l, name string) string {
 // yet, by "interface.member": the list may only shrink. (Issue #5: the
 // whole org.freedesktop.systemd1 API.)
 var notYetServed = map[string]bool{
-	"Manager.AbandonScope":                              true,
-	"Manager.AttachProcessesToUnit":                     true,
 	"Manager.Dump":                                      true,
 	"Manager.DumpByFileDescriptor":                      true,
 	"Manager.DumpUnitsMatchingPatterns":                 true,
 	"Manager.DumpUnitsMatchingPatternsByFileDescriptor": true,
-	"Manager.EnqueueMarkedJobs":                         true,
-	"Manager.EnqueueUnitJob":                            true,
-	"Manager.GetJobAfter":                               true,
-	"Manager.GetJobBefore":                              true,
-	"Manager.GetUnitByControlGroup":                     true,
-	"Manager.GetUnitByInvocationID":                     true,
-	"Manager.ListUnitsByNames":                          true,
-	"Manager.SetShowStatus":                             true,
-	"Manager.SetUnitProperties":                         true,
-	"Manager.StartTransientUnit":                        true,
-	"Manager.StartUnitReplace":                          true,
-	"Manager.StartUnitWithFlags":                        true,
-	"Mount.AttachProcesses":                             true,
-	"Scope.Abandon":                                     true,
-	"Scope.AttachProcesses":                             true,
-	"Scope.RequestStop":                                 true,
-	"Service.AttachProcesses":                           true,
-	"Slice.AttachProcesses":                             true,
-	"Socket.AttachProcesses":                            true,
-	"Swap.AttachProcesses":                              true,
-	"Unit.EnqueueJob":                                   true,
-	"Unit.Kill":                                         true,
-	"Unit.SetProperties":                                true}
+}
 
 // stillMissing collects the members of notYetServed seen missing.
 var stillMissing = map[string]bool{}

@@ -294,6 +294,10 @@ func observe(h *oracle.Harness, impl oracle.Impl, name, tree string, files []ora
 	for _, c := range busCalls {
 		run("bus: "+c.name, "env", helperEnv+"=call", helperPath, c.name)
 	}
+	// Unprivileged callers and references, on the system bus.
+	for _, c := range sysBusScenarios {
+		run("system bus: "+c.name, "env", helperEnv+"=call", helperPath, c.name)
+	}
 
 	if _, err := sb.Poweroff(ctx); err != nil {
 		return steps, fmt.Errorf("poweroff: %v", err)

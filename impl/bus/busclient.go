@@ -311,3 +311,16 @@ func (c *Conn) busSignal(msg *dbus.Message) bool {
 	}
 	return c.emit(&NameOwnerChanged{Conn: c, Name: name, OldOwner: oldOwner, NewOwner: newOwner})
 }
+
+// SignalTo sends a signal without arguments to one peer of the bus only
+// (sd_bus_send_to with a destination).
+func (c *Conn) SignalTo(dest string, path dbus.ObjectPath, iface, member string) error {
+	msg := &dbus.Message{Type: dbus.TypeSignal, Headers: map[dbus.HeaderField]dbus.Variant{
+		dbus.FieldPath:        dbus.MakeVariant(path),
+		dbus.FieldInterface:   dbus.MakeVariant(iface),
+		dbus.FieldMember:      dbus.MakeVariant(member),
+		dbus.FieldDestination: dbus.MakeVariant(dest),
+	}}
+	_, err := c.send(msg, nil)
+	return err
+}

@@ -231,43 +231,22 @@ func (c *Conn) send(msg *dbus.Message, onReply func(*dbus.Message)) (uint32, err
 	return c.enqueue(buf.Bytes(), dups, onReply)
 }
 
-// encodeSignal encodes a signal without file descriptors into buf, once
-// for every connection whose sender field is sender (sendEncoded copies it
-// and patches the serial).
-func encodeSignal(msg *dbus.Message, sender string, buf *bytes.Buffer) error {
-	h := make(map[dbus.HeaderField]dbus.Variant, len(msg.Headers)+1)
-	for k, v := range msg.Headers {
-		h[k] = v
-	}
-	if sender != "" {
-		h[dbus.FieldSender] = dbus.MakeVariant(sender)
-	}
-	m := *msg
-	m.Headers = h
-	fds, err := m.EncodeToWithFDs(buf, binary.LittleEndian)
-	if err != nil {
-		return err
-	}
-	if len(fds) > 0 {
-		return fmt.Errorf("signal with file descriptors")
-	}
-	return nil
-}
-
-// encodeBuffers are reused by encodeSignal's callers: a PropertiesChanged
-// is kilobytes, and growing a fresh buffer for each was most of PID 1's
-// garbage during a large start.
-var encodeBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
-// sendEncoded sends a copy of a message encodeSignal made for this
-// connection's sender.
-func (c *Conn) sendEncoded(data []byte) error {
-	_, err := c.enqueue(append([]byte(nil), data...), nil, nil)
+// sendShared sends a message MarshalSignal made for this connection's
+// sender, in a buffer the caller reuses: it is copied only if it must
+// wait in the queue.
+func (c *Conn) sendShared(data []byte) error {
+	_, err := c.enqueueWith(data, nil, nil, true)
 	return err
 }
 
 // enqueue gives an encoded message its serial and writes or queues it.
 func (c *Conn) enqueue(data []byte, dups []int, onReply func(*dbus.Message)) (uint32, error) {
+	return c.enqueueWith(data, dups, onReply, false)
+}
+
+// enqueueWith is enqueue; with shared, data belongs to the caller and is
+// copied before it is kept.
+func (c *Conn) enqueueWith(data []byte, dups []int, onReply func(*dbus.Message), shared bool) (uint32, error) {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
@@ -318,11 +297,18 @@ func (c *Conn) enqueue(data []byte, dups []int, onReply func(*dbus.Message)) (ui
 			c.mu.Unlock()
 			return serial, nil
 		}
-		c.queue = append([]outgoing{{data: data[n:]}}, c.queue...)
+		rest := data[n:]
+		if shared {
+			rest = append([]byte(nil), rest...)
+		}
+		c.queue = append([]outgoing{{data: rest}}, c.queue...)
 		c.queueBytes += len(data) - n
 		c.mu.Unlock()
 		c.wakeWriter()
 		return serial, nil
+	}
+	if shared {
+		data = append([]byte(nil), data...)
 	}
 	c.queue = append(c.queue, outgoing{data: data, fds: dups})
 	c.queueBytes += len(data)

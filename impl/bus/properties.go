@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 
 	"github.com/godbus/dbus/v5"
 )
@@ -25,15 +26,35 @@ var dictType = reflect.TypeOf(Dict(nil))
 // the wire a Dict is the same bytes as an a{sv}; only the signature
 // differs.)
 func signatureOf(values []any) string {
+	if len(values) == 1 {
+		return typeSignature(reflect.TypeOf(values[0]))
+	}
 	var b strings.Builder
 	for _, v := range values {
-		if reflect.TypeOf(v) == dictType {
-			b.WriteString("a{sv}")
-			continue
-		}
-		b.WriteString(dbus.SignatureOf(v).String())
+		b.WriteString(typeSignature(reflect.TypeOf(v)))
 	}
 	return b.String()
+}
+
+// typeSignatures caches godbus's signature of each Go type, which
+// depends on the type alone (an interface is a variant).
+var typeSignatures sync.Map // reflect.Type → string
+
+func typeSignature(t reflect.Type) string {
+	if t == nil {
+		return ""
+	}
+	if s, ok := typeSignatures.Load(t); ok {
+		return s.(string)
+	}
+	var s string
+	if t == dictType {
+		s = "a{sv}"
+	} else {
+		s = dbus.SignatureOfType(t).String()
+	}
+	typeSignatures.Store(t, s)
+	return s
 }
 
 // propertyValue gets p's value for obj as a variant of p's type.
@@ -167,8 +188,8 @@ func (t *Tree) EmitPropertiesChanged(path dbus.ObjectPath, iface string, names .
 		if n == nil {
 			continue
 		}
-		var changed Dict
-		var invalidated []string
+		// The tree's scratch lists: EmitSignal is done with them on return.
+		changed, invalidated := t.changedScratch[:0], t.invalidatedScratch[:0]
 		emitted := false
 		for _, vt := range n.vtables {
 			if i > 0 && !vt.fallback || vt.iface.Name != iface {
@@ -179,7 +200,7 @@ func (t *Tree) EmitPropertiesChanged(path dbus.ObjectPath, iface string, names .
 				continue
 			}
 			foundIface = true
-			props, err := changedProperties(vt.iface, names)
+			props, err := t.changedProperties(vt.iface, names)
 			if err != nil {
 				return fmt.Errorf("PropertiesChanged on %s: %w", path, err)
 			}
@@ -205,7 +226,10 @@ func (t *Tree) EmitPropertiesChanged(path dbus.ObjectPath, iface string, names .
 		if invalidated == nil {
 			invalidated = []string{}
 		}
-		return t.EmitSignal(path, ifaceProperties, "PropertiesChanged", "sa{sv}as", []any{iface, changed, invalidated}, nil)
+		err := t.EmitSignal(path, ifaceProperties, "PropertiesChanged", "sa{sv}as", []any{iface, changed, invalidated}, nil)
+		clear(changed) // keeps no values alive
+		t.changedScratch, t.invalidatedScratch = changed[:0], invalidated[:0]
+		return err
 	}
 	if !foundIface {
 		return fmt.Errorf("PropertiesChanged: no interface %s at %s", iface, path)
@@ -214,15 +238,22 @@ func (t *Tree) EmitPropertiesChanged(path dbus.ObjectPath, iface string, names .
 }
 
 // changedProperties picks the properties of iface a PropertiesChanged
-// covers.
-func changedProperties(iface *Interface, names []string) ([]*Property, error) {
+// covers; all of them (no names) is worked out once per interface.
+func (t *Tree) changedProperties(iface *Interface, names []string) ([]*Property, error) {
 	var out []*Property
 	if len(names) == 0 {
+		if all, ok := t.emitting[iface]; ok {
+			return all, nil
+		}
 		for _, m := range iface.Members {
 			if p, ok := m.(*Property); ok && p.Flags&Hidden == 0 && p.Flags&(EmitsChange|EmitsInvalidation) != 0 {
 				out = append(out, p)
 			}
 		}
+		if t.emitting == nil {
+			t.emitting = map[*Interface][]*Property{}
+		}
+		t.emitting[iface] = out
 		return out, nil
 	}
 	for _, name := range names {

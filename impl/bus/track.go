@@ -1,12 +1,17 @@
 package bus
 
+import "sort"
+
 // Track is a set of callers, as sd-bus's sd_bus_track: a caller is added
 // by one of its calls, and leaves when it asks to (Remove), when its
 // connection closes, or, on a bus, when its unique name goes away. PID 1
 // tracks Subscribe() callers on the bus with one (Tree.Subscribed).
 type Track struct {
 	tree  *Tree
-	peers map[trackKey]struct{}
+	peers map[trackKey]int
+	// Recursive counts a caller's additions; it leaves when removed as
+	// often (sd_bus_track_set_recursive).
+	Recursive bool
 	// OnEmpty, if set, runs (on the owner goroutine) when the last
 	// caller leaves.
 	OnEmpty func()
@@ -19,7 +24,7 @@ type trackKey struct {
 
 // NewTrack returns an empty Track the tree keeps current.
 func (t *Tree) NewTrack() *Track {
-	tr := &Track{tree: t, peers: map[trackKey]struct{}{}}
+	tr := &Track{tree: t, peers: map[trackKey]int{}}
 	t.tracks[tr] = struct{}{}
 	return tr
 }
@@ -33,18 +38,26 @@ func (tr *Track) Close() {
 // Add adds call's caller, reporting false if it was there already.
 func (tr *Track) Add(call *Call) bool {
 	k := trackKey{call.Conn, call.Sender}
-	if _, ok := tr.peers[k]; ok {
+	if n, ok := tr.peers[k]; ok {
+		if tr.Recursive {
+			tr.peers[k] = n + 1
+		}
 		return false
 	}
-	tr.peers[k] = struct{}{}
+	tr.peers[k] = 1
 	return true
 }
 
 // Remove removes call's caller, reporting false if it was not there.
 func (tr *Track) Remove(call *Call) bool {
 	k := trackKey{call.Conn, call.Sender}
-	if _, ok := tr.peers[k]; !ok {
+	n, ok := tr.peers[k]
+	if !ok {
 		return false
+	}
+	if n > 1 {
+		tr.peers[k] = n - 1
+		return true
 	}
 	tr.drop(func(have trackKey) bool { return have == k })
 	return true
@@ -56,10 +69,17 @@ func (tr *Track) Contains(call *Call) bool {
 	return ok
 }
 
-// Has reports whether the caller sender on conn is tracked.
-func (tr *Track) Has(conn *Conn, sender string) bool {
-	_, ok := tr.peers[trackKey{conn, sender}]
-	return ok
+// Names lists the tracked callers' names, each as often as it was
+// added, sorted.
+func (tr *Track) Names() []string {
+	out := []string{}
+	for k, n := range tr.peers {
+		for i := 0; i < n; i++ {
+			out = append(out, k.name)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // Len is the number of tracked callers.

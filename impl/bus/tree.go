@@ -1,7 +1,6 @@
 package bus
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -131,11 +130,18 @@ type Tree struct {
 	// Subscribed tracks callers of the service's Subscribe method.
 	Subscribed *Track
 
-	nodes   map[dbus.ObjectPath]*node
-	methods map[memberKey]*vmember
-	props   map[memberKey]*vmember
-	conns   map[*Conn]struct{}
-	tracks  map[*Track]struct{}
+	nodes map[dbus.ObjectPath]*node
+	// signalBufs are EmitSignal's spare encoding buffers, and the
+	// scratch lists EmitPropertiesChanged fills.
+	signalBufs         [][]byte
+	changedScratch     Dict
+	invalidatedScratch []string
+	// emitting caches each interface's properties that emit changes.
+	emitting map[*Interface][]*Property
+	methods  map[memberKey]*vmember
+	props    map[memberKey]*vmember
+	conns    map[*Conn]struct{}
+	tracks   map[*Track]struct{}
 }
 
 type node struct {
@@ -554,25 +560,18 @@ func (t *Tree) EmitSignal(path dbus.ObjectPath, iface, member, sig string, value
 		return fmt.Errorf("signal %s.%s: values have signature %q, want %q", iface, member, got, sig)
 	}
 	toBus := !t.SignalsNeedSubscriber || t.Subscribed.Len() > 0 || (also != nil && also.Len() > 0)
-	msg := &dbus.Message{
-		Type: dbus.TypeSignal,
-		Headers: map[dbus.HeaderField]dbus.Variant{
-			dbus.FieldPath:      dbus.MakeVariant(path),
-			dbus.FieldInterface: dbus.MakeVariant(iface),
-			dbus.FieldMember:    dbus.MakeVariant(member),
-		},
-		Body: values,
+	// Encoded once per sender name (none on peer-to-peer connections),
+	// into the tree's reused buffers.
+	type encoding struct {
+		sender string
+		buf    []byte
 	}
-	if sig != "" {
-		msg.Headers[dbus.FieldSignature] = dbus.MakeVariant(dbus.ParseSignatureMust(sig))
-	}
-	// Encoded once per sender name (none on peer-to-peer connections).
-	encoded := map[string]*bytes.Buffer{}
+	var encoded [2]encoding
+	n := 0
 	defer func() {
-		for _, b := range encoded {
-			if b.Cap() <= 64<<10 { // a rare huge signal is not kept
-				b.Reset()
-				encodeBuffers.Put(b)
+		for _, e := range encoded[:n] {
+			if cap(e.buf) <= 64<<10 { // a rare huge signal is not kept
+				t.signalBufs = append(t.signalBufs, e.buf[:0])
 			}
 		}
 	}()
@@ -581,15 +580,28 @@ func (t *Tree) EmitSignal(path dbus.ObjectPath, iface, member, sig string, value
 		if c.IsBus() && !toBus {
 			continue
 		}
-		buf, ok := encoded[c.sender]
-		if !ok {
-			buf = encodeBuffers.Get().(*bytes.Buffer)
-			encoded[c.sender] = buf
-			if err := encodeSignal(msg, c.sender, buf); err != nil {
-				return fmt.Errorf("signal %s.%s: %w", iface, member, err)
+		var data []byte
+		for _, e := range encoded[:n] {
+			if e.sender == c.sender {
+				data = e.buf
 			}
 		}
-		if err := c.sendEncoded(buf.Bytes()); err != nil && firstErr == nil && err != ErrClosed {
+		if data == nil {
+			if n == len(encoded) {
+				return fmt.Errorf("signal %s.%s: more than %d sender names", iface, member, len(encoded))
+			}
+			var buf []byte
+			if k := len(t.signalBufs); k > 0 {
+				buf, t.signalBufs = t.signalBufs[k-1], t.signalBufs[:k-1]
+			}
+			var err error
+			if data, err = MarshalSignal(buf, path, iface, member, sig, c.sender, values); err != nil {
+				return fmt.Errorf("signal %s.%s: %w", iface, member, err)
+			}
+			encoded[n] = encoding{c.sender, data}
+			n++
+		}
+		if err := c.sendShared(data); err != nil && firstErr == nil && err != ErrClosed {
 			firstErr = fmt.Errorf("signal %s.%s to %v: %w", iface, member, c, err)
 		}
 	}

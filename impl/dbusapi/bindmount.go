@@ -25,7 +25,7 @@ func (a *API) mountManagerMembers() []bus.Member {
 			if err != nil {
 				return nil, err
 			}
-			if err := a.validateLoadState(u); err != nil {
+			if err := validateLoaded(u); err != nil {
 				return nil, err
 			}
 			return nil, a.mountInUnit(u, call.Body[1:], image)

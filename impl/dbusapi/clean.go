@@ -16,18 +16,11 @@ func init() {
 func (a *API) cleanManagerMembers() []bus.Member {
 	return []bus.Member{
 		&bus.Method{Name: "CleanUnit", In: "sas", Call: func(call *bus.Call, _ any) ([]any, error) {
-			name := call.Body[0].(string)
-			var u *manager.Unit
-			var err error
-			if name == "" {
-				u, err = a.loadedUnit(call, name)
-			} else {
-				u, err = a.unitByName(name, true)
-			}
+			u, err := a.loadUnit(call, call.Body[0].(string))
 			if err != nil {
 				return nil, err
 			}
-			if err := a.validateLoadState(u); err != nil {
+			if err := validateLoaded(u); err != nil {
 				return nil, err
 			}
 			return nil, a.clean(u, call.Body[1].([]string))

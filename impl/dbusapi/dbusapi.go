@@ -85,10 +85,16 @@ type API struct {
 	// sysbus is the connection to the system bus once dbus.service runs.
 	sysbus     *bus.Conn
 	connecting bool
+	// current is the call being handled, for the unit path "self".
+	current *bus.Call
 	// SystemBusAddress is where the system bus is ("" is the default).
 	SystemBusAddress string
-	// refs are the units referenced with Ref/RefUnit (ref.go).
-	refs map[*manager.Unit]*unitRefs
+	// refs are the bus clients holding each unit (Unit.Ref).
+	refs map[*manager.Unit]*bus.Track
+	// showStatusOverride is SetShowStatus's mode ("" for none), and
+	// OnShowStatus is told whether status is shown when it changes.
+	showStatusOverride string
+	OnShowStatus       func(on bool)
 }
 
 // New builds the object tree; Relay must then run to feed it events.
@@ -148,6 +154,13 @@ func New(m *manager.Manager) *API {
 // error for the caller if it names an unknown invocation ID or a name
 // that is not a unit's.
 func (a *API) unitAt(p dbus.ObjectPath) (*manager.Unit, error) {
+	if p == unitPrefix+"/self" {
+		// The caller's own unit, by its PID (252's find_unit).
+		if a.current == nil {
+			return nil, nil
+		}
+		return a.m.UnitByPIDLoop(int(a.current.Cred.PID)), nil
+	}
 	name, err := unitname.FromDBusPath(string(p))
 	if err != nil {
 		return nil, nil
@@ -192,6 +205,9 @@ func (a *API) Relay() {
 				if e.Conn == a.sysbus {
 					a.sysbus = nil
 				}
+			case *bus.Call:
+				a.current = e
+				defer func() { a.current = nil }()
 			}
 			_ = a.Tree.Handle(ev)
 		})
@@ -237,6 +253,9 @@ func (a *API) unitInterfaces(t unitname.Type) []*bus.Interface {
 					// Each property alone: a Get or a change signal must not
 					// compute the others (UnitFileState reads files, and logs).
 					u := obj.(*manager.Unit)
+					if key == ifaceUnit && p.Name == "Refs" {
+						return a.refNames(u), nil
+					}
 					v, ok := a.m.PropertyLoop(u, a.unitRuntime(u), key, p.Name)
 					if !ok {
 						return nil, errors.New("no such property")
@@ -267,16 +286,16 @@ func (a *API) unitInterfaces(t unitname.Type) []*bus.Interface {
 
 // unitMethods are the org.freedesktop.systemd1.Unit methods.
 func (a *API) unitMethods() []bus.Member {
-	jobMethod := func(name string, t job.Type) *bus.Method {
-		return &bus.Method{Name: name, In: "s", Out: "o", InNames: []string{"mode"}, OutNames: []string{"job"},
+	jobMethod := func(name string, t job.Type, reload bool) *bus.Method {
+		return &bus.Method{Name: name, In: "s", Out: "o", InNames: []string{"mode"}, OutNames: []string{"job"}, Flags: bus.Unprivileged,
 			Call: func(call *bus.Call, obj any) ([]any, error) {
-				return a.enqueue(obj.(*manager.Unit), t, call.Body[0].(string))
+				return a.startGeneric(call, obj.(*manager.Unit), t, reload, call.Body[0].(string), nil)
 			}}
 	}
 	return []bus.Member{
-		jobMethod("Start", job.Start), jobMethod("Stop", job.Stop), jobMethod("Reload", job.Reload),
-		jobMethod("Restart", job.Restart), jobMethod("TryRestart", job.TryRestart),
-		jobMethod("ReloadOrRestart", job.ReloadOrStart), jobMethod("ReloadOrTryRestart", job.TryReload),
+		jobMethod("Start", job.Start, false), jobMethod("Stop", job.Stop, false), jobMethod("Reload", job.Reload, false),
+		jobMethod("Restart", job.Restart, false), jobMethod("TryRestart", job.TryRestart, false),
+		jobMethod("ReloadOrRestart", job.Restart, true), jobMethod("ReloadOrTryRestart", job.TryRestart, true),
 		&bus.Method{Name: "ResetFailed", Call: func(call *bus.Call, obj any) ([]any, error) {
 			a.m.ResetFailedLoop(obj.(*manager.Unit))
 			return nil, nil
@@ -290,32 +309,6 @@ var cgroupInterfaces = map[string]bool{
 	"org.freedesktop.systemd1.Service": true, "org.freedesktop.systemd1.Socket": true,
 	"org.freedesktop.systemd1.Mount": true, "org.freedesktop.systemd1.Swap": true,
 	"org.freedesktop.systemd1.Slice": true, "org.freedesktop.systemd1.Scope": true,
-}
-
-// enqueue is bus_unit_queue_job for a mode given by name.
-func (a *API) enqueue(u *manager.Unit, t job.Type, modeName string) ([]any, error) {
-	mode, ok := job.ParseMode(modeName)
-	if !ok {
-		return nil, bus.Errorf(bus.ErrNameInvalidArgs, "Job mode %s invalid", modeName)
-	}
-	cfg := u.Config()
-	switch u.LoadState() {
-	case state.NotFound, state.Error, state.BadSetting:
-		if t == job.Stop && u.ActiveState() == state.Inactive {
-			return nil, bus.Errorf(errNoSuchUnit, "Unit %s not loaded.", u.ID())
-		}
-	}
-	refused := (t == job.Start && cfg.RefuseManualStart) || (t == job.Stop && cfg.RefuseManualStop) ||
-		((t == job.Restart || t == job.TryRestart) && (cfg.RefuseManualStart || cfg.RefuseManualStop)) ||
-		(t == job.ReloadOrStart && job.Collapse(t, u.ActiveState()) == job.Start && cfg.RefuseManualStart)
-	if refused {
-		return nil, bus.Errorf("org.freedesktop.systemd1.OnlyByDependency", "Operation refused, unit %s may be requested by dependency only (it is configured to refuse manual start/stop).", u.ID())
-	}
-	j, err := a.m.EnqueueLoop(t, u, mode)
-	if err != nil {
-		return nil, jobError(err)
-	}
-	return []any{j.Path()}, nil
 }
 
 // jobError maps the transaction engine's refusals to D-Bus errors.
@@ -390,16 +383,21 @@ func (a *API) listUnits(states, patterns []string) []listEntry {
 		if len(patterns) > 0 && !globAny(patterns, u.ID()) {
 			continue
 		}
-		e := listEntry{Name: u.ID(), Description: a.m.StatusStringLoop(u), LoadState: u.LoadState().String(),
-			ActiveState: u.ActiveState().String(), SubState: u.SubState(), Following: u.Following(),
-			Path: dbus.ObjectPath(unitname.DBusPath(u.ID())), JobPath: "/"}
-		if j := u.Job(); j != nil {
-			e.JobID, e.JobType, e.JobPath = j.ID(), j.Type().String(), j.Path()
-		}
-		out = append(out, e)
+		out = append(out, a.listEntryOf(u))
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
+}
+
+// listEntryOf is reply_unit_info.
+func (a *API) listEntryOf(u *manager.Unit) listEntry {
+	e := listEntry{Name: u.ID(), Description: a.m.StatusStringLoop(u), LoadState: u.LoadState().String(),
+		ActiveState: u.ActiveState().String(), SubState: u.SubState(), Following: u.Following(),
+		Path: dbus.ObjectPath(unitname.DBusPath(u.ID())), JobPath: "/"}
+	if j := u.Job(); j != nil {
+		e.JobID, e.JobType, e.JobPath = j.ID(), j.Type().String(), j.Path()
+	}
+	return e
 }
 
 func matchesAny(states []string, values ...string) bool {
@@ -423,14 +421,14 @@ func globAny(patterns []string, name string) bool {
 }
 
 func (a *API) managerInterface() *bus.Interface {
-	unitJob := func(name string, t job.Type, load bool) *bus.Method {
-		return &bus.Method{Name: name, In: "ss", Out: "o", InNames: []string{"name", "mode"}, OutNames: []string{"job"},
+	unitJob := func(name string, t job.Type, reload bool) *bus.Method {
+		return &bus.Method{Name: name, In: "ss", Out: "o", InNames: []string{"name", "mode"}, OutNames: []string{"job"}, Flags: bus.Unprivileged,
 			Call: func(call *bus.Call, _ any) ([]any, error) {
-				u, err := a.unitByName(call.Body[0].(string), load)
+				u, err := a.unitByName(call.Body[0].(string), true)
 				if err != nil {
 					return nil, err
 				}
-				return a.enqueue(u, t, call.Body[1].(string))
+				return a.startGeneric(call, u, t, reload, call.Body[1].(string), nil)
 			}}
 	}
 	getUnit := func(name string, load bool) *bus.Method {
@@ -452,18 +450,18 @@ func (a *API) managerInterface() *bus.Interface {
 			}
 			u := a.m.UnitByPIDLoop(int(pid))
 			if u == nil {
-				return nil, bus.Errorf(errNoSuchUnit, "PID %d does not belong to any loaded unit.", pid)
+				return nil, bus.Errorf("org.freedesktop.systemd1.NoUnitForPID", "PID %d does not belong to any loaded unit.", pid)
 			}
 			return []any{dbus.ObjectPath(unitname.DBusPath(u.ID()))}, nil
 		}},
 		getUnit("LoadUnit", true),
-		unitJob("StartUnit", job.Start, true),
-		unitJob("StopUnit", job.Stop, true),
-		unitJob("ReloadUnit", job.Reload, true),
-		unitJob("RestartUnit", job.Restart, true),
-		unitJob("TryRestartUnit", job.TryRestart, true),
-		unitJob("ReloadOrRestartUnit", job.ReloadOrStart, true),
-		unitJob("ReloadOrTryRestartUnit", job.TryReload, true),
+		unitJob("StartUnit", job.Start, false),
+		unitJob("StopUnit", job.Stop, false),
+		unitJob("ReloadUnit", job.Reload, false),
+		unitJob("RestartUnit", job.Restart, false),
+		unitJob("TryRestartUnit", job.TryRestart, false),
+		unitJob("ReloadOrRestartUnit", job.Restart, true),
+		unitJob("ReloadOrTryRestartUnit", job.TryRestart, true),
 		&bus.Method{Name: "ResetFailedUnit", In: "s", Call: func(call *bus.Call, _ any) ([]any, error) {
 			u, err := a.unitByName(call.Body[0].(string), false)
 			if err != nil {
@@ -557,20 +555,6 @@ func (a *API) managerInterface() *bus.Interface {
 			a.m.ReloadLoop()
 			return nil, nil
 		}},
-		&bus.Method{Name: "KillUnit", In: "ssi", InNames: []string{"name", "whom", "signal"}, Call: func(call *bus.Call, _ any) ([]any, error) {
-			u, err := a.unitByName(call.Body[0].(string), false)
-			if err != nil {
-				return nil, err
-			}
-			if err := a.m.KillUnitLoop(u, call.Body[1].(string), int(call.Body[2].(int32))); err != nil {
-				var ke *manager.KillError
-				if errors.As(err, &ke) {
-					return nil, bus.Errorf(ke.Name, "%s", ke.Msg)
-				}
-				return nil, err
-			}
-			return nil, nil
-		}},
 		&bus.Method{Name: "Subscribe", Flags: bus.Unprivileged, Call: func(call *bus.Call, _ any) ([]any, error) {
 			if call.Conn.IsBus() && !a.Tree.Subscribed.Add(call) {
 				return nil, bus.Errorf("org.freedesktop.systemd1.AlreadySubscribed", "Client is already subscribed.")
@@ -605,6 +589,9 @@ func (a *API) managerInterface() *bus.Interface {
 						a.managerCache[q.Name] = q.Value
 					}
 				}
+				if p.Name == "ShowStatus" {
+					return a.showStatusOn(), nil
+				}
 				v, ok := a.managerCache[p.Name]
 				if !ok {
 					return nil, errors.New("no such property")
@@ -620,11 +607,11 @@ func (a *API) jobInterface() *bus.Interface {
 		ID   string
 		Path dbus.ObjectPath
 	}
-	return &bus.Interface{Name: ifaceJob, Members: []bus.Member{
+	return &bus.Interface{Name: ifaceJob, Members: append([]bus.Member{
 		&bus.Method{Name: "Cancel", Call: func(call *bus.Call, obj any) ([]any, error) {
 			a.m.CancelJobLoop(obj.(*manager.Job))
 			return nil, nil
-		}},
+		}}}, append(a.jobWaitingMembers(), []bus.Member{
 		&bus.Property{Name: "Id", Type: "u", Flags: bus.Const, Get: func(obj any) (any, error) { return obj.(*manager.Job).ID(), nil }},
 		&bus.Property{Name: "Unit", Type: "(so)", Flags: bus.Const, Get: func(obj any) (any, error) {
 			u := obj.(*manager.Job).Unit()
@@ -633,7 +620,7 @@ func (a *API) jobInterface() *bus.Interface {
 		&bus.Property{Name: "JobType", Type: "s", Flags: bus.EmitsChange, Get: func(obj any) (any, error) { return obj.(*manager.Job).Type().String(), nil }},
 		&bus.Property{Name: "State", Type: "s", Flags: bus.EmitsChange, Get: func(obj any) (any, error) { return obj.(*manager.Job).State(), nil }},
 		&bus.Property{Name: "ActivationDetails", Type: "a(ss)", Flags: bus.Const, Get: func(obj any) (any, error) { return []unit.StringPair{}, nil }},
-	}}
+	}...)...)}
 }
 
 // Observer side: the manager tells us what happened; we signal it.
@@ -643,6 +630,10 @@ func (a *API) UnitNew(u *manager.Unit) {
 }
 
 func (a *API) UnitRemoved(u *manager.Unit) {
+	if tr := a.refs[u]; tr != nil {
+		delete(a.refs, u)
+		tr.Close()
+	}
 	a.flushUnit(u)
 	_ = a.Tree.EmitSignal(objectPath, ifaceManager, "UnitRemoved", "so", []any{u.ID(), dbus.ObjectPath(unitname.DBusPath(u.ID()))}, nil)
 }

@@ -19,24 +19,6 @@ const (
 	errFreezeCancelled = "org.freedesktop.systemd1.FreezeCancelled"
 )
 
-// loadedUnit is 252's bus_get_unit_by_name, which the Manager's
-// per-unit operations use: a loaded unit by name, or the caller's unit
-// for the empty name.
-func (a *API) loadedUnit(call *bus.Call, name string) (*manager.Unit, error) {
-	if name == "" {
-		u := a.m.UnitByPIDLoop(int(call.Cred.PID))
-		if u == nil {
-			return nil, bus.Errorf(errNoSuchUnit, "Client not member of any unit.")
-		}
-		return u, nil
-	}
-	u := a.m.UnitLoop(name)
-	if u == nil {
-		return nil, bus.Errorf(errNoSuchUnit, "Unit %s not loaded.", name)
-	}
-	return u, nil
-}
-
 func (a *API) freezeManagerMembers() []bus.Member {
 	op := func(name string, freeze bool) *bus.Method {
 		return &bus.Method{Name: name, In: "s", Call: func(call *bus.Call, _ any) ([]any, error) {

@@ -282,7 +282,9 @@ func (a *API) verifyManage(call *bus.Call) error {
 	case call.Cred.UID == 0 || int(call.Cred.UID) == syscall.Geteuid():
 		return nil
 	}
-	return bus.Errorf(bus.ErrNameAccessDenied, "Access denied")
+	// No polkit: 252 answers the EACCES of its polkit check as an errno,
+	// whose text is strerror's.
+	return bus.Errorf(bus.ErrNameAccessDenied, "Permission denied")
 }
 
 // replyChanges runs op and answers as 252's reply_install_changes_and_free

@@ -13,7 +13,7 @@ import (
 // GOMEMLIMIT in the environment wins.
 const (
 	pid1GCPercent   = 100
-	pid1MemoryLimit = 40 << 20
+	pid1MemoryLimit = 48 << 20
 )
 
 func tuneMemory() {

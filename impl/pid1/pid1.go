@@ -174,7 +174,9 @@ func Main(args []string, stdio cli.Stdio) int {
 		st, settingsLines := conf.managerSettings(watchdogDevice)
 		logger.emitLines(settingsLines)
 		*mc.Settings = st
-		setShowStatusMarker(runtimeDir, mc.Settings.ShowStatus)
+		if obs.api == nil || !obs.api.ShowStatusOverridden() {
+			setShowStatusMarker(runtimeDir, mc.Settings.ShowStatus)
+		}
 	}
 	m, err := manager.New(cfg)
 	obs.m = m
@@ -184,6 +186,7 @@ func Main(args []string, stdio cli.Stdio) int {
 	}
 	api := dbusapi.New(m)
 	obs.api = api
+	api.OnShowStatus = func(on bool) { setShowStatusMarker(runtimeDir, on) }
 	sockDir := filepath.Join(runtimeDir, "systemd")
 	// /run/systemd/system is how clients tell that systemd runs (sd_booted).
 	if err := os.MkdirAll(filepath.Join(sockDir, "system"), 0o755); err != nil {

@@ -386,6 +386,15 @@ func (l *Loader) addExtras(u *Unit) error {
 		}
 	case unitname.Slice:
 		return l.sliceExtras(u)
+	case unitname.Scope:
+		// scope_add_extras; init.scope gets its slice from the manager.
+		if u.ID != "init.scope" {
+			l.patchContexts(u)
+			setDefaultSlice(u)
+			if u.DefaultDependencies {
+				u.addDependencies(Before, Conflicts, "shutdown.target")
+			}
+		}
 	case unitname.Mount:
 		if err := l.mountExtras(u); err != nil {
 			return err

@@ -281,6 +281,23 @@ func (l *Loader) PropertiesWith(u *Unit, runtime map[string]any) []Interface {
 	return ifaces
 }
 
+// PropertyOrder maps each property of a unit of type t to its position
+// in 252's GetAll and introspection: the type's interface, then Unit's.
+func PropertyOrder(t unitname.Type) map[string]int {
+	order := map[string]int{}
+	for _, tab := range []*propTable{typePropTable(t), unitPropTable()} {
+		if tab == nil {
+			continue
+		}
+		for _, p := range tab.list {
+			if _, dup := order[p.name]; !dup {
+				order[p.name] = len(order)
+			}
+		}
+	}
+	return order
+}
+
 // PropertyValue is one property of PropertiesWith (interface iface),
 // computed alone: what a Get or a PropertiesChanged signal needs.
 func (l *Loader) PropertyValue(u *Unit, runtime map[string]any, iface, name string) (any, bool) {

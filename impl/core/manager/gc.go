@@ -29,7 +29,7 @@ func (m *Manager) addToGCQueue(u *Unit) {
 
 // mayGC is unit_may_gc: nothing but references keeps u.
 func (m *Manager) mayGC(u *Unit) bool {
-	if u.job != nil || u.cfg.Perpetual || m.units[u.ID()] != u || len(u.busRefs) > 0 {
+	if u.job != nil || u.cfg.Perpetual || u.busReferenced || m.units[u.ID()] != u {
 		return false
 	}
 	s := u.ActiveState()
@@ -159,6 +159,7 @@ func (m *Manager) freeUnit(u *Unit) {
 			}
 		}
 	}
+	m.removeTransient(u)
 	m.obs.UnitRemoved(u)
 	for _, o := range linked {
 		m.addToGCQueue(o)

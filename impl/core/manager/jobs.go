@@ -94,6 +94,14 @@ func (m *Manager) JobsLoop() []*Job {
 // type t on u in mode, installs the planned jobs and returns the anchor
 // job. Refusals come back as *job.Error.
 func (m *Manager) EnqueueLoop(t job.Type, u *Unit, mode job.Mode) (*Job, error) {
+	j, _, err := m.EnqueueAffectedLoop(t, u, mode)
+	return j, err
+}
+
+// EnqueueAffectedLoop is EnqueueLoop that also returns every job the
+// transaction installed or merged into, anchor included, in the order
+// they were installed.
+func (m *Manager) EnqueueAffectedLoop(t job.Type, u *Unit, mode job.Mode) (*Job, []*Job, error) {
 	plan, err := job.Enqueue(graph{m}, t, u.ID(), mode)
 	base := m.lastJob
 	if plan != nil {
@@ -104,7 +112,7 @@ func (m *Manager) EnqueueLoop(t job.Type, u *Unit, mode job.Mode) (*Job, error) 
 		m.lastJob += plan.Created
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for _, name := range plan.Cancel {
 		if o := m.units[name]; o != nil && o.job != nil {
@@ -124,7 +132,7 @@ func (m *Manager) EnqueueLoop(t job.Type, u *Unit, mode job.Mode) (*Job, error) 
 	for _, j := range installed {
 		m.addToRunQueue(j)
 	}
-	return anchor, nil
+	return anchor, installed, nil
 }
 
 func (m *Manager) logTransaction(l job.Log) {

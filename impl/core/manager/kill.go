@@ -27,17 +27,14 @@ func (s *service) killPIDs() (int, int) { return s.mainPID, s.controlPID }
 // KillUnitLoop is unit_kill_common for an explicit client request: whom
 // is "main", "control", "all" or their "-fail" forms.
 func (m *Manager) KillUnitLoop(u *Unit, whom string, sig int) error {
+	if err := CheckKillArgs(whom, sig); err != nil {
+		return err
+	}
 	if whom == "" {
 		whom = "all"
 	}
 	fail := strings.HasSuffix(whom, "-fail")
 	who := strings.TrimSuffix(whom, "-fail")
-	if who != "main" && who != "control" && who != "all" {
-		return &KillError{"org.freedesktop.DBus.Error.InvalidArgs", "Invalid who argument " + whom}
-	}
-	if sig <= 0 || sig >= 65 {
-		return &KillError{"org.freedesktop.DBus.Error.InvalidArgs", "Signal number out of range."}
-	}
 	mainPID, controlPID := -1, -1
 	if h, ok := u.kind.(pidHolder); ok {
 		mainPID, controlPID = h.killPIDs()
@@ -88,6 +85,22 @@ func (m *Manager) KillUnitLoop(u *Unit, whom string, sig int) error {
 	}
 	if fail && !killed {
 		return &KillError{errNoSuchProcess, "No matching processes to kill"}
+	}
+	return nil
+}
+
+// CheckKillArgs refuses the whom and signal arguments of a kill request
+// as 252 does before it checks the caller's permission.
+func CheckKillArgs(whom string, sig int) error {
+	switch strings.TrimSuffix(whom, "-fail") {
+	case "main", "control", "all":
+	default:
+		if whom != "" {
+			return &KillError{"org.freedesktop.DBus.Error.InvalidArgs", "Invalid who argument " + whom}
+		}
+	}
+	if sig <= 0 || sig >= 65 {
+		return &KillError{"org.freedesktop.DBus.Error.InvalidArgs", "Signal number out of range."}
 	}
 	return nil
 }

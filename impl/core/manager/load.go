@@ -37,7 +37,7 @@ func (m *Manager) newLoader() *unit.Loader {
 		ex := m.extras[name]
 		return ex.names, ex.wants, ex.requires
 	}
-	l.Transient = func(name string) bool { return name == "init.scope" }
+	l.Transient = m.isTransient
 	l.UnitFileState = m.unitFileState
 	// Mount and swap units follow the kernel's tables (mount.go, swap.go).
 	l.Kernel = m.kernelEntry

@@ -135,6 +135,9 @@ type Manager struct {
 	lookup    *unitpath.LookupPaths
 	names     *unitpath.NameMap
 	extras    map[string]extras // aliases and .wants/.requires of resolved units
+	// transient names the units created over the bus, whose files are
+	// in the transient directory.
+	transient map[string]bool
 	// fileStates caches UnitFileState by unit file name.
 	fileStates map[string]string
 	loader     *unit.Loader
@@ -196,6 +199,7 @@ func New(cfg Config) (*Manager, error) {
 		jobs:       map[uint32]*Job{},
 		pids:       map[int]*Unit{},
 		extras:     map[string]extras{},
+		transient:  map[string]bool{},
 		fileStates: map[string]string{},
 		posted:     make(chan func(), 1024),
 	}
@@ -412,6 +416,19 @@ func (m *Manager) UnitByPIDLoop(pid int) *Unit {
 	}
 	if pid == os.Getpid() {
 		return m.units["init.scope"]
+	}
+	// manager_get_unit_by_pid_cgroup: the unit of the process's cgroup.
+	if pid <= 0 {
+		return nil
+	}
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", pid))
+	if err != nil {
+		return nil
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		if p, ok := strings.CutPrefix(l, "0::"); ok {
+			return m.UnitByCgroupLoop(p)
+		}
 	}
 	return nil
 }

@@ -533,6 +533,9 @@ func (m *Manager) serializeUnit(w *stateWriter, u *Unit) {
 	if u.invocationID != "" {
 		w.item("invocation-id", u.invocationID)
 	}
+	if m.transient[u.ID()] {
+		w.bool("transient", true)
+	}
 	w.item("freezer-state", u.freezer.state.String())
 	w.dual("state-change-timestamp", u.stateChange)
 	w.dual("inactive-exit-timestamp", u.inactiveExit)
@@ -613,6 +616,13 @@ func (m *Manager) StartupDeserializeLoop(st *Serialization, fds *FDSet) {
 	for _, us := range st.Units {
 		if unitname.IsValid(us.Name, unitname.Plain|unitname.Instance) && m.units[us.Name] == nil {
 			names = append(names, us.Name)
+		}
+	}
+	for _, us := range st.Units {
+		for _, it := range us.Items {
+			if b, ok := parseBool(it.Value); it.Key == "transient" && ok && b {
+				m.transient[us.Name] = true
+			}
 		}
 	}
 	m.safely("loading serialized units", func() { m.loadUnitsLoop(names) })
@@ -778,6 +788,8 @@ func (m *Manager) deserializeUnitItem(u *Unit, it Item) bool {
 		}
 	}
 	switch it.Key {
+	case "transient":
+		return true // read before loading (StartupDeserializeLoop)
 	case "invocation-id":
 		if validInvocationID(it.Value) {
 			u.invocationID = it.Value

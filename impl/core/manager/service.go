@@ -976,20 +976,10 @@ func (m *Manager) logProcessExit(u *Unit, kind, command string, success bool, co
 // props are the service's runtime properties.
 func (s *service) props(p map[string]any) {
 	for k, name := range execKindNames {
-		list, listEx := unit.ExecStatuses(s.cfg.Exec[k]), unit.ExecStatusesEx(s.cfg.Exec[k])
-		for i := range list {
-			if i >= len(s.runs[k]) || s.runs[k][i].pid == 0 {
-				continue
-			}
-			r := s.runs[k][i]
-			list[i].StartTime, list[i].StartTimeMonotonic = r.start.Realtime, r.start.Monotonic
-			list[i].ExitTime, list[i].ExitTimeMonotonic = r.exit.Realtime, r.exit.Monotonic
-			list[i].PID, list[i].Code, list[i].Status = uint32(r.pid), int32(r.code), int32(r.status)
-			listEx[i].StartTime, listEx[i].StartTimeMonotonic = r.start.Realtime, r.start.Monotonic
-			listEx[i].ExitTime, listEx[i].ExitTimeMonotonic = r.exit.Realtime, r.exit.Monotonic
-			listEx[i].PID, listEx[i].Code, listEx[i].Status = uint32(r.pid), int32(r.code), int32(r.status)
-		}
-		p[name], p[name+"Ex"] = list, listEx
+		// Built when asked for: PropertiesChanged only invalidates them.
+		k := k
+		p[name] = unit.LazyValue(func() (any, bool) { return s.execStatuses(k), true })
+		p[name+"Ex"] = unit.LazyValue(func() (any, bool) { return s.execStatusesEx(k), true })
 	}
 	if s.uid >= 0 {
 		p["UID"] = uint32(s.uid)
@@ -1021,6 +1011,41 @@ func (s *service) props(p map[string]any) {
 	p["ExecMainPID"] = uint32(s.mainRun.pid)
 	p["ExecMainCode"] = int32(s.mainRun.code)
 	p["ExecMainStatus"] = int32(s.mainRun.status)
+}
+
+// execStatuses are the ExecStart=-style property of command kind k, with
+// the runs' PIDs, times and exit statuses.
+func (s *service) execStatuses(k int) []unit.ExecStatus {
+	list := unit.ExecStatuses(s.cfg.Exec[k])
+	for i := range list {
+		if r := s.run(k, i); r != nil {
+			list[i].StartTime, list[i].StartTimeMonotonic = r.start.Realtime, r.start.Monotonic
+			list[i].ExitTime, list[i].ExitTimeMonotonic = r.exit.Realtime, r.exit.Monotonic
+			list[i].PID, list[i].Code, list[i].Status = uint32(r.pid), int32(r.code), int32(r.status)
+		}
+	}
+	return list
+}
+
+// execStatusesEx is execStatuses for the ExecStartEx=-style property.
+func (s *service) execStatusesEx(k int) []unit.ExecStatusEx {
+	list := unit.ExecStatusesEx(s.cfg.Exec[k])
+	for i := range list {
+		if r := s.run(k, i); r != nil {
+			list[i].StartTime, list[i].StartTimeMonotonic = r.start.Realtime, r.start.Monotonic
+			list[i].ExitTime, list[i].ExitTimeMonotonic = r.exit.Realtime, r.exit.Monotonic
+			list[i].PID, list[i].Code, list[i].Status = uint32(r.pid), int32(r.code), int32(r.status)
+		}
+	}
+	return list
+}
+
+// run is the i-th command of kind k's last run, nil if it never ran.
+func (s *service) run(k, i int) *execRun {
+	if i >= len(s.runs[k]) || s.runs[k][i].pid == 0 {
+		return nil
+	}
+	return &s.runs[k][i]
 }
 
 // BusNameOwnerChangedLoop tells the services whose BusName= is name that

@@ -64,23 +64,6 @@ func (t *twoState) coldplug() {
 	}
 }
 
-// scope is a scope unit; only the manager's own init.scope exists today,
-// running from the start.
-type scope struct{ twoState }
-
-func newScope(u *Unit) *scope {
-	return &scope{twoState{u: u, names: [2]string{"dead", "running"}}}
-}
-
-// props: a scope starts only once (252's once_only).
-func (s *scope) props(p map[string]any) {
-	if s.u.inactiveExit.IsSet() {
-		p["CanStart"], p["CanIsolate"] = false, false
-	}
-}
-
-func (s *scope) start() error { return errBadR }
-
 // unsupported stands for the types not implemented yet: starting one
 // fails as an unsupported type does in 252.
 type unsupported struct{ twoState }

@@ -110,7 +110,9 @@ type Unit struct {
 
 	lastState state.Active
 	inGCQueue bool
-	stamps    fileStamps
+	// busReferenced: bus clients hold references (Unit.Ref).
+	busReferenced bool
+	stamps        fileStamps
 	// startRatelimit counts starts for StartLimitIntervalSec=/Burst=.
 	startRatelimit ratelimit
 	startLimitHit  bool
@@ -121,11 +123,12 @@ type Unit struct {
 	// were logged once.
 	notAppliedLogged bool
 	freezer          unitFreezer
-	// busRefs are the bus peers referencing the unit (Refs).
-	busRefs []string
 	// cleanGen counts directory removals (clean.go).
 	cleanGen int
 }
+
+// CanReload is unit_can_reload.
+func (u *Unit) CanReload() bool { return u.kind != nil && u.kind.canReload() }
 
 // ID is the unit's primary name.
 func (u *Unit) ID() string { return u.cfg.ID }
@@ -172,24 +175,26 @@ func (u *Unit) Following() string {
 // Runtime returns the unit's runtime property values by name: what the
 // property model shows beyond the unit's files.
 func (u *Unit) Runtime() map[string]any {
-	p := map[string]any{
-		"ActiveState": u.ActiveState().String(),
-		"SubState":    u.SubState(),
-		"InvocationID": func() []byte {
-			b, _ := hex.DecodeString(u.invocationID)
-			if b == nil {
-				b = []byte{}
-			}
-			return b
-		}(),
-		"ConditionResult":  u.conditionResult,
-		"NeedDaemonReload": u.needDaemonReload(),
-		"Conditions":       conditionProps(u.cfg.Conditions, u.conditionVerdicts),
-		"Asserts":          conditionProps(u.cfg.Asserts, u.assertVerdicts),
-		"AssertResult":     u.assertResult,
-		"FreezerState":     u.freezer.state.String(),
-		"Refs":             append([]string{}, u.busRefs...),
+	// Sized for a service's entries, the most of any type.
+	p := make(map[string]any, 96)
+	p["ActiveState"] = u.ActiveState().String()
+	p["SubState"] = u.SubState()
+	var invocation []byte
+	if u.invocationID != "" {
+		invocation, _ = hex.DecodeString(u.invocationID)
 	}
+	if invocation == nil {
+		invocation = []byte{}
+	}
+	p["InvocationID"] = invocation
+	p["ConditionResult"] = u.conditionResult
+	p["AssertResult"] = u.assertResult
+	p["FreezerState"] = u.freezer.state.String()
+	// Computed when asked for: change signals leave them out (they
+	// stat unit files, or are only invalidated).
+	p["NeedDaemonReload"] = unit.LazyValue(func() (any, bool) { return u.needDaemonReload(), true })
+	p["Conditions"] = unit.LazyValue(func() (any, bool) { return conditionProps(u.cfg.Conditions, u.conditionVerdicts), true })
+	p["Asserts"] = unit.LazyValue(func() (any, bool) { return conditionProps(u.cfg.Asserts, u.assertVerdicts), true })
 	dual := func(name string, t DualTimestamp) {
 		p[name] = t.Realtime
 		p[name+"Monotonic"] = t.Monotonic

@@ -41,6 +41,20 @@ type managerBus struct {
 	// signals receives every signal; a private connection gets all of
 	// PID 1's without subscribing.
 	signals chan *dbus.Signal
+	// deferred are the signals the job waiter read and left for the unit
+	// waiter (nextSignal).
+	deferred []*dbus.Signal
+}
+
+// nextSignal is the next signal: the deferred ones first.
+func (b *managerBus) nextSignal() (*dbus.Signal, bool) {
+	if len(b.deferred) > 0 {
+		s := b.deferred[0]
+		b.deferred = b.deferred[1:]
+		return s, true
+	}
+	s, ok := <-b.signals
+	return s, ok
 }
 
 // connectBus is acquire_bus(BUS_MANAGER).
@@ -125,6 +139,10 @@ func (t *tool) closeBus() {
 		t.bus.conn.Close()
 		t.bus = nil
 	}
+	if t.fullBus != nil {
+		t.fullBus.conn.Close()
+		t.fullBus = nil
+	}
 }
 
 // callManager calls a Manager method.
@@ -155,10 +173,13 @@ func (b *managerBus) stringProperty(path dbus.ObjectPath, iface, name string) (s
 func unitPath(name string) dbus.ObjectPath { return dbus.ObjectPath(unitname.DBusPath(name)) }
 
 // busErrorMessage is bus_error_message: the error's own text, else the
-// errno's.
+// errno's; any AccessDenied is "Access denied", whatever its text.
 func busErrorMessage(err error) string {
 	var de dbus.Error
 	if errors.As(err, &de) {
+		if de.Name == "org.freedesktop.DBus.Error.AccessDenied" {
+			return "Access denied"
+		}
 		if len(de.Body) > 0 {
 			if s, ok := de.Body[0].(string); ok {
 				return s
@@ -222,7 +243,8 @@ func (t *tool) expandUnitNames(b *managerBus, names []string, suffix string) ([]
 			t.logAt(level, "%s", note)
 		}
 		if err != nil {
-			return nil, false, t.errorf("Failed to mangle name: %s", install.Strerror(errnoOf(err)))
+			t.logAt(logging.Err, "Failed to mangle name: %s", install.Strerror(errnoOf(err)))
+			return nil, false, reportedErrno(errnoOf(err))
 		}
 		if stringIsGlob(m.Name) {
 			globs = append(globs, m.Name)

@@ -48,6 +48,16 @@ type options struct {
 	// --before).
 	dependency dependencyKind
 	showTypes  bool
+	// cleanWhat is --what= (clean); rebootArg --reboot-argument=.
+	cleanWhat    []string
+	rebootArg    string
+	rebootArgSet bool
+	// bootOptions says --firmware-setup, --boot-loader-menu= or
+	// --boot-loader-entry= was given.
+	bootOptions bool
+	// wall is --message=, each given; noWall is --no-wall.
+	wall   []string
+	noWall bool
 }
 
 // dependencyKind is arg_dependency.
@@ -451,11 +461,21 @@ func (t *tool) option(id int, arg string) error {
 		if arg != "auto" && term.ParseBoolean(arg) < 0 {
 			return t.errorf("Failed to parse --check-inhibitors= argument: %s", arg)
 		}
+	case optFirmwareSetup:
+		o.bootOptions = true
+	case optMessage:
+		o.wall = append(o.wall, arg)
+	case optNoWall:
+		o.noWall = true
+	case optRebootArg:
+		o.rebootArg, o.rebootArgSet = arg, true
 	case optBootLoaderMenu:
+		o.bootOptions = true
 		if _, err := timeutil.ParseSec(arg); err != nil {
 			return t.errorf("Failed to parse --boot-loader-menu= argument '%s': %s", arg, install.Strerror(errnoOf(err)))
 		}
 	case optBootLoaderEntry:
+		o.bootOptions = true
 		if arg == "help" {
 			return t.acquireBus()
 		}
@@ -507,6 +527,7 @@ func (t *tool) option(id int, arg string) error {
 				t.dumpTable("", []string{"runtime", "state", "cache", "logs", "configuration"})
 				return errDone
 			}
+			o.cleanWhat = append(o.cleanWhat, w)
 		}
 	case optTimestampStyle:
 		if arg == "help" {

@@ -11,6 +11,7 @@ import (
 
 	"gosystemd/impl/cli/logging"
 	"gosystemd/impl/install"
+	unitmodel "gosystemd/impl/unit"
 	"gosystemd/impl/unit/showprop"
 	"gosystemd/impl/unit/value"
 	"gosystemd/impl/unitname"
@@ -138,7 +139,14 @@ func (t *tool) showOne(b *managerBus, path dbus.ObjectPath, unit string, newLine
 	for n := range all {
 		names = append(names, n)
 	}
-	order := propertyOrder(obj)
+	var order map[string]int
+	if t := unitname.TypeOf(unit); t != unitname.TypeInvalid {
+		// A unit's order is the property model's, which is 252's; only
+		// other objects are asked for their introspection data.
+		order = unitmodel.PropertyOrder(t)
+	} else {
+		order = propertyOrder(obj)
+	}
 	sort.Slice(names, func(i, j int) bool {
 		oi, iok := order[names[i]]
 		oj, jok := order[names[j]]

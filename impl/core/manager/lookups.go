@@ -1,0 +1,106 @@
+package manager
+
+import (
+	"sort"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"gosystemd/impl/core/dep"
+	"gosystemd/impl/core/job"
+	"gosystemd/impl/unitname"
+)
+
+// UnitByCgroupLoop is manager_get_unit_by_cgroup: the unit whose cgroup
+// is path ("/system.slice/foo.service"), or else the one of its nearest
+// parent; nil if none is. Only cgroups that exist are known, as 252
+// knows only the realized ones.
+func (m *Manager) UnitByCgroupLoop(path string) *Unit {
+	known := map[string]*Unit{}
+	if m.cfg.CgroupRoot != "" {
+		for _, u := range m.order {
+			if !hasCgroup(u.cfg.Type) {
+				continue
+			}
+			var st unix.Stat_t
+			if unix.Stat(m.cgroupDir(u), &st) != nil {
+				continue
+			}
+			key := ""
+			if p := m.cgroupPath(u); p != "" {
+				key = "/" + p
+			}
+			known[key] = u
+		}
+	}
+	if u := known[path]; u != nil {
+		return u
+	}
+	p := path
+	for {
+		i := strings.LastIndexByte(p, '/')
+		if i <= 0 {
+			// 252 looks the root slice up by its name here, which is
+			// no cgroup's: nothing is found.
+			return known["-.slice"]
+		}
+		p = p[:i]
+		if u := known[p]; u != nil {
+			return u
+		}
+	}
+}
+
+func hasCgroup(t unitname.Type) bool {
+	switch t {
+	case unitname.Service, unitname.Socket, unitname.Mount, unitname.Swap, unitname.Slice, unitname.Scope:
+		return true
+	}
+	return false
+}
+
+// WaitingJobsLoop is job_get_after (after) or job_get_before: the jobs
+// waiting for j, or those j waits for, by ID.
+func (m *Manager) WaitingJobsLoop(j *Job, after bool) []*Job {
+	var out []*Job
+	add := func(atom dep.Atom, cmp func(a, b *Job) int) {
+		for _, o := range j.unit.deps(atom) {
+			if o.job == nil || (after && o.job.ignoreOrder) {
+				continue
+			}
+			if c := cmp(j, o.job); (after && c < 0) || (!after && c > 0) {
+				out = append(out, o.job)
+			}
+		}
+	}
+	before := func(a, b *Job) int { return job.OrderBefore(a.typ, b.typ, a.ignoreOrder, b.ignoreOrder) }
+	afterCmp := func(a, b *Job) int { return job.OrderAfter(a.typ, b.typ, a.ignoreOrder, b.ignoreOrder) }
+	if after {
+		add(dep.AtomBefore, before)
+		add(dep.AtomAfter, afterCmp)
+	} else {
+		if j.ignoreOrder {
+			return nil
+		}
+		add(dep.AtomAfter, afterCmp)
+		add(dep.AtomBefore, before)
+	}
+	sort.Slice(out, func(a, b int) bool { return out[a].id < out[b].id })
+	uniq := out[:0]
+	for i, x := range out {
+		if i == 0 || out[i-1] != x {
+			uniq = append(uniq, x)
+		}
+	}
+	return uniq
+}
+
+// SetBusReferencedLoop records whether bus clients hold references on u
+// (Unit.Ref): a referenced unit is not collected, and once the last
+// reference goes it is looked at again.
+func (m *Manager) SetBusReferencedLoop(u *Unit, held bool) {
+	u.busReferenced = held
+	if !held {
+		m.addToGCQueue(u)
+	}
+}

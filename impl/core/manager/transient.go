@@ -1,0 +1,261 @@
+package manager
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"gosystemd/impl/unit"
+	"gosystemd/impl/unitname"
+	"gosystemd/impl/unitpath"
+)
+
+// Setting is one property assignment as 252's unit_write_setting puts it
+// into a transient unit file or a set-property drop-in.
+type Setting struct {
+	// Private puts it in the type's own section ([Service], [Scope]...)
+	// rather than [Unit].
+	Private bool
+	// Name names the drop-in file, 50-Name.conf.
+	Name string
+	// Text is the assignment lines, without the section header.
+	Text string
+}
+
+const (
+	transientHeader = "# This is a transient unit file, created programmatically via the systemd API. Do not edit.\n"
+	dropInHeader    = "# This is a drop-in unit file extension, created via \"systemctl set-property\"\n# or an equivalent operation. Do not edit.\n"
+)
+
+// privateSections are the types' own sections; a type has one if it may
+// be transient.
+var privateSections = map[unitname.Type]string{
+	unitname.Service: "Service", unitname.Socket: "Socket", unitname.Mount: "Mount",
+	unitname.Automount: "Automount", unitname.Swap: "Swap", unitname.Timer: "Timer",
+	unitname.Path: "Path", unitname.Slice: "Slice", unitname.Scope: "Scope",
+}
+
+// CanTransient reports whether units of type t may be created over the
+// bus (252's can_transient).
+func CanTransient(t unitname.Type) bool { return t != unitname.Swap && privateSections[t] != "" }
+
+// Pristine is unit_is_pristine: nothing loaded u from a file, and it has
+// no job, so that it may become transient.
+func (u *Unit) Pristine() bool {
+	ls := u.cfg.LoadState
+	return (ls == unit.LoadNotFound || ls == unit.Loaded) && u.cfg.FragmentPath == "" &&
+		u.cfg.SourcePath == "" && u.job == nil
+}
+
+// transientText is the transient unit file of settings: a section header
+// only where the section changes.
+func transientText(t unitname.Type, settings []Setting) string {
+	var b strings.Builder
+	b.WriteString(transientHeader)
+	last := -1
+	for _, s := range settings {
+		cur := 0
+		sec := "Unit"
+		if s.Private {
+			cur, sec = 1, privateSections[t]
+		}
+		switch {
+		case last < 0:
+			b.WriteString("[" + sec + "]\n")
+		case last != cur:
+			b.WriteString("\n[" + sec + "]\n")
+		}
+		b.WriteString(s.Text)
+		if !strings.HasSuffix(s.Text, "\n") {
+			b.WriteByte('\n')
+		}
+		last = cur
+	}
+	return b.String()
+}
+
+// MakeTransientLoop turns the pristine unit u into a transient one (252's
+// unit_make_transient and the load that follows): the settings are
+// written to the transient directory and u is loaded from there, drop-ins
+// included. A scope gets the processes it is to adopt.
+func (m *Manager) MakeTransientLoop(u *Unit, settings []Setting, pids []int, controller string) error {
+	dir := m.lookup.Transient
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	path := filepath.Join(dir, u.ID())
+	if err := os.WriteFile(path, []byte(transientText(u.cfg.Type, settings)), 0o644); err != nil {
+		return err
+	}
+	m.transient[u.ID()] = true
+	m.reloadUnitLoop(u)
+	if s, ok := u.kind.(*scope); ok {
+		s.pids, s.controller = pids, controller
+	}
+	return nil
+}
+
+// reloadUnitLoop loads u's files again into u: what a transient unit
+// needs once its file is written.
+func (m *Manager) reloadUnitLoop(u *Unit) {
+	if names, err := unitpath.BuildNameMap(m.lookup); err == nil {
+		m.names = names
+	}
+	id := u.ID()
+	m.loader.Unload(id)
+	frag, dropins, ok := m.resolveFiles(id)
+	if ok && m.loader.Unit(id) == nil {
+		m.loader.Load(id, frag, dropins)
+	}
+	m.loader.Finish()
+	cfg := m.loader.Unit(id)
+	if cfg == nil {
+		return
+	}
+	u.cfg = cfg
+	u.stampFiles()
+	u.kind = m.typeOf(u)
+	m.logDiagnostics(cfg)
+	for _, n := range cfg.Names.List() {
+		if m.units[n] == nil {
+			m.units[n] = u
+		}
+	}
+	m.adoptLoaded()
+	m.obs.UnitChanged(u)
+	m.addToGCQueue(u)
+}
+
+// isTransient is the loader's Transient.
+func (m *Manager) isTransient(name string) bool { return name == "init.scope" || m.transient[name] }
+
+// removeTransient is unit_remove_transient: a collected transient unit's
+// file goes, with its drop-ins in the transient directory.
+func (m *Manager) removeTransient(u *Unit) {
+	if !m.transient[u.ID()] {
+		return
+	}
+	delete(m.transient, u.ID())
+	if u.cfg.FragmentPath != "" {
+		_ = os.Remove(u.cfg.FragmentPath)
+	}
+	for _, p := range u.cfg.DropInPaths {
+		d := filepath.Dir(p)
+		if filepath.Dir(d) != m.lookup.Transient {
+			continue
+		}
+		_ = os.Remove(p)
+		_ = os.Remove(d)
+	}
+	// A later load must not find the file in the map.
+	if names, err := unitpath.BuildNameMap(m.lookup); err == nil {
+		m.names = names
+	}
+}
+
+// SetPropertiesLoop writes settings as 252's set-property drop-ins, one
+// file each (below the transient directory for a transient unit, else the
+// persistent or, with runtime, the runtime control directory), and
+// applies them to u at once.
+func (m *Manager) SetPropertiesLoop(u *Unit, runtime bool, settings []Setting) error {
+	dir := m.lookup.PersistentControl
+	if runtime {
+		dir = m.lookup.RuntimeControl
+	}
+	if u.cfg.Transient {
+		dir = m.lookup.Transient
+	}
+	if dir == "" {
+		return fmt.Errorf("no directory for drop-ins")
+	}
+	for _, s := range settings {
+		sec := "Unit"
+		if s.Private {
+			sec = privateSections[u.cfg.Type]
+		}
+		text := dropInHeader + "[" + sec + "]\n" + s.Text + "\n"
+		d := filepath.Join(dir, u.ID()+".d")
+		_ = os.MkdirAll(d, 0o755)
+		p := filepath.Join(d, "50-"+s.Name+".conf")
+		if err := writeFileAtomic(p, []byte(text)); err != nil {
+			return err
+		}
+		m.loader.ApplyDropIn(u.cfg, unit.File{Path: p, Data: []byte(text)})
+	}
+	if len(settings) > 0 {
+		if names, err := unitpath.BuildNameMap(m.lookup); err == nil {
+			m.names = names
+		}
+		u.stampFiles()
+		m.applyCgroupLimits(u)
+		m.obs.UnitChanged(u)
+	}
+	return nil
+}
+
+// writeFileAtomic replaces path by data through a temporary file.
+func writeFileAtomic(path string, data []byte) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		_ = os.Remove(tmp)
+		return err
+	}
+	return nil
+}
+
+// applyCgroupLimits writes the cgroup attributes set-property may change
+// into u's cgroup, where it exists and the controller is enabled (a part
+// of 252's unit_realize_cgroup).
+func (m *Manager) applyCgroupLimits(u *Unit) {
+	c := u.cfg.CGroup
+	if c == nil || m.cfg.CgroupRoot == "" {
+		return
+	}
+	dir := m.cgroupDir(u)
+	if _, err := os.Stat(dir); err != nil {
+		return
+	}
+	const unset = ^uint64(0)
+	limit := func(v uint64) string {
+		if v == unset {
+			return "max"
+		}
+		return fmt.Sprint(v)
+	}
+	write := func(file, value string) {
+		p := filepath.Join(dir, file)
+		if _, err := os.Stat(p); err == nil {
+			_ = os.WriteFile(p, []byte(value), 0o644)
+		}
+	}
+	if c.CPUWeight != unset {
+		if c.CPUWeight == 0 {
+			write("cpu.idle", "1")
+		} else {
+			write("cpu.weight", fmt.Sprint(c.CPUWeight))
+		}
+	}
+	if c.CPUQuotaPerSecUSec != unset {
+		period := c.CPUQuotaPeriodUSec
+		if period == unset || period == 0 {
+			period = 100000
+		}
+		write("cpu.max", fmt.Sprintf("%d %d", c.CPUQuotaPerSecUSec*period/1000000, period))
+	} else {
+		write("cpu.max", "max")
+	}
+	if c.IOWeight != unset {
+		write("io.weight", "default "+fmt.Sprint(c.IOWeight))
+	}
+	write("memory.min", limit(c.MemoryMin))
+	write("memory.low", limit(c.MemoryLow))
+	write("memory.high", limit(c.MemoryHigh))
+	write("memory.max", limit(c.MemoryMax))
+	if c.TasksMax.Scale == 0 {
+		write("pids.max", limit(c.TasksMax.Value))
+	}
+}
