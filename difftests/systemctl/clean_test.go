@@ -88,6 +88,11 @@ var cleanCommands = [][]string{
 	{"show", "-p", "CanClean", "-p", "ActiveState", "-p", "SubState", "gosd-cl-sock.socket"},
 	{"!sh", "sleep 0.5; journalctl -b -o cat -u gosd-cl-sock.socket -u gosd-cl-big.service"},
 
+	// Through the systemctl under test.
+	{"start", "gosd-cl-big.service"},
+	{"clean", "--what=state", "gosd-cl-big.service", "gosd-cl-none.service", "gosd-cl.target"},
+	{"!sh", "ls -d /var/lib/gosd-cl-big 2>&1"},
+
 	// What cannot be cleaned, and why.
 	clean("gosd-cl-none.service"),
 	clean("--what=all", "gosd-cl-none.service"),

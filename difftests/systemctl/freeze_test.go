@@ -85,6 +85,12 @@ var freezeCommands = [][]string{
 	{"!sh", "busctl call org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.systemd1.Manager FreezeUnit s 'bad name'; echo exit=$?"},
 	{"!sh", "busctl call org.freedesktop.systemd1 /org/freedesktop/systemd1/unit/gosd_2dfz_2etarget org.freedesktop.systemd1.Unit Freeze; echo exit=$?"},
 
+	// Through the systemctl under test.
+	{"freeze", "gosd-fz-sleep.service", "gosd-fz.target", "gosd-fz-idle.service"},
+	freezerState("gosd-fz-sleep.service"),
+	{"thaw", "gosd-fz-sleep.service"},
+	freezerState("gosd-fz-sleep.service"),
+
 	// The state survives daemon-reexec.
 	freeze("freeze", "gosd-fz-sleep.service"),
 	{"daemon-reexec"},
