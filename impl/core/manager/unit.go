@@ -125,6 +125,9 @@ type Unit struct {
 	// notAppliedLogged: the directives the executor does not apply yet
 	// were logged once.
 	notAppliedLogged bool
+	freezer          unitFreezer
+	// cleanGen counts directory removals (clean.go).
+	cleanGen int
 }
 
 // CanReload is unit_can_reload.
@@ -189,6 +192,7 @@ func (u *Unit) Runtime() map[string]any {
 	p["InvocationID"] = invocation
 	p["ConditionResult"] = u.conditionResult
 	p["AssertResult"] = u.assertResult
+	p["FreezerState"] = u.freezer.state.String()
 	// Computed when asked for: change signals leave them out (they
 	// stat unit files, or are only invalidated).
 	p["NeedDaemonReload"] = unit.LazyValue(func() (any, bool) { return u.needDaemonReload(), true })
@@ -295,6 +299,7 @@ func (u *Unit) startLoop() error {
 			return err
 		}
 	}
+	u.m.thawBeforeJob(u)
 	return u.kind.start()
 }
 
@@ -318,6 +323,7 @@ func (u *Unit) stopLoop() error {
 	if u.kind == nil {
 		return errBadR
 	}
+	u.m.thawBeforeJob(u)
 	return u.kind.stop()
 }
 
@@ -337,6 +343,7 @@ func (u *Unit) reloadLoop() error {
 		u.m.logUnit(u, LevelWarning, "Unit cannot be reloaded because it is inactive.")
 		return errNoExec
 	}
+	u.m.thawBeforeJob(u)
 	return u.kind.reload()
 }
 
@@ -425,7 +432,7 @@ func (u *Unit) notify(os, ns state.Active, reloadSuccess bool) {
 	if os != state.Failed && ns == state.Failed {
 		m.startOnFailure(u, dep.OnFailure, u.cfg.OnFailureJobMode)
 	}
-	if os != state.Inactive && ns == state.Inactive && os != state.Failed {
+	if ns == state.Inactive && os != state.Inactive && os != state.Failed && os != state.Maintenance {
 		m.startOnFailure(u, dep.OnSuccess, u.cfg.OnSuccessJobMode)
 	}
 	if ns != os {
