@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -236,7 +237,10 @@ func (f *File) matching(m *Match) []*Entry {
 			resolved[t] = o
 		}
 	}
-	offs, _ := f.EntryOffsets()
+	offs, ok := f.candidates(tree, resolved)
+	if !ok {
+		offs, _ = f.EntryOffsets()
+	}
 	var out []*Entry
 	items := map[uint64]bool{}
 	for _, o := range offs {
@@ -256,6 +260,85 @@ func (f *File) matching(m *Match) []*Entry {
 		out = append(out, e)
 	}
 	return out
+}
+
+// candidates narrows a match down to the entries that can satisfy it,
+// in file order, through the entry arrays of data objects: of the
+// clauses that all must hold, the one with the fewest entries, and in it
+// for each alternative group the field whose values have the fewest. It
+// reports false when the whole file must be scanned instead (no match,
+// or a broken data object).
+func (f *File) candidates(tree [][]matchGroup, resolved map[string]uint64) ([]uint64, bool) {
+	if len(tree) == 0 {
+		return nil, false
+	}
+	counts := map[string]uint64{}
+	for t, o := range resolved {
+		if o == 0 {
+			continue
+		}
+		d, err := f.data(o)
+		if err != nil {
+			return nil, false
+		}
+		counts[t] = d.nEntries
+	}
+	var best []string
+	bestTotal := ^uint64(0)
+	for _, clause := range tree {
+		var picks []string
+		total := uint64(0)
+		for _, g := range clause {
+			var gPick []string
+			gTotal := ^uint64(0)
+			for _, terms := range g {
+				n := uint64(0)
+				for _, t := range terms {
+					n += counts[t]
+				}
+				if n < gTotal {
+					gTotal, gPick = n, terms
+				}
+			}
+			if gTotal == 0 {
+				continue
+			}
+			picks = append(picks, gPick...)
+			total += gTotal
+		}
+		if total < bestTotal {
+			best, bestTotal = picks, total
+		}
+	}
+	seen := map[uint64]bool{}
+	var offs []uint64
+	for _, t := range best {
+		o := resolved[t]
+		if o == 0 {
+			continue
+		}
+		d, err := f.data(o)
+		if err != nil {
+			return nil, false
+		}
+		add := func(e uint64) bool {
+			if !seen[e] {
+				seen[e] = true
+				offs = append(offs, e)
+			}
+			return true
+		}
+		if d.entry != 0 {
+			add(d.entry)
+		}
+		if d.nEntries > 1 {
+			if err := f.walkArrays(d.entryArray, min(d.nEntries-1, f.maxSteps), add); err != nil {
+				return nil, false
+			}
+		}
+	}
+	slices.Sort(offs)
+	return offs, true
 }
 
 // merge interleaves per-file lists, each in its own order, taking the

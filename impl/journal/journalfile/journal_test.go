@@ -246,3 +246,48 @@ func TestCorruptNoPanic(t *testing.T) {
 		readAll(data[:off])
 	}
 }
+
+// TestCandidatesNarrow checks that a unit's matches are answered from the
+// data objects' entry arrays, reading fewer entries than the file has,
+// and find the same entries as a full scan.
+func TestCandidatesNarrow(t *testing.T) {
+	for _, name := range seeds {
+		data, _ := seed(t, name)
+		f, err := NewFile(bytes.NewReader(data), int64(len(data)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m Match
+		m.AddMatch("_SYSTEMD_UNIT=seed.service")
+		m.AddDisjunction()
+		m.AddMatch("_PID=1")
+		m.AddMatch("UNIT=seed.service")
+		m.AddConjunction()
+		m.AddMatch("_BOOT_ID=" + f.Header.BootID.String())
+		resolved := map[string]uint64{}
+		for _, term := range m.terms() {
+			resolved[term], _ = f.FindData([]byte(term))
+		}
+		offs, ok := f.candidates(m.tree(), resolved)
+		if !ok || len(offs) == 0 || uint64(len(offs)) >= f.Header.NEntries {
+			t.Errorf("%s: %d candidates of %d entries (ok %v)", name, len(offs), f.Header.NEntries, ok)
+		}
+		got := f.matching(&m)
+		var want []*Entry
+		all, _ := f.EntryOffsets()
+		tree := m.tree()
+		for _, o := range all {
+			e, _ := f.Entry(o)
+			items := map[uint64]bool{}
+			for _, it := range e.Items {
+				items[it] = true
+			}
+			if m.eval(tree, resolved, items) {
+				want = append(want, e)
+			}
+		}
+		if len(got) != len(want) || len(want) == 0 {
+			t.Errorf("%s: %d entries matched through candidates, %d by scanning", name, len(got), len(want))
+		}
+	}
+}
