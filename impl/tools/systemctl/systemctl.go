@@ -49,6 +49,8 @@ type tool struct {
 	opts options
 	// bus is the service manager connection, once made.
 	bus *managerBus
+	// stEllipsized: status shortened a journal line.
+	stEllipsized bool
 }
 
 // Main runs systemctl.
