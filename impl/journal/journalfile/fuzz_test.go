@@ -33,10 +33,10 @@ func readAll(data []byte) {
 
 // FuzzFile reads mutated journal files, seeded with the first 16 KiB of
 // the two files real journald wrote (testdata/README: header, field hash
-// table, the start of the data hash table); the engine stalls on the
-// whole 64 KiB files, which TestCorruptNoPanic damages deterministically
-// instead. It must never panic nor allocate beyond the file and the
-// payload limit.
+// table, the start of the data hash table): on the whole 64 KiB files the
+// engine spends brief runs minimizing each new input, so those are damaged
+// deterministically by TestCorruptNoPanic instead. It must never panic
+// nor allocate beyond the file and the payload limit.
 func FuzzFile(f *testing.F) {
 	payloadLimit = 1 << 20
 	for _, name := range seeds {
