@@ -6,9 +6,11 @@ package logshow
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"gosystemd/impl/journal/journalfile"
@@ -31,7 +33,7 @@ const (
 // Modes lists the output modes this package formats itself; others fall
 // back to short.
 var Modes = []string{"short", "short-full", "short-iso", "short-iso-precise", "short-precise",
-	"short-monotonic", "short-unix", "with-unit", "cat"}
+	"short-monotonic", "short-delta", "short-unix", "with-unit", "cat", "verbose", "export"}
 
 // UnitMatches is add_matches_for_unit: the unit's own messages, its
 // coredumps, PID 1's messages about it and those of authorized daemons
@@ -85,6 +87,7 @@ type Shower struct {
 	Zone    *timeutil.Zone
 	// UTF8 is is_locale_utf8: "…" rather than "...".
 	UTF8 bool
+	prev prevTS
 	// LogColors is get_log_colors for the terminal, used with
 	// Flags.Color: the sequences around a message of a priority.
 	LogColors func(priority int) (on, off string)
@@ -102,6 +105,7 @@ func (s *Shower) ShowJournal(w io.Writer, j *journalfile.Journal, m *journalfile
 	flags := s.Flags
 	ellipsized := false
 	lines := 0
+	s.prev = prevTS{}
 	for _, e := range ents {
 		if notBefore > 0 {
 			if e.BootID != boot {
@@ -174,12 +178,138 @@ func (s *Shower) fields(e *journalfile.Entry, threshold int) (*entryFields, bool
 	return ef, true
 }
 
-// entry prints one entry in s.Mode and reports ellipsization.
+// entry prints one entry in s.Mode and reports ellipsization; it keeps
+// the entry's timestamps for the next one's delta.
 func (s *Shower) entry(w io.Writer, e *journalfile.Entry, flags Flags) bool {
-	if s.Mode == "cat" {
+	fs, err := e.Fields()
+	if err != nil {
+		return false
+	}
+	ef := &entryFields{}
+	for _, p := range fs {
+		if v, ok := bytes.CutPrefix(p, []byte("_SOURCE_REALTIME_TIMESTAMP=")); ok {
+			ef.srcRealtime = v
+		} else if v, ok := bytes.CutPrefix(p, []byte("_SOURCE_MONOTONIC_TIMESTAMP=")); ok {
+			ef.srcMonotonic = v
+		}
+	}
+	rt, mono := dualTimestamp(e, ef)
+	defer func() { s.prev = prevTS{set: true, realtime: rt, monotonic: mono, boot: e.BootID} }()
+	switch s.Mode {
+	case "cat":
 		return s.cat(w, e)
+	case "export":
+		s.export(w, e, fs)
+		return false
+	case "verbose":
+		s.verbose(w, e, fs, rt, flags)
+		return false
 	}
 	return s.short(w, e, flags)
+}
+
+// prevTS is the previous entry's dual timestamp and boot.
+type prevTS struct {
+	set                 bool
+	realtime, monotonic uint64
+	boot                journalfile.ID128
+}
+
+func subSat(a, b uint64) uint64 {
+	if a < b {
+		return 0
+	}
+	return a - b
+}
+
+// Cursor is sd_journal_get_cursor's form of an entry's position.
+func Cursor(e *journalfile.Entry) string {
+	return fmt.Sprintf("s=%s;i=%x;b=%s;m=%x;t=%x;x=%x", e.File().Header.SeqnumID, e.Seqnum,
+		e.BootID, e.Monotonic, e.Realtime, e.XorHash)
+}
+
+// fieldValid is journal_field_valid allowing protected fields.
+func fieldValid(name []byte) bool {
+	if len(name) == 0 || len(name) > 64 || (name[0] >= '0' && name[0] <= '9') {
+		return false
+	}
+	for _, c := range name {
+		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// export is output_export: the entry's position and timestamps, its
+// fields but _BOOT_ID as NAME=value lines, binary-safe for values with
+// newlines or unprintable bytes, then an empty line.
+func (s *Shower) export(w io.Writer, e *journalfile.Entry, fs [][]byte) {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "__CURSOR=%s\n__REALTIME_TIMESTAMP=%d\n__MONOTONIC_TIMESTAMP=%d\n_BOOT_ID=%s\n",
+		Cursor(e), e.Realtime, e.Monotonic, e.BootID)
+	for _, p := range fs {
+		if bytes.HasPrefix(p, []byte("_BOOT_ID=")) {
+			continue
+		}
+		eq := bytes.IndexByte(p, '=')
+		if eq < 0 || !fieldValid(p[:eq]) {
+			w.Write(b.Bytes())
+			return
+		}
+		if printable(p) && bytes.IndexByte(p, '\n') < 0 {
+			b.Write(p)
+		} else {
+			b.Write(p[:eq])
+			b.WriteByte('\n')
+			b.Write(binary.LittleEndian.AppendUint64(nil, uint64(len(p)-eq-1)))
+			b.Write(p[eq+1:])
+		}
+		b.WriteByte('\n')
+	}
+	b.WriteByte('\n')
+	w.Write(b.Bytes())
+}
+
+// verbose is output_verbose: the timestamp with microseconds and the
+// cursor, then every field indented, continuation lines aligned after
+// the name.
+func (s *Shower) verbose(w io.Writer, e *journalfile.Entry, fs [][]byte, rt uint64, flags Flags) {
+	if !validRealtime(rt) {
+		return
+	}
+	zone := s.Zone
+	if zone == nil {
+		zone = timeutil.ZoneFromEnv()
+	}
+	style := timeutil.StyleUS
+	if flags.UTC {
+		style = timeutil.StyleUSUTC
+	}
+	ts, ok := timeutil.NewContext(zone, nil).FormatTimestamp(timeutil.Usec(rt), style)
+	if !ok {
+		ts = "(no timestamp)"
+	}
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "%s [%s]\n", ts, Cursor(e))
+	for _, p := range fs {
+		eq := bytes.IndexByte(p, '=')
+		if eq < 0 || !fieldValid(p[:eq]) {
+			break
+		}
+		on, off := "", ""
+		if flags.Color && bytes.HasPrefix(p, []byte("MESSAGE=")) {
+			on, off = "\x1b[0;1;39m", "\x1b[0m"
+		}
+		if flags.ShowAll || ((len(p) < printCharThreshold || flags.FullWidth) && printable(p)) {
+			fmt.Fprintf(&b, "    %s%s=", on, p[:eq])
+			s.multiline(&b, 4+eq+1, Flags{FullWidth: true}, p[eq+1:], "", "")
+			b.WriteString(off)
+		} else {
+			fmt.Fprintf(&b, "    %s%s=[%s blob data]%s\n", on, p[:eq], FormatBytes(uint64(len(p)-eq-1)), off)
+		}
+	}
+	w.Write(b.Bytes())
 }
 
 // cat is output_cat: the first MESSAGE field's value, whole.
@@ -377,12 +507,15 @@ func spaces(n int) string {
 
 var months = [...]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
 
-// Bounds of VALID_REALTIME (USEC_TIMESTAMP_FORMATTABLE_MAX) and
-// VALID_MONOTONIC.
+// VALID_REALTIME and VALID_MONOTONIC of journal-file.h bound timestamps
+// to 2^55 microseconds.
 const (
-	realtimeMax  = 253402214400000000
+	validMax     = 1 << 55
 	usecInfinity = ^uint64(0)
 )
+
+func validRealtime(u uint64) bool  { return u > 0 && u < validMax }
+func validMonotonic(u uint64) bool { return u < validMax }
 
 // dualTimestamp is get_dual_timestamp: the source's timestamps when the
 // entry carries valid ones, else the entry's.
@@ -392,15 +525,21 @@ func dualTimestamp(e *journalfile.Entry, ef *entryFields) (realtime, monotonic u
 	if ef.srcRealtime != nil {
 		realtime, ok = atou64(ef.srcRealtime)
 	}
-	if !ok || realtime == 0 || realtime >= realtimeMax {
+	if !ok || !validRealtime(realtime) {
 		realtime = e.Realtime
+		if !validRealtime(realtime) {
+			realtime = usecInfinity
+		}
 	}
 	ok = false
 	if ef.srcMonotonic != nil {
 		monotonic, ok = atou64(ef.srcMonotonic)
 	}
-	if !ok || monotonic == usecInfinity {
+	if !ok || !validMonotonic(monotonic) {
 		monotonic = e.Monotonic
+		if !validMonotonic(monotonic) {
+			monotonic = usecInfinity
+		}
 	}
 	return realtime, monotonic
 }
@@ -415,13 +554,27 @@ func atou64(b []byte) (uint64, bool) {
 func (s *Shower) timestamp(e *journalfile.Entry, ef *entryFields, flags Flags) (string, bool) {
 	rt, mono := dualTimestamp(e, ef)
 	switch s.Mode {
-	case "short-monotonic":
-		if mono == usecInfinity {
+	case "short-monotonic", "short-delta":
+		if !validMonotonic(mono) {
 			return "", false
 		}
-		return fmt.Sprintf("[%5d.%06d]", mono/1000000, mono%1000000), true
+		str := fmt.Sprintf("[%5d.%06d", mono/1000000, mono%1000000)
+		if s.Mode == "short-delta" {
+			p := s.prev
+			switch {
+			case p.set && validMonotonic(p.monotonic) && p.boot == e.BootID:
+				d := subSat(mono, p.monotonic)
+				str += fmt.Sprintf(" <%5d.%06d >", d/1000000, d%1000000)
+			case p.set && validRealtime(rt) && validRealtime(p.realtime):
+				d := subSat(rt, p.realtime)
+				str += fmt.Sprintf(" <%5d.%06d*>", d/1000000, d%1000000)
+			default:
+				str += strings.Repeat(" ", 16)
+			}
+		}
+		return str + "]", true
 	}
-	if rt == 0 || rt >= realtimeMax {
+	if !validRealtime(rt) {
 		return "", false
 	}
 	zone := s.Zone
