@@ -33,7 +33,8 @@ const (
 // Modes lists the output modes this package formats itself; others fall
 // back to short.
 var Modes = []string{"short", "short-full", "short-iso", "short-iso-precise", "short-precise",
-	"short-monotonic", "short-delta", "short-unix", "with-unit", "cat", "verbose", "export"}
+	"short-monotonic", "short-delta", "short-unix", "with-unit", "cat", "verbose", "export",
+	"json", "json-pretty", "json-sse", "json-seq"}
 
 // UnitMatches is add_matches_for_unit: the unit's own messages, its
 // coredumps, PID 1's messages about it and those of authorized daemons
@@ -203,6 +204,9 @@ func (s *Shower) entry(w io.Writer, e *journalfile.Entry, flags Flags) bool {
 		return false
 	case "verbose":
 		s.verbose(w, e, fs, rt, flags)
+		return false
+	case "json", "json-pretty", "json-sse", "json-seq":
+		s.json(w, e, flags)
 		return false
 	}
 	return s.short(w, e, flags)
@@ -774,4 +778,166 @@ func isASCII(s []byte) bool {
 		}
 	}
 	return true
+}
+
+// jsonThreshold is JSON_THRESHOLD: longer fields are shown as null.
+const jsonThreshold = 4096
+
+// jsonField is one name and its values, each already encoded.
+type jsonField struct {
+	name   string
+	values []string
+}
+
+// json is output_json: the entry as one object whose values are strings,
+// arrays of byte values when unprintable, null when too long, and arrays
+// of those for a field given more than once. 252 orders the members by
+// a hash table with a random key per process; here they keep the
+// entry's order.
+func (s *Shower) json(w io.Writer, e *journalfile.Entry, flags Flags) {
+	limit := jsonThreshold
+	if flags.ShowAll {
+		limit = 0
+	}
+	fs, err := e.FieldsLimit(limit)
+	if err != nil {
+		return
+	}
+	var fields []*jsonField
+	byName := map[string]*jsonField{}
+	add := func(name string, value []byte) {
+		var v string
+		switch {
+		case !flags.ShowAll && len(name)+1+len(value) >= jsonThreshold:
+			v = "null"
+		case printable(value):
+			v = jsonString(value)
+		default:
+			var b strings.Builder
+			b.WriteByte('[')
+			for i, c := range value {
+				if i > 0 {
+					b.WriteByte(',')
+				}
+				b.WriteString(strconv.Itoa(int(c)))
+			}
+			b.WriteByte(']')
+			v = b.String()
+		}
+		f := byName[name]
+		if f == nil {
+			f = &jsonField{name: name}
+			byName[name] = f
+			fields = append(fields, f)
+		}
+		f.values = append(f.values, v)
+	}
+	add("__CURSOR", []byte(Cursor(e)))
+	add("__REALTIME_TIMESTAMP", []byte(strconv.FormatUint(e.Realtime, 10)))
+	add("__MONOTONIC_TIMESTAMP", []byte(strconv.FormatUint(e.Monotonic, 10)))
+	add("_BOOT_ID", []byte(e.BootID.String()))
+	for _, p := range fs {
+		if bytes.HasPrefix(p, []byte("_BOOT_ID=")) {
+			continue
+		}
+		eq := bytes.IndexByte(p[:min(len(p), jsonThreshold)], '=')
+		if eq < 0 {
+			continue
+		}
+		if !fieldValid(p[:eq]) {
+			return
+		}
+		add(string(p[:eq]), p[eq+1:])
+	}
+	pretty := s.Mode == "json-pretty"
+	var b strings.Builder
+	switch s.Mode {
+	case "json-seq":
+		b.WriteByte(0x1e)
+	case "json-sse":
+		b.WriteString("data: ")
+	}
+	b.WriteByte('{')
+	for i, f := range fields {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		if pretty {
+			b.WriteString("\n\t")
+		}
+		b.WriteString(jsonString([]byte(f.name)))
+		if pretty {
+			b.WriteString(" : ")
+		} else {
+			b.WriteByte(':')
+		}
+		if len(f.values) == 1 {
+			b.WriteString(jsonPretty(f.values[0], pretty, "\t"))
+			continue
+		}
+		b.WriteByte('[')
+		for k, v := range f.values {
+			if k > 0 {
+				b.WriteByte(',')
+			}
+			if pretty {
+				b.WriteString("\n\t\t")
+			}
+			b.WriteString(jsonPretty(v, pretty, "\t\t"))
+		}
+		if pretty {
+			b.WriteString("\n\t")
+		}
+		b.WriteByte(']')
+	}
+	if pretty {
+		b.WriteByte('\n')
+	}
+	b.WriteString("}\n")
+	if s.Mode == "json-sse" {
+		b.WriteByte('\n')
+	}
+	io.WriteString(w, b.String())
+}
+
+// jsonPretty lays out an encoded byte array one value a line when
+// pretty, indented one level deeper than indent.
+func jsonPretty(v string, pretty bool, indent string) string {
+	if !pretty || !strings.HasPrefix(v, "[") {
+		return v
+	}
+	items := strings.Split(v[1:len(v)-1], ",")
+	return "[\n" + indent + "\t" + strings.Join(items, ",\n"+indent+"\t") + "\n" + indent + "]"
+}
+
+// jsonString quotes a string as sd-json does: quotes, backslashes and
+// the C0 controls escaped, the rest as is.
+func jsonString(p []byte) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, c := range p {
+		switch c {
+		case '"', '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case '\b':
+			b.WriteString("\\b")
+		case '\f':
+			b.WriteString("\\f")
+		case '\n':
+			b.WriteString("\\n")
+		case '\r':
+			b.WriteString("\\r")
+		case '\t':
+			b.WriteString("\\t")
+		default:
+			if c < ' ' {
+				fmt.Fprintf(&b, "\\u%04x", c)
+			} else {
+				b.WriteByte(c)
+			}
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
 }
