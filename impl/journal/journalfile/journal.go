@@ -2,6 +2,8 @@ package journalfile
 
 import (
 	"bytes"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -122,6 +124,9 @@ func groupMatches(g matchGroup, resolved map[string]uint64, items map[uint64]boo
 // Journal is a set of journal files read together.
 type Journal struct {
 	Files []*File
+	// AccessBlocked is journal_access_blocked: a directory or file was
+	// not opened for want of permission.
+	AccessBlocked bool
 }
 
 // OpenDirs opens every *.journal and *.journal~ file in dirs (missing
@@ -132,6 +137,9 @@ func OpenDirs(dirs ...string) (*Journal, error) {
 	for _, d := range dirs {
 		ents, err := os.ReadDir(d)
 		if err != nil {
+			if errors.Is(err, fs.ErrPermission) {
+				j.AccessBlocked = true
+			}
 			continue
 		}
 		for _, e := range ents {
@@ -144,6 +152,9 @@ func OpenDirs(dirs ...string) (*Journal, error) {
 			}
 			f, err := Open(filepath.Join(d, n))
 			if err != nil {
+				if errors.Is(err, fs.ErrPermission) {
+					j.AccessBlocked = true
+				}
 				continue
 			}
 			j.Files = append(j.Files, f)

@@ -130,7 +130,15 @@ func (s *Shower) ShowJournal(w io.Writer, j *journalfile.Journal, m *journalfile
 			if flags.BeginNewline {
 				io.WriteString(w, "\n")
 			}
-			io.WriteString(w, "Notice: journal has been rotated since unit was started, output may be incomplete.\n")
+			switch {
+			case lines == 0 && j.AccessBlocked:
+				io.WriteString(w, "Warning: some journal files were not opened due to insufficient permissions.\n")
+			case !j.AccessBlocked:
+				io.WriteString(w, "Notice: journal has been rotated since unit was started, output may be incomplete.\n")
+			default:
+				io.WriteString(w, "Warning: journal has been rotated since unit was started and some journal "+
+					"files were not opened due to insufficient permissions, output may be incomplete.\n")
+			}
 		}
 	}
 	return ellipsized
