@@ -51,6 +51,8 @@ var journalCommands = [][]string{
 	settle,
 	{"status", "-n20", "gosd-sj-run.service"},
 	{"status", "-n4", "--quiet", "gosd-sj-fail.service"},
+	// Unprivileged, the system journal cannot be opened: no lines.
+	{"!nobody", "status", "-n5", "gosd-sj-echo.service"},
 	// The journal rotated and its archived files gone: what is left
 	// starts after the unit did, which status notes unless --quiet.
 	{"!sh", "journalctl --rotate; rm -f /var/log/journal/*/system@*.journal /run/log/journal/*/system@*.journal; logger -t gosd-sj rotated; sleep 0.5; journalctl --sync"},
