@@ -34,6 +34,7 @@ type options struct {
 	remote, machine           bool
 	host                      string
 	lines                     uint32
+	output                    string
 	signal                    int
 	marked                    bool
 	showTransaction           bool
@@ -457,6 +458,7 @@ func (t *tool) option(id int, arg string) error {
 		if strings.HasPrefix(arg, "json") {
 			o.legend = 0
 		}
+		o.output = arg
 	case optCheckInhibitors:
 		if arg != "auto" && term.ParseBoolean(arg) < 0 {
 			return t.errorf("Failed to parse --check-inhibitors= argument: %s", arg)

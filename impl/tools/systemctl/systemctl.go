@@ -49,6 +49,8 @@ type tool struct {
 	// argv0 is program_invocation_name, name its short form.
 	argv0, name string
 	utf8        bool
+	// stEllipsized: status shortened a journal line.
+	stEllipsized bool
 
 	opts options
 	// bus is the service manager connection, once made.
