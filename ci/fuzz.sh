@@ -13,7 +13,7 @@ for pkg in $(go list ./...); do
   for t in $(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go 2>/dev/null | sed 's/^func //' | sort -u); do
     for try in 1 2; do
       echo "fuzz $pkg $t ($time)"
-      if go test -run '^$' -fuzz "^$t\$" -fuzztime "$time" "$pkg" >"$log" 2>&1; then
+      if go test -run '^$' -fuzz "^$t\$" -fuzztime "$time" -fuzzminimizetime 1s "$pkg" >"$log" 2>&1; then
         break
       fi
       if [ "$try" = 1 ] && grep -q 'context deadline exceeded' "$log" && ! grep -q 'Failing input written' "$log"; then

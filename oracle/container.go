@@ -484,3 +484,17 @@ func (b *boundedBuffer) drain(r *os.File) {
 		}
 	}
 }
+
+// ended waits for the guest to end by itself and tells how its PID 1
+// ended (through the launcher, which passes its status on).
+func (c *container) ended(ctx context.Context) (string, error) {
+	if c.cmd == nil {
+		return "", errors.New("guest was never started")
+	}
+	select {
+	case <-c.exited:
+	case <-ctx.Done():
+		return "", fmt.Errorf("guest did not end: %w", ctx.Err())
+	}
+	return c.cmd.ProcessState.String(), nil
+}

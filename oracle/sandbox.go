@@ -133,3 +133,17 @@ func NewSandbox(mode Mode, cfg Config) (Sandbox, error) {
 type UsageError struct{ Msg string }
 
 func (e *UsageError) Error() string { return e.Msg }
+
+// Ended waits for a container guest to end by itself (its PID 1 was
+// told to exit, or to shut down, by a command) and tells how: "exit
+// status N", or "signal: NAME" as a poweroff ends it.
+func Ended(ctx context.Context, sb Sandbox) (string, error) {
+	if t, ok := sb.(tracked); ok {
+		sb = t.Sandbox
+	}
+	c, ok := sb.(*container)
+	if !ok {
+		return "", &UsageError{Msg: "Ended needs a container guest"}
+	}
+	return c.ended(ctx)
+}

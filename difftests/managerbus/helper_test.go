@@ -177,7 +177,12 @@ func helperCall(name string) error {
 				fmt.Println(formatReply(m, c.member))
 				return nil
 			}
-			fmt.Printf("reply %s\n", formatBody(c.member, m.Body))
+			text := fmt.Sprintf("reply %s", formatBody(c.member, m.Body))
+			if strings.HasSuffix(name, "-caller") {
+				// A path by invocation ID.
+				text = invocationPathRE.ReplaceAllString(text, "/unit/INVOCATION")
+			}
+			fmt.Println(text)
 			return nil
 		}
 	}

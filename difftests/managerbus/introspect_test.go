@@ -232,30 +232,10 @@ func attr(l, name string) string {
 // yet, by "interface.member": the list may only shrink. (Issue #5: the
 // whole org.freedesktop.systemd1 API.)
 var notYetServed = map[string]bool{
-	"Manager.BindMountUnit":                             true,
-	"Manager.CleanUnit":                                 true,
 	"Manager.Dump":                                      true,
 	"Manager.DumpByFileDescriptor":                      true,
 	"Manager.DumpUnitsMatchingPatterns":                 true,
 	"Manager.DumpUnitsMatchingPatternsByFileDescriptor": true,
-	"Manager.Exit":                                      true,
-	"Manager.FreezeUnit":                                true,
-	"Manager.GetDynamicUsers":                           true,
-	"Manager.Halt":                                      true,
-	"Manager.KExec":                                     true,
-	"Manager.LookupDynamicUserByName":                   true,
-	"Manager.LookupDynamicUserByUID":                    true,
-	"Manager.MountImageUnit":                            true,
-	"Manager.PowerOff":                                  true,
-	"Manager.Reboot":                                    true,
-	"Manager.SetExitCode":                               true,
-	"Manager.SwitchRoot":                                true,
-	"Manager.ThawUnit":                                  true,
-	"Service.BindMount":                                 true,
-	"Service.MountImage":                                true,
-	"Unit.Clean":                                        true,
-	"Unit.Freeze":                                       true,
-	"Unit.Thaw":                                         true,
 }
 
 // stillMissing collects the members of notYetServed seen missing.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"regexp"
 	"sort"
 	"strconv"
@@ -112,10 +113,33 @@ var sysBusScenarios = []struct {
 		managerCall("SetShowStatus", "bogus"),
 		managerCall("SetShowStatus", "no"),
 		managerCall("ResetFailedUnit", "dbus.service"),
+		managerCall("ResetFailedUnit", "gosd-mb-unloaded.service"),
+		managerCall("ResetFailedUnit", "not a name"),
+		managerCall("ResetFailedUnit", ""),
+		managerCall("CancelJob", uint32(999999)),
+		managerCall("ClearJobs"),
+		unitCall("dbus.service", "ResetFailed"),
 		managerCall("ResetFailed"),
 		managerCall("SetEnvironment", []string{"A=1"}),
 		managerCall("Reload"),
 		managerCall("EnableUnitFiles", []string{"gosd-mb.service"}, false, false),
+		managerCall("DisableUnitFiles", []string{"gosd-mb.service"}, false),
+		managerCall("ReenableUnitFiles", []string{"gosd-mb.service"}, false, false),
+		managerCall("LinkUnitFiles", []string{"relative/gosd.service"}, false, false),
+		managerCall("MaskUnitFiles", []string{"gosd-mb.service"}, false, false),
+		managerCall("UnmaskUnitFiles", []string{"gosd-mb.service"}, false),
+		managerCall("PresetUnitFiles", []string{"gosd-mb.service"}, false, false),
+		managerCall("PresetUnitFilesWithMode", []string{"gosd-mb.service"}, "bogus", false, false),
+		managerCall("PresetAllUnitFiles", "bogus", false, false),
+		managerCall("PresetAllUnitFiles", "full", false, false),
+		managerCall("RevertUnitFiles", []string{"gosd-mb.service"}),
+		managerCall("SetDefaultTarget", "not a name", false),
+		managerCall("SetDefaultTarget", "multi-user.target", false),
+		managerCall("AddDependencyUnitFiles", []string{"gosd-mb.service"}, "gosd-mb.target", "Bogus", false, false),
+		managerCall("AddDependencyUnitFiles", []string{"gosd-mb.service"}, "gosd-mb.target", "Wants", false, false),
+		managerCall("Reexecute"),
+		managerCall("GetUnitFileLinks", "gosd-mb.service", false),
+		managerCall("GetDefaultTarget"),
 		{"/org/freedesktop/systemd1", "org.freedesktop.DBus.Properties", "Set",
 			[]any{"org.freedesktop.systemd1.Manager", "LogLevel", dbus.MakeVariant("debug")}, "", ""},
 		managerCall("Exit"),
@@ -133,7 +157,8 @@ var sysBusScenarios = []struct {
 		getProp(unitObject("gosd-mb-also.service"), "org.freedesktop.systemd1.Unit", "Refs"),
 		unitCall("gosd-mb-also.service", "Unref"),
 		getProp(unitObject("gosd-mb-also.service"), "org.freedesktop.systemd1.Unit", "Refs"),
-		managerCall("UnrefUnit", "gosd-mb-also.service"),
+		// (Unref again is NotReferenced or, once the unit is collected,
+		// NoSuchUnit: timing, on 252 too.)
 		managerCall("RefUnit", "gosd-mb-missing.service"),
 		// References outlive a daemon-reload.
 		managerCall("RefUnit", "gosd-mb-also.service"),
@@ -141,6 +166,19 @@ var sysBusScenarios = []struct {
 		getProp(unitObject("gosd-mb-also.service"), "org.freedesktop.systemd1.Unit", "Refs"),
 		managerCall("UnrefUnit", "gosd-mb-also.service"),
 		managerCall("RefUnit", "gosd-mb-static.service"),
+	}},
+	// Unit.Ref takes a unit as it is; Kill from the system bus.
+	{"root-unit-methods", 0, []sysCall{
+		unitCall("gosd-mb-nonexistent.service", "Ref"),
+		getProp(unitObject("gosd-mb-nonexistent.service"), "org.freedesktop.systemd1.Unit", "Refs"),
+		managerCall("ListUnitsByNames", []string{"gosd-mb-nonexistent.service"}),
+		unitCall("gosd-mb-nonexistent.service", "Unref"),
+		unitCall("dbus.service", "Kill", "main", int32(18)),
+		unitCall("dbus.service", "Kill", "control", int32(18)),
+		unitCall("dbus.service", "Kill", "main-fail", int32(18)),
+		unitCall("dbus.service", "Kill", "", int32(18)),
+		unitCall("gosd-mb-static.service", "Kill", "all-fail", int32(18)),
+		unitCall("dbus.socket", "Kill", "main", int32(18)),
 	}},
 	{"root-invocation", 0, []sysCall{
 		getProp(unitObject("dbus.service"), "org.freedesktop.systemd1.Unit", "InvocationID"),
@@ -152,7 +190,6 @@ var sysBusScenarios = []struct {
 	{"root-refs-after", 0, []sysCall{
 		{unitObject("gosd-mb-static.service"), "org.freedesktop.DBus.Properties", "Get",
 			[]any{"org.freedesktop.systemd1.Unit", "Refs"}, "reply []", ""},
-		managerCall("UnrefUnit", "gosd-mb-static.service"),
 	}},
 	// Jobs ordered after one another: first runs (for 3 s), slow waits
 	// for it, waiter for slow.
@@ -169,6 +206,22 @@ var sysBusScenarios = []struct {
 		managerCall("ListUnitsByNames", []string{"gosd-mb-waiter.service", "gosd-mb-slow.service"}),
 		managerCall("ClearJobs"),
 	}},
+	// References and the ShowStatus override outlive daemon-reexec.
+	{"root-reexec", 0, []sysCall{
+		managerCall("RefUnit", "gosd-mb-r1.service"),
+		managerCall("SetShowStatus", "no"),
+		{"!", "", "systemctl daemon-reexec", nil, "", ""},
+		{unitObject("gosd-mb-r1.service"), "org.freedesktop.DBus.Properties", "Get",
+			[]any{"org.freedesktop.systemd1.Unit", "Refs"}, `reply ["SELF"]`, ""},
+		getProp("/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager", "ShowStatus"),
+		managerCall("UnrefUnit", "gosd-mb-r1.service"),
+		managerCall("SetShowStatus", ""),
+	}},
+	// Calls from a process of a service (not its main one): the caller's
+	// unit is the one of its cgroup.
+	{"root-caller-unit", 0, []sysCall{
+		{"!", "", "systemctl start gosd-mb-caller.service; cat /tmp/gosd-caller.out", nil, "", ""},
+	}},
 	{"root-show-status", 0, []sysCall{
 		managerCall("SetShowStatus", "bogus"),
 		managerCall("SetShowStatus", "no"),
@@ -184,6 +237,10 @@ var sysBusScenarios = []struct {
 
 func init() {
 	scenarioFiles = append(scenarioFiles,
+		oracle.File{Path: "/etc/systemd/system/gosd-mb-caller.service", Data: []byte("[Service]\nType=oneshot\n" +
+			"Environment=" + helperEnv + "=call\n" +
+			"ExecStart=/bin/sh -c 'for c in unit-by-pid-caller invocation-caller enqueue-caller reset-failed-caller; do " +
+			helperPath + " $$c; done > /tmp/gosd-caller.out 2>&1'\n")},
 		oracle.File{Path: "/etc/systemd/system/gosd-mb-first.service", Data: []byte("[Service]\nType=oneshot\nExecStart=/bin/sleep 3\n")},
 		oracle.File{Path: "/etc/systemd/system/gosd-mb-slow.service", Data: []byte("[Unit]\nWants=gosd-mb-first.service\nAfter=gosd-mb-first.service\n[Service]\nType=oneshot\nExecStart=/bin/true\n")},
 		oracle.File{Path: "/etc/systemd/system/gosd-mb-waiter.service", Data: []byte("[Unit]\nWants=gosd-mb-slow.service\nAfter=gosd-mb-slow.service\n[Service]\nType=oneshot\nExecStart=/bin/true\n")})
@@ -283,6 +340,16 @@ func runSystemScenario(uid int, calls []sysCall) error {
 			} else {
 				c.args = []any{jobs[c.jobOf]}
 			}
+		}
+		if c.path == "!" {
+			// A command run meanwhile.
+			fmt.Println(c.member)
+			out, err := exec.Command("/bin/sh", "-c", oracle.OracleBin+"/"+c.member).CombinedOutput()
+			fmt.Print(string(out))
+			if err != nil {
+				fmt.Println(err)
+			}
+			continue
 		}
 		norm := func(out string) string {
 			if len(invocation) == 16 {

@@ -41,7 +41,8 @@ var files = []oracle.File{
 }
 
 // commands are systemctl's arguments, in order; "!sh ..." runs a shell
-// command in the guest (its output is compared too).
+// command in the guest (its output is compared too), where @SYSTEMCTL@
+// stands for the side's systemctl.
 var commands = [][]string{
 	{"is-active", "gosd-sc-ok.service"},
 	{"is-failed", "gosd-sc-ok.service"},
@@ -193,10 +194,14 @@ func observe(h *oracle.Harness, impl oracle.Impl, name, systemctl string, files 
 	for _, args := range commands {
 		argv := append([]string{systemctl}, args...)
 		if args[0] == "!sh" {
-			argv = []string{"/bin/sh", "-c", args[1]}
+			argv = []string{"/bin/sh", "-c", strings.ReplaceAll(args[1], "@SYSTEMCTL@", systemctl)}
 		}
 		if args[0] == "!nobody" {
 			argv = append([]string{"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", systemctl}, args[1:]...)
+		}
+		if c, ok := strings.CutPrefix(args[0], "!drop="); ok {
+			// Root without one capability.
+			argv = append([]string{"/usr/bin/setpriv", "--bounding-set=-" + c, "--inh-caps=-" + c, systemctl}, args[1:]...)
 		}
 		cctx, ccancel := context.WithTimeout(ctx, time.Minute)
 		r := sb.Exec(cctx, argv, nil)

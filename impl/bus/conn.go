@@ -214,6 +214,15 @@ func (c *Conn) send(msg *dbus.Message, onReply func(*dbus.Message)) (uint32, err
 		}
 		msg.Headers[dbus.FieldUnixFDs] = dbus.MakeVariant(uint32(nfds))
 	}
+	if nfds == 0 {
+		// Our own encoder; godbus's for what it does not write.
+		var scratch [8]headerField
+		if fields, sig, ok := marshalHeaders(msg.Headers, scratch[:0]); ok {
+			if data, err := marshalMessage(nil, msg.Type, msg.Flags, fields, sig, msg.Body); err == nil {
+				return c.enqueue(data, nil, onReply)
+			}
+		}
+	}
 	var buf bytes.Buffer
 	fds, err := msg.EncodeToWithFDs(&buf, binary.LittleEndian)
 	if err != nil {

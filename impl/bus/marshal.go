@@ -244,39 +244,77 @@ func (m *marshaller) value(sig string, v reflect.Value) error {
 	return nil
 }
 
-// signalHeaderField is one header field of a signal: code and value.
-type signalHeaderField struct {
+// headerField is one header field of a message: code, type and value.
+type headerField struct {
 	code byte
-	sig  string
-	val  string
+	sig  byte // 's', 'o', 'g' or 'u'
+	str  string
+	num  uint32
 }
 
 // MarshalSignal marshals a signal message with serial 0 (the connection
 // sets it) into buf[:0], which it returns grown as needed.
 func MarshalSignal(buf []byte, path dbus.ObjectPath, iface, member, sig, sender string, values []any) ([]byte, error) {
-	m := marshaller{buf: append(buf[:0], 'l', byte(dbus.TypeSignal), 0, 1, 0, 0, 0, 0, 0, 0, 0, 0)}
-	fields := [5]signalHeaderField{{1, "o", string(path)}, {2, "s", iface}, {3, "s", member}}
+	fields := [5]headerField{{code: 1, sig: 'o', str: string(path)}, {code: 2, sig: 's', str: iface}, {code: 3, sig: 's', str: member}}
 	n := 3
 	if sender != "" {
-		fields[n] = signalHeaderField{7, "s", sender}
+		fields[n] = headerField{code: 7, sig: 's', str: sender}
 		n++
 	}
 	if sig != "" {
-		fields[n] = signalHeaderField{8, "g", sig}
+		fields[n] = headerField{code: 8, sig: 'g', str: sig}
 		n++
 	}
+	return marshalMessage(buf, dbus.TypeSignal, 0, fields[:n], sig, values)
+}
+
+// marshalHeaders converts a godbus header map, in field code order; ok
+// is false for a field of a type this encoder does not write.
+func marshalHeaders(h map[dbus.HeaderField]dbus.Variant, out []headerField) ([]headerField, string, bool) {
+	sig := ""
+	for code := dbus.FieldPath; code <= dbus.FieldUnixFDs; code++ {
+		v, ok := h[code]
+		if !ok {
+			continue
+		}
+		f := headerField{code: byte(code)}
+		switch x := v.Value().(type) {
+		case dbus.ObjectPath:
+			f.sig, f.str = 'o', string(x)
+		case string:
+			f.sig, f.str = 's', x
+		case dbus.Signature:
+			f.sig, f.str = 'g', x.String()
+			if code == dbus.FieldSignature {
+				sig = f.str
+			}
+		case uint32:
+			f.sig, f.num = 'u', x
+		default:
+			return nil, "", false
+		}
+		out = append(out, f)
+	}
+	return out, sig, len(h) == len(out)
+}
+
+// marshalMessage marshals a message with serial 0 into buf[:0].
+func marshalMessage(buf []byte, typ dbus.Type, flags dbus.Flags, fields []headerField, sig string, values []any) ([]byte, error) {
+	m := marshaller{buf: append(buf[:0], 'l', byte(typ), byte(flags), 1, 0, 0, 0, 0, 0, 0, 0, 0)}
 	m.u32(0)
 	lenAt := len(m.buf) - 4
 	m.align(8)
 	start := len(m.buf)
-	for _, f := range fields[:n] {
+	for _, f := range fields {
 		m.align(8)
-		m.buf = append(m.buf, f.code)
-		m.sig(f.sig)
-		if f.sig == "g" {
-			m.sig(f.val)
-		} else {
-			m.str(f.val)
+		m.buf = append(m.buf, f.code, 1, f.sig, 0)
+		switch f.sig {
+		case 'g':
+			m.sig(f.str)
+		case 'u':
+			m.u32(f.num)
+		default:
+			m.str(f.str)
 		}
 	}
 	binary.LittleEndian.PutUint32(m.buf[lenAt:], uint32(len(m.buf)-start))
@@ -295,6 +333,9 @@ func MarshalSignal(buf []byte, path dbus.ObjectPath, iface, member, sig, sender 
 	}
 	if rest != "" {
 		return m.buf, &marshalError{sig, "too few values"}
+	}
+	if len(m.buf)-bodyStart > 1<<27 {
+		return m.buf, &marshalError{sig, "message over 128 MiB"}
 	}
 	binary.LittleEndian.PutUint32(m.buf[4:], uint32(len(m.buf)-bodyStart))
 	return m.buf, nil

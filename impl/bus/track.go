@@ -48,6 +48,19 @@ func (tr *Track) Add(call *Call) bool {
 	return true
 }
 
+// AddName adds a caller by its unique name on bus connection c, as
+// sd_bus_track_add_name: a reference taken back after re-execution.
+func (tr *Track) AddName(c *Conn, name string) {
+	k := trackKey{c, name}
+	if n := tr.peers[k]; n == 0 || tr.Recursive {
+		tr.peers[k] = n + 1
+	}
+}
+
+// RemoveName drops the caller of that name on c, however often it was
+// added.
+func (tr *Track) RemoveName(c *Conn, name string) { tr.dropName(c, name) }
+
 // Remove removes call's caller, reporting false if it was not there.
 func (tr *Track) Remove(call *Call) bool {
 	k := trackKey{call.Conn, call.Sender}
@@ -101,15 +114,4 @@ func (tr *Track) drop(match func(trackKey) bool) {
 	if before > 0 && len(tr.peers) == 0 && tr.OnEmpty != nil {
 		tr.OnEmpty()
 	}
-}
-
-// AddName tracks a unique name on the bus connection c, as
-// sd_bus_track_add_name: it leaves when the name goes or c closes.
-func (tr *Track) AddName(c *Conn, name string) bool {
-	k := trackKey{c, name}
-	if _, ok := tr.peers[k]; ok {
-		return false
-	}
-	tr.peers[k] = 1
-	return true
 }

@@ -120,8 +120,10 @@ func (e *Evaluator) testHost(c *Condition, notes *[]Note) (bool, error) {
 	return fnmatch(c.Parameter, h, fnmCasefold)
 }
 
-// kernelCommandLine is proc_cmdline: $SYSTEMD_PROC_CMDLINE, in a
+// KernelCommandLine is proc_cmdline: $SYSTEMD_PROC_CMDLINE, in a
 // container PID 1's command line, else the kernel's.
+func (e *Evaluator) KernelCommandLine() (string, error) { return e.kernelCommandLine() }
+
 func (e *Evaluator) kernelCommandLine() (string, error) {
 	if v, ok := e.getenv("SYSTEMD_PROC_CMDLINE"); ok {
 		return v, nil

@@ -99,6 +99,9 @@ type API struct {
 	// OnShowStatus is told whether status is shown when it changes.
 	showStatusOverride string
 	OnShowStatus       func(on bool)
+	// pendingRefs are references restored after daemon-reexec, by unit
+	// and name, until the system bus is back.
+	pendingRefs [][2]string
 }
 
 // New builds the object tree; Relay must then run to feed it events.
@@ -262,6 +265,9 @@ func (a *API) unitInterfaces(t unitname.Type) []*bus.Interface {
 					u := obj.(*manager.Unit)
 					if key == ifaceUnit && p.Name == "Refs" {
 						return a.refNames(u), nil
+					}
+					if key == ifaceUnit && p.Name == "Markers" {
+						return u.Markers().Names(), nil
 					}
 					v, ok := a.m.PropertyLoop(u, a.unitRuntime(u), key, p.Name)
 					if !ok {
@@ -469,8 +475,12 @@ func (a *API) managerInterface() *bus.Interface {
 		unitJob("TryRestartUnit", job.TryRestart, false),
 		unitJob("ReloadOrRestartUnit", job.Restart, true),
 		unitJob("ReloadOrTryRestartUnit", job.TryRestart, true),
-		&bus.Method{Name: "ResetFailedUnit", In: "s", Call: func(call *bus.Call, _ any) ([]any, error) {
-			u, err := a.unitByName(call.Body[0].(string), false)
+		// The unit is looked up before the caller is checked.
+		&bus.Method{Name: "ResetFailedUnit", In: "s", Flags: bus.Unprivileged, Call: func(call *bus.Call, _ any) ([]any, error) {
+			u, err := a.loadedUnit(call, call.Body[0].(string))
+			if err == nil {
+				err = a.verifyManage(call)
+			}
 			if err != nil {
 				return nil, err
 			}
@@ -519,10 +529,13 @@ func (a *API) managerInterface() *bus.Interface {
 				}
 				return []any{a.m.UnitProcessesLoop(u)}, nil
 			}},
-		&bus.Method{Name: "CancelJob", In: "u", InNames: []string{"id"}, Call: func(call *bus.Call, _ any) ([]any, error) {
+		&bus.Method{Name: "CancelJob", In: "u", InNames: []string{"id"}, Flags: bus.Unprivileged, Call: func(call *bus.Call, _ any) ([]any, error) {
 			j := a.m.JobLoop(call.Body[0].(uint32))
 			if j == nil {
 				return nil, bus.Errorf(errNoSuchJob, "Job %d does not exist.", call.Body[0].(uint32))
+			}
+			if err := a.verifyManage(call); err != nil {
+				return nil, err
 			}
 			a.m.CancelJobLoop(j)
 			return nil, nil
@@ -754,15 +767,22 @@ func (a *API) connectSystemBus() {
 		return
 	}
 	_, _ = conn.RequestName("org.freedesktop.systemd1", 0, 25*time.Second)
-	var names []string
+	var names, refNames []string
 	done := make(chan struct{})
 	a.m.Post(func() {
 		a.connecting = false
 		a.sysbus = conn
 		names = a.m.WatchedBusNamesLoop()
+		refNames = a.restoreRefs(conn)
 		close(done)
 	})
 	<-done
+	for _, n := range refNames {
+		if _, err := conn.Call(5*time.Second, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "GetNameOwner", "s", n); err != nil {
+			n := n
+			a.m.Post(func() { a.dropGoneRef(conn, n) })
+		}
+	}
 	for _, n := range names {
 		reply, err := conn.Call(5*time.Second, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "GetNameOwner", "s", n)
 		if err != nil || len(reply) != 1 {

@@ -3,6 +3,7 @@ package dbusapi
 import (
 	"encoding/hex"
 	"errors"
+	"sort"
 	"strings"
 	"syscall"
 
@@ -12,6 +13,7 @@ import (
 	"gosystemd/impl/core/job"
 	"gosystemd/impl/core/manager"
 	"gosystemd/impl/core/state"
+	"gosystemd/impl/unit"
 	"gosystemd/impl/unitname"
 )
 
@@ -67,6 +69,15 @@ func (a *API) loadUnit(call *bus.Call, name string) (*manager.Unit, error) {
 		return a.loadedUnit(call, "")
 	}
 	return a.unitByName(name, true)
+}
+
+// validateLoaded is bus_unit_validate_load_state: the unit's LoadError.
+func validateLoaded(u *manager.Unit) error {
+	if u.LoadState() == state.Loaded {
+		return nil
+	}
+	e := unit.LoadErrorOf(u.Config())
+	return bus.Errorf(e.A, "%s", e.B)
 }
 
 // startGeneric is bus_unit_method_start_generic: the mode (and flags,
@@ -178,6 +189,108 @@ func (a *API) kill(call *bus.Call, u *manager.Unit, whom string, sig int32) erro
 	return err
 }
 
+// unitTrack is the Track of u's references, made on first use.
+func (a *API) unitTrack(u *manager.Unit) *bus.Track {
+	if tr := a.refs[u]; tr != nil {
+		return tr
+	}
+	tr := a.Tree.NewTrack()
+	tr.Recursive = true
+	tr.OnEmpty = func() {
+		if a.refs[u] == tr {
+			delete(a.refs, u)
+			tr.Close()
+			a.m.SetBusReferencedLoop(u, false)
+		}
+	}
+	if a.refs == nil {
+		a.refs = map[*manager.Unit]*bus.Track{}
+	}
+	a.refs[u] = tr
+	a.m.SetBusReferencedLoop(u, true)
+	return tr
+}
+
+// SerializeItems is what daemon-reexec carries over of the API's state:
+// the ShowStatus override and the bus clients' references, by unit and
+// name, one line per reference.
+func (a *API) SerializeItems() []manager.Item {
+	var out []manager.Item
+	if a.showStatusOverride != "" {
+		out = append(out, manager.Item{Key: "show-status-overridden", Value: a.showStatusOverride})
+	}
+	var lines []string
+	for u, tr := range a.refs {
+		for _, n := range tr.Names() {
+			lines = append(lines, u.ID()+" "+n)
+		}
+	}
+	for _, p := range a.pendingRefs {
+		lines = append(lines, p[0]+" "+p[1])
+	}
+	sort.Strings(lines)
+	for _, l := range lines {
+		out = append(out, manager.Item{Key: "bus-ref", Value: l})
+	}
+	return out
+}
+
+// Restore takes back SerializeItems' state after daemon-reexec, once the
+// units are back: the referenced units are held until the system bus is
+// there to track their clients again.
+func (a *API) Restore(items []manager.Item) {
+	for _, it := range items {
+		switch it.Key {
+		case "show-status-overridden":
+			if mode, ok := parseShowStatus(it.Value); ok {
+				a.showStatusOverride = mode
+			}
+		case "bus-ref":
+			unit, name, ok := strings.Cut(it.Value, " ")
+			if u := a.m.UnitLoop(unit); ok && u != nil {
+				a.pendingRefs = append(a.pendingRefs, [2]string{unit, name})
+				a.m.SetBusReferencedLoop(u, true)
+			}
+		}
+	}
+}
+
+// restoreRefs tracks the restored references on the system bus conn
+// and returns the names to check: those gone already are dropped with
+// dropGoneRef.
+func (a *API) restoreRefs(conn *bus.Conn) []string {
+	refs := a.pendingRefs
+	a.pendingRefs = nil
+	seen := map[string]bool{}
+	var names []string
+	for _, r := range refs {
+		u := a.m.UnitLoop(r[0])
+		if u == nil {
+			continue
+		}
+		a.unitTrack(u).AddName(conn, r[1])
+		if !seen[r[1]] {
+			seen[r[1]] = true
+			names = append(names, r[1])
+		}
+	}
+	// Units restored as referenced whose track never came are let go.
+	for _, r := range refs {
+		if u := a.m.UnitLoop(r[0]); u != nil && a.refs[u] == nil {
+			a.m.SetBusReferencedLoop(u, false)
+		}
+	}
+	return names
+}
+
+// dropGoneRef drops the references of a name that left the bus while
+// the manager re-executed.
+func (a *API) dropGoneRef(conn *bus.Conn, name string) {
+	for _, tr := range a.refs {
+		tr.RemoveName(conn, name)
+	}
+}
+
 // ref is bus_unit_method_ref: the caller holds u until it lets go or
 // leaves the bus. References are taken on the system bus only.
 func (a *API) ref(call *bus.Call, u *manager.Unit) error {
@@ -187,24 +300,7 @@ func (a *API) ref(call *bus.Call, u *manager.Unit) error {
 	if a.sysbus == nil || call.Conn != a.sysbus || call.Sender == "" {
 		return errnoError(syscall.EINVAL)
 	}
-	tr := a.refs[u]
-	if tr == nil {
-		tr = a.Tree.NewTrack()
-		tr.Recursive = true
-		tr.OnEmpty = func() {
-			if a.refs[u] == tr {
-				delete(a.refs, u)
-				tr.Close()
-				a.m.SetBusReferencedLoop(u, false)
-			}
-		}
-		if a.refs == nil {
-			a.refs = map[*manager.Unit]*bus.Track{}
-		}
-		a.refs[u] = tr
-		a.m.SetBusReferencedLoop(u, true)
-	}
-	tr.Add(call)
+	a.unitTrack(u).Add(call)
 	return nil
 }
 
@@ -386,9 +482,30 @@ func (a *API) jobManagerMembers() []bus.Member {
 					return nil, err
 				}
 				a.m.LogLoop(manager.LogEntry{Level: manager.LevelInfo, Message: "Queuing reload/restart jobs for marked units…"})
-				// Markers are set by SetUnitProperties, which is not
-				// served: no unit carries one.
-				return []any{[]dbus.ObjectPath{}}, nil
+				paths := []dbus.ObjectPath{}
+				var failed error
+				for _, u := range a.m.UnitsLoop() {
+					var reload bool
+					switch mk := u.Markers(); {
+					case mk&manager.MarkerNeedsRestart != 0:
+					case mk&manager.MarkerNeedsReload != 0:
+						reload = true
+					default:
+						continue
+					}
+					r, err := a.queueJob(u, job.TryRestart, job.Fail, reload, false)
+					if err != nil {
+						if failed == nil {
+							failed = err
+						}
+						continue
+					}
+					paths = append(paths, r[0].(dbus.ObjectPath))
+				}
+				if failed != nil {
+					return nil, bus.Errorf(bus.ErrNameFailed, "Failed to enqueue some jobs, see logs for details: %s", busErrorText(failed))
+				}
+				return []any{paths}, nil
 			}},
 		&bus.Method{Name: "SetShowStatus", In: "s", Flags: bus.Unprivileged,
 			Call: func(call *bus.Call, _ any) ([]any, error) {
@@ -413,6 +530,16 @@ func (a *API) jobManagerMembers() []bus.Member {
 				return nil, nil
 			}},
 	}
+}
+
+// busErrorText is the text of a failure as %m would give its errno; a
+// refusal of the transaction engine reads as 252's errno for it would.
+func busErrorText(err error) string {
+	var be *bus.Error
+	if errors.As(err, &be) {
+		return be.Message
+	}
+	return err.Error()
 }
 
 // showStatusOn is manager_get_show_status_on.

@@ -40,10 +40,17 @@ type propResult struct {
 	pids       []uint32 // 0 stands for the caller
 	controller string
 	addRef     bool
-	// markers, if set, change the unit's Markers (kept in memory only).
-	markers *markerChange
 	// rlimits are the soft and hard limits set so far, by resource.
 	rlimits map[string]*[2]uint64
+	// markers are the Markers assignments, in order.
+	markers []markerChange
+}
+
+// markerChange is one Markers= assignment: the markers set and the ones
+// it speaks of (all, if absolute).
+type markerChange struct {
+	set, mask manager.Markers
+	absolute  bool
 }
 
 var (
@@ -329,7 +336,7 @@ func concatQuoted(l []string, escape func(string) string) string {
 // live is bus_unit_set_live_property.
 func (w *propWriter) live() (bool, error) {
 	if w.name == "Markers" {
-		return w.markers()
+		return true, w.markers()
 	}
 	if w.name != "Description" {
 		return false, nil
@@ -340,6 +347,42 @@ func (w *propWriter) live() (bool, error) {
 	}
 	w.write(false, w.name, "Description="+specifierEscape(s))
 	return true, nil
+}
+
+// markers is the Markers live property: "+m" sets marker m, "-m" unsets
+// it, words without either replace the markers (not to be mixed).
+func (w *propWriter) markers() error {
+	words, ok := w.v.([]string)
+	if !ok {
+		return errUnexpected
+	}
+	var c markerChange
+	plusMinus := false
+	for _, word := range words {
+		on := true
+		if strings.HasPrefix(word, "+") || strings.HasPrefix(word, "-") {
+			on = word[0] == '+'
+			word = word[1:]
+			plusMinus = true
+		} else {
+			c.absolute = true
+		}
+		m, ok := manager.ParseMarker(word)
+		if !ok {
+			return bus.Errorf(errBadUnitSetting, "Unknown marker \"%s\".", word)
+		}
+		if on {
+			c.set |= m
+		} else {
+			c.set &^= m
+		}
+		c.mask |= m
+	}
+	if plusMinus && c.absolute {
+		return bus.Errorf(errBadUnitSetting, "Bad marker syntax.")
+	}
+	w.out.markers = append(w.out.markers, c)
+	return nil
 }
 
 // transientDeps are the dependencies a transient unit may be created
@@ -1261,51 +1304,4 @@ func (w *propWriter) socket() (bool, error) {
 		return true, nil
 	}
 	return false, nil
-}
-
-// markerChange is a Markers assignment: absolute, or +/- per marker.
-type markerChange struct {
-	set, mask manager.Markers
-	absolute  bool
-}
-
-// markers is the Markers part of bus_unit_set_live_property.
-func (w *propWriter) markers() (bool, error) {
-	l, err := w.strv()
-	if err != nil {
-		return true, err
-	}
-	c := &markerChange{}
-	plusMinus := false
-	for _, word := range l {
-		on := true
-		switch {
-		case strings.HasPrefix(word, "+"), strings.HasPrefix(word, "-"):
-			on = word[0] == '+'
-			word = word[1:]
-			plusMinus = true
-		default:
-			c.absolute = true
-		}
-		bit := manager.Markers(0)
-		for i, n := range manager.MarkerNames {
-			if n == word {
-				bit = 1 << i
-			}
-		}
-		if bit == 0 {
-			return true, bus.Errorf(errBadUnitSetting, "Unknown marker \"%s\".", word)
-		}
-		if on {
-			c.set |= bit
-		} else {
-			c.set &^= bit
-		}
-		c.mask |= bit
-	}
-	if plusMinus && c.absolute {
-		return true, bus.Errorf(errBadUnitSetting, "Bad marker syntax.")
-	}
-	w.out.markers = c
-	return true, nil
 }

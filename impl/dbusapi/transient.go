@@ -5,7 +5,6 @@ import (
 	"os"
 	"path"
 	"strconv"
-	"syscall"
 
 	"github.com/godbus/dbus/v5"
 
@@ -94,35 +93,6 @@ func (a *API) transientUnitMembers(iface string) []bus.Member {
 	return out
 }
 
-// validateLoaded is bus_unit_validate_load_state.
-func validateLoaded(u *manager.Unit) error {
-	switch u.LoadState() {
-	case state.Loaded:
-		return nil
-	case state.NotFound:
-		return bus.Errorf(errNoSuchUnit, "Unit %s not found.", u.ID())
-	case state.BadSetting:
-		return bus.Errorf(errBadUnitSetting, "Unit %s has a bad unit file setting.", u.ID())
-	case state.Error:
-		return bus.Errorf(errLoadFailed, "Unit %s failed to load properly, please adjust/correct and reload service manager: %s", u.ID(), loadErrorText(u))
-	case state.Masked:
-		return bus.Errorf(errUnitMasked, "Unit %s is masked.", u.ID())
-	}
-	return bus.Errorf(errNoSuchUnit, "Unexpected load state of unit %s", u.ID())
-}
-
-// loadErrorText is %m of the unit's load error.
-func loadErrorText(u *manager.Unit) string {
-	var e syscall.Errno
-	if errors.As(u.Config().LoadErr, &e) {
-		return e.Error()
-	}
-	if u.Config().LoadErr != nil {
-		return u.Config().LoadErr.Error()
-	}
-	return "Success"
-}
-
 // startTransientUnit is method_start_transient_unit.
 func (a *API) startTransientUnit(call *bus.Call, _ any) ([]any, error) {
 	name, modeName := call.Body[0].(string), call.Body[1].(string)
@@ -194,7 +164,7 @@ func (a *API) transientUnit(call *bus.Call, name string, rawProps any) (*manager
 	if err := a.m.MakeTransientLoop(u, res.settings, pids, res.controller); err != nil {
 		return nil, bus.Errorf(bus.ErrNameFailed, "%v", err)
 	}
-	if c := res.markers; c != nil {
+	for _, c := range res.markers {
 		a.m.SetMarkersLoop(u, c.set, c.mask, c.absolute)
 	}
 	if res.controller != "" && a.sysbus != nil {
@@ -254,7 +224,7 @@ func (a *API) setProperties(call *bus.Call, u *manager.Unit, runtime bool, raw a
 	if err := a.m.SetPropertiesLoop(u, runtime, res.settings); err != nil {
 		return bus.Errorf(bus.ErrNameFailed, "Failed to set unit properties: %v", err)
 	}
-	if c := res.markers; c != nil {
+	for _, c := range res.markers {
 		a.m.SetMarkersLoop(u, c.set, c.mask, c.absolute)
 	}
 	return nil

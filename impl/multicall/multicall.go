@@ -23,7 +23,7 @@ import (
 // Installed once it is byte-identical to systemd 252's in its scenarios.
 var Tools = []cli.Tool{
 	{Name: "systemd-analyze", Path: "usr/bin/systemd-analyze", Installed: false, Main: analyze.Main},
-	{Name: "systemctl", Path: "usr/bin/systemctl", Installed: false, Main: systemctl.Main},
+	{Name: "systemctl", Path: "usr/bin/systemctl", Installed: true, Main: systemctl.Main},
 	{Name: "systemd-delta", Path: "usr/bin/systemd-delta", Installed: true, Main: delta.Main},
 	{Name: "systemd-escape", Path: "usr/bin/systemd-escape", Installed: true, Main: escape.Main},
 	// Not a systemd 252 binary: the child that sets up a command's

@@ -210,6 +210,9 @@ func Main(args []string, stdio cli.Stdio) int {
 
 	m.Post(func() {
 		if rx.restore(m) {
+			if rx.st != nil {
+				api.Restore(rx.st.Items)
+			}
 			return
 		}
 		m.StartupLoop()
@@ -246,7 +249,7 @@ func Main(args []string, stdio cli.Stdio) int {
 			}
 		}()
 	}
-	code := runLoop(m, srv, args)
+	code := runLoop(m, srv, api, args)
 	verb := m.Objective().ShutdownVerb()
 	if m.Objective() == manager.ObjectiveExit && os.Getpid() == 1 {
 		verb = "exit"

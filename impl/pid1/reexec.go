@@ -32,6 +32,7 @@ import (
 
 	"gosystemd/impl/bus"
 	"gosystemd/impl/core/manager"
+	"gosystemd/impl/dbusapi"
 )
 
 // guardSignals keeps the signals the Go runtime would die of (and PID 1
@@ -173,7 +174,7 @@ func (rx *reexecRestore) restore(m *manager.Manager) bool {
 
 // runLoop runs the manager's loop, and re-executes whenever it ends
 // for that; it returns the loop's exit code otherwise.
-func runLoop(m *manager.Manager, srv *bus.Server, args []string) int {
+func runLoop(m *manager.Manager, srv *bus.Server, api *dbusapi.API, args []string) int {
 	for {
 		code, _ := m.Run(context.Background())
 		if m.Objective() != manager.ObjectiveReexecute {
@@ -181,16 +182,15 @@ func runLoop(m *manager.Manager, srv *bus.Server, args []string) int {
 		}
 		// The loop has stopped: this goroutine owns the manager until
 		// Run is called again.
-		err := reexecute(m, srv, args)
+		err := reexecute(m, srv, api.SerializeItems(), args)
 		m.LogLoop(manager.LogEntry{Level: manager.LevelErr, Message: err.Error()})
 	}
 }
 
 // reexecute serializes the manager and execs it anew; it returns only if
 // that failed, with the manager ready to run on.
-func reexecute(m *manager.Manager, srv *bus.Server, args []string) error {
+func reexecute(m *manager.Manager, srv *bus.Server, extra []manager.Item, args []string) error {
 	fds := manager.NewFDSet()
-	var extra []manager.Item
 	if srv != nil {
 		ln, conns, err := srv.DupForExec()
 		if err == nil {

@@ -1842,3 +1842,14 @@ func labelField(get func(*ExecContext) (*string, *bool)) parseFunc {
 		return nil
 	}
 }
+
+// IsPartitionDesignator reports whether s names a partition as
+// RootImageOptions= and MountImages= do (partition_designator_from_string).
+func IsPartitionDesignator(s string) bool {
+	for _, n := range partitionNames {
+		if n == s {
+			return true
+		}
+	}
+	return false
+}

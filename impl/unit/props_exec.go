@@ -446,6 +446,20 @@ func errnoDBusName(err error) string {
 		return "org.freedesktop.DBus.Error.IOError"
 	case syscall.EBADMSG:
 		return "org.freedesktop.DBus.Error.InconsistentMessage"
+	case syscall.ESRCH:
+		return "org.freedesktop.DBus.Error.UnixProcessIdUnknown"
+	case syscall.ETIME:
+		return "org.freedesktop.DBus.Error.Timeout"
+	case syscall.ENETRESET, syscall.ECONNABORTED, syscall.ECONNRESET:
+		return "org.freedesktop.DBus.Error.Disconnected"
+	case syscall.EOPNOTSUPP:
+		return "org.freedesktop.DBus.Error.NotSupported"
+	case syscall.EADDRNOTAVAIL:
+		return "org.freedesktop.DBus.Error.BadAddress"
+	case syscall.ENOBUFS:
+		return "org.freedesktop.DBus.Error.LimitsExceeded"
+	case syscall.EADDRINUSE:
+		return "org.freedesktop.DBus.Error.AddressInUse"
 	}
 	if n := value.ErrnoToName(int(e)); n != "" {
 		return "System.Error." + n

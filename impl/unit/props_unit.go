@@ -135,6 +135,10 @@ func (u *Unit) ValidateLoadState() (name, message string) {
 }
 
 // loadError is bus_unit_validate_load_state's error as a pair.
+// LoadErrorOf is the LoadError property: the D-Bus error name and
+// message 252 answers for a unit in u's load state (none if loaded).
+func LoadErrorOf(u *Unit) StringPair { return loadError(u) }
+
 func loadError(u *Unit) StringPair {
 	switch u.LoadState {
 	case Loaded:

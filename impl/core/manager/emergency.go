@@ -120,3 +120,11 @@ func (m *Manager) unitActions(u *Unit, os, ns state.Active) {
 		m.emergencyAction(u.cfg.SuccessAction, u.cfg.SuccessActionExitStatus, "unit "+u.ID()+" succeeded")
 	}
 }
+
+// SetObjectiveLoop ends the loop at the end of this turn with o (252's
+// Exit, Reboot, PowerOff, Halt and KExec bus methods).
+func (m *Manager) SetObjectiveLoop(o Objective) { m.setObjective(o) }
+
+// SetExitCodeLoop sets the code the manager will exit with (252's
+// return_value).
+func (m *Manager) SetExitCodeLoop(code uint8) { m.exitCode = int(code) }

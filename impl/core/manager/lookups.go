@@ -104,3 +104,47 @@ func (m *Manager) SetBusReferencedLoop(u *Unit, held bool) {
 		m.addToGCQueue(u)
 	}
 }
+
+// Markers are a unit's marks for `systemctl reload-or-restart --marked`.
+type Markers uint8
+
+const (
+	MarkerNeedsReload Markers = 1 << iota
+	MarkerNeedsRestart
+)
+
+var markerNames = []string{"needs-reload", "needs-restart"}
+
+// ParseMarker is unit_marker_from_string.
+func ParseMarker(s string) (Markers, bool) {
+	for i, n := range markerNames {
+		if n == s {
+			return 1 << i, true
+		}
+	}
+	return 0, false
+}
+
+// Names lists the markers set, as the Markers property shows them.
+func (m Markers) Names() []string {
+	out := []string{}
+	for i, n := range markerNames {
+		if m&(1<<i) != 0 {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// Markers are u's markers.
+func (u *Unit) Markers() Markers { return u.markers }
+
+// SetMarkersLoop applies a Markers= assignment: absolute replaces the
+// markers with set, else the markers in mask become those of set.
+func (m *Manager) SetMarkersLoop(u *Unit, set, mask Markers, absolute bool) {
+	if absolute {
+		u.markers = set
+	} else {
+		u.markers = set | u.markers&^mask
+	}
+}

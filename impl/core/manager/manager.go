@@ -169,6 +169,9 @@ type Manager struct {
 	objective   Objective
 	// reexec is what daemon-reexec carries over (serialize.go).
 	reexec reexecState
+	// freezer is whether cgroup.freeze exists: 0 not yet known, 1 yes,
+	// -1 no (freezer.go).
+	freezer int8
 }
 
 // New prepares a manager: lookup paths and the unit file map. It starts

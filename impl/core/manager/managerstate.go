@@ -49,6 +49,16 @@ func (m *Manager) VirtualizationLoop() string {
 	return v.String()
 }
 
+// InContainerLoop is detect_container: whether the manager runs in a
+// container.
+func (m *Manager) InContainerLoop() bool {
+	if m.conditions == nil {
+		m.conditions = condition.New(condition.Host{})
+	}
+	v, err := m.conditions.DetectVirtualization()
+	return err == nil && v.IsContainer()
+}
+
 // LogLoop logs e as the manager's own message (what 252's PID 1 logs
 // while it acts on unit files for a client).
 func (m *Manager) LogLoop(e LogEntry) { m.log(e) }

@@ -574,7 +574,10 @@ func (x *mount) timeout() {
 		if x.cleanResult == mntSuccess {
 			x.cleanResult = mntTimeout
 		}
-		x.enterSignal(mntUnmountingSigkill, mntSuccess)
+		// 252 kills its removal process, and ends with its signal;
+		// ours is abandoned.
+		u.cleanGen++
+		x.enterDeadOrMounted(mntSignal)
 	}
 }
 

@@ -536,6 +536,7 @@ func (m *Manager) serializeUnit(w *stateWriter, u *Unit) {
 	if m.transient[u.ID()] {
 		w.bool("transient", true)
 	}
+	w.item("freezer-state", u.freezer.state.String())
 	w.dual("state-change-timestamp", u.stateChange)
 	w.dual("inactive-exit-timestamp", u.inactiveExit)
 	w.dual("active-enter-timestamp", u.activeEnter)
@@ -819,6 +820,13 @@ func (m *Manager) deserializeUnitItem(u *Unit, it Item) bool {
 		}
 	case "not-applied-logged":
 		boolean(&u.notAppliedLogged)
+	case "freezer-state":
+		for s := FreezerRunning; s <= FreezerThawing; s++ {
+			if s.String() == it.Value {
+				// A transition waits for the kernel again.
+				m.setFreezerState(u, s)
+			}
+		}
 	case "job":
 		m.deserializeJob(u, it.Value)
 	default:

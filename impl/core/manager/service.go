@@ -40,11 +40,12 @@ const (
 	svcFinalSigkill
 	svcFailed
 	svcAutoRestart
+	svcCleaning
 )
 
 var serviceStateNames = [...]string{"dead", "condition", "start-pre", "start", "start-post", "running", "exited",
 	"reload", "stop", "stop-watchdog", "stop-sigterm", "stop-sigkill", "stop-post", "final-watchdog",
-	"final-sigterm", "final-sigkill", "failed", "auto-restart"}
+	"final-sigterm", "final-sigkill", "failed", "auto-restart", "cleaning"}
 
 // serviceActive maps sub-states to active states (252's
 // state_translation_table).
@@ -55,6 +56,7 @@ var serviceActive = [...]state.Active{
 	svcStopWatchdog: state.Deactivating, svcStopSigterm: state.Deactivating, svcStopSigkill: state.Deactivating,
 	svcStopPost: state.Deactivating, svcFinalWatchdog: state.Deactivating, svcFinalSigterm: state.Deactivating,
 	svcFinalSigkill: state.Deactivating, svcFailed: state.Failed, svcAutoRestart: state.Activating,
+	svcCleaning: state.Maintenance,
 }
 
 // serviceResult is 252's ServiceResult.
@@ -90,6 +92,7 @@ type service struct {
 	state        serviceState
 	result       serviceResult
 	reloadResult serviceResult
+	cleanResult  serviceResult
 
 	mainPID, controlPID int
 	mainPIDKnown        bool
@@ -119,7 +122,7 @@ type service struct {
 }
 
 func newService(u *Unit) *service {
-	return &service{u: u, cfg: u.cfg.Service, result: resSuccess, reloadResult: resSuccess, controlKind: -1, uid: -1, gid: -1}
+	return &service{u: u, cfg: u.cfg.Service, result: resSuccess, reloadResult: resSuccess, cleanResult: resSuccess, controlKind: -1, uid: -1, gid: -1}
 }
 
 func (s *service) activeState() state.Active { return serviceActive[s.state] }
@@ -189,7 +192,7 @@ func (s *service) armTimer(usec uint64) {
 
 func (s *service) start() error {
 	switch s.state {
-	case svcStop, svcStopWatchdog, svcStopSigterm, svcStopSigkill, svcStopPost, svcFinalWatchdog, svcFinalSigterm, svcFinalSigkill:
+	case svcStop, svcStopWatchdog, svcStopSigterm, svcStopSigkill, svcStopPost, svcFinalWatchdog, svcFinalSigterm, svcFinalSigkill, svcCleaning:
 		return errAgain
 	case svcCondition, svcStartPre, svcStart, svcStartPost:
 		return nil
@@ -360,6 +363,10 @@ func (s *service) stop() error {
 		return errQuiet
 	case svcAutoRestart:
 		s.setState(svcDead)
+		return errQuiet
+	case svcCleaning:
+		// 252 kills the removal; ours runs on, its end ignored.
+		s.enterDead(resSuccess, false)
 		return errQuiet
 	case svcCondition, svcStartPre, svcStart, svcStartPost, svcReload:
 		s.enterSignal(svcStopSigterm, resSuccess)
@@ -550,6 +557,15 @@ func (s *service) timeout() {
 	case svcFinalSigkill:
 		m.logUnit(s.u, LevelWarning, "Processes still around after final SIGKILL. Entering failed mode.")
 		s.enterDead(resTimeout, true)
+	case svcCleaning:
+		// 252 kills its removal process and fails with its signal;
+		// ours is abandoned.
+		m.logUnit(s.u, LevelWarning, "Cleaning timed out. killing.")
+		if s.cleanResult == resSuccess {
+			s.cleanResult = resTimeout
+		}
+		s.u.cleanGen++
+		s.enterDead(resSignal, true)
 	case svcAutoRestart:
 		s.nRestarts++
 		m.logUnit(s.u, LevelInfo, "Scheduled restart job, restart counter is at %d.", s.nRestarts)
@@ -984,6 +1000,7 @@ func (s *service) props(p map[string]any) {
 	p["ControlPID"] = uint32(s.controlPID)
 	p["Result"] = string(s.result)
 	p["ReloadResult"] = string(s.reloadResult)
+	p["CleanResult"] = string(s.cleanResult)
 	p["NRestarts"] = s.nRestarts
 	p["StatusText"] = s.statusText
 	p["StatusErrno"] = int32(s.statusErrno)
@@ -1067,4 +1084,29 @@ func (m *Manager) WatchedBusNamesLoop() []string {
 		}
 	}
 	return out
+}
+
+// clean is service_clean: the directories go in the "cleaning" state,
+// after which the service is dead again.
+func (s *service) clean(mask CleanMask) error {
+	if s.state != svcDead {
+		return syscall.EBUSY
+	}
+	dirs := cleanDirectories(s.u.cfg.Exec, mask)
+	if len(dirs) == 0 {
+		return syscall.EUNATCH
+	}
+	s.cleanResult = resSuccess
+	s.setState(svcCleaning)
+	s.armTimer(s.u.cfg.Exec.TimeoutCleanUSec)
+	s.u.m.removeTrees(s.u, dirs, func(ok bool) {
+		if s.state != svcCleaning {
+			return
+		}
+		if !ok && s.cleanResult == resSuccess {
+			s.cleanResult = resExitCode
+		}
+		s.enterDead(resSuccess, false)
+	})
+	return nil
 }

@@ -397,7 +397,10 @@ func (s *swap) timeout() {
 		if s.cleanResult == mntSuccess {
 			s.cleanResult = mntTimeout
 		}
-		s.enterSignal(swpDeactivatingSigkill, mntSuccess)
+		// 252 kills its removal process, and ends with its signal;
+		// ours is abandoned.
+		u.cleanGen++
+		s.enterDeadOrActive(mntSignal)
 	}
 }
 

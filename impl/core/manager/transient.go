@@ -275,37 +275,3 @@ type strerrorErr struct{ errno syscall.Errno }
 
 func (e strerrorErr) Error() string { return value.Strerror(e.errno) }
 func (e strerrorErr) Unwrap() error { return e.errno }
-
-// Markers are a unit's marks for a later restart or reload (252's
-// UnitMarker bits).
-type Markers uint
-
-const (
-	MarkerNeedsReload Markers = 1 << iota
-	MarkerNeedsRestart
-)
-
-// MarkerNames are the markers' names, in bit order.
-var MarkerNames = []string{"needs-reload", "needs-restart"}
-
-// Names lists the markers set.
-func (k Markers) Names() []string {
-	out := []string{}
-	for i, n := range MarkerNames {
-		if k&(1<<i) != 0 {
-			out = append(out, n)
-		}
-	}
-	return out
-}
-
-// SetMarkersLoop sets u's markers: to set where absolute, else those of
-// mask to their bits in set.
-func (m *Manager) SetMarkersLoop(u *Unit, set, mask Markers, absolute bool) {
-	if absolute {
-		u.markers = set
-	} else {
-		u.markers = set | u.markers&^mask
-	}
-	m.obs.UnitChanged(u)
-}

@@ -110,11 +110,12 @@ type Unit struct {
 
 	lastState state.Active
 	inGCQueue bool
-	// markers are the Markers set over the bus.
-	markers Markers
 	// busReferenced: bus clients hold references (Unit.Ref, AddRef).
 	busReferenced bool
-	stamps        fileStamps
+	// markers are set by clients (Markers=) and cleared as the unit
+	// stops, or reloads for needs-reload.
+	markers Markers
+	stamps  fileStamps
 	// startRatelimit counts starts for StartLimitIntervalSec=/Burst=.
 	startRatelimit ratelimit
 	startLimitHit  bool
@@ -124,6 +125,9 @@ type Unit struct {
 	// notAppliedLogged: the directives the executor does not apply yet
 	// were logged once.
 	notAppliedLogged bool
+	freezer          unitFreezer
+	// cleanGen counts directory removals (clean.go).
+	cleanGen int
 }
 
 // CanReload is unit_can_reload.
@@ -188,6 +192,7 @@ func (u *Unit) Runtime() map[string]any {
 	p["InvocationID"] = invocation
 	p["ConditionResult"] = u.conditionResult
 	p["AssertResult"] = u.assertResult
+	p["FreezerState"] = u.freezer.state.String()
 	// Computed when asked for: change signals leave them out (they
 	// stat unit files, or are only invalidated).
 	p["NeedDaemonReload"] = unit.LazyValue(func() (any, bool) { return u.needDaemonReload(), true })
@@ -214,7 +219,6 @@ func (u *Unit) Runtime() map[string]any {
 	if u.kind != nil {
 		u.kind.props(p)
 	}
-	p["Markers"] = u.markers.Names()
 	return p
 }
 
@@ -295,6 +299,7 @@ func (u *Unit) startLoop() error {
 			return err
 		}
 	}
+	u.m.thawBeforeJob(u)
 	return u.kind.start()
 }
 
@@ -318,6 +323,7 @@ func (u *Unit) stopLoop() error {
 	if u.kind == nil {
 		return errBadR
 	}
+	u.m.thawBeforeJob(u)
 	return u.kind.stop()
 }
 
@@ -337,6 +343,7 @@ func (u *Unit) reloadLoop() error {
 		u.m.logUnit(u, LevelWarning, "Unit cannot be reloaded because it is inactive.")
 		return errNoExec
 	}
+	u.m.thawBeforeJob(u)
 	return u.kind.reload()
 }
 
@@ -366,11 +373,6 @@ func (u *Unit) notify(os, ns state.Active, reloadSuccess bool) {
 		u.activeEnter = t
 	} else if os.IsActiveOrReloading() && !ns.IsActiveOrReloading() {
 		u.activeExit = t
-	}
-	if inactive(ns) {
-		u.markers = 0
-	} else if ns != os && ns == state.Reloading {
-		u.markers &^= MarkerNeedsReload
 	}
 
 	unexpected := false
@@ -430,7 +432,7 @@ func (u *Unit) notify(os, ns state.Active, reloadSuccess bool) {
 	if os != state.Failed && ns == state.Failed {
 		m.startOnFailure(u, dep.OnFailure, u.cfg.OnFailureJobMode)
 	}
-	if os != state.Inactive && ns == state.Inactive && os != state.Failed {
+	if ns == state.Inactive && os != state.Inactive && os != state.Failed && os != state.Maintenance {
 		m.startOnFailure(u, dep.OnSuccess, u.cfg.OnSuccessJobMode)
 	}
 	if ns != os {
@@ -438,6 +440,11 @@ func (u *Unit) notify(os, ns state.Active, reloadSuccess bool) {
 		m.requeueOrdered(u)
 	}
 	m.triggerNotify(u)
+	if inactive(ns) {
+		u.markers = 0
+	} else if ns != os && ns == state.Reloading {
+		u.markers &^= MarkerNeedsReload
+	}
 	if inactive(ns) {
 		m.stopBoundTo(u)
 		if !inactive(os) {

@@ -3,10 +3,8 @@ package systemctl
 import (
 	"errors"
 	"os"
-	"strconv"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/godbus/dbus/v5"
 
@@ -21,7 +19,7 @@ const (
 	ifaceManager   = "org.freedesktop.systemd1.Manager"
 	ifaceUnit      = "org.freedesktop.systemd1.Unit"
 	ifaceProps     = "org.freedesktop.DBus.Properties"
-	privateAddress = "unix:path=/run/systemd/private"
+	privateSocket  = "/run/systemd/private"
 )
 
 // Exit codes of the LSB verbs (exit-status.h).
@@ -41,6 +39,20 @@ type managerBus struct {
 	// signals receives every signal; a private connection gets all of
 	// PID 1's without subscribing.
 	signals chan *dbus.Signal
+	// deferred are the signals the job waiter read and left for the unit
+	// waiter (nextSignal).
+	deferred []*dbus.Signal
+}
+
+// nextSignal is the next signal: the deferred ones first.
+func (b *managerBus) nextSignal() (*dbus.Signal, bool) {
+	if len(b.deferred) > 0 {
+		s := b.deferred[0]
+		b.deferred = b.deferred[1:]
+		return s, true
+	}
+	s, ok := <-b.signals
+	return s, ok
 }
 
 // connectBus is acquire_bus(BUS_MANAGER).
@@ -69,41 +81,6 @@ func (t *tool) connectBus() (*managerBus, error) {
 	return b, nil
 }
 
-func dialPrivate() (*dbus.Conn, error) {
-	conn, err := dbus.Dial(privateAddress)
-	if err != nil {
-		return nil, err
-	}
-	if err := conn.Auth([]dbus.Auth{dbus.AuthExternal(strconv.Itoa(os.Geteuid()))}); err != nil {
-		conn.Close()
-		return nil, err
-	}
-	if err := pingUntilAnswered(conn); err != nil {
-		conn.Close()
-		return nil, err
-	}
-	return conn, nil
-}
-
-// pingUntilAnswered makes a first round trip before any real call. A
-// client that sends BEGIN and its first message back to back (as godbus
-// does, where sd-bus pipelines the whole handshake) can have both land
-// in one read of systemd 252's server side, which then leaves the
-// message unparsed in its buffer until more data arrives: a Reload call
-// was seen to hang so. Each further ping is such data.
-func pingUntilAnswered(conn *dbus.Conn) error {
-	obj := conn.Object(busService, busManagerPath)
-	for i := 0; i < 100; i++ {
-		call := obj.Go("org.freedesktop.DBus.Peer.Ping", 0, nil)
-		select {
-		case <-call.Done:
-			return call.Err
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
-	return syscall.ETIMEDOUT
-}
-
 func dialSystemBus() (*dbus.Conn, error) {
 	conn, err := dbus.SystemBusPrivate()
 	if err != nil {
@@ -124,6 +101,10 @@ func (t *tool) closeBus() {
 	if t.bus != nil {
 		t.bus.conn.Close()
 		t.bus = nil
+	}
+	if t.fullBus != nil {
+		t.fullBus.conn.Close()
+		t.fullBus = nil
 	}
 }
 
@@ -225,7 +206,8 @@ func (t *tool) expandUnitNames(b *managerBus, names []string, suffix string) ([]
 			t.logAt(level, "%s", note)
 		}
 		if err != nil {
-			return nil, false, t.errorf("Failed to mangle name: %s", install.Strerror(errnoOf(err)))
+			t.logAt(logging.Err, "Failed to mangle name: %s", install.Strerror(errnoOf(err)))
+			return nil, false, reportedErrno(errnoOf(err))
 		}
 		if stringIsGlob(m.Name) {
 			globs = append(globs, m.Name)

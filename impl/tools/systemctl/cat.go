@@ -36,6 +36,8 @@ var (
 type catState struct {
 	lp    *unitpath.LookupPaths
 	names *unitpath.NameMap
+	// clientSide finds the files client side even on a booted system.
+	clientSide bool
 }
 
 // cat is verb_cat: each unit's fragment and drop-ins as files on disk.
@@ -152,7 +154,7 @@ func (t *tool) withUnitDependencies(b *managerBus, names []string) []string {
 func (t *tool) findUnitPaths(b *managerBus, st *catState, name string) (string, []string, error) {
 	var fragment string
 	var dropins []string
-	if !t.installClientSide() && !unitname.IsValid(name, unitname.Template) {
+	if !t.installClientSide() && !st.clientSide && !unitname.IsValid(name, unitname.Template) {
 		path := unitPath(name)
 		loadState, err := b.stringProperty(path, ifaceUnit, "LoadState")
 		if err != nil {

@@ -40,13 +40,16 @@ func (t *tool) start(args []string) error {
 	if t.opts.wait && args[0] != "start" && args[0] != "restart" {
 		return t.errorf("--wait may only be used with the 'start' or 'restart' commands.")
 	}
-	if t.opts.wait {
-		return t.errorf("--wait is not implemented yet.")
-	}
 	if t.opts.showTransaction {
 		return t.errorf("--show-transaction is not implemented yet.")
 	}
-	b, err := t.connectBus()
+	// --wait needs the system bus: the manager tracks no client of its
+	// private socket (Unit.Ref).
+	connect := t.connectBus
+	if t.opts.wait {
+		connect = t.connectFullBus
+	}
+	b, err := connect()
 	if err != nil {
 		return err
 	}
@@ -70,9 +73,24 @@ func (t *tool) start(args []string) error {
 			"      Passing --all will also load units which are pulled in by other units.\n" +
 			"      See systemctl(1) for more details.")
 	}
+	return t.startUnits(b, method, jobType, mode, names)
+}
+
+// startUnits is the rest of verb_start: the jobs enqueued, then waited
+// for unless --no-block.
+func (t *tool) startUnits(b *managerBus, method, jobType, mode string, names []string) error {
 	var w *jobWaiter
 	if !t.opts.noBlock {
 		w = &jobWaiter{t: t, b: b, jobs: map[dbus.ObjectPath]bool{}}
+		if b == t.fullBus {
+			_ = b.conn.AddMatchSignal(dbus.WithMatchSender(busService), dbus.WithMatchObjectPath(busManagerPath),
+				dbus.WithMatchInterface(ifaceManager), dbus.WithMatchMember("JobRemoved"))
+		}
+	}
+	var wu *unitWaiter
+	if t.opts.wait {
+		b.conn.Object(busService, busManagerPath).Go(ifaceManager+".Subscribe", 0, nil)
+		wu = newUnitWaiter(t, b)
 	}
 	ret := 0
 	if t.opts.marked {
@@ -80,7 +98,7 @@ func (t *tool) start(args []string) error {
 	}
 	var stopped []string
 	for _, name := range names {
-		err := t.startUnitOne(b, method, jobType, name, mode, w)
+		err := t.startUnitOne(b, method, jobType, name, mode, w, wu)
 		if ret == 0 && err != nil {
 			ret = exitStatusOfBusError(err)
 		}
@@ -97,6 +115,9 @@ func (t *tool) start(args []string) error {
 				t.checkTriggeringUnits(b, name)
 			}
 		}
+	}
+	if wu != nil && wu.run() && ret == 0 {
+		ret = 1
 	}
 	if ret != 0 {
 		return exitCode(ret)
@@ -138,8 +159,12 @@ func (t *tool) enqueueMarkedJobs(b *managerBus, w *jobWaiter) int {
 }
 
 // startUnitOne is start_unit_one.
-func (t *tool) startUnitOne(b *managerBus, method, jobType, name, mode string, w *jobWaiter) error {
-	t.logAt(logging.Debug, "%s dbus call org.freedesktop.systemd1.Manager %s(%s, %s)", "Executing", method, name, mode)
+func (t *tool) startUnitOne(b *managerBus, method, jobType, name, mode string, w *jobWaiter, wu *unitWaiter) error {
+	doing := "Executing"
+	if t.opts.dryRun {
+		doing = "Would execute"
+	}
+	t.logAt(logging.Debug, "%s dbus call org.freedesktop.systemd1.Manager %s(%s, %s)", doing, method, name, mode)
 	if t.opts.dryRun {
 		return nil
 	}
@@ -173,6 +198,9 @@ func (t *tool) startUnitOne(b *managerBus, method, jobType, name, mode string, w
 	if w != nil {
 		t.logAt(logging.Debug, "Adding %s to the set", path)
 		w.jobs[path] = true
+	}
+	if wu != nil {
+		wu.add(name, waitForInactive|waitNoJob)
 	}
 	return nil
 }
@@ -258,6 +286,7 @@ func (w *jobWaiter) wait(quiet bool) error {
 			return w.t.errorf("Failed to wait for response: %s", install.Strerror(syscall.ECONNRESET))
 		}
 		if sig.Name != ifaceManager+".JobRemoved" || sig.Path != busManagerPath || len(sig.Body) != 4 {
+			w.b.deferred = append(w.b.deferred, sig)
 			continue
 		}
 		path, _ := sig.Body[1].(dbus.ObjectPath)

@@ -569,3 +569,64 @@ func (t *tool) listTimers(args []string) error {
 	}
 	return nil
 }
+
+type listAutomountInfo struct {
+	id, what, where string
+	idle            uint64
+	mounted         bool
+}
+
+// listAutomounts is verb_list_automounts: each automount point, the
+// source of its mount unit and whether that is mounted.
+func (t *tool) listAutomounts(args []string) error {
+	b, err := t.connectBus()
+	if err != nil {
+		return err
+	}
+	units, err := t.unitsOfType(b, args, ".automount")
+	if err != nil {
+		return err
+	}
+	var infos []listAutomountInfo
+	for _, u := range units {
+		where, err := b.stringProperty(u.path, "org.freedesktop.systemd1.Automount", "Where")
+		if err != nil {
+			return t.errorf("Failed to get automount target: %s", busErrorMessage(err))
+		}
+		idle, err := b.listUint64Property(u.path, "org.freedesktop.systemd1.Automount", "TimeoutIdleUSec")
+		if err != nil {
+			return t.errorf("Failed to get idle timeout: %s", busErrorMessage(err))
+		}
+		mount, err := unitname.FromPath(where, ".mount")
+		if err != nil {
+			return t.errorf("Failed to generate unit name from path: %s", install.Strerror(errnoOf(err)))
+		}
+		what, err := b.stringProperty(unitPath(mount), "org.freedesktop.systemd1.Mount", "What")
+		if err != nil {
+			return t.errorf("Failed to get mount source: %s", busErrorMessage(err))
+		}
+		state, err := b.stringProperty(unitPath(mount), ifaceUnit, "ActiveState")
+		if err != nil {
+			return t.errorf("Failed to get mount state: %s", busErrorMessage(err))
+		}
+		infos = append(infos, listAutomountInfo{id: u.id, what: what, where: where, idle: idle, mounted: state == "active"})
+	}
+	sort.SliceStable(infos, func(i, j int) bool { return infos[i].where < infos[j].where })
+	tab := newTable(t.term, "what", "where", "mounted", "idle timeout", "unit")
+	tab.header = t.opts.legend != 0
+	tab.full = t.opts.full
+	text := func(s string) cell { return cell{text: s, empty: s == ""} }
+	for _, a := range infos {
+		mounted := "no"
+		if a.mounted {
+			mounted = "yes"
+		}
+		tab.add(text(a.what), text(a.where), cell{text: mounted},
+			cell{text: timeutil.FormatTimespan(timeutil.Usec(a.idle), timeutil.MSec)}, text(a.id))
+	}
+	t.out.Write([]byte(tab.String()))
+	if t.opts.legend != 0 {
+		t.listLegend("automount", len(infos))
+	}
+	return nil
+}

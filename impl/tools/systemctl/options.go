@@ -34,6 +34,7 @@ type options struct {
 	remote, machine           bool
 	host                      string
 	lines                     uint32
+	output                    string
 	signal                    int
 	marked                    bool
 	showTransaction           bool
@@ -48,6 +49,16 @@ type options struct {
 	// --before).
 	dependency dependencyKind
 	showTypes  bool
+	// cleanWhat is --what= (clean); rebootArg --reboot-argument=.
+	cleanWhat    []string
+	rebootArg    string
+	rebootArgSet bool
+	// bootOptions says --firmware-setup, --boot-loader-menu= or
+	// --boot-loader-entry= was given.
+	bootOptions bool
+	// wall is --message=, each given; noWall is --no-wall.
+	wall   []string
+	noWall bool
 }
 
 // dependencyKind is arg_dependency.
@@ -447,15 +458,26 @@ func (t *tool) option(id int, arg string) error {
 		if strings.HasPrefix(arg, "json") {
 			o.legend = 0
 		}
+		o.output = arg
 	case optCheckInhibitors:
 		if arg != "auto" && term.ParseBoolean(arg) < 0 {
 			return t.errorf("Failed to parse --check-inhibitors= argument: %s", arg)
 		}
+	case optFirmwareSetup:
+		o.bootOptions = true
+	case optMessage:
+		o.wall = append(o.wall, arg)
+	case optNoWall:
+		o.noWall = true
+	case optRebootArg:
+		o.rebootArg, o.rebootArgSet = arg, true
 	case optBootLoaderMenu:
+		o.bootOptions = true
 		if _, err := timeutil.ParseSec(arg); err != nil {
 			return t.errorf("Failed to parse --boot-loader-menu= argument '%s': %s", arg, install.Strerror(errnoOf(err)))
 		}
 	case optBootLoaderEntry:
+		o.bootOptions = true
 		if arg == "help" {
 			return t.acquireBus()
 		}
@@ -507,6 +529,7 @@ func (t *tool) option(id int, arg string) error {
 				t.dumpTable("", []string{"runtime", "state", "cache", "logs", "configuration"})
 				return errDone
 			}
+			o.cleanWhat = append(o.cleanWhat, w)
 		}
 	case optTimestampStyle:
 		if arg == "help" {

@@ -40,8 +40,17 @@ const (
 const stNoLimit = ^uint64(0)
 
 // status is verb_show in status mode: the system without operands, else
-// each PID's unit and each unit named.
+// each PID's unit and each unit named, then the hint when journal lines
+// were ellipsized.
 func (t *tool) status(args []string) error {
+	err := t.statusUnits(args)
+	if t.stEllipsized && !t.opts.quiet {
+		t.printf("Hint: Some lines were ellipsized, use -l to show in full.\n")
+	}
+	return err
+}
+
+func (t *tool) statusUnits(args []string) error {
 	b, err := t.connectBus()
 	if err != nil {
 		return err
@@ -207,6 +216,16 @@ func (t *tool) statusOne(b *managerBus, p dbus.ObjectPath, unit string, newLine 
 	}
 	*newLine = true
 	t.printStatusInfo(b, props)
+	if t.stShowJournal(props) {
+		t.stEllipsized = true
+	}
+	if props.boolean("NeedDaemonReload") {
+		user := ""
+		if t.opts.scope == install.ScopeUser {
+			user = " --user"
+		}
+		t.warning("Warning: The unit file, source configuration file or drop-ins of %s changed on disk. Run 'systemctl%s daemon-reload' to reload units.", props.str("Id"), user)
+	}
 	if active != "" && active != "active" && active != "reloading" {
 		return exitProgramNotRunning, nil
 	}
@@ -407,7 +426,7 @@ func (t *tool) stURLifyPath(p string) string {
 	return t.term.Link("file://"+host+p, p)
 }
 
-// printStatusInfo is print_status_info, without the journal.
+// printStatusInfo is print_status_info up to the journal lines.
 func (t *tool) printStatusInfo(b *managerBus, props stProps) {
 	tc := stTimeContext()
 	id := props.str("Id")
@@ -757,13 +776,6 @@ func (t *tool) printStatusInfo(b *managerBus, props stProps) {
 		} else if err != nil {
 			t.warning("Failed to dump process list for '%s', ignoring: %s", id, busErrorMessage(err))
 		}
-	}
-	if props.boolean("NeedDaemonReload") {
-		user := ""
-		if t.opts.scope == install.ScopeUser {
-			user = " --user"
-		}
-		t.warning("Warning: The unit file, source configuration file or drop-ins of %s changed on disk. Run 'systemctl%s daemon-reload' to reload units.", id, user)
 	}
 }
 

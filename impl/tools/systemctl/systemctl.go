@@ -8,8 +8,12 @@
 // family with job waiting, isolate, kill, is-active, is-failed, check,
 // reset-failed, clear-jobs, cancel, daemon-reload, daemon-reexec, show,
 // status (without its journal lines), cat, list-units, list-jobs,
-// list-dependencies, list-sockets, list-timers, is-system-running and
-// the environment verbs; each is compared with 252's by
+// list-dependencies, list-sockets, list-timers, list-automounts,
+// list-machines (this host only), is-system-running, the environment
+// verbs, set-property (impl/unitprop), clean, freeze, thaw, switch-root,
+// the power verbs (verbs.go), edit (edit.go), log-level, log-target,
+// service-log-level, service-log-target and service-watchdogs
+// (logsetting.go), help (help_verb.go); each is compared with 252's by
 // difftests/systemctl. The others say they are not implemented yet.
 //
 // Only impl/multicall imports it.
@@ -45,10 +49,14 @@ type tool struct {
 	// argv0 is program_invocation_name, name its short form.
 	argv0, name string
 	utf8        bool
+	// stEllipsized: status shortened a journal line.
+	stEllipsized bool
 
 	opts options
 	// bus is the service manager connection, once made.
 	bus *managerBus
+	// fullBus is the system bus connection (acquire_bus(BUS_FULL)).
+	fullBus *managerBus
 }
 
 // Main runs systemctl.
@@ -143,11 +151,11 @@ func init() {
 	verbs = []verb{
 		listUnits,
 		offline("list-unit-files", -1, -1, (*tool).listUnitFiles),
-		online("list-automounts", -1, -1),
+		onlineRun("list-automounts", -1, -1, (*tool).listAutomounts),
 		onlineRun("list-sockets", -1, -1, (*tool).listSockets),
 		onlineRun("list-timers", -1, -1, (*tool).listTimers),
 		onlineRun("list-jobs", -1, -1, (*tool).listJobs),
-		online("list-machines", -1, -1),
+		onlineRun("list-machines", -1, -1, (*tool).listMachines),
 		verb{name: "clear-jobs", minArgs: -1, maxArgs: 1, onlineOnly: true, run: (*tool).trivialMethod},
 		onlineRun("cancel", -1, -1, (*tool).cancel),
 		onlineRun("start", 2, -1, (*tool).start),
@@ -164,39 +172,39 @@ func init() {
 		onlineRun("condrestart", 2, -1, (*tool).start),
 		onlineRun("isolate", 2, 2, (*tool).start),
 		onlineRun("kill", 2, -1, (*tool).kill),
-		online("clean", 2, -1),
-		online("freeze", 2, -1),
-		online("thaw", 2, -1),
+		onlineRun("clean", 2, -1, (*tool).cleanOrFreeze),
+		onlineRun("freeze", 2, -1, (*tool).cleanOrFreeze),
+		onlineRun("thaw", 2, -1, (*tool).cleanOrFreeze),
 		onlineRun("is-active", 2, -1, (*tool).isActive),
 		onlineRun("check", 2, -1, (*tool).isActive),
 		onlineRun("is-failed", 2, -1, (*tool).isFailed),
 		onlineRun("show", -1, -1, (*tool).show),
 		onlineRun("cat", 2, -1, (*tool).cat),
 		onlineRun("status", -1, -1, (*tool).status),
-		online("help", -1, -1),
+		onlineRun("help", -1, -1, (*tool).helpVerb),
 		onlineRun("daemon-reload", 1, 1, (*tool).daemonReload),
 		onlineRun("daemon-reexec", 1, 1, (*tool).daemonReload),
-		online("log-level", -1, 2),
-		online("log-target", -1, 2),
-		online("service-log-level", 2, 3),
-		online("service-log-target", 2, 3),
-		online("service-watchdogs", -1, 2),
+		onlineRun("log-level", -1, 2, (*tool).logSetting),
+		onlineRun("log-target", -1, 2, (*tool).logSetting),
+		onlineRun("service-log-level", 2, 3, (*tool).serviceLogSetting),
+		onlineRun("service-log-target", 2, 3, (*tool).serviceLogSetting),
+		onlineRun("service-watchdogs", -1, 2, (*tool).serviceWatchdogs),
 		onlineRun("show-environment", -1, 1, (*tool).showEnvironment),
 		onlineRun("set-environment", 2, -1, (*tool).setEnvironment),
 		onlineRun("unset-environment", 2, -1, (*tool).setEnvironment),
 		onlineRun("import-environment", -1, -1, (*tool).importEnvironment),
-		online("halt", -1, 1),
-		online("poweroff", -1, 1),
-		online("reboot", -1, 2),
-		online("kexec", -1, 1),
-		online("suspend", -1, 1),
-		online("hibernate", -1, 1),
-		online("hybrid-sleep", -1, 1),
-		online("suspend-then-hibernate", -1, 1),
-		online("default", -1, 1),
-		online("rescue", -1, 1),
-		online("emergency", -1, 1),
-		online("exit", -1, 2),
+		onlineRun("halt", -1, 1, (*tool).startSpecial),
+		onlineRun("poweroff", -1, 1, (*tool).startSpecial),
+		onlineRun("reboot", -1, 2, (*tool).startSpecial),
+		onlineRun("kexec", -1, 1, (*tool).startSpecial),
+		onlineRun("suspend", -1, 1, (*tool).startSpecial),
+		onlineRun("hibernate", -1, 1, (*tool).startSpecial),
+		onlineRun("hybrid-sleep", -1, 1, (*tool).startSpecial),
+		onlineRun("suspend-then-hibernate", -1, 1, (*tool).startSpecial),
+		onlineRun("default", -1, 1, (*tool).startSpecial),
+		onlineRun("rescue", -1, 1, (*tool).startSpecial),
+		onlineRun("emergency", -1, 1, (*tool).startSpecial),
+		onlineRun("exit", -1, 2, (*tool).startSpecial),
 		onlineRun("reset-failed", -1, -1, (*tool).resetFailed),
 		offline("enable", 2, -1, (*tool).enable),
 		offline("disable", 2, -1, (*tool).enable),
@@ -208,15 +216,15 @@ func init() {
 		offline("unmask", 2, -1, (*tool).enable),
 		offline("link", 2, -1, (*tool).enable),
 		offline("revert", 2, -1, (*tool).enable),
-		online("switch-root", 2, -1),
+		onlineRun("switch-root", 2, -1, (*tool).switchRoot),
 		onlineRun("list-dependencies", -1, -1, (*tool).listDependencies),
 		offline("set-default", 2, 2, (*tool).setDefault),
 		offline("get-default", -1, 1, (*tool).getDefault),
-		online("set-property", 3, -1),
+		onlineRun("set-property", 3, -1, (*tool).setProperty),
 		offline("is-system-running", -1, 1, (*tool).isSystemRunning),
 		offline("add-wants", 3, -1, (*tool).addDependency),
 		offline("add-requires", 3, -1, (*tool).addDependency),
-		online("edit", 2, -1),
+		onlineRun("edit", 2, -1, (*tool).edit),
 		online("bind", 3, 4),
 		online("mount-image", 4, 5),
 	}

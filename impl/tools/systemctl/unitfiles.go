@@ -1,13 +1,13 @@
 package systemctl
 
 import (
-	"os"
 	"path"
 	"sort"
 	"strings"
 	"syscall"
 
 	"gosystemd/impl/cli/logging"
+	"gosystemd/impl/condition"
 	"gosystemd/impl/install"
 	"gosystemd/impl/unitname"
 )
@@ -388,12 +388,13 @@ func (t *tool) cmdlineWarning() {
 	if t.opts.quiet || t.opts.root != "" {
 		return
 	}
-	data, err := os.ReadFile("/proc/cmdline")
+	// In a container, PID 1's arguments (proc_cmdline).
+	data, err := condition.New(condition.Host{}).KernelCommandLine()
 	if err != nil {
 		return
 	}
 	override := ""
-	for _, w := range strings.Fields(string(data)) {
+	for _, w := range strings.Fields(data) {
 		key, val, hasVal := strings.Cut(w, "=")
 		switch {
 		case key == "systemd.unit" && hasVal && unitname.IsValid(val, unitname.Plain|unitname.Instance):
