@@ -1,6 +1,7 @@
 package manager
 
 import (
+	"path"
 	"sort"
 
 	"gosystemd/impl/core/dep"
@@ -160,6 +161,11 @@ func (m *Manager) freeUnit(u *Unit) {
 		}
 	}
 	m.removeTransient(u)
+	// 252 keeps a unit's file state with the unit: loaded again, it
+	// reads the state again.
+	if u.cfg.FragmentPath != "" {
+		delete(m.fileStates, path.Base(u.cfg.FragmentPath))
+	}
 	m.obs.UnitRemoved(u)
 	for _, o := range linked {
 		m.addToGCQueue(o)
