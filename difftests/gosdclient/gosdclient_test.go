@@ -133,7 +133,14 @@ func clientStep(name string) error {
 		return prop("gosd-gc.service", "SubState")
 	case "kill":
 		c.KillUnitContext(ctx, "gosd-gc.service", 15)
-		time.Sleep(500 * time.Millisecond)
+		// Until the service has dealt with its main process's end.
+		for i := 0; i < 100; i++ {
+			p, err := c.GetUnitPropertyContext(ctx, "gosd-gc.service", "ActiveState")
+			if err == nil && p.Value.Value() != "active" && p.Value.Value() != "deactivating" {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
 		return prop("gosd-gc.service", "ActiveState")
 	case "stop":
 		return job(func(ch chan<- string) (int, error) { return c.StopUnitContext(ctx, "gosd-gc.service", "replace", ch) })
@@ -219,7 +226,7 @@ func clientStep(name string) error {
 	case "transient":
 		return job(func(ch chan<- string) (int, error) {
 			return c.StartTransientUnitContext(ctx, "gosd-gc-transient.service", "replace",
-				[]sddbus.Property{sddbus.PropExecStart([]string{"/bin/true"}, false), sddbus.PropRemainAfterExit(true),
+				[]sddbus.Property{sddbus.PropType("oneshot"), sddbus.PropExecStart([]string{"/bin/true"}, false), sddbus.PropRemainAfterExit(true),
 					sddbus.PropDescription("transient from go-systemd")}, ch)
 		})
 	case "transient-active":
