@@ -175,6 +175,24 @@ func (w *propWriter) u64() (uint64, error) {
 	return n, nil
 }
 
+// environmentList writes Environment=-style lists: checked by valid,
+// each entry quoted and escaped; an empty list resets the setting.
+func (w *propWriter) environmentList(valid func([]string) bool, invalid string) error {
+	l, err := w.strv()
+	if err != nil {
+		return err
+	}
+	if !valid(l) {
+		return invalidArgs("%s", invalid)
+	}
+	if len(l) == 0 {
+		w.write(true, w.name, w.name+"=")
+	} else {
+		w.write(true, w.name, w.name+"="+concatQuoted(l, func(s string) string { return cescape(specifierEscape(s)) }))
+	}
+	return nil
+}
+
 func (w *propWriter) strv() ([]string, error) {
 	l, ok := w.v.([]string)
 	if !ok {
@@ -792,33 +810,9 @@ func (w *propWriter) exec() (bool, error) {
 		w.write(true, w.name, "WorkingDirectory="+prefix+specifierEscape(s))
 		return true, nil
 	case "Environment":
-		l, err := w.strv()
-		if err != nil {
-			return true, err
-		}
-		if !envAssignmentsValid(l) {
-			return true, invalidArgs("Invalid environment block.")
-		}
-		if len(l) == 0 {
-			w.write(true, w.name, "Environment=")
-		} else {
-			w.write(true, w.name, "Environment="+concatQuoted(l, func(s string) string { return cescape(specifierEscape(s)) }))
-		}
-		return true, nil
+		return true, w.environmentList(envAssignmentsValid, "Invalid environment block.")
 	case "UnsetEnvironment":
-		l, err := w.strv()
-		if err != nil {
-			return true, err
-		}
-		if !envNamesOrAssignmentsValid(l) {
-			return true, invalidArgs("Invalid UnsetEnvironment= list.")
-		}
-		if len(l) == 0 {
-			w.write(true, w.name, "UnsetEnvironment=")
-		} else {
-			w.write(true, w.name, "UnsetEnvironment="+concatQuoted(l, func(s string) string { return cescape(specifierEscape(s)) }))
-		}
-		return true, nil
+		return true, w.environmentList(envNamesOrAssignmentsValid, "Invalid UnsetEnvironment= list.")
 	}
 	if rest, ok := strings.CutPrefix(w.name, "Limit"); ok {
 		return w.rlimit(rest)
