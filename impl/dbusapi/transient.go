@@ -227,6 +227,9 @@ func (a *API) setProperties(call *bus.Call, u *manager.Unit, runtime bool, raw a
 	for _, c := range res.markers {
 		a.m.SetMarkersLoop(u, c.set, c.mask, c.absolute)
 	}
+	if len(props) > 0 {
+		a.m.CommitPropertiesLoop(u)
+	}
 	return nil
 }
 

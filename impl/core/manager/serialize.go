@@ -556,6 +556,9 @@ func (m *Manager) serializeUnit(w *stateWriter, u *Unit) {
 	if u.notAppliedLogged {
 		w.bool("not-applied-logged", true)
 	}
+	if u.markers != 0 {
+		w.item("markers", strings.Join(u.markers.Names(), " "))
+	}
 	if j := u.job; j != nil {
 		v := fmt.Sprintf("%d %s %s", j.id, j.typ, j.State())
 		if j.irreversible {
@@ -820,6 +823,13 @@ func (m *Manager) deserializeUnitItem(u *Unit, it Item) bool {
 		}
 	case "not-applied-logged":
 		boolean(&u.notAppliedLogged)
+	case "markers":
+		// Unknown words are skipped, as 252 does.
+		for _, word := range strings.Fields(it.Value) {
+			if mk, ok := ParseMarker(word); ok {
+				u.markers |= mk
+			}
+		}
 	case "freezer-state":
 		for s := FreezerRunning; s <= FreezerThawing; s++ {
 			if s.String() == it.Value {

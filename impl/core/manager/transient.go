@@ -200,10 +200,25 @@ func (m *Manager) SetPropertiesLoop(u *Unit, runtime bool, settings []Setting) e
 			m.names = names
 		}
 		u.stampFiles()
-		m.applyCgroupLimits(u)
 		m.obs.UnitChanged(u)
 	}
 	return nil
+}
+
+// CommitPropertiesLoop follows a SetUnitProperties that set anything, as
+// 252's bus_*_commit_properties do for the types with a cgroup: the unit's
+// cgroup is realized, created even while the unit is inactive, and given
+// its limits.
+func (m *Manager) CommitPropertiesLoop(u *Unit) {
+	switch u.cfg.Type {
+	case unitname.Service, unitname.Scope, unitname.Slice, unitname.Socket, unitname.Mount, unitname.Swap:
+	default:
+		return
+	}
+	if f, err := m.unitCgroup(u); err == nil && f != nil {
+		f.Close()
+	}
+	m.applyCgroupLimits(u)
 }
 
 // writeFileAtomic replaces path by data through a temporary file.

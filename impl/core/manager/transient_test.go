@@ -50,7 +50,7 @@ func TestReexecRoundTripTransientScope(t *testing.T) {
 }
 
 // TestSetPropertiesApplied: set-property's drop-ins take effect on the
-// unit and reach the attribute files of its cgroup at once.
+// unit and, once committed, reach the attribute files of its cgroup.
 func TestSetPropertiesApplied(t *testing.T) {
 	dir := t.TempDir()
 	m, _ := reexecManager(t, dir)
@@ -77,6 +77,7 @@ func TestSetPropertiesApplied(t *testing.T) {
 	if err := m.SetPropertiesLoop(u, false, settings); err != nil {
 		t.Fatal(err)
 	}
+	m.CommitPropertiesLoop(u)
 	want := map[string]string{"cpu.weight": "50", "memory.max": "104857600", "memory.high": "max", "pids.max": "33",
 		"cpu.max": "20000 100000", "io.weight": "untouched"}
 	for f, w := range want {
@@ -102,5 +103,23 @@ func TestSetPropertiesApplied(t *testing.T) {
 	}
 	if v.needDaemonReload() {
 		t.Error("daemon-reload needed after drop-ins in order")
+	}
+}
+
+// TestCommitPropertiesRealizesCgroup: committing properties creates the
+// cgroup of an inactive service (252 realizes it), not of a target.
+func TestCommitPropertiesRealizesCgroup(t *testing.T) {
+	dir := t.TempDir()
+	m, _ := reexecManager(t, dir)
+	m.cfg.CgroupRoot = filepath.Join(dir, "cgroup")
+	svc := mustLoad(t, m, "app.service")
+	m.CommitPropertiesLoop(svc)
+	if st, err := os.Stat(m.cgroupDir(svc)); err != nil || !st.IsDir() {
+		t.Errorf("service cgroup not created: %v", err)
+	}
+	tgt := mustLoad(t, m, "multi-user.target")
+	m.CommitPropertiesLoop(tgt)
+	if _, err := os.Stat(m.cgroupDir(tgt)); !os.IsNotExist(err) {
+		t.Errorf("target got a cgroup: %v", err)
 	}
 }
