@@ -14,41 +14,45 @@ import (
 // UnitByCgroupLoop is manager_get_unit_by_cgroup: the unit whose cgroup
 // is path ("/system.slice/foo.service"), or else the one of its nearest
 // parent; nil if none is. Only cgroups that exist are known, as 252
-// knows only the realized ones.
+// knows only the realized ones. A cgroup is named by its unit, so each
+// level costs one lookup.
 func (m *Manager) UnitByCgroupLoop(path string) *Unit {
-	known := map[string]*Unit{}
-	if m.cfg.CgroupRoot != "" {
-		for _, u := range m.order {
-			if !hasCgroup(u.cfg.Type) {
-				continue
-			}
-			var st unix.Stat_t
-			if unix.Stat(m.cgroupDir(u), &st) != nil {
-				continue
-			}
-			key := ""
-			if p := m.cgroupPath(u); p != "" {
-				key = "/" + p
-			}
-			known[key] = u
+	if m.cfg.CgroupRoot == "" {
+		return nil
+	}
+	for p := path; ; {
+		if u := m.unitAtCgroup(p); u != nil {
+			return u
 		}
-	}
-	if u := known[path]; u != nil {
-		return u
-	}
-	p := path
-	for {
 		i := strings.LastIndexByte(p, '/')
 		if i <= 0 {
 			// 252 looks the root slice up by its name here, which is
 			// no cgroup's: nothing is found.
-			return known["-.slice"]
+			return nil
 		}
 		p = p[:i]
-		if u := known[p]; u != nil {
-			return u
-		}
 	}
+}
+
+// unitAtCgroup is the unit whose realized cgroup is exactly path.
+func (m *Manager) unitAtCgroup(path string) *Unit {
+	name := "-.slice"
+	if path != "" {
+		name = path[strings.LastIndexByte(path, '/')+1:]
+	}
+	u := m.units[name]
+	if u == nil || !hasCgroup(u.cfg.Type) {
+		return nil
+	}
+	key := ""
+	if p := m.cgroupPath(u); p != "" {
+		key = "/" + p
+	}
+	var st unix.Stat_t
+	if key != path || unix.Stat(m.cgroupDir(u), &st) != nil {
+		return nil
+	}
+	return u
 }
 
 func hasCgroup(t unitname.Type) bool {
