@@ -76,8 +76,7 @@ func managerProps(m *manager.Manager) []unit.Property {
 	add("NJobs", "u", uint32(m.NJobsLoop()))
 	installed := m.NInstalledJobsLoop()
 	add("NInstalledJobs", "u", uint32(installed))
-	// TODO: failed jobs are not counted by the manager yet.
-	add("NFailedJobs", "u", uint32(0))
+	add("NFailedJobs", "u", uint32(m.NFailedJobsLoop()))
 	progress := 1.0
 	if !m.StartupFinishedLoop() && installed > 0 {
 		progress = 1 - float64(m.NJobsLoop())/float64(installed)

@@ -342,6 +342,9 @@ func (m *Manager) finishJob(j *Job, result job.Result, recursive, already bool) 
 		m.requeueOrdered(u)
 		return
 	}
+	if result == resultFailed || result == resultInvalid {
+		m.nFailedJobs++
+	}
 	delete(m.jobs, j.id)
 	j.stopJobTimer()
 	if u.job == j {

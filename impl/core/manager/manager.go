@@ -147,8 +147,11 @@ type Manager struct {
 	lastJob    uint32
 	// nInstalledJobs counts the jobs installed (NInstalledJobs).
 	nInstalledJobs uint32
-	runQueue       []*Job
-	gcQueue        []*Unit
+	// nFailedJobs counts the jobs that ended failed or invalid
+	// (NFailedJobs).
+	nFailedJobs uint32
+	runQueue    []*Job
+	gcQueue     []*Unit
 
 	pids   map[int]*Unit // processes a unit waits for
 	notify *notify.Receiver

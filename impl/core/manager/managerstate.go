@@ -32,6 +32,10 @@ func (m *Manager) UnitPathLoop() []string {
 // counted, as job IDs are only handed out to new installed jobs.
 func (m *Manager) NInstalledJobsLoop() int { return int(m.nInstalledJobs) }
 
+// NFailedJobsLoop counts the jobs that ended with result "failed" or
+// "invalid" since the manager started, reexecutions included.
+func (m *Manager) NFailedJobsLoop() int { return int(m.nFailedJobs) }
+
 // StartupFinishedLoop reports whether the boot transaction is done (252's
 // MANAGER_IS_FINISHED).
 func (m *Manager) StartupFinishedLoop() bool { return m.startupDone }

@@ -476,6 +476,7 @@ func (m *Manager) SerializeLoop(fds *FDSet, extra []Item) ([]byte, error) {
 	w.dual("units-load-timestamp", m.reexec.unitsLoad)
 	w.uint("last-job", uint64(m.lastJob))
 	w.uint("n-installed-jobs", uint64(m.nInstalledJobs))
+	w.uint("n-failed-jobs", uint64(m.nFailedJobs))
 	w.bool("startup-done", m.startupDone)
 	for _, e := range m.clientEnv {
 		w.item("env", encodeValue(e))
@@ -719,6 +720,12 @@ func (m *Manager) deserializeManagerItem(it Item, startupJob *uint32, startupUni
 	case "n-installed-jobs":
 		if n, err := strconv.ParseUint(it.Value, 10, 32); err == nil {
 			m.nInstalledJobs = uint32(n)
+		} else {
+			bad()
+		}
+	case "n-failed-jobs":
+		if n, err := strconv.ParseUint(it.Value, 10, 32); err == nil {
+			m.nFailedJobs = uint32(n)
 		} else {
 			bad()
 		}
