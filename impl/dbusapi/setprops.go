@@ -44,6 +44,9 @@ type propResult struct {
 	rlimits map[string]*[2]uint64
 	// markers are the Markers assignments, in order.
 	markers []markerChange
+	// stdio are the StandardInput/Output/ErrorFileDescriptor fds, as
+	// numbers in the call (still the call's), -1 where not given.
+	stdio [3]int
 }
 
 // markerChange is one Markers= assignment: the markers set and the ones
@@ -94,7 +97,7 @@ var cgroupTypes = map[unitname.Type]bool{
 // property: it fails on the first property 252 refuses, with 252's
 // error.
 func convertProperties(tg propTarget, props []propAssignment) (*propResult, error) {
-	out := &propResult{}
+	out := &propResult{stdio: [3]int{-1, -1, -1}}
 	for _, p := range props {
 		w := &propWriter{tg: tg, name: p.Name, v: p.Value.Value(), out: out}
 		handled, err := w.dispatch()
@@ -586,6 +589,15 @@ func (w *propWriter) service() (bool, error) {
 		return w.setStringChecked(true, busNameValid)
 	case "Restart":
 		return w.setEnum(true, "no", "on-success", "on-failure", "on-abnormal", "on-watchdog", "on-abort", "always")
+	case "StandardInputFileDescriptor", "StandardOutputFileDescriptor", "StandardErrorFileDescriptor":
+		// bus_set_transient_std_fd: the fd is kept, nothing is written.
+		fd, ok := w.v.(dbus.UnixFD)
+		if !ok {
+			return true, errUnexpected
+		}
+		i := map[string]int{"StandardInputFileDescriptor": 0, "StandardOutputFileDescriptor": 1, "StandardErrorFileDescriptor": 2}[w.name]
+		w.out.stdio[i] = int(fd)
+		return true, nil
 	case "ExecCondition", "ExecStartPre", "ExecStart", "ExecStartPost", "ExecReload", "ExecStop", "ExecStopPost",
 		"ExecConditionEx", "ExecStartPreEx", "ExecStartEx", "ExecStartPostEx", "ExecReloadEx", "ExecStopEx", "ExecStopPostEx":
 		return w.execCommand()
@@ -636,8 +648,13 @@ func (w *propWriter) execCommand() (bool, error) {
 	if !ok {
 		return true, errUnexpected
 	}
-	var b strings.Builder
+	// b is the text written; live the same commands as 252 holds them,
+	// read from the bus and not from that text, which escapes ";", "$"
+	// and quotes with backslashes a unit file does not take away.
+	var b, live strings.Builder
 	b.WriteString(w.name + "=\n")
+	live.WriteString(w.name + "=\n")
+	liveEscape := func(s string) string { return cescape(specifierEscape(s)) }
 	for _, r := range rows {
 		if len(r) != 3 {
 			return true, errUnexpected
@@ -687,13 +704,19 @@ func (w *propWriter) execCommand() (bool, error) {
 		}
 		p = unitname.PathSimplify(p)
 		args := concatQuoted(argv, execEscape)
+		liveArgs := concatQuoted(argv, liveEscape)
 		if p == argv[0] {
 			fmt.Fprintf(&b, "%s=%s%s\n", w.name, chars, args)
+			fmt.Fprintf(&live, "%s=%s%s\n", w.name, chars, liveArgs)
 		} else {
 			fmt.Fprintf(&b, "%s=%s@%s %s\n", w.name, chars, execEscape(p), args)
+			fmt.Fprintf(&live, "%s=%s@%s %s\n", w.name, chars, liveEscape(p), liveArgs)
 		}
 	}
 	w.write(true, w.name, b.String())
+	if l := live.String(); l != b.String() {
+		w.out.settings[len(w.out.settings)-1].Live = l
+	}
 	return true, nil
 }
 
