@@ -31,6 +31,10 @@ type propTarget struct {
 	// creating: a transient unit being set up (252's load state stub),
 	// which takes the settings fixed after creation too.
 	creating bool
+	// deviceAllow and ioWeights are the unit's lists now, which
+	// DeviceAllow= and IODeviceWeight= add to.
+	deviceAllow []unit.DeviceAllow
+	ioWeights   []unit.DeviceWeight
 }
 
 // propResult is a converted property list: the settings to write, and
@@ -44,6 +48,11 @@ type propResult struct {
 	rlimits map[string]*[2]uint64
 	// markers are the Markers assignments, in order.
 	markers []markerChange
+	// groups, deviceAllow and ioWeights are the lists as the
+	// assignments so far left them, which 252 writes whole.
+	groups      []string
+	deviceAllow []unit.DeviceAllow
+	ioWeights   []unit.DeviceWeight
 	// stdio are the StandardInput/Output/ErrorFileDescriptor fds, as
 	// numbers in the call (still the call's), -1 where not given.
 	stdio [3]int
@@ -510,6 +519,9 @@ func (w *propWriter) unitTransient() (bool, error) {
 	case "RequisiteOverridable":
 		d = "Requisite"
 	}
+	if ok, err := w.unitMore(); ok || err != nil {
+		return ok, err
+	}
 	if otherDeps[d] {
 		return true, invalidArgs("Dependency type %s may not be created transiently.", d)
 	}
@@ -583,6 +595,8 @@ func (w *propWriter) service() (bool, error) {
 		return w.setEnum(true, "terminate", "abort", "kill")
 	case "FileDescriptorStoreMax":
 		return w.setUnsigned(true)
+	case "PIDFile":
+		return w.servicePIDFile()
 	case "NotifyAccess":
 		return w.setEnum(true, "none", "main", "exec", "all")
 	case "BusName":
@@ -840,7 +854,7 @@ func (w *propWriter) exec() (bool, error) {
 	if rest, ok := strings.CutPrefix(w.name, "Limit"); ok {
 		return w.rlimit(rest)
 	}
-	return false, nil
+	return w.execMore()
 }
 
 // booleanWords are what parse_boolean takes, which the enum settings
@@ -1102,7 +1116,7 @@ func (w *propWriter) cgroup() (bool, error) {
 		}
 		return w.setBool(true)
 	}
-	return false, nil
+	return w.cgroupMore()
 }
 
 var timerBases = map[string]bool{"OnActiveSec": true, "OnBootSec": true, "OnStartupSec": true,

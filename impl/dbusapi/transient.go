@@ -247,7 +247,11 @@ func (a *API) setProperties(call *bus.Call, u *manager.Unit, runtime bool, raw a
 	if !ok {
 		return errUnexpected
 	}
-	res, err := convertProperties(propTarget{t: u.Config().Type, id: u.ID()}, props)
+	tg := propTarget{t: u.Config().Type, id: u.ID()}
+	if cg := u.Config().CGroup; cg != nil {
+		tg.deviceAllow, tg.ioWeights = cg.DeviceAllow, cg.IODeviceWeights
+	}
+	res, err := convertProperties(tg, props)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,448 @@
+package dbusapi
+
+import (
+	"fmt"
+	"path"
+	"strings"
+
+	"gosystemd/impl/unit"
+	"gosystemd/impl/unit/value"
+	"gosystemd/impl/unitfile"
+	"gosystemd/impl/unitname"
+)
+
+// The rarer transient properties: the emergency actions of
+// bus_unit_set_transient_property, PIDFile= of a service, the scheduling,
+// logging, credential and sandboxing settings of
+// bus_exec_context_set_transient_property and the device settings of
+// bus_cgroup_set_property.
+
+var emergencyActions = []string{"none", "reboot", "reboot-force", "reboot-immediate", "poweroff",
+	"poweroff-force", "poweroff-immediate", "exit", "exit-force"}
+
+// unitMore is the rest of bus_unit_set_transient_property.
+func (w *propWriter) unitMore() (bool, error) {
+	switch w.name {
+	case "SuccessAction", "FailureAction", "StartLimitAction", "JobTimeoutAction":
+		return w.setEnum(false, emergencyActions...)
+	case "SuccessActionExitStatus", "FailureActionExitStatus":
+		n, ok := w.v.(int32)
+		if !ok {
+			return true, errUnexpected
+		}
+		if n > 255 {
+			return true, invalidArgs("Exit status must be in range 0…255 or negative.")
+		}
+		if n < 0 {
+			w.write(false, w.name, w.name+"=")
+		} else {
+			w.write(false, w.name, fmt.Sprintf("%s=%d", w.name, n))
+		}
+		return true, nil
+	case "RebootArgument", "JobTimeoutRebootArgument":
+		return w.setStringChecked(false, func(s string) bool { return asciiValid(s) && len(s) <= 255 })
+	case "JobRunningTimeoutUSec":
+		return w.setUsec(false)
+		// JobTimeoutUSec is left unknown: 252 writes it and then goes on
+		// to report the property unknown.
+	}
+	return false, nil
+}
+
+// servicePIDFile is PIDFile= of bus_service_set_transient_property: a
+// relative name is below /run, and /var/run is /run.
+func (w *propWriter) servicePIDFile() (bool, error) {
+	s, err := w.str()
+	if err != nil {
+		return true, err
+	}
+	if s != "" {
+		if !path.IsAbs(s) {
+			s = "/run/" + s
+		}
+		s = unitname.PathSimplify(s)
+		if !unitname.PathIsNormalized(s) {
+			return true, invalidArgs("PIDFile= path '%s' is not valid", s)
+		}
+		if rest, ok := strings.CutPrefix(s, "/var/run/"); ok {
+			s = "/run/" + rest
+		}
+	}
+	w.write(true, w.name, "PIDFile="+s)
+	return true, nil
+}
+
+var (
+	schedPolicyNames = map[int32]string{0: "other", 1: "fifo", 2: "rr", 3: "batch", 5: "idle"}
+	ioprioClassNames = []string{"none", "realtime", "best-effort", "idle"}
+	// namespaceNames are 252's namespace_info, in its order.
+	namespaceNames = []struct {
+		name string
+		flag uint64
+	}{
+		{"cgroup", 0x02000000}, {"ipc", 0x08000000}, {"net", 0x40000000}, {"mnt", 0x00020000},
+		{"pid", 0x20000000}, {"user", 0x10000000}, {"uts", 0x04000000}, {"time", 0x00000080},
+	}
+	// secureBitNames are secure_bits_to_string_alloc's words, in its
+	// order, with their bits.
+	secureBitNames = []struct {
+		name string
+		bit  int32
+	}{
+		{"keep-caps", 1 << 4}, {"keep-caps-locked", 1 << 5}, {"no-setuid-fixup", 1 << 2},
+		{"no-setuid-fixup-locked", 1 << 3}, {"noroot", 1 << 0}, {"noroot-locked", 1 << 1},
+	}
+)
+
+func (w *propWriter) i32() (int32, error) {
+	n, ok := w.v.(int32)
+	if !ok {
+		return 0, errUnexpected
+	}
+	return n, nil
+}
+
+// setIntRange writes Name=n if n is within [lo, hi], else fails with msg
+// (formatted with n where it has a verb).
+func (w *propWriter) setIntRange(lo, hi int32, msg string) (bool, error) {
+	n, err := w.i32()
+	if err != nil {
+		return true, err
+	}
+	if n < lo || n > hi {
+		if strings.Contains(msg, "%") {
+			return true, invalidArgs(msg, n)
+		}
+		return true, invalidArgs("%s", msg)
+	}
+	w.write(true, w.name, fmt.Sprintf("%s=%d", w.name, n))
+	return true, nil
+}
+
+// setString is bus_set_transient_string.
+func (w *propWriter) setString(private bool) (bool, error) {
+	s, err := w.str()
+	if err != nil {
+		return true, err
+	}
+	w.write(private, w.name, w.name+"="+specifierEscape(s))
+	return true, nil
+}
+
+// execMore is the rest of bus_exec_context_set_transient_property.
+func (w *propWriter) execMore() (bool, error) {
+	switch w.name {
+	case "UtmpIdentifier", "PAMName":
+		return w.setString(true)
+	case "UtmpMode":
+		return w.setEnum(true, "init", "login", "user")
+	case "KeyringMode":
+		return w.setEnum(true, "inherit", "private", "shared")
+	case "ProtectProc":
+		return w.setEnum(true, "noaccess", "invisible", "ptraceable", "default")
+	case "ProcSubset":
+		return w.setEnum(true, "all", "pid")
+	case "TTYRows", "TTYColumns", "LogRateLimitBurst":
+		return w.setUnsigned(true)
+	case "LogRateLimitIntervalUSec":
+		return w.setUsec(true)
+	case "TimerSlackNSec":
+		n, err := w.u64()
+		if err != nil {
+			return true, err
+		}
+		w.write(true, w.name, fmt.Sprintf("TimerSlackNSec=%d", n))
+		return true, nil
+	case "LogLevelMax":
+		return w.setIntRange(0, 7, "Invalid LogLevelMax setting: %d")
+	case "SyslogLevel":
+		return w.setIntRange(0, 7, "Log level value out of range")
+	case "SyslogFacility":
+		return w.setIntRange(0, 23, "Log facility value out of range")
+	case "OOMScoreAdjust":
+		return w.setIntRange(-1000, 1000, "OOM score adjust value out of range")
+	case "CPUSchedulingPriority":
+		return w.setIntRange(0, 99, "Invalid CPU scheduling priority: %d")
+	case "IOSchedulingPriority":
+		return w.setIntRange(0, 7, "Invalid IO scheduling priority: %d")
+	case "CPUSchedulingPolicy":
+		n, err := w.i32()
+		if err != nil {
+			return true, err
+		}
+		name, ok := schedPolicyNames[n]
+		if !ok {
+			return true, invalidArgs("Invalid CPU scheduling policy: %d", n)
+		}
+		w.write(true, w.name, "CPUSchedulingPolicy="+name)
+		return true, nil
+	case "IOSchedulingClass":
+		n, err := w.i32()
+		if err != nil {
+			return true, err
+		}
+		if n < 0 || int(n) >= len(ioprioClassNames) {
+			return true, invalidArgs("Invalid IO scheduling class: %d", n)
+		}
+		w.write(true, w.name, "IOSchedulingClass="+ioprioClassNames[n])
+		return true, nil
+	case "CapabilityBoundingSet", "AmbientCapabilities":
+		n, err := w.u64()
+		if err != nil {
+			return true, err
+		}
+		w.write(true, w.name, w.name+"="+value.CapabilitySetToString(n))
+		return true, nil
+	case "RestrictNamespaces":
+		n, err := w.u64()
+		if err != nil {
+			return true, err
+		}
+		var words []string
+		for _, ns := range namespaceNames {
+			if n&ns.flag == ns.flag {
+				words = append(words, ns.name)
+			}
+		}
+		w.write(true, w.name, "RestrictNamespaces="+strings.Join(words, " "))
+		if len(words) == 0 {
+			// No namespace at all, which the empty text read back
+			// would not say.
+			w.setLive("RestrictNamespaces=yes")
+		}
+		return true, nil
+	case "SecureBits":
+		n, err := w.i32()
+		if err != nil {
+			return true, err
+		}
+		if n&^0x3f != 0 {
+			return true, invalidArgs("Invalid SecureBits setting: %d", n)
+		}
+		var words []string
+		for _, b := range secureBitNames {
+			if n&b.bit != 0 {
+				words = append(words, b.name)
+			}
+		}
+		w.write(true, w.name, "SecureBits="+strings.Join(words, " "))
+		return true, nil
+	case "MountFlags":
+		n, err := w.u64()
+		if err != nil {
+			return true, err
+		}
+		names := map[uint64]string{0: "", 1 << 20: "shared", 1 << 19: "slave", 1 << 18: "private"}
+		s, ok := names[n]
+		if !ok {
+			return true, invalidArgs("Invalid MountFlags setting: %d", n)
+		}
+		w.write(true, w.name, "MountFlags="+s)
+		return true, nil
+	case "SupplementaryGroups":
+		l, err := w.strv()
+		if err != nil {
+			return true, err
+		}
+		for _, g := range l {
+			if g != "" && !userGroupValidRelaxed(g) {
+				return true, invalidArgs("Invalid supplementary group names")
+			}
+		}
+		if len(l) == 0 {
+			w.out.groups = nil
+			w.write(true, w.name, "SupplementaryGroups=")
+			return true, nil
+		}
+		// 252 writes every group set so far, each once.
+		for _, g := range l {
+			seen := false
+			for _, h := range w.out.groups {
+				seen = seen || h == g
+			}
+			if !seen {
+				w.out.groups = append(w.out.groups, g)
+			}
+		}
+		w.write(true, w.name, "SupplementaryGroups="+specifierEscape(strings.Join(w.out.groups, " ")))
+		// Read back after the earlier assignments, the whole list would
+		// be added to itself.
+		w.setLive("SupplementaryGroups=\nSupplementaryGroups=" + specifierEscape(strings.Join(w.out.groups, " ")))
+		return true, nil
+	case "PassEnvironment":
+		l, err := w.strv()
+		if err != nil {
+			return true, err
+		}
+		seen := map[string]bool{}
+		for _, n := range l {
+			if !unitfile.EnvNameIsValid(n) || seen[n] {
+				return true, invalidArgs("Invalid PassEnvironment= block.")
+			}
+			seen[n] = true
+		}
+		if len(l) == 0 {
+			w.write(true, w.name, "PassEnvironment=")
+		} else {
+			w.write(true, w.name, "PassEnvironment="+concatQuoted(l, specifierEscape))
+		}
+		return true, nil
+	}
+	return false, nil
+}
+
+// cgroupMore is the device part of bus_cgroup_set_property.
+func (w *propWriter) cgroupMore() (bool, error) {
+	switch w.name {
+	case "IPAccounting":
+		return w.setBool(true)
+	case "DevicePolicy":
+		s, err := w.str()
+		if err != nil {
+			return true, err
+		}
+		if s != "auto" && s != "closed" && s != "strict" {
+			return true, errInvalidArg
+		}
+		w.write(true, w.name, "DevicePolicy="+s)
+		return true, nil
+	case "DeviceAllow":
+		rows, ok := w.v.([][]any)
+		if !ok {
+			return true, errUnexpected
+		}
+		if w.out.deviceAllow == nil {
+			w.out.deviceAllow = append([]unit.DeviceAllow{}, w.tg.deviceAllow...)
+		}
+		for _, r := range rows {
+			if len(r) != 2 {
+				return true, errUnexpected
+			}
+			p, ok1 := r[0].(string)
+			rwm, ok2 := r[1].(string)
+			if !ok1 || !ok2 {
+				return true, errUnexpected
+			}
+			if !deviceAllowPatternValid(p) || strings.ContainsAny(p, " \t\n\r") {
+				return true, invalidArgs("DeviceAllow= requires device node or pattern")
+			}
+			if rwm == "" {
+				rwm = "rwm"
+			} else if strings.Trim(rwm, "rwm") != "" {
+				return true, invalidArgs("DeviceAllow= requires combination of rwm flags")
+			}
+			a := unit.DeviceAllow{Path: p, R: strings.Contains(rwm, "r"), W: strings.Contains(rwm, "w"), M: strings.Contains(rwm, "m")}
+			found := false
+			for i := range w.out.deviceAllow {
+				if unitname.PathEqual(w.out.deviceAllow[i].Path, p) {
+					a.Path = w.out.deviceAllow[i].Path
+					w.out.deviceAllow[i] = a
+					found = true
+					break
+				}
+			}
+			if !found {
+				w.out.deviceAllow = append([]unit.DeviceAllow{a}, w.out.deviceAllow...)
+			}
+		}
+		if len(rows) == 0 {
+			w.out.deviceAllow = []unit.DeviceAllow{}
+		}
+		// 252 writes its list newest first; each entry read is put
+		// first, so the text that keeps the order lists them oldest
+		// first.
+		var b, live strings.Builder
+		b.WriteString("DeviceAllow=\n")
+		live.WriteString("DeviceAllow=\n")
+		for i, a := range w.out.deviceAllow {
+			fmt.Fprintf(&b, "DeviceAllow=%s %s\n", a.Path, deviceAllowMode(a))
+			r := w.out.deviceAllow[len(w.out.deviceAllow)-1-i]
+			fmt.Fprintf(&live, "DeviceAllow=%s %s\n", r.Path, deviceAllowMode(r))
+		}
+		w.write(true, w.name, b.String())
+		w.setLive(live.String())
+		return true, nil
+	case "IODeviceWeight":
+		rows, ok := w.v.([][]any)
+		if !ok {
+			return true, errUnexpected
+		}
+		if w.out.ioWeights == nil {
+			w.out.ioWeights = append([]unit.DeviceWeight{}, w.tg.ioWeights...)
+		}
+		for _, r := range rows {
+			if len(r) != 2 {
+				return true, errUnexpected
+			}
+			p, ok1 := r[0].(string)
+			n, ok2 := r[1].(uint64)
+			if !ok1 || !ok2 {
+				return true, errUnexpected
+			}
+			if !unitname.PathIsNormalized(p) {
+				// 252 names the property where the path goes, and
+				// the other way round.
+				return true, invalidArgs("Path '%s' specified in %s= is not normalized.", w.name, p)
+			}
+			if n < 1 || n > 10000 {
+				return true, invalidArgs("IODeviceWeight= value out of range")
+			}
+			found := false
+			for i := range w.out.ioWeights {
+				if unitname.PathEqual(w.out.ioWeights[i].Path, p) {
+					w.out.ioWeights[i].Value = n
+					found = true
+					break
+				}
+			}
+			if !found {
+				w.out.ioWeights = append(w.out.ioWeights, unit.DeviceWeight{Path: p, Value: n})
+			}
+		}
+		if len(rows) == 0 {
+			w.out.ioWeights = []unit.DeviceWeight{}
+		}
+		var b strings.Builder
+		b.WriteString("IODeviceWeight=\n")
+		for _, d := range w.out.ioWeights {
+			fmt.Fprintf(&b, "IODeviceWeight=%s %d\n", d.Path, d.Value)
+		}
+		w.write(true, w.name, b.String())
+		return true, nil
+	}
+	return false, nil
+}
+
+func deviceAllowMode(a unit.DeviceAllow) string {
+	mode := ""
+	if a.R {
+		mode += "r"
+	}
+	if a.W {
+		mode += "w"
+	}
+	if a.M {
+		mode += "m"
+	}
+	return mode
+}
+
+// setLive sets what the setting just written takes effect as, where 252's
+// memory and its text read back differ.
+func (w *propWriter) setLive(text string) {
+	last := &w.out.settings[len(w.out.settings)-1]
+	if text != last.Text {
+		last.Live = text
+	}
+}
+
+// deviceAllowPatternValid is valid_device_allow_pattern.
+func deviceAllowPatternValid(p string) bool {
+	if strings.HasPrefix(p, "block-") || strings.HasPrefix(p, "char-") {
+		return true
+	}
+	if !strings.HasPrefix(p, "/dev/") && !strings.HasPrefix(p, "/run/systemd/inaccessible/") {
+		return false
+	}
+	return !strings.HasSuffix(p, "/") && unitname.PathIsNormalized(p)
+}
