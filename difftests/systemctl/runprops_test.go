@@ -1,6 +1,7 @@
 package systemctl
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -12,7 +13,7 @@ import (
 // properties are compared, or fails with 252's error.
 var runPropAssignments = [][]string{
 	{"SuccessAction=none", "FailureAction=none", "StartLimitAction=reboot-force", "JobTimeoutAction=poweroff"},
-	{"SuccessActionExitStatus=3", "FailureActionExitStatus=-1", "RebootArgument=a%b", "JobTimeoutRebootArgument=x"},
+	{"SuccessActionExitStatus=3", "FailureActionExitStatus=", "RebootArgument=a%b", "JobTimeoutRebootArgument=x"},
 	{"JobRunningTimeoutSec=5min"},
 	{"JobTimeoutSec=5min"},
 	{"FailureAction=bogus"},
@@ -39,21 +40,34 @@ var runPropAssignments = [][]string{
 	{"DevicePolicy=bogus"},
 	{"IODeviceWeight=/dev/sda 200", "IODeviceWeight=/dev/sdb 50", "IODeviceWeight=/dev/sda 300"},
 	{"IODeviceWeight=/dev/sda 0"},
+	{"IOReadBandwidthMax=/dev/sda 1M", "IOWriteIOPSMax=/dev/sdb 100", "IOReadBandwidthMax=/dev/sdb 2K", "IOReadBandwidthMax=/dev/sda 3M"},
+	{"IOReadBandwidthMax=/dev/../sda 1M"},
+	{"StandardOutput=file:/tmp/gosd-out", "StandardError=append:/tmp/gosd-err", "StandardInput=file:/etc/hostname"},
+	{"StandardOutput=truncate:/tmp/a%b", "StandardError=fd:logfd", "StandardInput=fd"},
+	{"StandardOutput=file:rel"},
+	{"StandardInputData=aGVsbG8K", "StandardInputData=aGk="},
+	{"StandardInputData="},
+	{"SuccessExitStatus=3 4 SIGUSR1", "RestartPreventExitStatus=SIGKILL", "RestartForceExitStatus=", "SuccessExitStatus=7"},
+	{"SuccessExitStatus=256"},
+	{"BindPaths=/tmp:/mnt -/nope:/opt:norbind", "BindReadOnlyPaths=/etc/hostname", "TemporaryFileSystem=/var:ro /srv"},
+	{"BindPaths=rel:/x"},
+	{"AppArmorProfile=-prof", "SmackProcessLabel=lab%el", "SELinuxContext=-ctx", "NetworkNamespacePath=/run/netns/x", "IPCNamespacePath=/run/ipcns"},
+	{"NetworkNamespacePath=rel"},
 }
 
 // runPropShown are the properties shown for each unit.
-const runPropShown = "SuccessAction,FailureAction,StartLimitAction,JobTimeoutAction,SuccessActionExitStatus,FailureActionExitStatus,RebootArgument,JobTimeoutRebootArgument,JobTimeoutUSec,JobRunningTimeoutUSec,PIDFile,UtmpIdentifier,UtmpMode,PAMName,KeyringMode,ProtectProc,ProcSubset,TTYRows,TTYColumns,LogRateLimitIntervalUSec,LogRateLimitBurst,TimerSlackNSec,LogLevelMax,SyslogLevel,SyslogFacility,OOMScoreAdjust,CPUSchedulingPolicy,CPUSchedulingPriority,IOSchedulingClass,IOSchedulingPriority,CapabilityBoundingSet,AmbientCapabilities,RestrictNamespaces,SecureBits,MountFlags,SupplementaryGroups,PassEnvironment,DevicePolicy,DeviceAllow,IPAccounting,IODeviceWeight"
+const runPropShown = "SuccessAction,FailureAction,StartLimitAction,JobTimeoutAction,SuccessActionExitStatus,FailureActionExitStatus,RebootArgument,JobTimeoutRebootArgument,JobTimeoutUSec,JobRunningTimeoutUSec,PIDFile,UtmpIdentifier,UtmpMode,PAMName,KeyringMode,ProtectProc,ProcSubset,TTYRows,TTYColumns,LogRateLimitIntervalUSec,LogRateLimitBurst,TimerSlackNSec,LogLevelMax,SyslogLevel,SyslogFacility,OOMScoreAdjust,CPUSchedulingPolicy,CPUSchedulingPriority,IOSchedulingClass,IOSchedulingPriority,CapabilityBoundingSet,AmbientCapabilities,RestrictNamespaces,SecureBits,MountFlags,SupplementaryGroups,PassEnvironment,DevicePolicy,DeviceAllow,IPAccounting,IODeviceWeight,IOReadBandwidthMax,IOWriteIOPSMax,StandardInput,StandardOutput,StandardError,StandardInputFileDescriptorName,StandardOutputFileDescriptorName,StandardErrorFileDescriptorName,StandardInputData,SuccessExitStatus,RestartPreventExitStatus,RestartForceExitStatus,BindPaths,BindReadOnlyPaths,TemporaryFileSystem,AppArmorProfile,SmackProcessLabel,SELinuxContext,NetworkNamespacePath,IPCNamespacePath"
 
 func runPropCommands() [][]string {
 	var out [][]string
 	for i, a := range runPropAssignments {
-		name := "gosd-rp" + string(rune('a'+i))
+		name := fmt.Sprintf("gosd-rp%02d", i)
 		var b strings.Builder
 		b.WriteString("systemd-run -q --no-block --unit=" + name + " -p RemainAfterExit=yes")
 		for _, p := range a {
 			b.WriteString(" -p '" + p + "'")
 		}
-		b.WriteString(" /bin/true; echo rc=$?")
+		b.WriteString(" /bin/sh -c 'echo out; echo err >&2'; echo rc=$?")
 		out = append(out,
 			[]string{"!sh", b.String()},
 			// A unit that failed to be created may leave an empty file
@@ -67,6 +81,8 @@ func runPropCommands() [][]string {
 // runPropSetProperty changes the device lists of a unit that has some
 // already: 252 writes the whole list, old entries included.
 var runPropSetProperty = [][]string{
+	// The files the service with StandardOutput=file: wrote.
+	{"!sh", "cat /tmp/gosd-out /tmp/gosd-err 2>&1"},
 	{"start", "gosd-rp-file.service"},
 	{"!sh", realSystemctl + " set-property --runtime gosd-rp-file.service 'DeviceAllow=/dev/zero r' 'IODeviceWeight=/dev/sdb 20' DevicePolicy=strict IPAccounting=yes"},
 	{"!sh", "cd /run/systemd/system.control && head -50 gosd-rp-file.service.d/*"},

@@ -35,6 +35,7 @@ type propTarget struct {
 	// DeviceAllow= and IODeviceWeight= add to.
 	deviceAllow []unit.DeviceAllow
 	ioWeights   []unit.DeviceWeight
+	ioLimits    []unit.DeviceLimit
 }
 
 // propResult is a converted property list: the settings to write, and
@@ -53,6 +54,9 @@ type propResult struct {
 	groups      []string
 	deviceAllow []unit.DeviceAllow
 	ioWeights   []unit.DeviceWeight
+	ioLimits    []unit.DeviceLimit
+	// stdinData is the size of StandardInputData= so far.
+	stdinData int
 	// stdio are the StandardInput/Output/ErrorFileDescriptor fds, as
 	// numbers in the call (still the call's), -1 where not given.
 	stdio [3]int
@@ -68,6 +72,7 @@ type markerChange struct {
 var (
 	errUnexpected = bus.Errorf("System.Error.ENXIO", "Failed to set unit properties: Unexpected message contents")
 	errInvalidArg = bus.Errorf(bus.ErrNameInvalidArgs, "Failed to set unit properties: Invalid argument")
+	errTooBig     = bus.Errorf("System.Error.E2BIG", "Failed to set unit properties: Argument list too long")
 )
 
 func invalidArgs(format string, args ...any) error {

@@ -1,7 +1,9 @@
 package dbusapi
 
 import (
+	"encoding/base64"
 	"fmt"
+	"math"
 	"path"
 	"strings"
 
@@ -269,6 +271,13 @@ func (w *propWriter) execMore() (bool, error) {
 		// be added to itself.
 		w.setLive("SupplementaryGroups=\nSupplementaryGroups=" + specifierEscape(strings.Join(w.out.groups, " ")))
 		return true, nil
+	case "SuccessExitStatus", "RestartPreventExitStatus", "RestartForceExitStatus":
+		// A service's, not the exec context's: only services reach here
+		// with them (sockets have no such setting).
+		if w.tg.t != unitname.Service {
+			return false, nil
+		}
+		return w.serviceExitStatus()
 	case "PassEnvironment":
 		l, err := w.strv()
 		if err != nil {
@@ -288,11 +297,16 @@ func (w *propWriter) execMore() (bool, error) {
 		}
 		return true, nil
 	}
-	return false, nil
+	return w.execFiles()
 }
 
 // cgroupMore is the device part of bus_cgroup_set_property.
 func (w *propWriter) cgroupMore() (bool, error) {
+	for i, n := range ioLimitNames {
+		if w.name == n {
+			return w.ioLimit(i)
+		}
+	}
 	switch w.name {
 	case "IPAccounting":
 		return w.setBool(true)
@@ -446,3 +460,259 @@ func deviceAllowPatternValid(p string) bool {
 	}
 	return !strings.HasSuffix(p, "/") && unitname.PathIsNormalized(p)
 }
+
+// stdinDataMax is EXEC_STDIN_DATA_MAX.
+const stdinDataMax = 64 << 20
+
+// execFiles is the stdio, mount and label part of
+// bus_exec_context_set_transient_property.
+func (w *propWriter) execFiles() (bool, error) {
+	switch w.name {
+	case "SELinuxContext":
+		return w.setString(true)
+	case "NetworkNamespacePath", "IPCNamespacePath":
+		return w.setStringChecked(true, path.IsAbs)
+	case "AppArmorProfile", "SmackProcessLabel":
+		r, ok := w.v.([]any)
+		if !ok || len(r) != 2 {
+			return true, errUnexpected
+		}
+		ignore, ok1 := r[0].(bool)
+		s, ok2 := r[1].(string)
+		if !ok1 || !ok2 {
+			return true, errUnexpected
+		}
+		prefix := ""
+		if ignore {
+			prefix = "-"
+		}
+		w.write(true, w.name, specifierEscape(w.name+"="+prefix+s))
+		return true, nil
+	case "StandardInputFileDescriptorName", "StandardOutputFileDescriptorName", "StandardErrorFileDescriptorName":
+		s, err := w.str()
+		if err != nil {
+			return true, err
+		}
+		if !fdNameValid(s) {
+			return true, invalidArgs("Invalid file descriptor name")
+		}
+		key, def := "StandardInput", "stdin"
+		switch w.name {
+		case "StandardOutputFileDescriptorName":
+			key, def = "StandardOutput", "stdout"
+		case "StandardErrorFileDescriptorName":
+			key, def = "StandardError", "stderr"
+		}
+		if s == "" {
+			s = def
+		}
+		w.write(true, w.name, specifierEscape(key+"=fd:"+s))
+		return true, nil
+	case "StandardInputFile", "StandardOutputFile", "StandardOutputFileToAppend", "StandardOutputFileToTruncate",
+		"StandardErrorFile", "StandardErrorFileToAppend", "StandardErrorFileToTruncate":
+		s, err := w.str()
+		if err != nil {
+			return true, err
+		}
+		if s != "" {
+			if !path.IsAbs(s) {
+				return true, invalidArgs("Path %s is not absolute", s)
+			}
+			if !unitname.PathIsNormalized(s) {
+				return true, invalidArgs("Path %s is not normalized", s)
+			}
+		}
+		key := "StandardInput"
+		if strings.HasPrefix(w.name, "StandardOutput") {
+			key = "StandardOutput"
+		} else if strings.HasPrefix(w.name, "StandardError") {
+			key = "StandardError"
+		}
+		kind := "file"
+		if strings.HasSuffix(w.name, "ToAppend") {
+			kind = "append"
+		} else if strings.HasSuffix(w.name, "ToTruncate") {
+			kind = "truncate"
+		}
+		w.write(true, w.name, specifierEscape(key+"="+kind+":"+s))
+		return true, nil
+	case "StandardInputData":
+		b, ok := w.v.([]byte)
+		if !ok {
+			return true, errUnexpected
+		}
+		if len(b) == 0 {
+			w.out.stdinData = 0
+			w.write(true, w.name, "StandardInputData=")
+			return true, nil
+		}
+		if w.out.stdinData+len(b) > stdinDataMax {
+			return true, errTooBig
+		}
+		w.out.stdinData += len(b)
+		w.write(true, w.name, "StandardInputData="+base64.StdEncoding.EncodeToString(b))
+		return true, nil
+	case "BindPaths", "BindReadOnlyPaths":
+		rows, ok := w.v.([][]any)
+		if !ok {
+			return true, errUnexpected
+		}
+		for _, r := range rows {
+			if len(r) != 4 {
+				return true, errUnexpected
+			}
+			src, ok1 := r[0].(string)
+			dst, ok2 := r[1].(string)
+			ignore, ok3 := r[2].(bool)
+			flags, ok4 := r[3].(uint64)
+			if !ok1 || !ok2 || !ok3 || !ok4 {
+				return true, errUnexpected
+			}
+			switch {
+			case !path.IsAbs(src):
+				return true, invalidArgs("Source path %s is not absolute.", src)
+			case !path.IsAbs(dst):
+				return true, invalidArgs("Destination path %s is not absolute.", dst)
+			case flags != 0 && flags != msRec:
+				return true, invalidArgs("Unknown mount flags.")
+			}
+			prefix, rec := "", "norbind"
+			if ignore {
+				prefix = "-"
+			}
+			if flags == msRec {
+				rec = "rbind"
+			}
+			w.write(true, w.name, specifierEscape(w.name+"="+prefix+src+":"+dst+":"+rec))
+		}
+		if len(rows) == 0 {
+			w.write(true, w.name, w.name+"=")
+		}
+		return true, nil
+	case "TemporaryFileSystem":
+		rows, ok := w.v.([][]any)
+		if !ok {
+			return true, errUnexpected
+		}
+		for _, r := range rows {
+			if len(r) != 2 {
+				return true, errUnexpected
+			}
+			p, ok1 := r[0].(string)
+			opts, ok2 := r[1].(string)
+			if !ok1 || !ok2 {
+				return true, errUnexpected
+			}
+			if !path.IsAbs(p) {
+				return true, invalidArgs("Mount point %s is not absolute.", p)
+			}
+			w.write(true, w.name, specifierEscape(w.name+"="+p+":"+opts))
+		}
+		if len(rows) == 0 {
+			w.write(true, w.name, w.name+"=")
+		}
+		return true, nil
+	}
+	return false, nil
+}
+
+// msRec is MS_REC.
+const msRec = 0x4000
+
+// fdNameValid is fdname_is_valid.
+func fdNameValid(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < ' ' || s[i] >= 127 || s[i] == ':' {
+			return false
+		}
+	}
+	return len(s) <= 255
+}
+
+// serviceExitStatus is bus_set_transient_exit_status of a service:
+// one line per status and signal.
+func (w *propWriter) serviceExitStatus() (bool, error) {
+	r, ok := w.v.([]any)
+	if !ok || len(r) != 2 {
+		return true, errUnexpected
+	}
+	codes, ok1 := r[0].([]int32)
+	sigs, ok2 := r[1].([]int32)
+	if !ok1 || !ok2 {
+		return true, errUnexpected
+	}
+	if len(codes) == 0 && len(sigs) == 0 {
+		w.write(true, w.name, w.name+"=")
+		return true, nil
+	}
+	for _, c := range codes {
+		if c < 0 || c > 255 {
+			return true, invalidArgs("Invalid status code in %s: %d", w.name, c)
+		}
+		w.write(true, w.name, fmt.Sprintf("%s=%d", w.name, c))
+	}
+	for _, s := range sigs {
+		w.write(true, w.name, w.name+"="+value.SignalToString(int(s)))
+	}
+	return true, nil
+}
+
+// ioLimit is IOReadBandwidthMax= and the other limits of
+// bus_cgroup_set_property: the limit of each device named is set, and
+// the whole list of devices that have one written.
+func (w *propWriter) ioLimit(kind int) (bool, error) {
+	rows, ok := w.v.([][]any)
+	if !ok {
+		return true, errUnexpected
+	}
+	if w.out.ioLimits == nil {
+		w.out.ioLimits = make([]unit.DeviceLimit, len(w.tg.ioLimits))
+		copy(w.out.ioLimits, w.tg.ioLimits)
+	}
+	const none = math.MaxUint64
+	for _, r := range rows {
+		if len(r) != 2 {
+			return true, errUnexpected
+		}
+		p, ok1 := r[0].(string)
+		n, ok2 := r[1].(uint64)
+		if !ok1 || !ok2 {
+			return true, errUnexpected
+		}
+		if !unitname.PathIsNormalized(p) {
+			return true, invalidArgs("Path '%s' specified in %s= is not normalized.", w.name, p)
+		}
+		found := false
+		for i := range w.out.ioLimits {
+			if unitname.PathEqual(w.out.ioLimits[i].Path, p) {
+				w.out.ioLimits[i].Limits[kind] = n
+				found = true
+				break
+			}
+		}
+		if !found {
+			d := unit.DeviceLimit{Path: p}
+			for i := range d.Limits {
+				d.Limits[i] = none
+			}
+			d.Limits[kind] = n
+			w.out.ioLimits = append(w.out.ioLimits, d)
+		}
+	}
+	if len(rows) == 0 {
+		for i := range w.out.ioLimits {
+			w.out.ioLimits[i].Limits[kind] = none
+		}
+	}
+	var b strings.Builder
+	b.WriteString(w.name + "=\n")
+	for _, d := range w.out.ioLimits {
+		if d.Limits[kind] != none {
+			fmt.Fprintf(&b, "%s=%s %d\n", w.name, d.Path, d.Limits[kind])
+		}
+	}
+	w.write(true, w.name, b.String())
+	return true, nil
+}
+
+var ioLimitNames = []string{"IOReadBandwidthMax", "IOWriteBandwidthMax", "IOReadIOPSMax", "IOWriteIOPSMax"}

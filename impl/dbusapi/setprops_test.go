@@ -68,6 +68,22 @@ var seedPropertyLists = [][]seedProp{
 			P string
 			W uint64
 		}{{"/dev/sda", 200}}), sp("IPAccounting", true)},
+	{sp("IOReadBandwidthMax", []struct {
+		P string
+		N uint64
+	}{{"/dev/sda", 1 << 20}}), sp("StandardOutputFile", "/tmp/gosd-out"), sp("StandardErrorFileToAppend", "/tmp/gosd-err"),
+		sp("StandardErrorFileDescriptorName", "logfd"), sp("StandardInputData", []byte("hello\n")),
+		sp("SuccessExitStatus", struct{ C, S []int32 }{[]int32{3, 4}, []int32{10}}),
+		sp("BindPaths", []struct {
+			S, D string
+			I    bool
+			F    uint64
+		}{{"/tmp", "/mnt", false, 0x4000}}),
+		sp("TemporaryFileSystem", []struct{ P, O string }{{"/var", "ro"}}),
+		sp("AppArmorProfile", struct {
+			I bool
+			P string
+		}{true, "prof"})},
 	{sp("Bogus", "x")},
 	{sp("Description", uint32(3))},
 }

@@ -249,7 +249,7 @@ func (a *API) setProperties(call *bus.Call, u *manager.Unit, runtime bool, raw a
 	}
 	tg := propTarget{t: u.Config().Type, id: u.ID()}
 	if cg := u.Config().CGroup; cg != nil {
-		tg.deviceAllow, tg.ioWeights = cg.DeviceAllow, cg.IODeviceWeights
+		tg.deviceAllow, tg.ioWeights, tg.ioLimits = cg.DeviceAllow, cg.IODeviceWeights, cg.IODeviceLimits
 	}
 	res, err := convertProperties(tg, props)
 	if err != nil {
