@@ -53,10 +53,17 @@ var runPropAssignments = [][]string{
 	{"BindPaths=rel:/x"},
 	{"AppArmorProfile=-prof", "SmackProcessLabel=lab%el", "SELinuxContext=-ctx", "NetworkNamespacePath=/run/netns/x", "IPCNamespacePath=/run/ipcns"},
 	{"NetworkNamespacePath=rel"},
+	{"DisableControllers=io cpu", "DisableControllers=memory", "Delegate=pids cpuset", "AllowedCPUs=0-2 5", "AllowedMemoryNodes=0", "StartupAllowedCPUs="},
+	{"Delegate=bogus"},
+	{"ManagedOOMSwap=kill", "ManagedOOMMemoryPressure=auto", "ManagedOOMMemoryPressureLimit=43.21%", "ManagedOOMPreference=avoid"},
+	{"ManagedOOMPreference=bogus"},
+	{"CoredumpFilter=default private-dax", "EnvironmentFile=/etc/gosd-env", "EnvironmentFile=-/nope /etc/gosd-env2", "LogExtraFields=A_B=c%d", "LogExtraFields=X=\\x01"},
+	{"EnvironmentFile=rel"},
+	{"LogExtraFields=_PROT=x"},
 }
 
 // runPropShown are the properties shown for each unit.
-const runPropShown = "SuccessAction,FailureAction,StartLimitAction,JobTimeoutAction,SuccessActionExitStatus,FailureActionExitStatus,RebootArgument,JobTimeoutRebootArgument,JobTimeoutUSec,JobRunningTimeoutUSec,PIDFile,UtmpIdentifier,UtmpMode,PAMName,KeyringMode,ProtectProc,ProcSubset,TTYRows,TTYColumns,LogRateLimitIntervalUSec,LogRateLimitBurst,TimerSlackNSec,LogLevelMax,SyslogLevel,SyslogFacility,OOMScoreAdjust,CPUSchedulingPolicy,CPUSchedulingPriority,IOSchedulingClass,IOSchedulingPriority,CapabilityBoundingSet,AmbientCapabilities,RestrictNamespaces,SecureBits,MountFlags,SupplementaryGroups,PassEnvironment,DevicePolicy,DeviceAllow,IPAccounting,IODeviceWeight,IOReadBandwidthMax,IOWriteIOPSMax,StandardInput,StandardOutput,StandardError,StandardInputFileDescriptorName,StandardOutputFileDescriptorName,StandardErrorFileDescriptorName,StandardInputData,SuccessExitStatus,RestartPreventExitStatus,RestartForceExitStatus,BindPaths,BindReadOnlyPaths,TemporaryFileSystem,AppArmorProfile,SmackProcessLabel,SELinuxContext,NetworkNamespacePath,IPCNamespacePath"
+const runPropShown = "SuccessAction,FailureAction,StartLimitAction,JobTimeoutAction,SuccessActionExitStatus,FailureActionExitStatus,RebootArgument,JobTimeoutRebootArgument,JobTimeoutUSec,JobRunningTimeoutUSec,PIDFile,UtmpIdentifier,UtmpMode,PAMName,KeyringMode,ProtectProc,ProcSubset,TTYRows,TTYColumns,LogRateLimitIntervalUSec,LogRateLimitBurst,TimerSlackNSec,LogLevelMax,SyslogLevel,SyslogFacility,OOMScoreAdjust,CPUSchedulingPolicy,CPUSchedulingPriority,IOSchedulingClass,IOSchedulingPriority,CapabilityBoundingSet,AmbientCapabilities,RestrictNamespaces,SecureBits,MountFlags,SupplementaryGroups,PassEnvironment,DevicePolicy,DeviceAllow,IPAccounting,IODeviceWeight,IOReadBandwidthMax,IOWriteIOPSMax,StandardInput,StandardOutput,StandardError,StandardInputFileDescriptorName,StandardOutputFileDescriptorName,StandardErrorFileDescriptorName,StandardInputData,SuccessExitStatus,RestartPreventExitStatus,RestartForceExitStatus,BindPaths,BindReadOnlyPaths,TemporaryFileSystem,AppArmorProfile,SmackProcessLabel,SELinuxContext,NetworkNamespacePath,IPCNamespacePath,DisableControllers,Delegate,DelegateControllers,AllowedCPUs,AllowedMemoryNodes,StartupAllowedCPUs,ManagedOOMSwap,ManagedOOMMemoryPressure,ManagedOOMMemoryPressureLimit,ManagedOOMPreference,CoredumpFilter,EnvironmentFiles,LogExtraFields"
 
 func runPropCommands() [][]string {
 	var out [][]string

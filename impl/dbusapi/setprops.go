@@ -55,6 +55,8 @@ type propResult struct {
 	deviceAllow []unit.DeviceAllow
 	ioWeights   []unit.DeviceWeight
 	ioLimits    []unit.DeviceLimit
+	// envFiles are the EnvironmentFile= entries so far.
+	envFiles []string
 	// stdinData is the size of StandardInputData= so far.
 	stdinData int
 	// stdio are the StandardInput/Output/ErrorFileDescriptor fds, as

@@ -6,6 +6,7 @@ import (
 	"math"
 	"path"
 	"strings"
+	"unicode/utf8"
 
 	"gosystemd/impl/unit"
 	"gosystemd/impl/unit/value"
@@ -424,7 +425,7 @@ func (w *propWriter) cgroupMore() (bool, error) {
 		w.write(true, w.name, b.String())
 		return true, nil
 	}
-	return false, nil
+	return w.cgroupControllers()
 }
 
 func deviceAllowMode(a unit.DeviceAllow) string {
@@ -613,7 +614,7 @@ func (w *propWriter) execFiles() (bool, error) {
 		}
 		return true, nil
 	}
-	return false, nil
+	return w.execLists()
 }
 
 // msRec is MS_REC.
@@ -716,3 +717,217 @@ func (w *propWriter) ioLimit(kind int) (bool, error) {
 }
 
 var ioLimitNames = []string{"IOReadBandwidthMax", "IOWriteBandwidthMax", "IOReadIOPSMax", "IOWriteIOPSMax"}
+
+// cgroupControllerNames are 252's controllers in mask order.
+var cgroupControllerNames = []string{"cpu", "cpuacct", "cpuset", "io", "blkio", "memory", "devices", "pids",
+	"bpf-firewall", "bpf-devices", "bpf-foreign", "bpf-socket-bind", "bpf-restrict-network-interfaces"}
+
+// managedOOMTypes may set the ManagedOOM* settings (can_set_managed_oom).
+var managedOOMTypes = map[unitname.Type]bool{unitname.Service: true, unitname.Scope: true, unitname.Slice: true}
+
+// cgroupControllers is the rest of bus_cgroup_set_property: controller
+// masks, cpusets and systemd-oomd's settings.
+func (w *propWriter) cgroupControllers() (bool, error) {
+	switch w.name {
+	case "DelegateControllers", "DisableControllers":
+		if w.name == "DelegateControllers" && w.tg.t != unitname.Service && w.tg.t != unitname.Scope {
+			return true, invalidArgs("Delegation not available for unit type")
+		}
+		l, err := w.strv()
+		if err != nil {
+			return true, err
+		}
+		var mask uint64
+		for _, c := range l {
+			i := -1
+			for j, n := range cgroupControllerNames {
+				if n == c {
+					i = j
+				}
+			}
+			if i < 0 {
+				return true, invalidArgs("Unknown cgroup controller '%s'", c)
+			}
+			mask |= 1 << uint(i)
+		}
+		var words []string
+		for i, n := range cgroupControllerNames {
+			if mask&(1<<uint(i)) != 0 {
+				words = append(words, n)
+			}
+		}
+		key := w.name
+		if key == "DelegateControllers" {
+			key = "Delegate"
+		}
+		w.write(true, w.name, key+"="+strings.Join(words, " "))
+		return true, nil
+	case "AllowedCPUs", "StartupAllowedCPUs", "AllowedMemoryNodes", "StartupAllowedMemoryNodes":
+		b, ok := w.v.([]byte)
+		if !ok {
+			return true, errUnexpected
+		}
+		s := cpuSetRanges(b)
+		w.write(true, w.name, w.name+"=\n"+w.name+"="+s)
+		return true, nil
+	case "ManagedOOMSwap", "ManagedOOMMemoryPressure":
+		if !managedOOMTypes[w.tg.t] {
+			return true, invalidArgs("Cannot set %s for this unit type", w.name)
+		}
+		s, err := w.str()
+		if err != nil {
+			return true, err
+		}
+		if s != "auto" && s != "kill" {
+			return true, errInvalidArg
+		}
+		w.write(true, w.name, w.name+"="+s)
+		return true, nil
+	case "ManagedOOMMemoryPressureLimit":
+		if !managedOOMTypes[w.tg.t] {
+			return true, invalidArgs("Cannot set %s for this unit type", w.name)
+		}
+		raw, ok := w.v.(uint32)
+		if !ok {
+			return true, errUnexpected
+		}
+		p := (uint64(raw)*10000 + math.MaxUint32/2) / math.MaxUint32
+		w.write(true, w.name, fmt.Sprintf("%s=%d.%02d%%", w.name, p/100, p%100))
+		return true, nil
+	case "ManagedOOMPreference":
+		s, err := w.str()
+		if err != nil {
+			return true, err
+		}
+		if s != "none" && s != "avoid" && s != "omit" {
+			return true, errInvalidArg
+		}
+		w.write(true, w.name, w.name+"="+s)
+		return true, nil
+	}
+	return false, nil
+}
+
+// cpuSetRanges is cpu_set_to_range_string of a bitmask as the bus
+// carries it (byte i holds CPUs 8i..8i+7, lowest bit first).
+func cpuSetRanges(b []byte) string {
+	var parts []string
+	start := -1
+	n := len(b) * 8
+	for i := 0; i <= n; i++ {
+		set := i < n && b[i/8]&(1<<uint(i%8)) != 0
+		switch {
+		case set && start < 0:
+			start = i
+		case !set && start >= 0:
+			if start == i-1 {
+				parts = append(parts, fmt.Sprint(start))
+			} else {
+				parts = append(parts, fmt.Sprintf("%d-%d", start, i-1))
+			}
+			start = -1
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// execLists is EnvironmentFiles=, LogExtraFields= and CoredumpFilter= of
+// bus_exec_context_set_transient_property.
+func (w *propWriter) execLists() (bool, error) {
+	switch w.name {
+	case "CoredumpFilter":
+		n, err := w.u64()
+		if err != nil {
+			return true, err
+		}
+		w.write(true, w.name, fmt.Sprintf("CoredumpFilter=0x%x", n))
+		return true, nil
+	case "EnvironmentFiles":
+		rows, ok := w.v.([][]any)
+		if !ok {
+			return true, errUnexpected
+		}
+		// 252 writes the files set so far, then this call's.
+		var b strings.Builder
+		b.WriteString("EnvironmentFile=\n")
+		for _, f := range w.out.envFiles {
+			b.WriteString("EnvironmentFile=" + specifierEscape(f) + "\n")
+		}
+		var added []string
+		for _, r := range rows {
+			if len(r) != 2 {
+				return true, errUnexpected
+			}
+			p, ok1 := r[0].(string)
+			ignore, ok2 := r[1].(bool)
+			if !ok1 || !ok2 {
+				return true, errUnexpected
+			}
+			if !path.IsAbs(p) {
+				return true, invalidArgs("Path %s is not absolute.", p)
+			}
+			if ignore {
+				p = "-" + p
+			}
+			b.WriteString("EnvironmentFile=" + specifierEscape(p) + "\n")
+			added = append(added, p)
+		}
+		if len(added) == 0 {
+			w.out.envFiles = nil
+			w.write(true, w.name, "EnvironmentFile=")
+			return true, nil
+		}
+		for _, p := range added {
+			seen := false
+			for _, q := range w.out.envFiles {
+				seen = seen || p == q
+			}
+			if !seen {
+				w.out.envFiles = append(w.out.envFiles, p)
+			}
+		}
+		w.write(true, w.name, b.String())
+		return true, nil
+	case "LogExtraFields":
+		l, ok := w.v.([][]byte)
+		if !ok {
+			return true, errUnexpected
+		}
+		for _, f := range l {
+			s := string(f)
+			if strings.IndexByte(s, 0) >= 0 {
+				return true, invalidArgs("Journal field contains zero byte")
+			}
+			name, _, found := strings.Cut(s, "=")
+			if !found {
+				return true, invalidArgs("Journal field contains no '=' character")
+			}
+			if !journalFieldValid(name) {
+				return true, invalidArgs("Journal field invalid")
+			}
+			if !utf8.ValidString(s) {
+				return true, invalidArgs("Journal field is not valid UTF-8")
+			}
+			w.write(true, w.name, cescape(specifierEscape("LogExtraFields="+s)))
+		}
+		if len(l) == 0 {
+			w.write(true, w.name, "LogExtraFields=")
+		}
+		return true, nil
+	}
+	return false, nil
+}
+
+// journalFieldValid is journal_field_valid for fields a client may set.
+func journalFieldValid(s string) bool {
+	if s == "" || len(s) > 64 || s[0] == '_' || s[0] >= '0' && s[0] <= '9' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
