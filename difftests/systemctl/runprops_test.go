@@ -60,10 +60,17 @@ var runPropAssignments = [][]string{
 	{"CoredumpFilter=default private-dax", "EnvironmentFile=/etc/gosd-env", "EnvironmentFile=-/nope /etc/gosd-env2", "LogExtraFields=A_B=c%d", "LogExtraFields=X=\\x01"},
 	{"EnvironmentFile=rel"},
 	{"LogExtraFields=_PROT=x"},
+	{"SystemCallFilter=@system-service", "SystemCallFilter=~@mount:EPERM reboot", "SystemCallArchitectures=native x86", "SystemCallErrorNumber=EPERM", "SystemCallLog=~@clock", "RestrictAddressFamilies=AF_UNIX AF_INET", "RestrictAddressFamilies=~AF_INET"},
+	{"SystemCallFilter=~@obsolete:kill"},
+	{"SystemCallErrorNumber=kill"},
+	{"RestrictAddressFamilies=none"},
+	{"SystemCallFilter=open:EPERM"},
+	{"SystemCallArchitectures=vax"},
+	{"RestrictAddressFamilies=AF_BOGUS"},
 }
 
 // runPropShown are the properties shown for each unit.
-const runPropShown = "SuccessAction,FailureAction,StartLimitAction,JobTimeoutAction,SuccessActionExitStatus,FailureActionExitStatus,RebootArgument,JobTimeoutRebootArgument,JobTimeoutUSec,JobRunningTimeoutUSec,PIDFile,UtmpIdentifier,UtmpMode,PAMName,KeyringMode,ProtectProc,ProcSubset,TTYRows,TTYColumns,LogRateLimitIntervalUSec,LogRateLimitBurst,TimerSlackNSec,LogLevelMax,SyslogLevel,SyslogFacility,OOMScoreAdjust,CPUSchedulingPolicy,CPUSchedulingPriority,IOSchedulingClass,IOSchedulingPriority,CapabilityBoundingSet,AmbientCapabilities,RestrictNamespaces,SecureBits,MountFlags,SupplementaryGroups,PassEnvironment,DevicePolicy,DeviceAllow,IPAccounting,IODeviceWeight,IOReadBandwidthMax,IOWriteIOPSMax,StandardInput,StandardOutput,StandardError,StandardInputFileDescriptorName,StandardOutputFileDescriptorName,StandardErrorFileDescriptorName,StandardInputData,SuccessExitStatus,RestartPreventExitStatus,RestartForceExitStatus,BindPaths,BindReadOnlyPaths,TemporaryFileSystem,AppArmorProfile,SmackProcessLabel,SELinuxContext,NetworkNamespacePath,IPCNamespacePath,DisableControllers,Delegate,DelegateControllers,AllowedCPUs,AllowedMemoryNodes,StartupAllowedCPUs,ManagedOOMSwap,ManagedOOMMemoryPressure,ManagedOOMMemoryPressureLimit,ManagedOOMPreference,CoredumpFilter,EnvironmentFiles,LogExtraFields"
+const runPropShown = "SuccessAction,FailureAction,StartLimitAction,JobTimeoutAction,SuccessActionExitStatus,FailureActionExitStatus,RebootArgument,JobTimeoutRebootArgument,JobTimeoutUSec,JobRunningTimeoutUSec,PIDFile,UtmpIdentifier,UtmpMode,PAMName,KeyringMode,ProtectProc,ProcSubset,TTYRows,TTYColumns,LogRateLimitIntervalUSec,LogRateLimitBurst,TimerSlackNSec,LogLevelMax,SyslogLevel,SyslogFacility,OOMScoreAdjust,CPUSchedulingPolicy,CPUSchedulingPriority,IOSchedulingClass,IOSchedulingPriority,CapabilityBoundingSet,AmbientCapabilities,RestrictNamespaces,SecureBits,MountFlags,SupplementaryGroups,PassEnvironment,DevicePolicy,DeviceAllow,IPAccounting,IODeviceWeight,IOReadBandwidthMax,IOWriteIOPSMax,StandardInput,StandardOutput,StandardError,StandardInputFileDescriptorName,StandardOutputFileDescriptorName,StandardErrorFileDescriptorName,StandardInputData,SuccessExitStatus,RestartPreventExitStatus,RestartForceExitStatus,BindPaths,BindReadOnlyPaths,TemporaryFileSystem,AppArmorProfile,SmackProcessLabel,SELinuxContext,NetworkNamespacePath,IPCNamespacePath,DisableControllers,Delegate,DelegateControllers,AllowedCPUs,AllowedMemoryNodes,StartupAllowedCPUs,ManagedOOMSwap,ManagedOOMMemoryPressure,ManagedOOMMemoryPressureLimit,ManagedOOMPreference,CoredumpFilter,EnvironmentFiles,LogExtraFields,SystemCallFilter,SystemCallArchitectures,SystemCallErrorNumber,SystemCallLog,RestrictAddressFamilies"
 
 func runPropCommands() [][]string {
 	var out [][]string

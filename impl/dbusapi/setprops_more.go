@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"gosystemd/impl/bus"
 	"gosystemd/impl/unit"
 	"gosystemd/impl/unit/value"
 	"gosystemd/impl/unitfile"
@@ -915,7 +916,7 @@ func (w *propWriter) execLists() (bool, error) {
 		}
 		return true, nil
 	}
-	return false, nil
+	return w.execSeccomp()
 }
 
 // journalFieldValid is journal_field_valid for fields a client may set.
@@ -930,4 +931,131 @@ func journalFieldValid(s string) bool {
 		}
 	}
 	return true
+}
+
+// seccompArchNames are what seccomp_arch_from_string knows.
+var seccompArchNames = []string{"native", "x86", "x86-64", "x32", "arm", "arm64", "mips", "mips64", "mips64-n32",
+	"mips-le", "mips64-le", "mips64-le-n32", "ppc", "ppc64", "ppc64-le", "s390", "s390x", "riscv64", "loongarch64"}
+
+// seccompKill is SECCOMP_ERROR_NUMBER_KILL.
+const seccompKill = math.MaxInt32 - 1
+
+// boolStrv reads a (bas).
+func (w *propWriter) boolStrv() (bool, []string, error) {
+	r, ok := w.v.([]any)
+	if !ok || len(r) != 2 {
+		return false, nil, errUnexpected
+	}
+	b, ok1 := r[0].(bool)
+	l, ok2 := r[1].([]string)
+	if !ok1 || !ok2 {
+		return false, nil, errUnexpected
+	}
+	return b, l, nil
+}
+
+// execSeccomp is the system call and address family part of
+// bus_exec_context_set_transient_property: the words are written as
+// sent.
+func (w *propWriter) execSeccomp() (bool, error) {
+	switch w.name {
+	case "SystemCallFilter", "SystemCallLog":
+		allow, l, err := w.boolStrv()
+		if err != nil {
+			return true, err
+		}
+		if len(l) == 0 {
+			w.write(true, w.name, w.name+"=")
+			return true, nil
+		}
+		if w.name == "SystemCallFilter" {
+			for _, word := range l {
+				e, err := syscallErrno(word)
+				if err != nil {
+					return true, err
+				}
+				if allow && e >= 0 {
+					return true, errInvalidArg
+				}
+			}
+		}
+		prefix := "~"
+		if allow {
+			prefix = ""
+		}
+		w.write(true, w.name, w.name+"="+prefix+strings.Join(l, " "))
+		return true, nil
+	case "SystemCallArchitectures":
+		l, err := w.strv()
+		if err != nil {
+			return true, err
+		}
+		for _, a := range l {
+			known := false
+			for _, n := range seccompArchNames {
+				known = known || n == a
+			}
+			if !known {
+				return true, errInvalidArg
+			}
+		}
+		w.write(true, w.name, w.name+"="+strings.Join(l, " "))
+		return true, nil
+	case "SystemCallErrorNumber":
+		n, err := w.i32()
+		if err != nil {
+			return true, err
+		}
+		if n != seccompKill && (n <= 0 || n > 4095) {
+			return true, invalidArgs("Invalid %s setting: %d", w.name, n)
+		}
+		w.write(true, w.name, fmt.Sprintf("%s=%d", w.name, n))
+		if n == seccompKill {
+			// The number read back is out of range.
+			w.setLive("SystemCallErrorNumber=kill")
+		}
+		return true, nil
+	case "RestrictAddressFamilies":
+		allow, l, err := w.boolStrv()
+		if err != nil {
+			return true, err
+		}
+		if len(l) == 0 {
+			if allow {
+				w.write(true, w.name, "RestrictAddressFamilies=none")
+			} else {
+				w.write(true, w.name, "RestrictAddressFamilies=")
+			}
+			return true, nil
+		}
+		for _, f := range l {
+			if _, err := value.AFFromName(f); err != nil {
+				return true, errInvalidArg
+			}
+		}
+		prefix := "~"
+		if allow {
+			prefix = ""
+		}
+		w.write(true, w.name, "RestrictAddressFamilies="+prefix+strings.Join(l, " "))
+		return true, nil
+	}
+	return false, nil
+}
+
+// syscallErrno is the errno part of parse_syscall_and_errno: -1 if the
+// word has none.
+func syscallErrno(word string) (int, error) {
+	_, e, found := strings.Cut(word, ":")
+	if !found {
+		return -1, nil
+	}
+	if e == "kill" {
+		return seccompKill, nil
+	}
+	n, err := value.ParseErrno(e)
+	if err != nil {
+		return 0, bus.Errorf(errnoName(errnoOf(err)), "Failed to set unit properties: %s", value.Strerror(err))
+	}
+	return n, nil
 }
