@@ -36,6 +36,8 @@ type propTarget struct {
 	deviceAllow []unit.DeviceAllow
 	ioWeights   []unit.DeviceWeight
 	ioLimits    []unit.DeviceLimit
+	ipAllow     value.IPPrefixSet
+	ipDeny      value.IPPrefixSet
 }
 
 // propResult is a converted property list: the settings to write, and
@@ -55,6 +57,8 @@ type propResult struct {
 	deviceAllow []unit.DeviceAllow
 	ioWeights   []unit.DeviceWeight
 	ioLimits    []unit.DeviceLimit
+	ipAllow     value.IPPrefixSet
+	ipDeny      value.IPPrefixSet
 	// envFiles are the EnvironmentFile= entries so far.
 	envFiles []string
 	// stdinData is the size of StandardInputData= so far.

@@ -730,6 +730,8 @@ var managedOOMTypes = map[unitname.Type]bool{unitname.Service: true, unitname.Sc
 // masks, cpusets and systemd-oomd's settings.
 func (w *propWriter) cgroupControllers() (bool, error) {
 	switch w.name {
+	case "IPAddressAllow", "IPAddressDeny":
+		return w.ipAddressAccess()
 	case "DelegateControllers", "DisableControllers":
 		if w.name == "DelegateControllers" && w.tg.t != unitname.Service && w.tg.t != unitname.Scope {
 			return true, invalidArgs("Delegation not available for unit type")
@@ -1058,4 +1060,67 @@ func syscallErrno(word string) (int, error) {
 		return 0, bus.Errorf(errnoName(errnoOf(err)), "Failed to set unit properties: %s", value.Strerror(err))
 	}
 	return n, nil
+}
+
+// ipAddressAccess is IPAddressAllow= and IPAddressDeny= of
+// bus_cgroup_set_property: the prefixes are added to the unit's, and
+// the whole set written. (252 writes its hash set's order; ours is the
+// set's sorted order, the same for a single prefix.)
+func (w *propWriter) ipAddressAccess() (bool, error) {
+	rows, ok := w.v.([][]any)
+	if !ok {
+		return true, errUnexpected
+	}
+	var added value.IPPrefixSet
+	for _, r := range rows {
+		if len(r) != 3 {
+			return true, errUnexpected
+		}
+		family, ok1 := r[0].(int32)
+		addr, ok2 := r[1].([]byte)
+		plen, ok3 := r[2].(uint32)
+		if !ok1 || !ok2 || !ok3 {
+			return true, errUnexpected
+		}
+		size := 4
+		switch family {
+		case value.AFInet:
+		case value.AFInet6:
+			size = 16
+		default:
+			return true, invalidArgs("%s= expects IPv4 or IPv6 addresses only.", w.name)
+		}
+		if len(addr) != size {
+			return true, invalidArgs("IP address has wrong size for family (%s, expected %d, got %d)", value.AFToName(int(family)), size, len(addr))
+		}
+		if plen > uint32(size*8) {
+			return true, invalidArgs("Prefix length %d too large for address family %s.", plen, value.AFToName(int(family)))
+		}
+		added.Add(value.IPPrefix{Family: int(family), Addr: addr, PrefixLen: uint8(plen)})
+	}
+	set := &w.out.ipAllow
+	if w.name == "IPAddressDeny" {
+		set = &w.out.ipDeny
+	}
+	if *set == nil {
+		cur := w.tg.ipAllow
+		if w.name == "IPAddressDeny" {
+			cur = w.tg.ipDeny
+		}
+		*set = append(value.IPPrefixSet{}, cur...)
+	}
+	var b strings.Builder
+	b.WriteString(w.name + "=\n")
+	if len(rows) == 0 {
+		*set = value.IPPrefixSet{}
+	} else {
+		for _, p := range added {
+			set.Add(p)
+		}
+		for _, p := range *set {
+			fmt.Fprintf(&b, "%s=%s\n", w.name, p)
+		}
+	}
+	w.write(true, w.name, b.String())
+	return true, nil
 }

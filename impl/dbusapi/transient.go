@@ -250,6 +250,7 @@ func (a *API) setProperties(call *bus.Call, u *manager.Unit, runtime bool, raw a
 	tg := propTarget{t: u.Config().Type, id: u.ID()}
 	if cg := u.Config().CGroup; cg != nil {
 		tg.deviceAllow, tg.ioWeights, tg.ioLimits = cg.DeviceAllow, cg.IODeviceWeights, cg.IODeviceLimits
+		tg.ipAllow, tg.ipDeny = cg.IPAddressAllow, cg.IPAddressDeny
 	}
 	res, err := convertProperties(tg, props)
 	if err != nil {
