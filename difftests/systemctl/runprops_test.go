@@ -71,10 +71,16 @@ var runPropAssignments = [][]string{
 	{"IPAddressAllow=192.168.1.7/24", "IPAddressDeny=fe80::1/64"},
 	{"IPAddressAllow=10.0.0.1", "IPAddressAllow=10.0.0.1/32"},
 	{"IPAddressDeny="},
+	// One credential each: 252 keeps them in a hash map.
+	{"LoadCredential=tok:/etc/host%name", "SetCredential=pw:se\\tcret"},
+	{"LoadCredentialEncrypted=k:other", "SetCredentialEncrypted=e:YWJj"},
+	{"LoadCredential=bad/id:/x"},
+	{"LoadCredential=id:/a/../b"},
+	{"SetCredential="},
 }
 
 // runPropShown are the properties shown for each unit.
-const runPropShown = "SuccessAction,FailureAction,StartLimitAction,JobTimeoutAction,SuccessActionExitStatus,FailureActionExitStatus,RebootArgument,JobTimeoutRebootArgument,JobTimeoutUSec,JobRunningTimeoutUSec,PIDFile,UtmpIdentifier,UtmpMode,PAMName,KeyringMode,ProtectProc,ProcSubset,TTYRows,TTYColumns,LogRateLimitIntervalUSec,LogRateLimitBurst,TimerSlackNSec,LogLevelMax,SyslogLevel,SyslogFacility,OOMScoreAdjust,CPUSchedulingPolicy,CPUSchedulingPriority,IOSchedulingClass,IOSchedulingPriority,CapabilityBoundingSet,AmbientCapabilities,RestrictNamespaces,SecureBits,MountFlags,SupplementaryGroups,PassEnvironment,DevicePolicy,DeviceAllow,IPAccounting,IODeviceWeight,IOReadBandwidthMax,IOWriteIOPSMax,StandardInput,StandardOutput,StandardError,StandardInputFileDescriptorName,StandardOutputFileDescriptorName,StandardErrorFileDescriptorName,StandardInputData,SuccessExitStatus,RestartPreventExitStatus,RestartForceExitStatus,BindPaths,BindReadOnlyPaths,TemporaryFileSystem,AppArmorProfile,SmackProcessLabel,SELinuxContext,NetworkNamespacePath,IPCNamespacePath,DisableControllers,Delegate,DelegateControllers,AllowedCPUs,AllowedMemoryNodes,StartupAllowedCPUs,ManagedOOMSwap,ManagedOOMMemoryPressure,ManagedOOMMemoryPressureLimit,ManagedOOMPreference,CoredumpFilter,EnvironmentFiles,LogExtraFields,SystemCallFilter,SystemCallArchitectures,SystemCallErrorNumber,SystemCallLog,RestrictAddressFamilies,IPAddressAllow,IPAddressDeny"
+const runPropShown = "SuccessAction,FailureAction,StartLimitAction,JobTimeoutAction,SuccessActionExitStatus,FailureActionExitStatus,RebootArgument,JobTimeoutRebootArgument,JobTimeoutUSec,JobRunningTimeoutUSec,PIDFile,UtmpIdentifier,UtmpMode,PAMName,KeyringMode,ProtectProc,ProcSubset,TTYRows,TTYColumns,LogRateLimitIntervalUSec,LogRateLimitBurst,TimerSlackNSec,LogLevelMax,SyslogLevel,SyslogFacility,OOMScoreAdjust,CPUSchedulingPolicy,CPUSchedulingPriority,IOSchedulingClass,IOSchedulingPriority,CapabilityBoundingSet,AmbientCapabilities,RestrictNamespaces,SecureBits,MountFlags,SupplementaryGroups,PassEnvironment,DevicePolicy,DeviceAllow,IPAccounting,IODeviceWeight,IOReadBandwidthMax,IOWriteIOPSMax,StandardInput,StandardOutput,StandardError,StandardInputFileDescriptorName,StandardOutputFileDescriptorName,StandardErrorFileDescriptorName,StandardInputData,SuccessExitStatus,RestartPreventExitStatus,RestartForceExitStatus,BindPaths,BindReadOnlyPaths,TemporaryFileSystem,AppArmorProfile,SmackProcessLabel,SELinuxContext,NetworkNamespacePath,IPCNamespacePath,DisableControllers,Delegate,DelegateControllers,AllowedCPUs,AllowedMemoryNodes,StartupAllowedCPUs,ManagedOOMSwap,ManagedOOMMemoryPressure,ManagedOOMMemoryPressureLimit,ManagedOOMPreference,CoredumpFilter,EnvironmentFiles,LogExtraFields,SystemCallFilter,SystemCallArchitectures,SystemCallErrorNumber,SystemCallLog,RestrictAddressFamilies,IPAddressAllow,IPAddressDeny,LoadCredential,LoadCredentialEncrypted,SetCredential,SetCredentialEncrypted"
 
 func runPropCommands() [][]string {
 	var out [][]string

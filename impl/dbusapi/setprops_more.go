@@ -1042,7 +1042,7 @@ func (w *propWriter) execSeccomp() (bool, error) {
 		w.write(true, w.name, "RestrictAddressFamilies="+prefix+strings.Join(l, " "))
 		return true, nil
 	}
-	return false, nil
+	return w.execCredentials()
 }
 
 // syscallErrno is the errno part of parse_syscall_and_errno: -1 if the
@@ -1123,4 +1123,64 @@ func (w *propWriter) ipAddressAccess() (bool, error) {
 	}
 	w.write(true, w.name, b.String())
 	return true, nil
+}
+
+// credentialNameValid is credential_name_valid.
+func credentialNameValid(s string) bool { return unitname.FilenameIsValid(s) && fdNameValid(s) }
+
+// execCredentials is the credential part of
+// bus_exec_context_set_transient_property.
+func (w *propWriter) execCredentials() (bool, error) {
+	switch w.name {
+	case "SetCredential", "SetCredentialEncrypted":
+		rows, ok := w.v.([][]any)
+		if !ok {
+			return true, errUnexpected
+		}
+		for _, r := range rows {
+			if len(r) != 2 {
+				return true, errUnexpected
+			}
+			id, ok1 := r[0].(string)
+			data, ok2 := r[1].([]byte)
+			if !ok1 || !ok2 {
+				return true, errUnexpected
+			}
+			if !credentialNameValid(id) {
+				return true, invalidArgs("Credential ID is invalid: %s", id)
+			}
+			w.write(true, w.name, w.name+"="+specifierEscape(id)+":"+cescape(string(data)))
+		}
+		if len(rows) == 0 {
+			w.write(true, w.name, w.name+"=")
+		}
+		return true, nil
+	case "LoadCredential", "LoadCredentialEncrypted":
+		rows, ok := w.v.([][]any)
+		if !ok {
+			return true, errUnexpected
+		}
+		for _, r := range rows {
+			if len(r) != 2 {
+				return true, errUnexpected
+			}
+			id, ok1 := r[0].(string)
+			src, ok2 := r[1].(string)
+			if !ok1 || !ok2 {
+				return true, errUnexpected
+			}
+			if !credentialNameValid(id) {
+				return true, invalidArgs("Credential ID is invalid: %s", id)
+			}
+			if path.IsAbs(src) && !unitname.PathIsNormalized(src) || !path.IsAbs(src) && !credentialNameValid(src) {
+				return true, invalidArgs("Credential source is invalid: %s", src)
+			}
+			w.write(true, w.name, specifierEscape(w.name+"="+id+":"+src))
+		}
+		if len(rows) == 0 {
+			w.write(true, w.name, w.name+"=")
+		}
+		return true, nil
+	}
+	return false, nil
 }
