@@ -59,6 +59,8 @@ type propResult struct {
 	ioLimits    []unit.DeviceLimit
 	ipAllow     value.IPPrefixSet
 	ipDeny      value.IPPrefixSet
+	// searchPath is ExecSearchPath= so far.
+	searchPath []string
 	// envFiles are the EnvironmentFile= entries so far.
 	envFiles []string
 	// stdinData is the size of StandardInputData= so far.

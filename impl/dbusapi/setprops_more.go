@@ -1182,5 +1182,123 @@ func (w *propWriter) execCredentials() (bool, error) {
 		}
 		return true, nil
 	}
+	return w.execPlacement()
+}
+
+// execPlacement is the CPU, search path, log namespace and directory
+// symlink part of bus_exec_context_set_transient_property.
+func (w *propWriter) execPlacement() (bool, error) {
+	switch w.name {
+	case "CPUAffinity", "NUMAMask":
+		b, ok := w.v.([]byte)
+		if !ok {
+			return true, errUnexpected
+		}
+		if len(b) == 0 {
+			w.write(true, w.name, w.name+"=")
+			return true, nil
+		}
+		var cpus []string
+		for i := 0; i < len(b)*8; i++ {
+			if b[i/8]&(1<<uint(i%8)) != 0 {
+				cpus = append(cpus, fmt.Sprint(i))
+			}
+		}
+		w.write(true, w.name, w.name+"="+strings.Join(cpus, " "))
+		return true, nil
+	case "CPUAffinityFromNUMA":
+		if _, err := w.boolean(); err != nil {
+			return true, err
+		}
+		w.write(true, w.name, "CPUAffinity=numa")
+		return true, nil
+	case "ExecSearchPath":
+		l, err := w.strv()
+		if err != nil {
+			return true, err
+		}
+		for _, p := range l {
+			if !path.IsAbs(p) || !unitname.PathIsNormalized(p) || strings.Contains(p, ":") {
+				return true, invalidArgs("Invalid %s", w.name)
+			}
+		}
+		if len(l) == 0 {
+			w.out.searchPath = nil
+			w.write(true, w.name, "ExecSearchPath=")
+			return true, nil
+		}
+		for _, p := range l {
+			seen := false
+			for _, q := range w.out.searchPath {
+				seen = seen || p == q
+			}
+			if !seen {
+				w.out.searchPath = append(w.out.searchPath, p)
+			}
+		}
+		joined := specifierEscape(strings.Join(w.out.searchPath, ":"))
+		w.write(true, w.name, "ExecSearchPath="+joined)
+		// Read back after the earlier assignments, the whole list would
+		// be added to itself.
+		w.setLive("ExecSearchPath=\nExecSearchPath=" + joined)
+		return true, nil
+	case "LogNamespace":
+		s, err := w.str()
+		if err != nil {
+			return true, err
+		}
+		if s != "" && !unit.LogNamespaceNameValid(s) {
+			return true, invalidArgs("Log namespace name not valid")
+		}
+		w.write(true, w.name, "LogNamespace="+s)
+		return true, nil
+	case "StateDirectorySymlink", "RuntimeDirectorySymlink", "CacheDirectorySymlink", "LogsDirectorySymlink":
+		rows, ok := w.v.([][]any)
+		if !ok {
+			return true, errUnexpected
+		}
+		key := strings.TrimSuffix(w.name, "Symlink")
+		for _, r := range rows {
+			if len(r) != 3 {
+				return true, errUnexpected
+			}
+			src, ok1 := r[0].(string)
+			dst, ok2 := r[1].(string)
+			flags, ok3 := r[2].(uint64)
+			if !ok1 || !ok2 || !ok3 {
+				return true, errUnexpected
+			}
+			for _, c := range []struct{ what, p string }{{"Source", src}, {"Destination", dst}} {
+				switch {
+				case !unitname.PathIsValid(c.p):
+					return true, invalidArgs("%s path %s is not valid.", c.what, c.p)
+				case path.IsAbs(c.p):
+					return true, invalidArgs("%s path %s is absolute.", c.what, c.p)
+				case !unitname.PathIsNormalized(c.p):
+					return true, invalidArgs("%s path %s is not normalized.", c.what, c.p)
+				}
+			}
+			if flags != 0 {
+				return true, invalidArgs("Flags must be zero.")
+			}
+			w.write(true, key, specifierEscape(key+"="+xescape(src, ":")+":"+xescape(dst, ":")))
+		}
+		return true, nil
+	}
 	return false, nil
+}
+
+// xescape is 252's xescape: \xNN for control bytes, bytes above ASCII,
+// the backslash and the bad characters.
+func xescape(s, bad string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < ' ' || c >= 127 || c == '\\' || strings.IndexByte(bad, c) >= 0 {
+			fmt.Fprintf(&b, "\\x%02x", c)
+		} else {
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
 }
