@@ -38,6 +38,9 @@ type propTarget struct {
 	ioLimits    []unit.DeviceLimit
 	ipAllow     value.IPPrefixSet
 	ipDeny      value.IPPrefixSet
+	ioLatencies []unit.DeviceWeight
+	ingress     []string
+	egress      []string
 }
 
 // propResult is a converted property list: the settings to write, and
@@ -59,6 +62,9 @@ type propResult struct {
 	ioLimits    []unit.DeviceLimit
 	ipAllow     value.IPPrefixSet
 	ipDeny      value.IPPrefixSet
+	ioLatencies []unit.DeviceWeight
+	ingress     []string
+	egress      []string
 	// searchPath is ExecSearchPath= so far.
 	searchPath []string
 	// envFiles are the EnvironmentFile= entries so far.

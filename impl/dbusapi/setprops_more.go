@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"gosystemd/impl/bus"
+	"gosystemd/impl/timeutil"
 	"gosystemd/impl/unit"
 	"gosystemd/impl/unit/value"
 	"gosystemd/impl/unitfile"
@@ -808,7 +809,7 @@ func (w *propWriter) cgroupControllers() (bool, error) {
 		w.write(true, w.name, w.name+"="+s)
 		return true, nil
 	}
-	return false, nil
+	return w.cgroupFirewall()
 }
 
 // cpuSetRanges is cpu_set_to_range_string of a bitmask as the bus
@@ -1301,4 +1302,104 @@ func xescape(s, bad string) string {
 		}
 	}
 	return b.String()
+}
+
+// cgroupFirewall is IODeviceLatencyTargetUSec=, the BPF filter paths and
+// RestrictNetworkInterfaces= of bus_cgroup_set_property.
+func (w *propWriter) cgroupFirewall() (bool, error) {
+	switch w.name {
+	case "IODeviceLatencyTargetUSec":
+		rows, ok := w.v.([][]any)
+		if !ok {
+			return true, errUnexpected
+		}
+		if w.out.ioLatencies == nil {
+			w.out.ioLatencies = append([]unit.DeviceWeight{}, w.tg.ioLatencies...)
+		}
+		for _, r := range rows {
+			if len(r) != 2 {
+				return true, errUnexpected
+			}
+			p, ok1 := r[0].(string)
+			n, ok2 := r[1].(uint64)
+			if !ok1 || !ok2 {
+				return true, errUnexpected
+			}
+			if !unitname.PathIsNormalized(p) {
+				return true, invalidArgs("Path '%s' specified in %s= is not normalized.", w.name, p)
+			}
+			found := false
+			for i := range w.out.ioLatencies {
+				if unitname.PathEqual(w.out.ioLatencies[i].Path, p) {
+					w.out.ioLatencies[i].Value = n
+					found = true
+					break
+				}
+			}
+			if !found {
+				w.out.ioLatencies = append(w.out.ioLatencies, unit.DeviceWeight{Path: p, Value: n})
+			}
+		}
+		if len(rows) == 0 {
+			w.out.ioLatencies = []unit.DeviceWeight{}
+		}
+		var b strings.Builder
+		b.WriteString("IODeviceLatencyTargetSec=\n")
+		for _, d := range w.out.ioLatencies {
+			fmt.Fprintf(&b, "IODeviceLatencyTargetSec=%s %s\n", d.Path, timeutil.FormatTimespan(timeutil.Usec(d.Value), 1))
+		}
+		w.write(true, w.name, b.String())
+		return true, nil
+	case "IPIngressFilterPath", "IPEgressFilterPath":
+		l, err := w.strv()
+		if err != nil {
+			return true, err
+		}
+		list := &w.out.ingress
+		cur := w.tg.ingress
+		if w.name == "IPEgressFilterPath" {
+			list, cur = &w.out.egress, w.tg.egress
+		}
+		if *list == nil {
+			*list = append([]string{}, cur...)
+		}
+		for _, p := range l {
+			if !unitname.PathIsNormalized(p) || !path.IsAbs(p) {
+				return true, invalidArgs("%s= expects a normalized absolute path.", w.name)
+			}
+			seen := false
+			for _, q := range *list {
+				seen = seen || p == q
+			}
+			if !seen {
+				*list = append(*list, p)
+			}
+		}
+		if len(l) == 0 {
+			*list = []string{}
+		}
+		var b strings.Builder
+		b.WriteString(w.name + "=\n")
+		for _, p := range *list {
+			fmt.Fprintf(&b, "%s=%s\n", w.name, p)
+		}
+		w.write(true, w.name, b.String())
+		return true, nil
+	case "RestrictNetworkInterfaces":
+		allow, l, err := w.boolStrv()
+		if err != nil {
+			return true, err
+		}
+		if len(l) == 0 {
+			w.write(true, w.name, w.name+"=")
+			return true, nil
+		}
+		prefix := "~"
+		if allow {
+			prefix = ""
+		}
+		w.write(true, w.name, w.name+"="+prefix+strings.Join(l, " "))
+		return true, nil
+	}
+	return false, nil
 }
