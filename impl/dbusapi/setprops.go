@@ -41,6 +41,8 @@ type propTarget struct {
 	ioLatencies []unit.DeviceWeight
 	ingress     []string
 	egress      []string
+	bindAllow   []unit.SocketBindItem
+	bindDeny    []unit.SocketBindItem
 }
 
 // propResult is a converted property list: the settings to write, and
@@ -65,6 +67,8 @@ type propResult struct {
 	ioLatencies []unit.DeviceWeight
 	ingress     []string
 	egress      []string
+	bindAllow   []unit.SocketBindItem
+	bindDeny    []unit.SocketBindItem
 	// searchPath is ExecSearchPath= so far.
 	searchPath []string
 	// envFiles are the EnvironmentFile= entries so far.

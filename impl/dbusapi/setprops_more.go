@@ -1308,6 +1308,8 @@ func xescape(s, bad string) string {
 // RestrictNetworkInterfaces= of bus_cgroup_set_property.
 func (w *propWriter) cgroupFirewall() (bool, error) {
 	switch w.name {
+	case "SocketBindAllow", "SocketBindDeny":
+		return w.socketBind()
 	case "IODeviceLatencyTargetUSec":
 		rows, ok := w.v.([][]any)
 		if !ok {
@@ -1402,4 +1404,87 @@ func (w *propWriter) cgroupFirewall() (bool, error) {
 		return true, nil
 	}
 	return false, nil
+}
+
+// socketBindText is cgroup_context_dump_socket_bind_item.
+func socketBindText(it unit.SocketBindItem) string {
+	var b strings.Builder
+	switch it.Family {
+	case value.AFInet:
+		b.WriteString("ipv4:")
+	case value.AFInet6:
+		b.WriteString("ipv6:")
+	}
+	switch it.Protocol {
+	case 6:
+		b.WriteString("tcp:")
+	case 17:
+		b.WriteString("udp:")
+	}
+	switch it.NrPorts {
+	case 0:
+		b.WriteString("any")
+	case 1:
+		fmt.Fprint(&b, it.PortMin)
+	default:
+		fmt.Fprintf(&b, "%d-%d", it.PortMin, uint32(it.PortMin)+uint32(it.NrPorts)-1)
+	}
+	return b.String()
+}
+
+// socketBind is SocketBindAllow= and SocketBindDeny= of
+// bus_cgroup_set_property: new entries go first, and the whole list is
+// written.
+func (w *propWriter) socketBind() (bool, error) {
+	rows, ok := w.v.([][]any)
+	if !ok {
+		return true, errUnexpected
+	}
+	list, cur := &w.out.bindAllow, w.tg.bindAllow
+	if w.name == "SocketBindDeny" {
+		list, cur = &w.out.bindDeny, w.tg.bindDeny
+	}
+	if *list == nil {
+		*list = append([]unit.SocketBindItem{}, cur...)
+	}
+	for _, r := range rows {
+		if len(r) != 4 {
+			return true, errUnexpected
+		}
+		family, ok1 := r[0].(int32)
+		proto, ok2 := r[1].(int32)
+		nr, ok3 := r[2].(uint16)
+		min, ok4 := r[3].(uint16)
+		if !ok1 || !ok2 || !ok3 || !ok4 {
+			return true, errUnexpected
+		}
+		switch {
+		case family != 0 && family != value.AFInet && family != value.AFInet6:
+			return true, invalidArgs("%s= expects INET or INET6 family, if specified.", w.name)
+		case proto != 0 && proto != 6 && proto != 17:
+			return true, invalidArgs("%s= expects TCP or UDP protocol, if specified.", w.name)
+		case uint32(min)+uint32(nr) > 1<<16:
+			return true, invalidArgs("%s= expects maximum port value lesser than 65536.", w.name)
+		case min == 0 && nr != 0:
+			return true, invalidArgs("%s= expects port range starting with positive value.", w.name)
+		}
+		*list = append([]unit.SocketBindItem{{Family: family, Protocol: proto, NrPorts: nr, PortMin: min}}, *list...)
+	}
+	if len(rows) == 0 {
+		*list = []unit.SocketBindItem{}
+		w.write(true, w.name, w.name+"=")
+		return true, nil
+	}
+	// Each entry read is put first: the text that keeps 252's order
+	// lists them the other way round, after a reset.
+	var b, live strings.Builder
+	live.WriteString(w.name + "=\n")
+	for i, it := range *list {
+		fmt.Fprintf(&b, "%s=%s\n", w.name, socketBindText(it))
+		r := (*list)[len(*list)-1-i]
+		fmt.Fprintf(&live, "%s=%s\n", w.name, socketBindText(r))
+	}
+	w.write(true, w.name, b.String())
+	w.setLive(live.String())
+	return true, nil
 }

@@ -252,6 +252,7 @@ func (a *API) setProperties(call *bus.Call, u *manager.Unit, runtime bool, raw a
 		tg.deviceAllow, tg.ioWeights, tg.ioLimits = cg.DeviceAllow, cg.IODeviceWeights, cg.IODeviceLimits
 		tg.ipAllow, tg.ipDeny = cg.IPAddressAllow, cg.IPAddressDeny
 		tg.ioLatencies, tg.ingress, tg.egress = cg.IODeviceLatencies, cg.IPIngressFilterPath, cg.IPEgressFilterPath
+		tg.bindAllow, tg.bindDeny = cg.SocketBindAllow, cg.SocketBindDeny
 	}
 	res, err := convertProperties(tg, props)
 	if err != nil {
