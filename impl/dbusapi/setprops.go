@@ -620,6 +620,8 @@ func (w *propWriter) service() (bool, error) {
 		return w.setUnsigned(true)
 	case "PIDFile":
 		return w.servicePIDFile()
+	case "USBFunctionDescriptors", "USBFunctionStrings":
+		return w.serviceUSB()
 	case "NotifyAccess":
 		return w.setEnum(true, "none", "main", "exec", "all")
 	case "BusName":

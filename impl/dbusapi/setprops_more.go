@@ -54,6 +54,11 @@ func (w *propWriter) unitMore() (bool, error) {
 	return false, nil
 }
 
+// serviceUSB is USBFunctionDescriptors= and USBFunctionStrings=.
+func (w *propWriter) serviceUSB() (bool, error) {
+	return w.setStringChecked(true, path.IsAbs)
+}
+
 // servicePIDFile is PIDFile= of bus_service_set_transient_property: a
 // relative name is below /run, and /var/run is /run.
 func (w *propWriter) servicePIDFile() (bool, error) {
@@ -473,8 +478,19 @@ func (w *propWriter) execFiles() (bool, error) {
 	switch w.name {
 	case "SELinuxContext":
 		return w.setString(true)
-	case "NetworkNamespacePath", "IPCNamespacePath":
+	case "NetworkNamespacePath", "IPCNamespacePath", "RootVerity":
 		return w.setStringChecked(true, path.IsAbs)
+	case "Personality":
+		// BUS_DEFINE_SET_TRANSIENT_PARSE_PTR: the name as sent.
+		s, err := w.str()
+		if err != nil {
+			return true, err
+		}
+		if !unit.PersonalityValid(s) {
+			return true, invalidArgs("Invalid %s setting: %s", w.name, s)
+		}
+		w.write(true, w.name, "Personality="+s)
+		return true, nil
 	case "AppArmorProfile", "SmackProcessLabel":
 		r, ok := w.v.([]any)
 		if !ok || len(r) != 2 {

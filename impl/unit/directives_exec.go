@@ -1630,6 +1630,13 @@ func parseMountAPIVFS(p *parser, v string) error {
 // x86-64: the native one and its secondary.
 var personalities = map[string]string{"x86-64": "x86-64", "x86": "x86"}
 
+// PersonalityValid reports whether Personality= takes s
+// (personality_from_string).
+func PersonalityValid(s string) bool {
+	_, ok := personalities[s]
+	return ok
+}
+
 func parsePersonality(p *parser, v string) error {
 	if v == "" {
 		p.u.Exec.Personality = ""
