@@ -761,7 +761,7 @@ func (a *API) connectSystemBus() {
 	if addr == "" {
 		addr = bus.SystemBusAddress
 	}
-	conn, err := bus.ConnectBus(addr, a.Events, bus.BusOptions{})
+	conn, err := bus.ConnectBus(addr, a.Events, bus.BusOptions{UnixFDs: true})
 	if err != nil {
 		a.m.Post(func() { a.connecting = false })
 		return

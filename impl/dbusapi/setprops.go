@@ -31,6 +31,18 @@ type propTarget struct {
 	// creating: a transient unit being set up (252's load state stub),
 	// which takes the settings fixed after creation too.
 	creating bool
+	// deviceAllow and ioWeights are the unit's lists now, which
+	// DeviceAllow= and IODeviceWeight= add to.
+	deviceAllow []unit.DeviceAllow
+	ioWeights   []unit.DeviceWeight
+	ioLimits    []unit.DeviceLimit
+	ipAllow     value.IPPrefixSet
+	ipDeny      value.IPPrefixSet
+	ioLatencies []unit.DeviceWeight
+	ingress     []string
+	egress      []string
+	bindAllow   []unit.SocketBindItem
+	bindDeny    []unit.SocketBindItem
 }
 
 // propResult is a converted property list: the settings to write, and
@@ -44,6 +56,28 @@ type propResult struct {
 	rlimits map[string]*[2]uint64
 	// markers are the Markers assignments, in order.
 	markers []markerChange
+	// groups, deviceAllow and ioWeights are the lists as the
+	// assignments so far left them, which 252 writes whole.
+	groups      []string
+	deviceAllow []unit.DeviceAllow
+	ioWeights   []unit.DeviceWeight
+	ioLimits    []unit.DeviceLimit
+	ipAllow     value.IPPrefixSet
+	ipDeny      value.IPPrefixSet
+	ioLatencies []unit.DeviceWeight
+	ingress     []string
+	egress      []string
+	bindAllow   []unit.SocketBindItem
+	bindDeny    []unit.SocketBindItem
+	// searchPath is ExecSearchPath= so far.
+	searchPath []string
+	// envFiles are the EnvironmentFile= entries so far.
+	envFiles []string
+	// stdinData is the size of StandardInputData= so far.
+	stdinData int
+	// stdio are the StandardInput/Output/ErrorFileDescriptor fds, as
+	// numbers in the call (still the call's), -1 where not given.
+	stdio [3]int
 }
 
 // markerChange is one Markers= assignment: the markers set and the ones
@@ -56,6 +90,7 @@ type markerChange struct {
 var (
 	errUnexpected = bus.Errorf("System.Error.ENXIO", "Failed to set unit properties: Unexpected message contents")
 	errInvalidArg = bus.Errorf(bus.ErrNameInvalidArgs, "Failed to set unit properties: Invalid argument")
+	errTooBig     = bus.Errorf("System.Error.E2BIG", "Failed to set unit properties: Argument list too long")
 )
 
 func invalidArgs(format string, args ...any) error {
@@ -94,7 +129,7 @@ var cgroupTypes = map[unitname.Type]bool{
 // property: it fails on the first property 252 refuses, with 252's
 // error.
 func convertProperties(tg propTarget, props []propAssignment) (*propResult, error) {
-	out := &propResult{}
+	out := &propResult{stdio: [3]int{-1, -1, -1}}
 	for _, p := range props {
 		w := &propWriter{tg: tg, name: p.Name, v: p.Value.Value(), out: out}
 		handled, err := w.dispatch()
@@ -507,6 +542,9 @@ func (w *propWriter) unitTransient() (bool, error) {
 	case "RequisiteOverridable":
 		d = "Requisite"
 	}
+	if ok, err := w.unitMore(); ok || err != nil {
+		return ok, err
+	}
 	if otherDeps[d] {
 		return true, invalidArgs("Dependency type %s may not be created transiently.", d)
 	}
@@ -580,12 +618,25 @@ func (w *propWriter) service() (bool, error) {
 		return w.setEnum(true, "terminate", "abort", "kill")
 	case "FileDescriptorStoreMax":
 		return w.setUnsigned(true)
+	case "PIDFile":
+		return w.servicePIDFile()
+	case "USBFunctionDescriptors", "USBFunctionStrings":
+		return w.serviceUSB()
 	case "NotifyAccess":
 		return w.setEnum(true, "none", "main", "exec", "all")
 	case "BusName":
 		return w.setStringChecked(true, busNameValid)
 	case "Restart":
 		return w.setEnum(true, "no", "on-success", "on-failure", "on-abnormal", "on-watchdog", "on-abort", "always")
+	case "StandardInputFileDescriptor", "StandardOutputFileDescriptor", "StandardErrorFileDescriptor":
+		// bus_set_transient_std_fd: the fd is kept, nothing is written.
+		fd, ok := w.v.(dbus.UnixFD)
+		if !ok {
+			return true, errUnexpected
+		}
+		i := map[string]int{"StandardInputFileDescriptor": 0, "StandardOutputFileDescriptor": 1, "StandardErrorFileDescriptor": 2}[w.name]
+		w.out.stdio[i] = int(fd)
+		return true, nil
 	case "ExecCondition", "ExecStartPre", "ExecStart", "ExecStartPost", "ExecReload", "ExecStop", "ExecStopPost",
 		"ExecConditionEx", "ExecStartPreEx", "ExecStartEx", "ExecStartPostEx", "ExecReloadEx", "ExecStopEx", "ExecStopPostEx":
 		return w.execCommand()
@@ -636,8 +687,13 @@ func (w *propWriter) execCommand() (bool, error) {
 	if !ok {
 		return true, errUnexpected
 	}
-	var b strings.Builder
+	// b is the text written; live the same commands as 252 holds them,
+	// read from the bus and not from that text, which escapes ";", "$"
+	// and quotes with backslashes a unit file does not take away.
+	var b, live strings.Builder
 	b.WriteString(w.name + "=\n")
+	live.WriteString(w.name + "=\n")
+	liveEscape := func(s string) string { return cescape(specifierEscape(s)) }
 	for _, r := range rows {
 		if len(r) != 3 {
 			return true, errUnexpected
@@ -687,13 +743,19 @@ func (w *propWriter) execCommand() (bool, error) {
 		}
 		p = unitname.PathSimplify(p)
 		args := concatQuoted(argv, execEscape)
+		liveArgs := concatQuoted(argv, liveEscape)
 		if p == argv[0] {
 			fmt.Fprintf(&b, "%s=%s%s\n", w.name, chars, args)
+			fmt.Fprintf(&live, "%s=%s%s\n", w.name, chars, liveArgs)
 		} else {
 			fmt.Fprintf(&b, "%s=%s@%s %s\n", w.name, chars, execEscape(p), args)
+			fmt.Fprintf(&live, "%s=%s@%s %s\n", w.name, chars, liveEscape(p), liveArgs)
 		}
 	}
 	w.write(true, w.name, b.String())
+	if l := live.String(); l != b.String() {
+		w.out.settings[len(w.out.settings)-1].Live = l
+	}
 	return true, nil
 }
 
@@ -817,7 +879,7 @@ func (w *propWriter) exec() (bool, error) {
 	if rest, ok := strings.CutPrefix(w.name, "Limit"); ok {
 		return w.rlimit(rest)
 	}
-	return false, nil
+	return w.execMore()
 }
 
 // booleanWords are what parse_boolean takes, which the enum settings
@@ -1079,7 +1141,7 @@ func (w *propWriter) cgroup() (bool, error) {
 		}
 		return w.setBool(true)
 	}
-	return false, nil
+	return w.cgroupMore()
 }
 
 var timerBases = map[string]bool{"OnActiveSec": true, "OnBootSec": true, "OnStartupSec": true,

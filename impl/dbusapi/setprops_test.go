@@ -54,6 +54,36 @@ var seedPropertyLists = [][]seedProp{
 	{sp("MemoryHigh", uint64(209715200)), sp("CPUQuotaPerSecUSec", uint64(200000)), sp("Description", "changed"),
 		sp("TasksMax", uint64(1<<64-1))},
 	{sp("MemoryMaxScale", uint32(1<<31)), sp("TasksMaxScale", uint32(1<<30)), sp("LimitNOFILE", uint64(1024)), sp("LimitNOFILESoft", uint64(512))},
+	// Those of difftests/systemctl's runprops test.
+	{sp("SuccessAction", "none"), sp("StartLimitAction", "reboot-force"), sp("SuccessActionExitStatus", int32(3)),
+		sp("FailureActionExitStatus", int32(-1)), sp("RebootArgument", "a%b"), sp("JobRunningTimeoutUSec", uint64(300000000)),
+		sp("PIDFile", "x.pid"), sp("UtmpMode", "user"), sp("KeyringMode", "private"), sp("TTYRows", uint32(24)),
+		sp("TimerSlackNSec", uint64(50000)), sp("LogLevelMax", int32(7)), sp("SyslogFacility", int32(19)),
+		sp("OOMScoreAdjust", int32(-500)), sp("CPUSchedulingPolicy", int32(3)), sp("IOSchedulingClass", int32(3)),
+		sp("CapabilityBoundingSet", uint64(1<<12|1<<25)), sp("RestrictNamespaces", uint64(0)), sp("SecureBits", int32(0x12)),
+		sp("MountFlags", uint64(1<<19)), sp("SupplementaryGroups", []string{"adm"}), sp("SupplementaryGroups", []string{"audio", "adm"}),
+		sp("PassEnvironment", []string{"PATH", "TERM"}), sp("DevicePolicy", "closed"),
+		sp("DeviceAllow", []struct{ P, M string }{{"/dev/null", "rw"}, {"char-pts", ""}}),
+		sp("IODeviceWeight", []struct {
+			P string
+			W uint64
+		}{{"/dev/sda", 200}}), sp("IPAccounting", true)},
+	{sp("IOReadBandwidthMax", []struct {
+		P string
+		N uint64
+	}{{"/dev/sda", 1 << 20}}), sp("StandardOutputFile", "/tmp/gosd-out"), sp("StandardErrorFileToAppend", "/tmp/gosd-err"),
+		sp("StandardErrorFileDescriptorName", "logfd"), sp("StandardInputData", []byte("hello\n")),
+		sp("SuccessExitStatus", struct{ C, S []int32 }{[]int32{3, 4}, []int32{10}}),
+		sp("BindPaths", []struct {
+			S, D string
+			I    bool
+			F    uint64
+		}{{"/tmp", "/mnt", false, 0x4000}}),
+		sp("TemporaryFileSystem", []struct{ P, O string }{{"/var", "ro"}}),
+		sp("AppArmorProfile", struct {
+			I bool
+			P string
+		}{true, "prof"})},
 	{sp("Bogus", "x")},
 	{sp("Description", uint32(3))},
 }

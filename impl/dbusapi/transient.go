@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/godbus/dbus/v5"
+	"golang.org/x/sys/unix"
 
 	"gosystemd/impl/bus"
 	"gosystemd/impl/core/job"
@@ -167,6 +168,9 @@ func (a *API) transientUnit(call *bus.Call, name string, rawProps any) (*manager
 	for _, c := range res.markers {
 		a.m.SetMarkersLoop(u, c.set, c.mask, c.absolute)
 	}
+	if err := a.keepStdio(u, res.stdio); err != nil {
+		return nil, err
+	}
 	if res.controller != "" && a.sysbus != nil {
 		a.trackController(u, res.controller)
 	}
@@ -176,6 +180,32 @@ func (a *API) transientUnit(call *bus.Call, name string, rawProps any) (*manager
 		}
 	}
 	return u, nil
+}
+
+// keepStdio gives a service copies of the fds its properties named for
+// its standard input, output and error, as bus_set_transient_std_fd
+// duplicates them (above 2, close-on-exec); the call's own go with it.
+func (a *API) keepStdio(u *manager.Unit, fds [3]int) error {
+	var files [3]*os.File
+	for i, fd := range fds {
+		if fd < 0 {
+			continue
+		}
+		c, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 3)
+		if err != nil {
+			for _, f := range files {
+				if f != nil {
+					f.Close()
+				}
+			}
+			return bus.Errorf(errnoName(errnoOf(err)), "%s", value.Strerror(err))
+		}
+		files[i] = os.NewFile(uintptr(c), "stdio")
+	}
+	if files != [3]*os.File{} {
+		a.m.SetStdioFDsLoop(u, files)
+	}
+	return nil
 }
 
 // attachablePIDs resolves 0 to the caller and checks each process as
@@ -217,7 +247,14 @@ func (a *API) setProperties(call *bus.Call, u *manager.Unit, runtime bool, raw a
 	if !ok {
 		return errUnexpected
 	}
-	res, err := convertProperties(propTarget{t: u.Config().Type, id: u.ID()}, props)
+	tg := propTarget{t: u.Config().Type, id: u.ID()}
+	if cg := u.Config().CGroup; cg != nil {
+		tg.deviceAllow, tg.ioWeights, tg.ioLimits = cg.DeviceAllow, cg.IODeviceWeights, cg.IODeviceLimits
+		tg.ipAllow, tg.ipDeny = cg.IPAddressAllow, cg.IPAddressDeny
+		tg.ioLatencies, tg.ingress, tg.egress = cg.IODeviceLatencies, cg.IPIngressFilterPath, cg.IPEgressFilterPath
+		tg.bindAllow, tg.bindDeny = cg.SocketBindAllow, cg.SocketBindDeny
+	}
+	res, err := convertProperties(tg, props)
 	if err != nil {
 		return err
 	}

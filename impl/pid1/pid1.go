@@ -200,7 +200,7 @@ func Main(args []string, stdio cli.Stdio) int {
 		fmt.Fprintf(stdio.Err, "%v\n", err)
 		return 1
 	}
-	srv, err := rx.listenPrivate(filepath.Join(sockDir, "private"), api.Events, bus.Options{Sender: "org.freedesktop.systemd1"})
+	srv, err := rx.listenPrivate(filepath.Join(sockDir, "private"), api.Events, bus.Options{Sender: "org.freedesktop.systemd1", UnixFDs: true})
 	if err != nil {
 		fmt.Fprintf(stdio.Err, "Failed to set up private bus socket: %v\n", err)
 		return 1

@@ -1565,7 +1565,7 @@ func parseLogNamespace(p *parser, v string) error {
 		p.warn("Failed to resolve unit specifiers in %s, ignoring: %s", v, strerror(err))
 		return nil
 	}
-	if !logNamespaceNameValid(k) {
+	if !LogNamespaceNameValid(k) {
 		p.warn("Specified log namespace name is not valid, ignoring: %s", k)
 		return nil
 	}
@@ -1573,15 +1573,20 @@ func parseLogNamespace(p *parser, v string) error {
 	return nil
 }
 
-// logNamespaceNameValid is systemd's log_namespace_name_valid.
-func logNamespaceNameValid(s string) bool {
-	if !filenameValid(s) || len(s) > 128 || strings.HasPrefix(s, ".") {
+// LogNamespaceNameValid is systemd's log_namespace_name_valid: a file
+// name that fits after a machine ID and a dot, a valid unit instance,
+// without quotes, backslashes, control characters or glob characters.
+func LogNamespaceNameValid(s string) bool {
+	const max = 255 - 32 - 1
+	if !filenameValid(s) || len(s) > max || !unitname.InstanceIsValid(s) {
 		return false
 	}
-	if !unitname.InstanceIsValid(s) {
-		return false
+	for i := 0; i < len(s); i++ {
+		if s[i] < ' ' || s[i] == 127 {
+			return false
+		}
 	}
-	return !strings.ContainsAny(s, "\\")
+	return !strings.ContainsAny(s, "\\\"'*?[")
 }
 
 func filenameValid(s string) bool {
@@ -1624,6 +1629,13 @@ func parseMountAPIVFS(p *parser, v string) error {
 // personalities are the architectures systemd's Personality= accepts on
 // x86-64: the native one and its secondary.
 var personalities = map[string]string{"x86-64": "x86-64", "x86": "x86"}
+
+// PersonalityValid reports whether Personality= takes s
+// (personality_from_string).
+func PersonalityValid(s string) bool {
+	_, ok := personalities[s]
+	return ok
+}
 
 func parsePersonality(p *parser, v string) error {
 	if v == "" {

@@ -30,7 +30,15 @@ func (m *Manager) addToGCQueue(u *Unit) {
 
 // mayGC is unit_may_gc: nothing but references keeps u.
 func (m *Manager) mayGC(u *Unit) bool {
-	if u.job != nil || u.cfg.Perpetual || u.busReferenced || m.units[u.ID()] != u {
+	if u.job != nil {
+		return false
+	}
+	if r, ok := u.kind.(interface{ releaseResources() }); ok {
+		if s := u.ActiveState(); s == state.Inactive || s == state.Failed {
+			r.releaseResources()
+		}
+	}
+	if u.cfg.Perpetual || u.busReferenced || m.units[u.ID()] != u {
 		return false
 	}
 	s := u.ActiveState()

@@ -302,6 +302,18 @@ func (s *service) removeStoredFDs(name string) {
 	s.fdStore = kept
 }
 
+// releaseResources is service_release_resources: an inactive service
+// without a job lets go of its stdio fds and its fd store.
+func (s *service) releaseResources() {
+	for i, f := range s.stdio {
+		if f != nil {
+			f.Close()
+			s.stdio[i] = nil
+		}
+	}
+	s.releaseFDStore()
+}
+
 func (s *service) releaseFDStore() {
 	for _, sf := range s.fdStore {
 		sf.f.Close()

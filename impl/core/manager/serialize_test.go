@@ -184,6 +184,19 @@ func TestReexecRoundTripService(t *testing.T) {
 	}
 	defer w.Close()
 	s.fdStore = []storedFD{{f: r, name: "pipe one"}}
+	// The stdio fds systemd-run --pipe gave it: stdin reads a pipe,
+	// stderr writes another.
+	inR, inW, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inW.Close()
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer errR.Close()
+	s.stdio = [3]*os.File{inR, nil, errW}
 	u.invocationID = newInvocationID()
 	u.inactiveExit, u.activeEnter, u.stateChange = start, start, start
 	u.conditionTime, u.conditionResult = start, true
@@ -223,6 +236,21 @@ func TestReexecRoundTripService(t *testing.T) {
 	buf := make([]byte, 1)
 	if n, err := s2.fdStore[0].f.Read(buf); n != 1 || err != nil || buf[0] != 'x' {
 		t.Errorf("stored fd does not read the pipe: %d %v", n, err)
+	}
+	if s2.stdio[0] == nil || s2.stdio[1] != nil || s2.stdio[2] == nil {
+		t.Fatalf("stdio fds: %v", s2.stdio)
+	}
+	if _, err := inW.Write([]byte("i")); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s2.stdio[0].Read(buf); n != 1 || err != nil || buf[0] != 'i' {
+		t.Errorf("stdin fd does not read the pipe: %d %v", n, err)
+	}
+	if _, err := s2.stdio[2].Write([]byte("e")); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := errR.Read(buf); n != 1 || err != nil || buf[0] != 'e' {
+		t.Errorf("stderr fd does not write the pipe: %d %v", n, err)
 	}
 	j2 := m2.JobLoop(7)
 	if j2 == nil || u2.job != j2 || j2.typ != job.Reload || !j2.running || !j2.ignoreOrder || j2.irreversible {

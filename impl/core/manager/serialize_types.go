@@ -20,6 +20,9 @@ import (
 )
 
 // logBadItem notes an item that did not parse; it is skipped.
+// stdioFDKeys are the serialization keys of a service's stdio fds.
+var stdioFDKeys = [3]string{"stdin-fd", "stdout-fd", "stderr-fd"}
+
 func logBadItem(u *Unit, key, value string) {
 	u.m.logUnit(u, LevelDebug, "Failed to parse %s value: %s, ignoring.", key, value)
 }
@@ -69,6 +72,11 @@ func (s *service) serialize(w *stateWriter) {
 	}
 	for _, sf := range s.fdStore {
 		w.fd("fd-store", rawFDOf(sf.f), strconv.Quote(sf.name))
+	}
+	for i, key := range stdioFDKeys {
+		if f := s.stdio[i]; f != nil {
+			w.fd(key, rawFDOf(f), "")
+		}
 	}
 	if s.acceptConn != nil {
 		w.fd("accept-fd", rawFDOf(s.acceptConn), "")
@@ -225,6 +233,17 @@ func (s *service) deserializeItem(key, v string, fds *FDSet) bool {
 			s.acceptConn.Close()
 		}
 		s.acceptConn = os.NewFile(uintptr(fd), "connection")
+	case "stdin-fd", "stdout-fd", "stderr-fd":
+		fd, _, ok := parseFDRef(v, fds)
+		if !ok {
+			bad()
+			break
+		}
+		i := map[string]int{"stdin-fd": 0, "stdout-fd": 1, "stderr-fd": 2}[key]
+		if s.stdio[i] != nil {
+			s.stdio[i].Close()
+		}
+		s.stdio[i] = os.NewFile(uintptr(fd), "stdio")
 	case "accept-socket":
 		name, ok := decodeValue(v)
 		if !ok {

@@ -119,6 +119,10 @@ type service struct {
 	watchdogTimer        *timerEntry
 	watchdogOverride     bool
 	watchdogOverrideUSec uint64
+	// stdio are the fds a transient service was given for its standard
+	// input, output and error (252's stdin_fd, stdout_fd, stderr_fd),
+	// kept until the unit's resources are released.
+	stdio [3]*os.File
 }
 
 func newService(u *Unit) *service {
@@ -661,6 +665,7 @@ func (s *service) spawn(kind, idx int, control bool) (int, error) {
 		}
 		spec.NStorageFDs = len(s.fdStore)
 	}
+	files.Stdin, files.Stdout, files.Stderr = s.stdio[0], s.stdio[1], s.stdio[2]
 	child, err := exec.Start(spec, files, opts)
 	if err != nil {
 		return 0, err

@@ -55,8 +55,10 @@ func (u *Unit) Pristine() bool {
 }
 
 // transientText is the transient unit file of settings: a section header
-// only where the section changes.
-func transientText(t unitname.Type, settings []Setting) string {
+// only where the section changes. live takes each setting's Live text
+// where it has one: what 252 holds in memory, as it does not read the
+// file it wrote.
+func transientText(t unitname.Type, settings []Setting, live bool) string {
 	var b strings.Builder
 	b.WriteString(transientHeader)
 	last := -1
@@ -72,8 +74,12 @@ func transientText(t unitname.Type, settings []Setting) string {
 		case last != cur:
 			b.WriteString("\n[" + sec + "]\n")
 		}
-		b.WriteString(s.Text)
-		if !strings.HasSuffix(s.Text, "\n") {
+		text := s.Text
+		if live && s.Live != "" {
+			text = s.Live
+		}
+		b.WriteString(text)
+		if !strings.HasSuffix(text, "\n") {
 			b.WriteByte('\n')
 		}
 		last = cur
@@ -91,11 +97,16 @@ func (m *Manager) MakeTransientLoop(u *Unit, settings []Setting, pids []int, con
 		return err
 	}
 	path := filepath.Join(dir, u.ID())
-	if err := os.WriteFile(path, []byte(transientText(u.cfg.Type, settings)), 0o644); err != nil {
+	text := transientText(u.cfg.Type, settings, false)
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		return err
 	}
 	m.transient[u.ID()] = true
-	m.reloadUnitLoop(u)
+	live := transientText(u.cfg.Type, settings, true)
+	if live == text {
+		live = ""
+	}
+	m.reloadUnitLoop(u, path, live)
 	if s, ok := u.kind.(*scope); ok {
 		s.pids, s.controller = pids, controller
 		if len(pids) == 0 && u.cfg.LoadState == unit.Loaded {
@@ -107,14 +118,38 @@ func (m *Manager) MakeTransientLoop(u *Unit, settings []Setting, pids []int, con
 	return nil
 }
 
+// SetStdioFDsLoop hands a transient service the fds for its standard
+// input, output and error (nil entries: none), which u then owns. A unit
+// that is not a service closes them.
+func (m *Manager) SetStdioFDsLoop(u *Unit, files [3]*os.File) {
+	s, ok := u.kind.(*service)
+	for i, f := range files {
+		if f == nil {
+			continue
+		}
+		if !ok {
+			f.Close()
+			continue
+		}
+		if old := s.stdio[i]; old != nil {
+			old.Close()
+		}
+		s.stdio[i] = f
+	}
+}
+
 // reloadUnitLoop loads u's files again into u: what a transient unit
-// needs once its file is written.
-func (m *Manager) reloadUnitLoop(u *Unit) {
+// needs once its file is written. If live is set, it stands for the
+// text of the fragment at fragPath.
+func (m *Manager) reloadUnitLoop(u *Unit, fragPath, live string) {
 	if names, err := unitpath.BuildNameMap(m.lookup); err == nil {
 		m.names = names
 	}
 	id := u.ID()
 	frag, dropins, _ := m.resolveFiles(id)
+	if live != "" && frag != nil && frag.Path == fragPath {
+		frag.Data = []byte(live)
+	}
 	m.loader.Replace(id, frag, dropins)
 	m.loader.Finish()
 	cfg := m.loader.Unit(id)
