@@ -137,9 +137,6 @@ type verb struct {
 var verbs []verb
 
 func init() {
-	online := func(name string, min, max int) verb {
-		return verb{name: name, minArgs: min, maxArgs: max, onlineOnly: true, run: (*tool).runOnline}
-	}
 	onlineRun := func(name string, min, max int, run func(*tool, []string) error) verb {
 		return verb{name: name, minArgs: min, maxArgs: max, onlineOnly: true, run: run}
 	}
@@ -225,8 +222,8 @@ func init() {
 		offline("add-wants", 3, -1, (*tool).addDependency),
 		offline("add-requires", 3, -1, (*tool).addDependency),
 		onlineRun("edit", 2, -1, (*tool).edit),
-		online("bind", 3, 4),
-		online("mount-image", 4, 5),
+		onlineRun("bind", 3, 4, (*tool).bindMount),
+		onlineRun("mount-image", 4, 5, (*tool).mountImage),
 	}
 }
 
@@ -327,8 +324,6 @@ func (t *tool) acquireBus() error {
 	}
 	return t.errorf("Talking to the service manager is not implemented yet.")
 }
-
-func (t *tool) runOnline(args []string) error { return t.acquireBus() }
 
 // isSystemRunning is verb_is_system_running: the manager's SystemState,
 // success only for "running"; --wait first waits for startup to finish.
