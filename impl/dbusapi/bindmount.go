@@ -20,7 +20,7 @@ const ifaceService = "org.freedesktop.systemd1.Service"
 
 func (a *API) mountManagerMembers() []bus.Member {
 	op := func(name, in string, image bool) *bus.Method {
-		return &bus.Method{Name: name, In: in, Call: func(call *bus.Call, _ any) ([]any, error) {
+		return &bus.Method{Name: name, In: in, Flags: bus.Unprivileged, Call: func(call *bus.Call, _ any) ([]any, error) {
 			u, err := a.loadedUnit(call, call.Body[0].(string))
 			if err != nil {
 				return nil, err
@@ -28,7 +28,7 @@ func (a *API) mountManagerMembers() []bus.Member {
 			if err := validateLoaded(u); err != nil {
 				return nil, err
 			}
-			return nil, a.mountInUnit(u, call.Body[1:], image)
+			return nil, a.mountInUnit(call, u, call.Body[1:], image)
 		}}
 	}
 	return []bus.Member{op("BindMountUnit", "sssbb", false), op("MountImageUnit", "sssbba(ss)", true)}
@@ -39,17 +39,18 @@ func (a *API) mountServiceMembers(iface string) []bus.Member {
 		return nil
 	}
 	op := func(name, in string, image bool) *bus.Method {
-		return &bus.Method{Name: name, In: in, Call: func(call *bus.Call, obj any) ([]any, error) {
-			return nil, a.mountInUnit(obj.(*manager.Unit), call.Body, image)
+		return &bus.Method{Name: name, In: in, Flags: bus.Unprivileged, Call: func(call *bus.Call, obj any) ([]any, error) {
+			return nil, a.mountInUnit(call, obj.(*manager.Unit), call.Body, image)
 		}}
 	}
 	return []bus.Member{op("BindMount", "ssbb", false), op("MountImage", "ssbba(ss)", true)}
 }
 
 // mountInUnit is 252's bus_service_method_mount: its checks, in its
-// order. We cannot mount into a running unit's namespace yet: what
-// passes them is refused with EOPNOTSUPP.
-func (a *API) mountInUnit(u *manager.Unit, body []any, image bool) error {
+// order, then the bind mount, answered once the manager's helper is
+// done. Images are not mounted: what passes the checks is refused with
+// EOPNOTSUPP.
+func (a *API) mountInUnit(call *bus.Call, u *manager.Unit, body []any, image bool) error {
 	if a.m.Config().Scope != unitpath.System {
 		return bus.Errorf(bus.ErrNameNotSupported, "Adding bind mounts at runtime is only supported for system managers.")
 	}
@@ -78,6 +79,9 @@ func (a *API) mountInUnit(u *manager.Unit, body []any, image bool) error {
 			}
 		}
 	}
+	if err := a.verifyManage(call); err != nil {
+		return err
+	}
 	cfg := u.Config()
 	if cfg.Type != unitname.Service {
 		return bus.Errorf(bus.ErrNameInvalidArgs, "Unit is not of type .service")
@@ -99,7 +103,19 @@ func (a *API) mountInUnit(u *manager.Unit, body []any, image bool) error {
 	if pid == 0 || !active {
 		return bus.Errorf(bus.ErrNameInvalidArgs, "Unit is not running")
 	}
-	return errnoErrorf(syscall.EOPNOTSUPP, "Failed to mount %s on %s in unit's namespace", src, dest)
+	if image {
+		return errnoErrorf(syscall.EOPNOTSUPP, "Failed to mount %s on %s in unit's namespace", src, dest)
+	}
+	readOnly, _ := body[2].(bool)
+	mkdir, _ := body[3].(bool)
+	a.m.BindMountLoop(u, int(pid), src, dest, readOnly, mkdir, func(err error) {
+		if err != nil {
+			_ = call.ReplyError(errnoErrorf(err, "Failed to mount %s on %s in unit's namespace", src, dest))
+			return
+		}
+		_ = call.Reply()
+	})
+	return bus.ErrReplyLater
 }
 
 // needsMountNamespace is 252's exec_needs_mount_namespace for a unit's

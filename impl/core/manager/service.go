@@ -16,6 +16,7 @@ import (
 	"gosystemd/impl/unit"
 	"gosystemd/impl/unit/value"
 	"gosystemd/impl/unitfile"
+	"gosystemd/impl/unitpath"
 )
 
 // serviceState is a service's sub-state (252's ServiceState).
@@ -472,6 +473,10 @@ func (s *service) enterDead(f serviceResult, allowRestart bool) {
 	if c := s.u.cfg.Exec; c != nil && (len(c.LoadCredentials) > 0 || len(c.SetCredentials) > 0) {
 		// As unit_destroy_runtime_data: the credentials go with the run.
 		exec.DestroyCredentials("/run", s.u.ID())
+	}
+	if s.u.m.cfg.Scope == unitpath.System {
+		// And the propagation directory of BindMountUnit, empty.
+		_ = syscall.Rmdir("/run/systemd/propagate/" + s.u.ID())
 	}
 	if restart {
 		s.armRestartTimer()
