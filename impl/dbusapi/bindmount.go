@@ -47,9 +47,7 @@ func (a *API) mountServiceMembers(iface string) []bus.Member {
 }
 
 // mountInUnit is 252's bus_service_method_mount: its checks, in its
-// order, then the bind mount, answered once the manager's helper is
-// done. Images are not mounted: what passes the checks is refused with
-// EOPNOTSUPP.
+// order, then the mount, answered once the manager's helper is done.
 func (a *API) mountInUnit(call *bus.Call, u *manager.Unit, body []any, image bool) error {
 	if a.m.Config().Scope != unitpath.System {
 		return bus.Errorf(bus.ErrNameNotSupported, "Adding bind mounts at runtime is only supported for system managers.")
@@ -63,6 +61,7 @@ func (a *API) mountInUnit(call *bus.Call, u *manager.Unit, body []any, image boo
 	} else if !strings.HasPrefix(dest, "/") || !unitname.PathIsNormalized(dest) {
 		return bus.Errorf(bus.ErrNameInvalidArgs, "Destination path must be absolute and normalized.")
 	}
+	var options [][2]string
 	if image {
 		opts, _ := body[4].([][]any) // a(ss) as godbus reads it
 		for _, o := range opts {
@@ -70,13 +69,14 @@ func (a *API) mountInUnit(call *bus.Call, u *manager.Unit, body []any, image boo
 				continue
 			}
 			partition, _ := o[0].(string)
-			options, _ := o[1].(string)
-			if strings.ContainsAny(options, " \t\n\r") {
-				return bus.Errorf(bus.ErrNameInvalidArgs, "Invalid mount options string, contains whitespace character(s): %s", options)
+			opt, _ := o[1].(string)
+			if strings.ContainsAny(opt, " \t\n\r") {
+				return bus.Errorf(bus.ErrNameInvalidArgs, "Invalid mount options string, contains whitespace character(s): %s", opt)
 			}
 			if !unit.IsPartitionDesignator(partition) {
 				return bus.Errorf(bus.ErrNameInvalidArgs, "Invalid partition name %s", partition)
 			}
+			options = append(options, [2]string{partition, opt})
 		}
 	}
 	if err := a.verifyManage(call); err != nil {
@@ -103,12 +103,9 @@ func (a *API) mountInUnit(call *bus.Call, u *manager.Unit, body []any, image boo
 	if pid == 0 || !active {
 		return bus.Errorf(bus.ErrNameInvalidArgs, "Unit is not running")
 	}
-	if image {
-		return errnoErrorf(syscall.EOPNOTSUPP, "Failed to mount %s on %s in unit's namespace", src, dest)
-	}
 	readOnly, _ := body[2].(bool)
 	mkdir, _ := body[3].(bool)
-	a.m.BindMountLoop(u, int(pid), src, dest, readOnly, mkdir, func(err error) {
+	a.m.MountInNamespaceLoop(u, int(pid), src, dest, readOnly, mkdir, image, options, func(err error) {
 		if err != nil {
 			_ = call.ReplyError(errnoErrorf(err, "Failed to mount %s on %s in unit's namespace", src, dest))
 			return

@@ -40,6 +40,9 @@ import (
 // The manager never changes its own namespaces: only the helper's thread
 // does.
 
+// JournalSocket is journald's native socket, for NSMount.Journal.
+const JournalSocket = native.SocketPath
+
 // nsMountArg follows ToolName in the helper's argv.
 const nsMountArg = "mount-in-namespace"
 
@@ -53,7 +56,18 @@ type NSMount struct {
 	PropagateDir, IncomingDir string
 	Source, Dest              string
 	ReadOnly, MakeDir         bool
+	// Image says Source is a disk image to mount (MountImageUnit), with
+	// Options per partition.
+	Image   bool
+	Options []PartitionOptions
+	// Journal is the socket the helper logs its errors to (as 252's
+	// child does); empty leaves them to the manager.
+	Journal string
 }
+
+// PartitionOptions are the mount options for one partition of an image
+// ("root", "usr", ...).
+type PartitionOptions struct{ Partition, Options string }
 
 // NSMountResult is what the helper reports: Errno 0 is success; Errors
 // are messages 252 logs at error level on the way.
@@ -173,7 +187,8 @@ func mountInNamespace(r *NSMount) (res NSMountResult) {
 	if st.Mode&unix.S_IFMT == unix.S_IFLNK {
 		return fail(unix.EOPNOTSUPP)
 	}
-	isDir := st.Mode&unix.S_IFMT == unix.S_IFDIR
+	// An image is mounted on a directory, whatever it is.
+	isDir := r.Image || st.Mode&unix.S_IFMT == unix.S_IFDIR
 
 	// A playground of our own, MS_SLAVE: MS_MOVE refuses mounts under a
 	// shared parent.
@@ -208,7 +223,12 @@ func mountInNamespace(r *NSMount) (res NSMountResult) {
 			removeMountPoint(tmp, isDir)
 		}
 	}()
-	if err := unix.Mount("/proc/self/fd/"+strconv.Itoa(srcFD), tmp, "", unix.MS_BIND, ""); err != nil {
+	if r.Image {
+		err = mountImage(srcFD, tmp, r.Options)
+	} else {
+		err = unix.Mount("/proc/self/fd/"+strconv.Itoa(srcFD), tmp, "", unix.MS_BIND, "")
+	}
+	if err != nil {
 		return fail(err)
 	}
 	tmpMounted = true
@@ -247,10 +267,12 @@ func mountInNamespace(r *NSMount) (res NSMountResult) {
 	inside := r.IncomingDir + filepath.Base(outside)
 	// The journal is reached from the manager's namespace.
 	var log *native.Writer
-	if w, err := native.Open(native.SocketPath); err == nil {
-		_ = w.SetSendTimeout(10 * time.Millisecond)
-		log = w
-		defer w.Close()
+	if r.Journal != "" {
+		if w, err := native.Open(r.Journal); err == nil {
+			_ = w.SetSendTimeout(10 * time.Millisecond)
+			log = w
+			defer w.Close()
+		}
 	}
 	done := make(chan NSMountResult, 1)
 	go func() {
@@ -285,7 +307,10 @@ func moveInside(r *NSMount, mntns, rootFD int, inside string, isDir bool, log *n
 	if err := unix.Chroot("."); err != nil {
 		return NSMountResult{Errno: errnoOf(err)}
 	}
-	if r.MakeDir {
+	switch {
+	case r.MakeDir && r.Image:
+		_ = os.MkdirAll(r.Dest, 0o755)
+	case r.MakeDir:
 		_ = os.MkdirAll(filepath.Dir(r.Dest), 0o755)
 		_ = makeMountPoint(r.Dest, isDir, 0o700)
 	}

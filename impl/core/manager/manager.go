@@ -150,10 +150,8 @@ type Manager struct {
 	runQueue       []*Job
 	gcQueue        []*Unit
 
-	pids map[int]*Unit // processes a unit waits for
-	// helpers are the manager's own helper processes (nsmount.go).
-	helpers map[int]helperExited
-	notify  *notify.Receiver
+	pids   map[int]*Unit // processes a unit waits for
+	notify *notify.Receiver
 	// kernel holds what the mount, swap and device types read from the
 	// kernel's tables.
 	kernel *kernelTables

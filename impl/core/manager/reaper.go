@@ -32,7 +32,6 @@ func (m *Manager) reapAll() {
 		}
 		u := m.pids[pid]
 		if u == nil {
-			m.helperReaped(pid, code, status)
 			continue
 		}
 		m.safely("child of "+u.ID(), func() { u.kind.childExited(pid, code, status) })
