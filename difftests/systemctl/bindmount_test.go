@@ -60,6 +60,7 @@ func TestBindMountMatchesSystemd(t *testing.T) {
 var bindIntoFiles = []oracle.File{
 	unitFile("gosd-bm-a.service", "[Service]\nExecStart=/bin/sleep infinity\nProtectSystem=yes\n"),
 	unitFile("gosd-bm-sys.service", "[Service]\nExecStart=/bin/sleep infinity\nProtectSystem=full\n"),
+	unitFile("gosd-bm-tmp.service", "[Service]\nExecStart=/bin/sleep infinity\nPrivateTmp=yes\n"),
 }
 
 // inUnit runs a shell command in the mount namespace of unit's main
@@ -134,6 +135,18 @@ var bindIntoCommands = [][]string{
 	{"!sh", "busctl call org.freedesktop.systemd1 /org/freedesktop/systemd1/unit/gosd_2dbm_2da_2eservice org.freedesktop.systemd1.Service MountImage ssbba\\(ss\\) /srv/gosd-bm.img /srv/gosd-bm-in/img3 false true 1 root nosuid; echo exit=$?"},
 	{"!sh", "ls -A /run/systemd/propagate/gosd-bm-a.service; ls -d /tmp/propagate.* 2>&1"},
 	{"!sh", "test -d /run/systemd/propagate/gosd-bm-a.service; echo propagate=$?"},
+	// PrivateTmp= alone makes the namespace, and its /tmp is the
+	// service's own.
+	{"start", "gosd-bm-tmp.service"},
+	waitExec("gosd-bm-tmp.service"),
+	{"!sh", "@SYSTEMCTL@ bind --mkdir gosd-bm-tmp.service /srv/gosd-bm/dir /tmp/bound; echo exit=$?"},
+	inUnit("gosd-bm-tmp.service", "ls -A /tmp /var/tmp; cat /tmp/bound/file"),
+	{"!sh", "ls /tmp/bound 2>&1; ls -d /tmp/systemd-private-*-gosd-bm-tmp.service-*/tmp /var/tmp/systemd-private-*-gosd-bm-tmp.service-*/tmp | sed 's/-[^-/]*-gosd/-ID-gosd/; s/service-[^/]*/service-X/'"},
+	realSystemctlLine("--read-only --mkdir bind gosd-bm-tmp.service /srv/gosd-bm/file /var/tmp/single"),
+	inUnit("gosd-bm-tmp.service", "cat /var/tmp/single; echo x > /var/tmp/single"),
+	{"stop", "gosd-bm-tmp.service"},
+	{"!sh", "for i in $(seq 40); do ls -d /tmp/systemd-private-*-gosd-bm-tmp.service-* >/dev/null 2>&1 || break; sleep 0.05; done; ls -d /tmp/systemd-private-*-gosd-bm-tmp.service-* /var/tmp/systemd-private-*-gosd-bm-tmp.service-* 2>/dev/null | wc -l"},
+	{"!sh", "@SYSTEMCTL@ bind gosd-bm-tmp.service /srv/gosd-bm/dir /tmp/bound; echo exit=$?"},
 	{"stop", "gosd-bm-a.service"},
 	{"!sh", "test -d /run/systemd/propagate/gosd-bm-a.service; echo propagate=$?"},
 	{"!sh", "@SYSTEMCTL@ bind gosd-bm-a.service /srv/gosd-bm/dir /srv/bound; echo exit=$?"},

@@ -93,6 +93,10 @@ func (s *service) serialize(w *stateWriter) {
 	if s.watchdogOverride {
 		w.uint("watchdog-override-usec", s.watchdogOverrideUSec)
 	}
+	if s.tmpDir != "" {
+		w.str("tmp-dir", s.tmpDir)
+		w.str("var-tmp-dir", s.varTmpDir)
+	}
 }
 
 func (s *service) deserializeItem(key, v string, fds *FDSet) bool {
@@ -186,6 +190,16 @@ func (s *service) deserializeItem(key, v string, fds *FDSet) bool {
 		integer(&s.statusErrno)
 	case "watchdog-timestamp":
 		dual(&s.watchdogTimestamp)
+	case "tmp-dir", "var-tmp-dir":
+		t, ok := decodeValue(v)
+		switch {
+		case !ok:
+			bad()
+		case key == "tmp-dir":
+			s.tmpDir = t
+		default:
+			s.varTmpDir = t
+		}
 	case "watchdog-override-usec":
 		if n, err := strconv.ParseUint(v, 10, 64); err == nil {
 			s.watchdogOverride, s.watchdogOverrideUSec = true, n

@@ -97,6 +97,10 @@ type service struct {
 
 	mainPID, controlPID int
 	mainPIDKnown        bool
+	// tmpDir and varTmpDir are PrivateTmp='s directories (252's exec
+	// runtime), made at the first command and removed when the service
+	// is dead.
+	tmpDir, varTmpDir string
 	// control is the command list running as the control process and
 	// the index of the running command; main likewise for ExecStart=.
 	controlKind   int
@@ -474,6 +478,11 @@ func (s *service) enterDead(f serviceResult, allowRestart bool) {
 		// As unit_destroy_runtime_data: the credentials go with the run.
 		exec.DestroyCredentials("/run", s.u.ID())
 	}
+	if s.tmpDir != "" {
+		// Fresh ones for the next start (service_enter_dead).
+		s.u.m.removePrivateTmp(s.tmpDir, s.varTmpDir)
+		s.tmpDir, s.varTmpDir = "", ""
+	}
 	if s.u.m.cfg.Scope == unitpath.System {
 		// And the propagation directory of BindMountUnit, empty.
 		_ = syscall.Rmdir("/run/systemd/propagate/" + s.u.ID())
@@ -622,6 +631,16 @@ func (s *service) spawn(kind, idx int, control bool) (int, error) {
 	cmd := s.cfg.Exec[kind][idx]
 	spec := fromunit.Spec(s.u.cfg, fromunit.Command{ExecCommand: cmd, Control: control && kind != unit.ExecStart})
 	spec.InvocationID = s.u.invocationID
+	if c := s.u.cfg.Exec; c != nil && c.PrivateTmp {
+		if s.tmpDir == "" {
+			tmp, varTmp, err := exec.MakePrivateTmp(s.u.ID())
+			if err != nil {
+				return 0, err
+			}
+			s.tmpDir, s.varTmpDir = tmp, varTmp
+		}
+		spec.TmpDir, spec.VarTmpDir = s.tmpDir, s.varTmpDir
+	}
 	if w := s.watchdogUSec(); w != 0 {
 		spec.WatchdogUSec = w
 	}
@@ -1114,4 +1133,16 @@ func (s *service) clean(mask CleanMask) error {
 		s.enterDead(resSuccess, false)
 	})
 	return nil
+}
+
+// removePrivateTmp removes a PrivateTmp= pair of directories off the
+// loop, as 252's exec_runtime_free does in a thread of its own.
+func (m *Manager) removePrivateTmp(dirs ...string) {
+	m.Watch("removal of private /tmp", func() {
+		for _, d := range dirs {
+			if d != "" && d != "/run/systemd/empty" {
+				_ = os.RemoveAll(d)
+			}
+		}
+	})
 }
