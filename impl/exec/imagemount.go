@@ -118,12 +118,20 @@ func attachLoop(fd, access int) (int, error) {
 // (252: "Failed to identify any partition table"), EOPNOTSUPP for a
 // partition table.
 func probeFileSystem(fd int) (fstype string, rw bool, err error) {
-	buf := make([]byte, 0x10048)
+	buf := make([]byte, superblockBytes)
 	n, err := unix.Pread(fd, buf, 0)
 	if err != nil {
 		return "", false, err
 	}
-	buf = buf[:n]
+	return probeSuperblock(buf[:n])
+}
+
+// superblockBytes is how much of an image probeSuperblock looks at (up
+// to btrfs's magic).
+const superblockBytes = 0x10048
+
+// probeSuperblock is probeFileSystem on the image's first bytes.
+func probeSuperblock(buf []byte) (fstype string, rw bool, err error) {
 	at := func(off, size int) []byte {
 		if off+size > len(buf) {
 			return nil
