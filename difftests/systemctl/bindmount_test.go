@@ -152,6 +152,8 @@ var bindIntoCommands = [][]string{
 	{"!sh", "@SYSTEMCTL@ bind gosd-bm-a.service /srv/gosd-bm/dir /srv/bound; echo exit=$?"},
 	{"!sh", "@SYSTEMCTL@ bind gosd-bm-sys.service; echo exit=$?"},
 	{"!sh", "@SYSTEMCTL@ bind gosd-bm-sys.service /a /b /c; echo exit=$?"},
+	// The mounts made on the way were never seen as mount units.
+	{"!sh", "journalctl -b -o cat | grep propagate"},
 }
 
 // TestBindIntoRunningServiceMatchesSystemd bind-mounts host paths into

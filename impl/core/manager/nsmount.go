@@ -1,6 +1,8 @@
 package manager
 
 import (
+	"syscall"
+
 	"gosystemd/impl/exec"
 )
 
@@ -33,18 +35,23 @@ func (m *Manager) MountInNamespaceLoop(u *Unit, pid int, src, dest string, readO
 	}
 	// The helper's report is read off the loop, up to the pipe's end
 	// when it exits (the reaper collects it as any other child).
+	mountsOf(m).holdRescans()
 	m.Watch("mount helper of "+u.ID(), func() {
-		res := exec.ReadNSMountResult(result)
-		result.Close()
-		m.Post(func() {
+		res := exec.NSMountResult{Errno: syscall.EIO}
+		// Answered (and the mount table released) even if reading
+		// panicked.
+		defer m.Post(func() {
 			for _, msg := range res.Errors {
 				m.log(LogEntry{Level: LevelErr, Message: msg})
 			}
 			if res.Errno != 0 {
 				done(res.Errno)
-				return
+			} else {
+				done(nil)
 			}
-			done(nil)
+			mountsOf(m).releaseRescans(m)
 		})
+		res = exec.ReadNSMountResult(result)
+		result.Close()
 	})
 }
