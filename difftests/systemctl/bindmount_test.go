@@ -144,13 +144,14 @@ var bindIntoCommands = [][]string{
 	{"!sh", "ls /tmp/bound 2>&1; ls -d /tmp/systemd-private-*-gosd-bm-tmp.service-*/tmp /var/tmp/systemd-private-*-gosd-bm-tmp.service-*/tmp | sed 's/-[^-/]*-gosd/-ID-gosd/; s/service-[^/]*/service-X/'"},
 	realSystemctlLine("--read-only --mkdir bind gosd-bm-tmp.service /srv/gosd-bm/file /var/tmp/single"),
 	inUnit("gosd-bm-tmp.service", "cat /var/tmp/single; echo x > /var/tmp/single"),
-	// The directories are the service's across daemon-reload, and go
-	// with it.
+	// The directories are the service's across daemon-reload and
+	// daemon-reexec, and go with it.
 	{"daemon-reload"},
 	{"restart", "gosd-bm-tmp.service"},
 	waitExec("gosd-bm-tmp.service"),
 	inUnit("gosd-bm-tmp.service", "ls -A /tmp /var/tmp"),
 	{"!sh", "n() { ls -d /tmp/systemd-private-*-gosd-bm-tmp.service-* /var/tmp/systemd-private-*-gosd-bm-tmp.service-* 2>/dev/null | wc -l; }; for i in $(seq 40); do [ $(n) -le 2 ] && break; sleep 0.05; done; n"},
+	{"daemon-reexec"},
 	{"stop", "gosd-bm-tmp.service"},
 	{"!sh", "for i in $(seq 40); do ls -d /tmp/systemd-private-*-gosd-bm-tmp.service-* >/dev/null 2>&1 || break; sleep 0.05; done; ls -d /tmp/systemd-private-*-gosd-bm-tmp.service-* /var/tmp/systemd-private-*-gosd-bm-tmp.service-* 2>/dev/null | wc -l"},
 	{"!sh", "@SYSTEMCTL@ bind gosd-bm-tmp.service /srv/gosd-bm/dir /tmp/bound; echo exit=$?"},
