@@ -61,6 +61,7 @@ var bindIntoFiles = []oracle.File{
 	unitFile("gosd-bm-a.service", "[Service]\nExecStart=/bin/sleep infinity\nProtectSystem=yes\n"),
 	unitFile("gosd-bm-sys.service", "[Service]\nExecStart=/bin/sleep infinity\nProtectSystem=full\n"),
 	unitFile("gosd-bm-tmp.service", "[Service]\nExecStart=/bin/sleep infinity\nPrivateTmp=yes\n"),
+	unitFile("gosd-bm-slow.service", "[Service]\nExecStartPre=/bin/sleep 3\nExecStart=/bin/sleep infinity\nPrivateTmp=yes\n"),
 }
 
 // inUnit runs a shell command in the mount namespace of unit's main
@@ -155,6 +156,11 @@ var bindIntoCommands = [][]string{
 	{"stop", "gosd-bm-tmp.service"},
 	{"!sh", "for i in $(seq 40); do ls -d /tmp/systemd-private-*-gosd-bm-tmp.service-* >/dev/null 2>&1 || break; sleep 0.05; done; ls -d /tmp/systemd-private-*-gosd-bm-tmp.service-* /var/tmp/systemd-private-*-gosd-bm-tmp.service-* 2>/dev/null | wc -l"},
 	{"!sh", "@SYSTEMCTL@ bind gosd-bm-tmp.service /srv/gosd-bm/dir /tmp/bound; echo exit=$?"},
+	// Starting, its private /tmp made for ExecStartPre=: the namespace
+	// is there, the main process not yet.
+	{"--no-block", "start", "gosd-bm-slow.service"},
+	{"!sh", "sleep 0.5; @SYSTEMCTL@ bind gosd-bm-slow.service /srv/gosd-bm/dir /tmp/bound; echo exit=$?"},
+	{"stop", "gosd-bm-slow.service"},
 	{"stop", "gosd-bm-a.service"},
 	{"!sh", "test -d /run/systemd/propagate/gosd-bm-a.service; echo propagate=$?"},
 	{"!sh", "@SYSTEMCTL@ bind gosd-bm-a.service /srv/gosd-bm/dir /srv/bound; echo exit=$?"},

@@ -95,12 +95,11 @@ func (a *API) mountInUnit(call *bus.Call, u *manager.Unit, body []any, image boo
 			return bus.Errorf(bus.ErrNameInvalidArgs, "%s is not accessible to this unit", dest)
 		}
 	}
-	active := u.ActiveState().IsActiveOrReloading()
-	if !needsMountNamespace(c, active) {
+	if !needsMountNamespace(c, u.HasPrivateTmpLoop()) {
 		return bus.Errorf(bus.ErrNameInvalidArgs, "Unit not running in private mount namespace, cannot activate bind mount")
 	}
 	pid, _ := a.unitRuntime(u)["MainPID"].(uint32)
-	if pid == 0 || !active {
+	if pid == 0 || !u.ActiveState().IsActiveOrReloading() {
 		return bus.Errorf(bus.ErrNameInvalidArgs, "Unit is not running")
 	}
 	readOnly, _ := body[2].(bool)
@@ -116,8 +115,9 @@ func (a *API) mountInUnit(call *bus.Call, u *manager.Unit, body []any, image boo
 }
 
 // needsMountNamespace is 252's exec_needs_mount_namespace for a unit's
-// settings; running stands for the runtime's private /tmp existing.
-func needsMountNamespace(c *unit.ExecContext, running bool) bool {
+// settings; privateTmp says the unit's runtime holds PrivateTmp='s
+// directories.
+func needsMountNamespace(c *unit.ExecContext, privateTmp bool) bool {
 	if c.RootImage != "" || len(c.ReadWritePaths) > 0 || len(c.ReadOnlyPaths) > 0 || len(c.InaccessiblePaths) > 0 ||
 		len(c.ExecPaths) > 0 || len(c.NoExecPaths) > 0 || len(c.BindMounts) > 0 || len(c.TemporaryFileSystems) > 0 ||
 		len(c.MountImages) > 0 || len(c.ExtensionImages) > 0 || len(c.ExtensionDirectories) > 0 {
@@ -126,7 +126,7 @@ func needsMountNamespace(c *unit.ExecContext, running bool) bool {
 	if c.MountFlags != 0 && c.MountFlags != syscall.MS_SHARED {
 		return true
 	}
-	if c.PrivateTmp && running {
+	if c.PrivateTmp && privateTmp {
 		return true
 	}
 	if c.PrivateDevices || c.PrivateMounts || c.ProtectSystem != "no" && c.ProtectSystem != "" ||

@@ -55,3 +55,11 @@ func (m *Manager) MountInNamespaceLoop(u *Unit, pid int, src, dest string, readO
 		result.Close()
 	})
 }
+
+// HasPrivateTmpLoop says whether u holds PrivateTmp= directories now
+// (252: its exec runtime has them), from its first command until it is
+// dead.
+func (u *Unit) HasPrivateTmpLoop() bool {
+	s, ok := u.kind.(*service)
+	return ok && s.tmpDir != ""
+}
