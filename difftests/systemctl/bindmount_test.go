@@ -61,6 +61,8 @@ var bindIntoFiles = []oracle.File{
 	unitFile("gosd-bm-a.service", "[Service]\nExecStart=/bin/sleep infinity\nProtectSystem=yes\n"),
 	unitFile("gosd-bm-sys.service", "[Service]\nExecStart=/bin/sleep infinity\nProtectSystem=full\n"),
 	unitFile("gosd-bm-tmp.service", "[Service]\nExecStart=/bin/sleep infinity\nPrivateTmp=yes\n"),
+	unitFile("gosd-bm-j1.service", "[Service]\nExecStart=/bin/sleep infinity\nPrivateTmp=yes\n"),
+	unitFile("gosd-bm-j2.service", "[Unit]\nJoinsNamespaceOf=gosd-bm-j1.service\n[Service]\nExecStart=/bin/sh -c 'echo joined > /tmp/j2; exec sleep infinity'\nPrivateTmp=yes\n"),
 	unitFile("gosd-bm-slow.service", "[Service]\nExecStartPre=/bin/sleep 3\nExecStart=/bin/sleep infinity\nPrivateTmp=yes\n"),
 }
 
@@ -156,6 +158,17 @@ var bindIntoCommands = [][]string{
 	{"stop", "gosd-bm-tmp.service"},
 	{"!sh", "for i in $(seq 40); do ls -d /tmp/systemd-private-*-gosd-bm-tmp.service-* >/dev/null 2>&1 || break; sleep 0.05; done; ls -d /tmp/systemd-private-*-gosd-bm-tmp.service-* /var/tmp/systemd-private-*-gosd-bm-tmp.service-* 2>/dev/null | wc -l"},
 	{"!sh", "@SYSTEMCTL@ bind gosd-bm-tmp.service /srv/gosd-bm/dir /tmp/bound; echo exit=$?"},
+	// JoinsNamespaceOf=: one /tmp for both, kept until both are gone.
+	{"start", "gosd-bm-j1.service"},
+	waitExec("gosd-bm-j1.service"),
+	{"start", "gosd-bm-j2.service"},
+	waitExec("gosd-bm-j2.service"),
+	inUnit("gosd-bm-j1.service", "ls -A /tmp; cat /tmp/j2"),
+	{"!sh", "ls -d /tmp/systemd-private-*-gosd-bm-j* | sed 's/-[^-/]*-gosd/-ID-gosd/; s/service-[^/]*/service-X/'"},
+	{"stop", "gosd-bm-j1.service"},
+	{"!sh", "sleep 0.3; ls -d /tmp/systemd-private-*-gosd-bm-j* | sed 's/-[^-/]*-gosd/-ID-gosd/; s/service-[^/]*/service-X/'"},
+	{"stop", "gosd-bm-j2.service"},
+	{"!sh", "for i in $(seq 40); do ls -d /tmp/systemd-private-*-gosd-bm-j* >/dev/null 2>&1 || break; sleep 0.05; done; ls -d /tmp/systemd-private-*-gosd-bm-j* 2>/dev/null | wc -l"},
 	// Starting, its private /tmp made for ExecStartPre=: the namespace
 	// is there, the main process not yet.
 	{"--no-block", "start", "gosd-bm-slow.service"},

@@ -61,5 +61,5 @@ func (m *Manager) MountInNamespaceLoop(u *Unit, pid int, src, dest string, readO
 // dead.
 func (u *Unit) HasPrivateTmpLoop() bool {
 	s, ok := u.kind.(*service)
-	return ok && s.tmpDir != ""
+	return ok && s.rt != nil && (s.rt.tmpDir != "" || s.rt.varTmpDir != "")
 }

@@ -97,10 +97,9 @@ type service struct {
 
 	mainPID, controlPID int
 	mainPIDKnown        bool
-	// tmpDir and varTmpDir are PrivateTmp='s directories (252's exec
-	// runtime), made at the first command and removed when the service
-	// is dead.
-	tmpDir, varTmpDir string
+	// rt holds PrivateTmp='s directories (252's exec runtime), from the
+	// first command until the service is dead.
+	rt *execRuntime
 	// control is the command list running as the control process and
 	// the index of the running command; main likewise for ExecStart=.
 	controlKind   int
@@ -478,10 +477,10 @@ func (s *service) enterDead(f serviceResult, allowRestart bool) {
 		// As unit_destroy_runtime_data: the credentials go with the run.
 		exec.DestroyCredentials("/run", s.u.ID())
 	}
-	if s.tmpDir != "" {
+	if s.rt != nil {
 		// Fresh ones for the next start (service_enter_dead).
-		s.u.m.removePrivateTmp(s.tmpDir, s.varTmpDir)
-		s.tmpDir, s.varTmpDir = "", ""
+		s.u.m.releaseRuntime(s.rt, true)
+		s.rt = nil
 	}
 	if s.u.m.cfg.Scope == unitpath.System {
 		// And the propagation directory of BindMountUnit, empty.
@@ -631,15 +630,15 @@ func (s *service) spawn(kind, idx int, control bool) (int, error) {
 	cmd := s.cfg.Exec[kind][idx]
 	spec := fromunit.Spec(s.u.cfg, fromunit.Command{ExecCommand: cmd, Control: control && kind != unit.ExecStart})
 	spec.InvocationID = s.u.invocationID
-	if c := s.u.cfg.Exec; c != nil && c.PrivateTmp {
-		if s.tmpDir == "" {
-			tmp, varTmp, err := exec.MakePrivateTmp(s.u.ID())
-			if err != nil {
-				return 0, err
-			}
-			s.tmpDir, s.varTmpDir = tmp, varTmp
+	if s.rt == nil {
+		rt, err := m.acquireRuntime(s.u)
+		if err != nil {
+			return 0, err
 		}
-		spec.TmpDir, spec.VarTmpDir = s.tmpDir, s.varTmpDir
+		s.rt = rt
+	}
+	if s.rt != nil {
+		spec.TmpDir, spec.VarTmpDir = s.rt.tmpDir, s.rt.varTmpDir
 	}
 	if w := s.watchdogUSec(); w != 0 {
 		spec.WatchdogUSec = w
@@ -1133,16 +1132,4 @@ func (s *service) clean(mask CleanMask) error {
 		s.enterDead(resSuccess, false)
 	})
 	return nil
-}
-
-// removePrivateTmp removes a PrivateTmp= pair of directories off the
-// loop, as 252's exec_runtime_free does in a thread of its own.
-func (m *Manager) removePrivateTmp(dirs ...string) {
-	m.Watch("removal of private /tmp", func() {
-		for _, d := range dirs {
-			if d != "" && d != "/run/systemd/empty" {
-				_ = os.RemoveAll(d)
-			}
-		}
-	})
 }
