@@ -134,8 +134,8 @@ func nsMountMain(args []string, stdio cli.Stdio) int {
 	return 0
 }
 
-// mountInNamespace is 252's mount_in_namespace for a bind mount, in its
-// order, with its errnos.
+// mountInNamespace is 252's mount_in_namespace, for a bind mount or an
+// image, in its order, with its errnos.
 func mountInNamespace(r *NSMount) (res NSMountResult) {
 	fail := func(err error) NSMountResult {
 		res.Errno = errnoOf(err)
