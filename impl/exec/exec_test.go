@@ -412,7 +412,7 @@ func TestMountInNamespace(t *testing.T) {
 		"\nmount: /in/bound ",
 		// The read-only remount of a bind mount drops nodev, as 252's.
 		"\nmount: /in/img ext4 ro,relatime\n",
-		"\nmount: /in/img3 ext4 rw,nodev,relatime\n",
+		"\nmount: /in/img3 ext4 rw,nosuid,nodev,noexec,relatime\n",
 		"\nhost mounts: 0\n",
 		"\npropagate left: 0\n",
 		"\nloop left: 0\n",

@@ -3,6 +3,7 @@ package exec
 import (
 	"encoding/binary"
 	"strconv"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -72,7 +73,61 @@ func mountImage(srcFD int, where string, opts []PartitionOptions) error {
 	if !rw {
 		flags |= unix.MS_RDONLY
 	}
-	return unix.Mount(node, where, fstype, flags, options)
+	flags, data := mangleMountOptions(options, flags)
+	return unix.Mount(node, where, fstype, flags, data)
+}
+
+// mountFlagWords are libmount's Linux mount flags by option word, as
+// 252's mount_option_mangle reads them; invert clears the flag.
+var mountFlagWords = map[string]struct {
+	flag   uintptr
+	invert bool
+}{
+	"defaults": {0, false}, "ro": {unix.MS_RDONLY, false}, "rw": {unix.MS_RDONLY, true},
+	"exec": {unix.MS_NOEXEC, true}, "noexec": {unix.MS_NOEXEC, false},
+	"suid": {unix.MS_NOSUID, true}, "nosuid": {unix.MS_NOSUID, false},
+	"dev": {unix.MS_NODEV, true}, "nodev": {unix.MS_NODEV, false},
+	"sync": {unix.MS_SYNCHRONOUS, false}, "async": {unix.MS_SYNCHRONOUS, true},
+	"dirsync": {unix.MS_DIRSYNC, false}, "remount": {unix.MS_REMOUNT, false},
+	"bind": {unix.MS_BIND, false}, "rbind": {unix.MS_BIND | unix.MS_REC, false},
+	"silent": {unix.MS_SILENT, false}, "loud": {unix.MS_SILENT, true},
+	"mand": {unix.MS_MANDLOCK, false}, "nomand": {unix.MS_MANDLOCK, true},
+	"atime": {unix.MS_NOATIME, true}, "noatime": {unix.MS_NOATIME, false},
+	"iversion": {unix.MS_I_VERSION, false}, "noiversion": {unix.MS_I_VERSION, true},
+	"diratime": {unix.MS_NODIRATIME, true}, "nodiratime": {unix.MS_NODIRATIME, false},
+	"relatime": {unix.MS_RELATIME, false}, "norelatime": {unix.MS_RELATIME, true},
+	"strictatime": {unix.MS_STRICTATIME, false}, "nostrictatime": {unix.MS_STRICTATIME, true},
+	"lazytime": {unix.MS_LAZYTIME, false}, "nolazytime": {unix.MS_LAZYTIME, true},
+	"nosymfollow": {unix.MS_NOSYMFOLLOW, false}, "symfollow": {unix.MS_NOSYMFOLLOW, true},
+	"private": {unix.MS_PRIVATE, false}, "rprivate": {unix.MS_PRIVATE | unix.MS_REC, false},
+	"shared": {unix.MS_SHARED, false}, "rshared": {unix.MS_SHARED | unix.MS_REC, false},
+	"slave": {unix.MS_SLAVE, false}, "rslave": {unix.MS_SLAVE | unix.MS_REC, false},
+	"unbindable": {unix.MS_UNBINDABLE, false}, "runbindable": {unix.MS_UNBINDABLE | unix.MS_REC, false},
+}
+
+// mangleMountOptions is mount_option_mangle: the flag words of a
+// comma-separated option string go into flags, "x-" words are dropped,
+// the rest is the file system's data.
+func mangleMountOptions(options string, flags uintptr) (uintptr, string) {
+	var data []string
+	for _, w := range strings.Split(options, ",") {
+		if w == "" {
+			continue
+		}
+		if f, ok := mountFlagWords[w]; ok {
+			if !f.invert {
+				flags |= f.flag
+			} else {
+				flags &^= f.flag
+			}
+			continue
+		}
+		if len(w) >= 2 && strings.EqualFold(w[:2], "x-") {
+			continue
+		}
+		data = append(data, w)
+	}
+	return flags, strings.Join(data, ",")
 }
 
 // attachLoop is loop_device_make_internal: a free loop device set up

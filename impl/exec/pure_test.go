@@ -267,3 +267,21 @@ func FuzzProbeSuperblock(f *testing.F) {
 		}
 	})
 }
+
+func TestMangleMountOptions(t *testing.T) {
+	for _, c := range []struct {
+		in    string
+		flags uintptr
+		data  string
+	}{
+		{"", unix.MS_NODEV, ""},
+		{"ro,noexec", unix.MS_NODEV | unix.MS_RDONLY | unix.MS_NOEXEC, ""},
+		{"dev,x-gosd,X-mount.mkdir,errors=remount-ro,,discard", 0, "errors=remount-ro,discard"},
+		{"rw,defaults,rslave", unix.MS_NODEV | unix.MS_SLAVE | unix.MS_REC, ""},
+	} {
+		flags, data := mangleMountOptions(c.in, unix.MS_NODEV)
+		if flags != c.flags || data != c.data {
+			t.Errorf("%q: %#x %q, want %#x %q", c.in, flags, data, c.flags, c.data)
+		}
+	}
+}

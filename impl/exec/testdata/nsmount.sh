@@ -13,8 +13,8 @@ unshare -m --propagation slave sh -c "mount --bind $W/propagate/u $W/incoming &&
 PID=$!
 while [ ! -e "$W/ready" ]; do sleep 0.05; done
 req() {
-	printf '{"PID":%d,"PropagateDir":"%s/propagate/u","IncomingDir":"%s/incoming/","Source":"%s","Dest":"%s","ReadOnly":%s,"MakeDir":%s,"Image":%s}' \
-		"$PID" "$W" "$W" "$1" "$2" "$3" "$4" "$5"
+	printf '{"PID":%d,"PropagateDir":"%s/propagate/u","IncomingDir":"%s/incoming/","Source":"%s","Dest":"%s","ReadOnly":%s,"MakeDir":%s,"Image":%s,"Options":%s}' \
+		"$PID" "$W" "$W" "$1" "$2" "$3" "$4" "$5" "${6:-null}"
 }
 helper() {
 	if "$BIN" systemd-executor mount-in-namespace "$(req "$@")" 3>&1 >/dev/null; then echo " exit=0"; else echo " exit=$?"; fi
@@ -22,7 +22,7 @@ helper() {
 echo "bind-nodir: $(helper "$SRC" "$W/in/bound" false false false)"
 echo "bind: $(helper "$SRC" "$W/in/bound" false true false)"
 echo "image: $(helper "$IMG" "$W/in/img" true true true)"
-echo "image-rw: $(helper "$IMG" "$W/in/img3" false true true)"
+echo "image-rw: $(helper "$IMG" "$W/in/img3" false true true '[{"Partition":"root","Options":"nosuid,noexec,x-gosd,errors=remount-ro"}]')"
 echo "image-dir: $(helper "$SRC" "$W/in/img2" false true true)"
 echo "content: $(nsenter -t "$PID" -m cat "$W/in/bound/f" "$W/in/img/f" | tr '\n' ' ')"
 nsenter -t "$PID" -m findmnt -l -n -o TARGET,FSTYPE,VFS-OPTIONS | tr -s ' ' | grep "$W/in/" | sed "s#$W##; s/^/mount: /"
