@@ -13,8 +13,9 @@
 // verbs, set-property (impl/unitprop), clean, freeze, thaw, switch-root,
 // the power verbs (verbs.go), edit (edit.go), log-level, log-target,
 // service-log-level, service-log-target and service-watchdogs
-// (logsetting.go), help (help_verb.go); each is compared with 252's by
-// difftests/systemctl. The others say they are not implemented yet.
+// (logsetting.go), help (help_verb.go), bind and mount-image (mount.go);
+// each is compared with 252's by difftests/systemctl. Only
+// --boot-loader-entry=help still says it is not implemented.
 //
 // Only impl/multicall imports it.
 package systemctl
