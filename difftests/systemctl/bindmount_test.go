@@ -112,6 +112,8 @@ var bindIntoCommands = [][]string{
 	mountsIn("gosd-bm-a.service", "/run/systemd/incoming"),
 	{"!sh", "ls -A /run/systemd/propagate/gosd-bm-a.service; ls -d /tmp/propagate.* 2>&1"},
 	{"!sh", "@SYSTEMCTL@ bind gosd-bm-a.service /srv/gosd-bm/missing /srv/m; echo exit=$?"},
+	{"!sh", "ln -s loop2 /srv/gosd-bm/loop1 && ln -s loop1 /srv/gosd-bm/loop2 && @SYSTEMCTL@ bind gosd-bm-a.service /srv/gosd-bm/loop1 /srv/m; echo exit=$?"},
+	{"!sh", "@SYSTEMCTL@ bind gosd-bm-a.service /srv/gosd-bm/file/x /srv/m; echo exit=$?"},
 	{"!sh", "@SYSTEMCTL@ bind gosd-bm-a.service srv/gosd-bm/dir /srv/m; echo exit=$?"},
 	{"!sh", "@SYSTEMCTL@ bind gosd-bm-a.service /srv/gosd-bm/dir srv/m; echo exit=$?"},
 	{"!sh", "@SYSTEMCTL@ bind gosd-bm-a.service /srv/gosd-bm/dir /srv/../m; echo exit=$?"},

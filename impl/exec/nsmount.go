@@ -171,11 +171,9 @@ func mountInNamespace(r *NSMount) (res NSMountResult) {
 		return fail(err)
 	}
 
-	src, err := filepath.EvalSymlinks(r.Source)
-	if err != nil {
-		return fail(err)
-	}
-	srcFD, err := unix.Open(src, unix.O_PATH|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
+	// chase_symlinks: the source with its symlinks followed (the kernel
+	// answers ELOOP, ENOENT, ENOTDIR as 252's chase does).
+	srcFD, err := unix.Open(r.Source, unix.O_PATH|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return fail(err)
 	}
