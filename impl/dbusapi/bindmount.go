@@ -20,7 +20,7 @@ const ifaceService = "org.freedesktop.systemd1.Service"
 
 func (a *API) mountManagerMembers() []bus.Member {
 	op := func(name, in string, image bool) *bus.Method {
-		return &bus.Method{Name: name, In: in, Call: func(call *bus.Call, _ any) ([]any, error) {
+		return &bus.Method{Name: name, In: in, Flags: bus.Unprivileged, Call: func(call *bus.Call, _ any) ([]any, error) {
 			u, err := a.loadedUnit(call, call.Body[0].(string))
 			if err != nil {
 				return nil, err
@@ -28,7 +28,7 @@ func (a *API) mountManagerMembers() []bus.Member {
 			if err := validateLoaded(u); err != nil {
 				return nil, err
 			}
-			return nil, a.mountInUnit(u, call.Body[1:], image)
+			return nil, a.mountInUnit(call, u, call.Body[1:], image)
 		}}
 	}
 	return []bus.Member{op("BindMountUnit", "sssbb", false), op("MountImageUnit", "sssbba(ss)", true)}
@@ -39,17 +39,16 @@ func (a *API) mountServiceMembers(iface string) []bus.Member {
 		return nil
 	}
 	op := func(name, in string, image bool) *bus.Method {
-		return &bus.Method{Name: name, In: in, Call: func(call *bus.Call, obj any) ([]any, error) {
-			return nil, a.mountInUnit(obj.(*manager.Unit), call.Body, image)
+		return &bus.Method{Name: name, In: in, Flags: bus.Unprivileged, Call: func(call *bus.Call, obj any) ([]any, error) {
+			return nil, a.mountInUnit(call, obj.(*manager.Unit), call.Body, image)
 		}}
 	}
 	return []bus.Member{op("BindMount", "ssbb", false), op("MountImage", "ssbba(ss)", true)}
 }
 
 // mountInUnit is 252's bus_service_method_mount: its checks, in its
-// order. We cannot mount into a running unit's namespace yet: what
-// passes them is refused with EOPNOTSUPP.
-func (a *API) mountInUnit(u *manager.Unit, body []any, image bool) error {
+// order, then the mount, answered once the manager's helper is done.
+func (a *API) mountInUnit(call *bus.Call, u *manager.Unit, body []any, image bool) error {
 	if a.m.Config().Scope != unitpath.System {
 		return bus.Errorf(bus.ErrNameNotSupported, "Adding bind mounts at runtime is only supported for system managers.")
 	}
@@ -62,6 +61,7 @@ func (a *API) mountInUnit(u *manager.Unit, body []any, image bool) error {
 	} else if !strings.HasPrefix(dest, "/") || !unitname.PathIsNormalized(dest) {
 		return bus.Errorf(bus.ErrNameInvalidArgs, "Destination path must be absolute and normalized.")
 	}
+	var options [][2]string
 	if image {
 		opts, _ := body[4].([][]any) // a(ss) as godbus reads it
 		for _, o := range opts {
@@ -69,14 +69,18 @@ func (a *API) mountInUnit(u *manager.Unit, body []any, image bool) error {
 				continue
 			}
 			partition, _ := o[0].(string)
-			options, _ := o[1].(string)
-			if strings.ContainsAny(options, " \t\n\r") {
-				return bus.Errorf(bus.ErrNameInvalidArgs, "Invalid mount options string, contains whitespace character(s): %s", options)
+			opt, _ := o[1].(string)
+			if strings.ContainsAny(opt, " \t\n\r") {
+				return bus.Errorf(bus.ErrNameInvalidArgs, "Invalid mount options string, contains whitespace character(s): %s", opt)
 			}
 			if !unit.IsPartitionDesignator(partition) {
 				return bus.Errorf(bus.ErrNameInvalidArgs, "Invalid partition name %s", partition)
 			}
+			options = append(options, [2]string{partition, opt})
 		}
+	}
+	if err := a.verifyManage(call); err != nil {
+		return err
 	}
 	cfg := u.Config()
 	if cfg.Type != unitname.Service {
@@ -91,20 +95,29 @@ func (a *API) mountInUnit(u *manager.Unit, body []any, image bool) error {
 			return bus.Errorf(bus.ErrNameInvalidArgs, "%s is not accessible to this unit", dest)
 		}
 	}
-	active := u.ActiveState().IsActiveOrReloading()
-	if !needsMountNamespace(c, active) {
+	if !needsMountNamespace(c, u.HasPrivateTmpLoop()) {
 		return bus.Errorf(bus.ErrNameInvalidArgs, "Unit not running in private mount namespace, cannot activate bind mount")
 	}
 	pid, _ := a.unitRuntime(u)["MainPID"].(uint32)
-	if pid == 0 || !active {
+	if pid == 0 || !u.ActiveState().IsActiveOrReloading() {
 		return bus.Errorf(bus.ErrNameInvalidArgs, "Unit is not running")
 	}
-	return errnoErrorf(syscall.EOPNOTSUPP, "Failed to mount %s on %s in unit's namespace", src, dest)
+	readOnly, _ := body[2].(bool)
+	mkdir, _ := body[3].(bool)
+	a.m.MountInNamespaceLoop(u, int(pid), src, dest, readOnly, mkdir, image, options, func(err error) {
+		if err != nil {
+			_ = call.ReplyError(errnoErrorf(err, "Failed to mount %s on %s in unit's namespace", src, dest))
+			return
+		}
+		_ = call.Reply()
+	})
+	return bus.ErrReplyLater
 }
 
 // needsMountNamespace is 252's exec_needs_mount_namespace for a unit's
-// settings; running stands for the runtime's private /tmp existing.
-func needsMountNamespace(c *unit.ExecContext, running bool) bool {
+// settings; privateTmp says the unit's runtime holds PrivateTmp='s
+// directories.
+func needsMountNamespace(c *unit.ExecContext, privateTmp bool) bool {
 	if c.RootImage != "" || len(c.ReadWritePaths) > 0 || len(c.ReadOnlyPaths) > 0 || len(c.InaccessiblePaths) > 0 ||
 		len(c.ExecPaths) > 0 || len(c.NoExecPaths) > 0 || len(c.BindMounts) > 0 || len(c.TemporaryFileSystems) > 0 ||
 		len(c.MountImages) > 0 || len(c.ExtensionImages) > 0 || len(c.ExtensionDirectories) > 0 {
@@ -113,7 +126,7 @@ func needsMountNamespace(c *unit.ExecContext, running bool) bool {
 	if c.MountFlags != 0 && c.MountFlags != syscall.MS_SHARED {
 		return true
 	}
-	if c.PrivateTmp && running {
+	if c.PrivateTmp && privateTmp {
 		return true
 	}
 	if c.PrivateDevices || c.PrivateMounts || c.ProtectSystem != "no" && c.ProtectSystem != "" ||

@@ -41,6 +41,9 @@ func Main(args []string, stdio cli.Stdio) int {
 	// vhangup could send it. Dispositions are reset before execve.
 	signal.Ignore(syscall.SIGHUP)
 
+	if len(args) > 1 && args[1] == nsMountArg {
+		return nsMountMain(args, stdio)
+	}
 	if len(args) != 3 {
 		fmt.Fprintf(stdio.Err, "%s: expected a spec fd and a status fd\n", args[0])
 		return ExitFDs

@@ -20,7 +20,10 @@
 //
 // The manager-side helpers (ServiceEnvironment, LoadEnvironmentFiles,
 // MakePrivateTmp, MakeInaccessibleNodes, StreamHeader) hold 252's rules for
-// what the manager prepares before a spawn. Sub-package fromunit turns a
+// what the manager prepares before a spawn. The same binary, as
+// "(sd-bindmnt)" (StartNSMount, nsmount.go), mounts a directory or an
+// image into a running unit's mount namespace for BindMountUnit and
+// MountImageUnit. Sub-package fromunit turns a
 // loaded unit's ExecContext into a Spec and lists the directives not
 // applied.
 //

@@ -2,6 +2,7 @@ package exec
 
 import (
 	"os"
+	osexec "os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -347,5 +348,77 @@ func TestCgroupFD(t *testing.T) {
 	b, _ := os.ReadFile(out)
 	if !strings.Contains(string(b), "0::/"+filepath.Base(dir)+"\n") {
 		t.Errorf("cgroup of the command:\n%s", b)
+	}
+}
+
+// TestMountInNamespace runs the mount helper against a process in a
+// mount namespace of its own set up as the executor sets up a service's
+// (testdata/nsmount.sh, in a mount namespace of the test's own): a
+// directory bound and an ext4 image mounted read-only appear there and
+// only there, and nothing is left behind. Real 252 is compared in
+// difftests/systemctl; this checks the image path the oracle's container
+// (without loop devices) cannot.
+func TestMountInNamespace(t *testing.T) {
+	needRoot(t)
+	for _, tool := range []string{"unshare", "nsenter", "findmnt", "losetup", "mkfs.ext4"} {
+		if _, err := osexec.LookPath(tool); err != nil {
+			t.Skipf("%s is missing", tool)
+		}
+	}
+	if _, err := os.Stat("/dev/loop-control"); err != nil {
+		t.Skip("no loop devices")
+	}
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src")
+	if err := os.MkdirAll(src, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(src, "f"), []byte("in-dir\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	imgSrc := filepath.Join(dir, "imgsrc")
+	if err := os.MkdirAll(imgSrc, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(imgSrc, "f"), []byte("in-image\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	img := filepath.Join(dir, "fs.img")
+	if out, err := osexec.Command("mkfs.ext4", "-q", "-d", imgSrc, img, "4M").CombinedOutput(); err != nil {
+		t.Fatalf("mkfs.ext4: %v\n%s", err, out)
+	}
+	w := filepath.Join(dir, "w")
+	if err := os.MkdirAll(w, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	script, _ := filepath.Abs("testdata/nsmount.sh")
+	out, err := osexec.Command("unshare", "-m", "--propagation", "private", "sh", script, w, self, img, src).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	got := string(out)
+	for _, want := range []string{
+		`bind-nodir: {"Errno":2,"Errors":["Failed to mount ` + w + `/incoming/`,
+		`(type n/a) on ` + w + `/in/bound (MS_MOVE \"\"): No such file or directory"]} exit=1`,
+		"\nbind: {} exit=0\n",
+		"\nimage: {} exit=0\n",
+		"\nimage-rw: {} exit=0\n",
+		"\nimage-dir: {\"Errno\":21} exit=1\n",
+		"\ncontent: in-dir in-image \n",
+		"\nmount: /in/bound ",
+		// The read-only remount of a bind mount drops nodev, as 252's.
+		"\nmount: /in/img ext4 ro,relatime\n",
+		"\nmount: /in/img3 ext4 rw,nosuid,nodev,noexec,relatime\n",
+		"\nhost mounts: 0\n",
+		"\npropagate left: 0\n",
+		"\nloop left: 0\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %q in:\n%s", want, got)
+		}
 	}
 }

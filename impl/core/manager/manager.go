@@ -153,8 +153,11 @@ type Manager struct {
 	runQueue    []*Job
 	gcQueue     []*Unit
 
-	pids   map[int]*Unit // processes a unit waits for
-	notify *notify.Receiver
+	pids map[int]*Unit // processes a unit waits for
+	// runtimes are the exec runtimes by the ID of the unit that made
+	// them (execruntime.go).
+	runtimes map[string]*execRuntime
+	notify   *notify.Receiver
 	// kernel holds what the mount, swap and device types read from the
 	// kernel's tables.
 	kernel *kernelTables

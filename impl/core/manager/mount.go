@@ -790,6 +790,26 @@ type mountTable struct {
 	// scanning guards against re-reading from within a reading (a
 	// control process reaped while the pass notifies).
 	scanning bool
+	// held counts the mount helpers running (MountInNamespaceLoop):
+	// 252 mounts into a namespace synchronously, its loop blind to the
+	// table meanwhile, so the helper's short-lived mounts are never
+	// seen; rescans wait for them (deferred) likewise.
+	held     int
+	deferred bool
+}
+
+// holdRescans makes the mount table wait for releaseRescans.
+func (t *mountTable) holdRescans() { t.held++ }
+
+// releaseRescans ends a hold, reading the table if it changed meanwhile.
+func (t *mountTable) releaseRescans(m *Manager) {
+	if t.held > 0 {
+		t.held--
+	}
+	if t.held == 0 && t.deferred {
+		t.deferred = false
+		t.rescan(m)
+	}
 }
 
 // kernelTables are the per-manager state of the mount, swap and device
@@ -886,6 +906,10 @@ func enumerateMounts(m *Manager) {
 // units of new mounts, and let every mount unit follow it.
 func (t *mountTable) rescan(m *Manager) {
 	if t.scanning {
+		return
+	}
+	if t.held > 0 {
+		t.deferred = true
 		return
 	}
 	t.scanning = true

@@ -178,6 +178,7 @@ func TestReexecRoundTripService(t *testing.T) {
 	s.runs[unit.ExecStart] = []execRun{s.mainRun}
 	s.nRestarts, s.statusText, s.statusErrno = 3, "Serving\n\"all\" ", 5
 	s.started, s.uid, s.gid, s.busNameGood = true, 1000, 100, true
+	s.rt = m.adoptRuntime("app.service", "/tmp/systemd-private-x-app.service-AbC123", "/var/tmp/systemd-private-x app")
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
@@ -220,7 +221,7 @@ func TestReexecRoundTripService(t *testing.T) {
 		t.Errorf("per-command statuses kept (252 drops them): %+v", s2.runs)
 	}
 	if s2.nRestarts != 3 || s2.statusText != s.statusText || s2.statusErrno != 5 || !s2.started ||
-		s2.uid != 1000 || s2.gid != 100 || !s2.busNameGood {
+		s2.uid != 1000 || s2.gid != 100 || !s2.busNameGood || s2.rt == nil || *s2.rt != *s.rt || m2.runtimes["app.service"] != s2.rt {
 		t.Errorf("service fields: %+v", s2)
 	}
 	if u2.invocationID != u.invocationID || u2.inactiveExit != start || u2.activeEnter != start ||

@@ -101,6 +101,11 @@ func (s *service) serialize(w *stateWriter) {
 	if s.watchdogOverride {
 		w.uint("watchdog-override-usec", s.watchdogOverrideUSec)
 	}
+	if s.rt != nil {
+		w.str("exec-runtime", s.rt.id)
+		w.str("tmp-dir", s.rt.tmpDir)
+		w.str("var-tmp-dir", s.rt.varTmpDir)
+	}
 }
 
 func (s *service) deserializeItem(key, v string, fds *FDSet) bool {
@@ -194,6 +199,23 @@ func (s *service) deserializeItem(key, v string, fds *FDSet) bool {
 		integer(&s.statusErrno)
 	case "watchdog-timestamp":
 		dual(&s.watchdogTimestamp)
+	case "exec-runtime", "tmp-dir", "var-tmp-dir":
+		// In this order: the runtime's owner, then its directories.
+		t, ok := decodeValue(v)
+		switch {
+		case !ok:
+			bad()
+		case key == "exec-runtime":
+			if s.rt == nil {
+				s.rt = u.m.adoptRuntime(t, "", "")
+			}
+		case s.rt == nil:
+			bad()
+		case key == "tmp-dir":
+			s.rt.tmpDir = t
+		default:
+			s.rt.varTmpDir = t
+		}
 	case "watchdog-override-usec":
 		if n, err := strconv.ParseUint(v, 10, 64); err == nil {
 			s.watchdogOverride, s.watchdogOverrideUSec = true, n

@@ -16,6 +16,7 @@ import (
 	"gosystemd/impl/unit"
 	"gosystemd/impl/unit/value"
 	"gosystemd/impl/unitfile"
+	"gosystemd/impl/unitpath"
 )
 
 // serviceState is a service's sub-state (252's ServiceState).
@@ -96,6 +97,9 @@ type service struct {
 
 	mainPID, controlPID int
 	mainPIDKnown        bool
+	// rt holds PrivateTmp='s directories (252's exec runtime), from the
+	// first command until the service is dead.
+	rt *execRuntime
 	// control is the command list running as the control process and
 	// the index of the running command; main likewise for ExecStart=.
 	controlKind   int
@@ -477,6 +481,15 @@ func (s *service) enterDead(f serviceResult, allowRestart bool) {
 		// As unit_destroy_runtime_data: the credentials go with the run.
 		exec.DestroyCredentials("/run", s.u.ID())
 	}
+	if s.rt != nil {
+		// Fresh ones for the next start (service_enter_dead).
+		s.u.m.releaseRuntime(s.rt, true)
+		s.rt = nil
+	}
+	if s.u.m.cfg.Scope == unitpath.System {
+		// And the propagation directory of BindMountUnit, empty.
+		_ = syscall.Rmdir("/run/systemd/propagate/" + s.u.ID())
+	}
 	if restart {
 		s.armRestartTimer()
 	}
@@ -621,6 +634,16 @@ func (s *service) spawn(kind, idx int, control bool) (int, error) {
 	cmd := s.cfg.Exec[kind][idx]
 	spec := fromunit.Spec(s.u.cfg, fromunit.Command{ExecCommand: cmd, Control: control && kind != unit.ExecStart})
 	spec.InvocationID = s.u.invocationID
+	if s.rt == nil {
+		rt, err := m.acquireRuntime(s.u)
+		if err != nil {
+			return 0, err
+		}
+		s.rt = rt
+	}
+	if s.rt != nil {
+		spec.TmpDir, spec.VarTmpDir = s.rt.tmpDir, s.rt.varTmpDir
+	}
 	if w := s.watchdogUSec(); w != 0 {
 		spec.WatchdogUSec = w
 	}

@@ -59,6 +59,8 @@ type options struct {
 	// wall is --message=, each given; noWall is --no-wall.
 	wall   []string
 	noWall bool
+	// readOnly and mkdir are --read-only and --mkdir (bind, mount-image).
+	readOnly, mkdir bool
 }
 
 // dependencyKind is arg_dependency.
@@ -377,6 +379,10 @@ func (t *tool) option(id int, arg string) error {
 		o.wait = true
 	case optNoBlock:
 		o.noBlock = true
+	case optReadOnly:
+		o.readOnly = true
+	case optMkdir:
+		o.mkdir = true
 	case optNoLegend:
 		o.legend = 0
 	case optLegend:

@@ -13,8 +13,9 @@
 // verbs, set-property (impl/unitprop), clean, freeze, thaw, switch-root,
 // the power verbs (verbs.go), edit (edit.go), log-level, log-target,
 // service-log-level, service-log-target and service-watchdogs
-// (logsetting.go), help (help_verb.go); each is compared with 252's by
-// difftests/systemctl. The others say they are not implemented yet.
+// (logsetting.go), help (help_verb.go), bind and mount-image (mount.go);
+// each is compared with 252's by difftests/systemctl. Only
+// --boot-loader-entry=help still says it is not implemented.
 //
 // Only impl/multicall imports it.
 package systemctl
@@ -137,9 +138,6 @@ type verb struct {
 var verbs []verb
 
 func init() {
-	online := func(name string, min, max int) verb {
-		return verb{name: name, minArgs: min, maxArgs: max, onlineOnly: true, run: (*tool).runOnline}
-	}
 	onlineRun := func(name string, min, max int, run func(*tool, []string) error) verb {
 		return verb{name: name, minArgs: min, maxArgs: max, onlineOnly: true, run: run}
 	}
@@ -225,8 +223,8 @@ func init() {
 		offline("add-wants", 3, -1, (*tool).addDependency),
 		offline("add-requires", 3, -1, (*tool).addDependency),
 		onlineRun("edit", 2, -1, (*tool).edit),
-		online("bind", 3, 4),
-		online("mount-image", 4, 5),
+		onlineRun("bind", 3, 4, (*tool).bindMount),
+		onlineRun("mount-image", 4, 5, (*tool).mountImage),
 	}
 }
 
@@ -327,8 +325,6 @@ func (t *tool) acquireBus() error {
 	}
 	return t.errorf("Talking to the service manager is not implemented yet.")
 }
-
-func (t *tool) runOnline(args []string) error { return t.acquireBus() }
 
 // isSystemRunning is verb_is_system_running: the manager's SystemState,
 // success only for "running"; --wait first waits for startup to finish.
