@@ -8,6 +8,7 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
+	"gosystemd/impl/bus"
 	"gosystemd/impl/cli/logging"
 	"gosystemd/impl/install"
 	"gosystemd/impl/unitname"
@@ -34,14 +35,83 @@ const (
 
 // managerBus is the connection to the service manager: the private
 // socket when root (as bus_connect_system_systemd), else the system bus.
+// The private socket is served by our own client (impl/bus.Client:
+// no reader goroutine, replies decoded without reflection), the system
+// bus by godbus.
 type managerBus struct {
-	conn *dbus.Conn
-	// signals receives every signal; a private connection gets all of
-	// PID 1's without subscribing.
+	conn *dbus.Conn  // the system bus, or nil
+	fast *bus.Client // the private socket, or nil
+	// signals receives every signal of conn; a private connection gets
+	// all of PID 1's without subscribing.
 	signals chan *dbus.Signal
 	// deferred are the signals the job waiter read and left for the unit
 	// waiter (nextSignal).
 	deferred []*dbus.Signal
+}
+
+// busObject is an object of a peer on the manager's connection, called
+// like godbus's BusObject.
+type busObject struct {
+	b    *managerBus
+	dest string
+	path dbus.ObjectPath
+}
+
+func (b *managerBus) object(dest string, path dbus.ObjectPath) busObject {
+	return busObject{b, dest, path}
+}
+
+// Call calls method and waits for its reply (godbus's flags are not
+// used: always 0).
+func (o busObject) Call(method string, _ dbus.Flags, args ...any) *dbus.Call {
+	if o.b.fast != nil {
+		return o.b.fast.Call(o.dest, o.path, method, args...)
+	}
+	return o.b.conn.Object(o.dest, o.path).Call(method, 0, args...)
+}
+
+// Go sends a call whose reply nobody waits for.
+func (o busObject) Go(method string, args ...any) {
+	if o.b.fast != nil {
+		_ = o.b.fast.Send(o.dest, o.path, method, args...)
+		return
+	}
+	o.b.conn.Object(o.dest, o.path).Go(method, 0, nil, args...)
+}
+
+// watchSignals makes the signals from now on reach recvSignal.
+func (b *managerBus) watchSignals() {
+	if b.fast != nil {
+		b.fast.WatchSignals(true)
+	}
+}
+
+// isBus says the connection is to a message bus (it has a unique name).
+func (b *managerBus) isBus() bool {
+	if b.fast != nil {
+		return b.fast.UniqueName() != ""
+	}
+	names := b.conn.Names()
+	return len(names) > 0 && names[0] != ""
+}
+
+// addMatchSignal subscribes to signals on a bus; a direct connection
+// gets them all.
+func (b *managerBus) addMatchSignal(options ...dbus.MatchOption) {
+	if b.conn != nil {
+		_ = b.conn.AddMatchSignal(options...)
+	}
+}
+
+// recvSignal is the next signal of the connection; false once it is
+// gone.
+func (b *managerBus) recvSignal() (*dbus.Signal, bool) {
+	if b.fast != nil {
+		s, err := b.fast.NextSignal()
+		return s, err == nil
+	}
+	s, ok := <-b.signals
+	return s, ok
 }
 
 // nextSignal is the next signal: the deferred ones first.
@@ -51,8 +121,16 @@ func (b *managerBus) nextSignal() (*dbus.Signal, bool) {
 		b.deferred = b.deferred[1:]
 		return s, true
 	}
-	s, ok := <-b.signals
-	return s, ok
+	return b.recvSignal()
+}
+
+func (b *managerBus) close() {
+	if b.fast != nil {
+		b.fast.Close()
+	}
+	if b.conn != nil {
+		b.conn.Close()
+	}
 }
 
 // connectBus is acquire_bus(BUS_MANAGER).
@@ -64,14 +142,13 @@ func (t *tool) connectBus() (*managerBus, error) {
 		t.logAt(logging.Err, "System has not been booted with systemd as init system (PID 1). Can't operate.")
 		return nil, t.errorf("Failed to connect to bus: %s", install.Strerror(syscall.EHOSTDOWN))
 	}
-	var conn *dbus.Conn
-	var err error
 	if os.Geteuid() == 0 {
-		conn, err = dialPrivate()
+		if fast, err := dialPrivate(); err == nil {
+			t.bus = &managerBus{fast: fast}
+			return t.bus, nil
+		}
 	}
-	if conn == nil {
-		conn, err = dialSystemBus()
-	}
+	conn, err := dialSystemBus()
 	if err != nil {
 		return nil, t.errorf("Failed to connect to bus: %s", install.Strerror(errnoOf(err)))
 	}
@@ -99,25 +176,25 @@ func dialSystemBus() (*dbus.Conn, error) {
 
 func (t *tool) closeBus() {
 	if t.bus != nil {
-		t.bus.conn.Close()
+		t.bus.close()
 		t.bus = nil
 	}
 	if t.fullBus != nil {
-		t.fullBus.conn.Close()
+		t.fullBus.close()
 		t.fullBus = nil
 	}
 }
 
 // callManager calls a Manager method.
 func (b *managerBus) callManager(method string, args ...any) (*dbus.Call, error) {
-	c := b.conn.Object(busService, busManagerPath).Call(ifaceManager+"."+method, 0, args...)
+	c := b.object(busService, busManagerPath).Call(ifaceManager+"."+method, 0, args...)
 	return c, c.Err
 }
 
 // property reads one property of an object.
 func (b *managerBus) property(path dbus.ObjectPath, iface, name string) (dbus.Variant, error) {
 	var v dbus.Variant
-	err := b.conn.Object(busService, path).Call(ifaceProps+".Get", 0, iface, name).Store(&v)
+	err := b.object(busService, path).Call(ifaceProps+".Get", 0, iface, name).Store(&v)
 	return v, err
 }
 
@@ -251,9 +328,15 @@ func (t *tool) listUnitsByPatterns(b *managerBus, patterns []string) ([]unitInfo
 	if err != nil {
 		return nil, t.errorf("Failed to list units: %s", busErrorMessage(err))
 	}
-	var raw [][]any
-	if err := c.Store(&raw); err != nil {
-		return nil, t.errorf("Failed to parse bus message: %s", install.Strerror(syscall.EBADMSG))
+	// The body as decoded is what Store would copy it into.
+	raw, ok := [][]any(nil), false
+	if len(c.Body) == 1 {
+		raw, ok = c.Body[0].([][]any)
+	}
+	if !ok {
+		if err := c.Store(&raw); err != nil {
+			return nil, t.errorf("Failed to parse bus message: %s", install.Strerror(syscall.EBADMSG))
+		}
 	}
 	out := make([]unitInfo, 0, len(raw))
 	for _, r := range raw {

@@ -176,11 +176,12 @@ type waitItem struct {
 
 func (w *unitWaiter) add(name string, flags int) {
 	path := unitPath(name)
-	obj := w.b.conn.Object(busService, path)
+	w.b.watchSignals()
+	obj := w.b.object(busService, path)
 	if flags&waitReffed == 0 {
-		obj.Go(ifaceUnit+".Ref", 0, nil)
+		obj.Go(ifaceUnit + ".Ref")
 	}
-	_ = w.b.conn.AddMatchSignal(dbus.WithMatchSender(busService), dbus.WithMatchObjectPath(path),
+	w.b.addMatchSignal(dbus.WithMatchSender(busService), dbus.WithMatchObjectPath(path),
 		dbus.WithMatchInterface(ifaceProps), dbus.WithMatchMember("PropertiesChanged"))
 	it := &waitItem{flags: flags, jobID: ^uint32(0)}
 	w.items[path] = it
@@ -460,7 +461,7 @@ func (t *tool) logindReboot(verb, method string) error {
 	}
 	wall := strings.Join(t.opts.wall, " ")
 	t.logAt(logging.Debug, "%s wall message \"%s\".", doing, wall)
-	login := b.conn.Object("org.freedesktop.login1", "/org/freedesktop/login1")
+	login := b.object("org.freedesktop.login1", "/org/freedesktop/login1")
 	const loginManager = "org.freedesktop.login1.Manager"
 	if !t.opts.dryRun {
 		if c := login.Call(loginManager+".SetWallMessage", 0, wall, !t.opts.noWall); c.Err != nil {
