@@ -35,15 +35,10 @@ const (
 
 // managerBus is the connection to the service manager: the private
 // socket when root (as bus_connect_system_systemd), else the system bus.
-// The private socket is served by our own client (impl/bus.Client:
-// no reader goroutine, replies decoded without reflection), the system
-// bus by godbus.
+// It is impl/bus's Client: no reader goroutine, and replies decoded
+// without reflection, in godbus's types.
 type managerBus struct {
-	conn *dbus.Conn  // the system bus, or nil
-	fast *bus.Client // the private socket, or nil
-	// signals receives every signal of conn; a private connection gets
-	// all of PID 1's without subscribing.
-	signals chan *dbus.Signal
+	c *bus.Client
 	// deferred are the signals the job waiter read and left for the unit
 	// waiter (nextSignal).
 	deferred []*dbus.Signal
@@ -64,54 +59,42 @@ func (b *managerBus) object(dest string, path dbus.ObjectPath) busObject {
 // Call calls method and waits for its reply (godbus's flags are not
 // used: always 0).
 func (o busObject) Call(method string, _ dbus.Flags, args ...any) *dbus.Call {
-	if o.b.fast != nil {
-		return o.b.fast.Call(o.dest, o.path, method, args...)
-	}
-	return o.b.conn.Object(o.dest, o.path).Call(method, 0, args...)
+	return o.b.c.Call(o.dest, o.path, method, args...)
 }
 
 // Go sends a call whose reply nobody waits for.
 func (o busObject) Go(method string, args ...any) {
-	if o.b.fast != nil {
-		_ = o.b.fast.Send(o.dest, o.path, method, args...)
-		return
-	}
-	o.b.conn.Object(o.dest, o.path).Go(method, 0, nil, args...)
+	_ = o.b.c.Send(o.dest, o.path, method, args...)
 }
 
-// watchSignals makes the signals from now on reach recvSignal.
-func (b *managerBus) watchSignals() {
-	if b.fast != nil {
-		b.fast.WatchSignals(true)
-	}
-}
+// watchSignals makes the signals from now on reach recvSignal; a
+// private connection gets all of PID 1's without subscribing.
+func (b *managerBus) watchSignals() { b.c.WatchSignals(true) }
 
 // isBus says the connection is to a message bus (it has a unique name).
-func (b *managerBus) isBus() bool {
-	if b.fast != nil {
-		return b.fast.UniqueName() != ""
-	}
-	names := b.conn.Names()
-	return len(names) > 0 && names[0] != ""
-}
+func (b *managerBus) isBus() bool { return b.c.UniqueName() != "" }
 
-// addMatchSignal subscribes to signals on a bus; a direct connection
-// gets them all.
-func (b *managerBus) addMatchSignal(options ...dbus.MatchOption) {
-	if b.conn != nil {
-		_ = b.conn.AddMatchSignal(options...)
+// addMatchSignal subscribes to the signals matching the non-empty
+// fields on a bus (the rule as godbus's AddMatchSignal writes it); a
+// direct connection gets them all.
+func (b *managerBus) addMatchSignal(sender string, path dbus.ObjectPath, iface, member string) error {
+	if !b.isBus() {
+		return nil
 	}
+	rule := "type='signal'"
+	for _, kv := range [][2]string{{"sender", sender}, {"path", string(path)}, {"interface", iface}, {"member", member}} {
+		if kv[1] != "" {
+			rule += "," + kv[0] + "='" + kv[1] + "'"
+		}
+	}
+	return b.c.Call("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus.AddMatch", rule).Err
 }
 
 // recvSignal is the next signal of the connection; false once it is
 // gone.
 func (b *managerBus) recvSignal() (*dbus.Signal, bool) {
-	if b.fast != nil {
-		s, err := b.fast.NextSignal()
-		return s, err == nil
-	}
-	s, ok := <-b.signals
-	return s, ok
+	s, err := b.c.NextSignal()
+	return s, err == nil
 }
 
 // nextSignal is the next signal: the deferred ones first.
@@ -124,15 +107,6 @@ func (b *managerBus) nextSignal() (*dbus.Signal, bool) {
 	return b.recvSignal()
 }
 
-func (b *managerBus) close() {
-	if b.fast != nil {
-		b.fast.Close()
-	}
-	if b.conn != nil {
-		b.conn.Close()
-	}
-}
-
 // connectBus is acquire_bus(BUS_MANAGER).
 func (t *tool) connectBus() (*managerBus, error) {
 	if t.bus != nil {
@@ -142,45 +116,28 @@ func (t *tool) connectBus() (*managerBus, error) {
 		t.logAt(logging.Err, "System has not been booted with systemd as init system (PID 1). Can't operate.")
 		return nil, t.errorf("Failed to connect to bus: %s", install.Strerror(syscall.EHOSTDOWN))
 	}
+	var c *bus.Client
+	var err error
 	if os.Geteuid() == 0 {
-		if fast, err := dialPrivate(); err == nil {
-			t.bus = &managerBus{fast: fast}
-			return t.bus, nil
-		}
+		c, err = dialPrivate()
 	}
-	conn, err := dialSystemBus()
+	if c == nil {
+		c, err = bus.DialSystemBusClient()
+	}
 	if err != nil {
 		return nil, t.errorf("Failed to connect to bus: %s", install.Strerror(errnoOf(err)))
 	}
-	b := &managerBus{conn: conn, signals: make(chan *dbus.Signal, 4096)}
-	conn.Signal(b.signals)
-	t.bus = b
-	return b, nil
-}
-
-func dialSystemBus() (*dbus.Conn, error) {
-	conn, err := dbus.SystemBusPrivate()
-	if err != nil {
-		return nil, err
-	}
-	if err := conn.Auth(nil); err != nil {
-		conn.Close()
-		return nil, err
-	}
-	if err := conn.Hello(); err != nil {
-		conn.Close()
-		return nil, err
-	}
-	return conn, nil
+	t.bus = &managerBus{c: c}
+	return t.bus, nil
 }
 
 func (t *tool) closeBus() {
 	if t.bus != nil {
-		t.bus.close()
+		t.bus.c.Close()
 		t.bus = nil
 	}
 	if t.fullBus != nil {
-		t.fullBus.close()
+		t.fullBus.c.Close()
 		t.fullBus = nil
 	}
 }

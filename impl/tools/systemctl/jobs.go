@@ -84,8 +84,7 @@ func (t *tool) startUnits(b *managerBus, method, jobType, mode string, names []s
 		w = &jobWaiter{t: t, b: b, jobs: map[dbus.ObjectPath]bool{}}
 		b.watchSignals()
 		if b == t.fullBus {
-			b.addMatchSignal(dbus.WithMatchSender(busService), dbus.WithMatchObjectPath(busManagerPath),
-				dbus.WithMatchInterface(ifaceManager), dbus.WithMatchMember("JobRemoved"))
+			_ = b.addMatchSignal(busService, busManagerPath, ifaceManager, "JobRemoved")
 		}
 	}
 	var wu *unitWaiter

@@ -1,10 +1,6 @@
 package systemctl
 
-import (
-	"syscall"
-
-	"github.com/godbus/dbus/v5"
-)
+import "syscall"
 
 // systemStateUnknown is is-system-running's answer when the state could
 // not be read.
@@ -20,11 +16,7 @@ func (t *tool) systemStateUnknown() error {
 // match is added.
 func (b *managerBus) watchManagerSignal(member string) error {
 	b.watchSignals()
-	if !b.isBus() || b.conn == nil {
-		return nil
-	}
-	return b.conn.AddMatchSignal(dbus.WithMatchObjectPath(busManagerPath),
-		dbus.WithMatchInterface(ifaceManager), dbus.WithMatchMember(member))
+	return b.addMatchSignal("", busManagerPath, ifaceManager, member)
 }
 
 // awaitManagerSignal waits for the manager's signal member.

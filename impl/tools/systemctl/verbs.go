@@ -9,6 +9,7 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
+	"gosystemd/impl/bus"
 	"gosystemd/impl/cli/logging"
 	"gosystemd/impl/install"
 	"gosystemd/impl/unit/value"
@@ -82,14 +83,13 @@ func (t *tool) connectFullBus() (*managerBus, error) {
 		t.logAt(logging.Err, "System has not been booted with systemd as init system (PID 1). Can't operate.")
 		return nil, t.errorf("Failed to connect to bus: %s", install.Strerror(syscall.EHOSTDOWN))
 	}
-	conn, err := dialSystemBus()
+	c, err := bus.DialSystemBusClient()
 	if err != nil {
 		e := errnoOf(err)
 		t.logAt(logging.Err, "Failed to connect to bus: %s", install.Strerror(e))
 		return nil, reportedErrno(e)
 	}
-	b := &managerBus{conn: conn, signals: make(chan *dbus.Signal, 4096)}
-	conn.Signal(b.signals)
+	b := &managerBus{c: c}
 	t.fullBus = b
 	return b, nil
 }
@@ -181,8 +181,7 @@ func (w *unitWaiter) add(name string, flags int) {
 	if flags&waitReffed == 0 {
 		obj.Go(ifaceUnit + ".Ref")
 	}
-	w.b.addMatchSignal(dbus.WithMatchSender(busService), dbus.WithMatchObjectPath(path),
-		dbus.WithMatchInterface(ifaceProps), dbus.WithMatchMember("PropertiesChanged"))
+	_ = w.b.addMatchSignal(busService, path, ifaceProps, "PropertiesChanged")
 	it := &waitItem{flags: flags, jobID: ^uint32(0)}
 	w.items[path] = it
 	iface := ifaceUnit
