@@ -272,6 +272,19 @@ func (c *Client) readOne(serial uint32) *dbus.Call {
 	if err != nil {
 		return nil
 	}
+	typ := dbus.Type(h.typ)
+	switch {
+	case typ == dbus.TypeMethodReply || typ == dbus.TypeError:
+		if rs, _ := h.fields[byte(dbus.FieldReplySerial)].(uint32); rs != serial || serial == 0 {
+			return nil // a reply nobody waits for (Send's)
+		}
+	case typ == dbus.TypeSignal:
+		if !c.watch || len(c.queue) >= maxQueuedSignals {
+			return nil
+		}
+	default:
+		return nil
+	}
 	var body []any
 	if sig, _ := h.fields[byte(dbus.FieldSignature)].(dbus.Signature); sig.String() != "" {
 		body, err = UnmarshalBody(h.order, sig.String(), h.body, nil)
@@ -280,29 +293,24 @@ func (c *Client) readOne(serial uint32) *dbus.Call {
 		}
 	}
 	str := func(f dbus.HeaderField) string { s, _ := h.fields[byte(f)].(string); return s }
-	switch dbus.Type(h.typ) {
-	case dbus.TypeMethodReply, dbus.TypeError:
-		if rs, _ := h.fields[byte(dbus.FieldReplySerial)].(uint32); rs != serial || serial == 0 {
-			return nil
+	if typ == dbus.TypeSignal {
+		if err == nil {
+			c.queue = append(c.queue, &dbus.Signal{Sender: str(dbus.FieldSender),
+				Path: dbus.ObjectPath(str(dbus.FieldPath)), Name: str(dbus.FieldInterface) + "." + str(dbus.FieldMember),
+				Body: body, Sequence: c.seq})
 		}
-		call := &dbus.Call{ResponseSequence: c.seq}
-		if err != nil {
-			call.Err = err
-		} else if dbus.Type(h.typ) == dbus.TypeError {
-			call.Err = dbus.Error{Name: str(dbus.FieldErrorName), Body: body}
-		} else {
-			call.Body = body
-		}
-		return call
-	case dbus.TypeSignal:
-		if err != nil || !c.watch || len(c.queue) >= maxQueuedSignals {
-			return nil
-		}
-		c.queue = append(c.queue, &dbus.Signal{Sender: str(dbus.FieldSender),
-			Path: dbus.ObjectPath(str(dbus.FieldPath)), Name: str(dbus.FieldInterface) + "." + str(dbus.FieldMember),
-			Body: body, Sequence: c.seq})
+		return nil
 	}
-	return nil
+	call := &dbus.Call{ResponseSequence: c.seq}
+	switch {
+	case err != nil:
+		call.Err = err
+	case typ == dbus.TypeError:
+		call.Err = dbus.Error{Name: str(dbus.FieldErrorName), Body: body}
+	default:
+		call.Body = body
+	}
+	return call
 }
 
 // readGrowing reads the rest of a message of size bytes that starts with

@@ -269,3 +269,76 @@ func FuzzClientRead(f *testing.F) {
 		}
 	})
 }
+
+// TestClientBadReplyBody: a reply whose body does not match its
+// signature fails that call only; a reply to a call sent with Send is
+// skipped.
+func TestClientBadReplyBody(t *testing.T) {
+	path := t.TempDir() + "/s"
+	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	reply := func(serial, replySerial uint32, sig string, body ...any) []byte {
+		m := &dbus.Message{Type: dbus.TypeMethodReply, Headers: map[dbus.HeaderField]dbus.Variant{
+			dbus.FieldReplySerial: dbus.MakeVariant(replySerial)}, Body: body}
+		if sig != "" {
+			m.Headers[dbus.FieldSignature] = dbus.MakeVariant(dbus.ParseSignatureMust(sig))
+		}
+		var out bytes.Buffer
+		if err := m.EncodeTo(&out, binary.LittleEndian); err != nil {
+			t.Error(err)
+		}
+		raw := out.Bytes()
+		binary.LittleEndian.PutUint32(raw[8:], serial)
+		return raw
+	}
+	go func() {
+		nc, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer nc.Close()
+		nc.SetDeadline(time.Now().Add(10 * time.Second))
+		r := bufio.NewReader(nc)
+		line, _ := r.ReadString('\n') // NUL, AUTH EXTERNAL
+		_ = line
+		r.ReadString('\n') // BEGIN
+		nc.Write([]byte("OK 00112233445566778899aabbccddeeff\r\n"))
+		for i := uint32(1); i <= 3; i++ {
+			if _, err := dbus.DecodeMessage(r); err != nil {
+				return
+			}
+		}
+		// Call 1 gets a boolean of 3 bytes; Send's call 2 a reply that
+		// must be skipped; call 3 a good one.
+		var out []byte
+		out = append(out, reply(1, 1, "b", "xyz")...)
+		out = append(out, reply(2, 2, "s", "skipped")...)
+		out = append(out, reply(3, 3, "s", "good")...)
+		nc.Write(out)
+		time.Sleep(100 * time.Millisecond)
+	}()
+	c, err := DialClient(path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	// Send all three before reading any reply.
+	c.wbuf.Reset()
+	c.appendCall("x.y", "/", "a.b.C", nil)
+	c.nc.Write(c.wbuf.Bytes())
+	if err := c.Send("x.y", "/", "a.b.C"); err != nil {
+		t.Fatal(err)
+	}
+	c.wbuf.Reset()
+	c.appendCall("x.y", "/", "a.b.C", nil)
+	c.nc.Write(c.wbuf.Bytes())
+	if call := c.wait(1); call.Err == nil || !isBodyError(call.Err) {
+		t.Fatalf("bad body: %#v", call.Err)
+	}
+	if call := c.wait(3); call.Err != nil || !reflect.DeepEqual(call.Body, []any{"good"}) {
+		t.Fatalf("after the bad body: %v %#v", call.Err, call.Body)
+	}
+}
