@@ -7,7 +7,9 @@
 // It owns the wire handling above godbus's message codec (authentication,
 // framing, limits, queues) and the dispatch model. It imports godbus for
 // encoding and decoding messages, and impl/id128; daemons import it, the
-// manager core and the tools do not.
+// manager core does not. Tools (systemctl) use its Client, a synchronous
+// client connection with a body decoder of its own (UnmarshalBody),
+// which gives godbus's values without its reflection.
 //
 // One goroutine (the daemon's event loop) owns the Tree; connections only
 // send it events:

@@ -8,6 +8,7 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
+	"gosystemd/impl/bus"
 	"gosystemd/impl/cli/logging"
 	"gosystemd/impl/install"
 	"gosystemd/impl/unitname"
@@ -34,14 +35,66 @@ const (
 
 // managerBus is the connection to the service manager: the private
 // socket when root (as bus_connect_system_systemd), else the system bus.
+// It is impl/bus's Client: no reader goroutine, and replies decoded
+// without reflection, in godbus's types.
 type managerBus struct {
-	conn *dbus.Conn
-	// signals receives every signal; a private connection gets all of
-	// PID 1's without subscribing.
-	signals chan *dbus.Signal
+	c *bus.Client
 	// deferred are the signals the job waiter read and left for the unit
 	// waiter (nextSignal).
 	deferred []*dbus.Signal
+}
+
+// busObject is an object of a peer on the manager's connection, called
+// like godbus's BusObject.
+type busObject struct {
+	b    *managerBus
+	dest string
+	path dbus.ObjectPath
+}
+
+func (b *managerBus) object(dest string, path dbus.ObjectPath) busObject {
+	return busObject{b, dest, path}
+}
+
+// Call calls method and waits for its reply (godbus's flags are not
+// used: always 0).
+func (o busObject) Call(method string, _ dbus.Flags, args ...any) *dbus.Call {
+	return o.b.c.Call(o.dest, o.path, method, args...)
+}
+
+// Go sends a call whose reply nobody waits for.
+func (o busObject) Go(method string, args ...any) {
+	_ = o.b.c.Send(o.dest, o.path, method, args...)
+}
+
+// watchSignals makes the signals from now on reach recvSignal; a
+// private connection gets all of PID 1's without subscribing.
+func (b *managerBus) watchSignals() { b.c.WatchSignals(true) }
+
+// isBus says the connection is to a message bus (it has a unique name).
+func (b *managerBus) isBus() bool { return b.c.UniqueName() != "" }
+
+// addMatchSignal subscribes to the signals matching the non-empty
+// fields on a bus (the rule as godbus's AddMatchSignal writes it); a
+// direct connection gets them all.
+func (b *managerBus) addMatchSignal(sender string, path dbus.ObjectPath, iface, member string) error {
+	if !b.isBus() {
+		return nil
+	}
+	rule := "type='signal'"
+	for _, kv := range [][2]string{{"sender", sender}, {"path", string(path)}, {"interface", iface}, {"member", member}} {
+		if kv[1] != "" {
+			rule += "," + kv[0] + "='" + kv[1] + "'"
+		}
+	}
+	return b.c.Call("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus.AddMatch", rule).Err
+}
+
+// recvSignal is the next signal of the connection; false once it is
+// gone.
+func (b *managerBus) recvSignal() (*dbus.Signal, bool) {
+	s, err := b.c.NextSignal()
+	return s, err == nil
 }
 
 // nextSignal is the next signal: the deferred ones first.
@@ -51,8 +104,7 @@ func (b *managerBus) nextSignal() (*dbus.Signal, bool) {
 		b.deferred = b.deferred[1:]
 		return s, true
 	}
-	s, ok := <-b.signals
-	return s, ok
+	return b.recvSignal()
 }
 
 // connectBus is acquire_bus(BUS_MANAGER).
@@ -64,60 +116,42 @@ func (t *tool) connectBus() (*managerBus, error) {
 		t.logAt(logging.Err, "System has not been booted with systemd as init system (PID 1). Can't operate.")
 		return nil, t.errorf("Failed to connect to bus: %s", install.Strerror(syscall.EHOSTDOWN))
 	}
-	var conn *dbus.Conn
+	var c *bus.Client
 	var err error
 	if os.Geteuid() == 0 {
-		conn, err = dialPrivate()
+		c, err = dialPrivate()
 	}
-	if conn == nil {
-		conn, err = dialSystemBus()
+	if c == nil {
+		c, err = bus.DialSystemBusClient()
 	}
 	if err != nil {
 		return nil, t.errorf("Failed to connect to bus: %s", install.Strerror(errnoOf(err)))
 	}
-	b := &managerBus{conn: conn, signals: make(chan *dbus.Signal, 4096)}
-	conn.Signal(b.signals)
-	t.bus = b
-	return b, nil
-}
-
-func dialSystemBus() (*dbus.Conn, error) {
-	conn, err := dbus.SystemBusPrivate()
-	if err != nil {
-		return nil, err
-	}
-	if err := conn.Auth(nil); err != nil {
-		conn.Close()
-		return nil, err
-	}
-	if err := conn.Hello(); err != nil {
-		conn.Close()
-		return nil, err
-	}
-	return conn, nil
+	t.bus = &managerBus{c: c}
+	return t.bus, nil
 }
 
 func (t *tool) closeBus() {
 	if t.bus != nil {
-		t.bus.conn.Close()
+		t.bus.c.Close()
 		t.bus = nil
 	}
 	if t.fullBus != nil {
-		t.fullBus.conn.Close()
+		t.fullBus.c.Close()
 		t.fullBus = nil
 	}
 }
 
 // callManager calls a Manager method.
 func (b *managerBus) callManager(method string, args ...any) (*dbus.Call, error) {
-	c := b.conn.Object(busService, busManagerPath).Call(ifaceManager+"."+method, 0, args...)
+	c := b.object(busService, busManagerPath).Call(ifaceManager+"."+method, 0, args...)
 	return c, c.Err
 }
 
 // property reads one property of an object.
 func (b *managerBus) property(path dbus.ObjectPath, iface, name string) (dbus.Variant, error) {
 	var v dbus.Variant
-	err := b.conn.Object(busService, path).Call(ifaceProps+".Get", 0, iface, name).Store(&v)
+	err := b.object(busService, path).Call(ifaceProps+".Get", 0, iface, name).Store(&v)
 	return v, err
 }
 
@@ -251,9 +285,15 @@ func (t *tool) listUnitsByPatterns(b *managerBus, patterns []string) ([]unitInfo
 	if err != nil {
 		return nil, t.errorf("Failed to list units: %s", busErrorMessage(err))
 	}
-	var raw [][]any
-	if err := c.Store(&raw); err != nil {
-		return nil, t.errorf("Failed to parse bus message: %s", install.Strerror(syscall.EBADMSG))
+	// The body as decoded is what Store would copy it into.
+	raw, ok := [][]any(nil), false
+	if len(c.Body) == 1 {
+		raw, ok = c.Body[0].([][]any)
+	}
+	if !ok {
+		if err := c.Store(&raw); err != nil {
+			return nil, t.errorf("Failed to parse bus message: %s", install.Strerror(syscall.EBADMSG))
+		}
 	}
 	out := make([]unitInfo, 0, len(raw))
 	for _, r := range raw {

@@ -133,7 +133,7 @@ func (t *tool) withUnitDependencies(b *managerBus, names []string) []string {
 	for _, name := range names {
 		add(name)
 		var all map[string]dbus.Variant
-		err := b.conn.Object(busService, unitPath(name)).Call(ifaceProps+".GetAll", 0, ifaceUnit).Store(&all)
+		err := b.object(busService, unitPath(name)).Call(ifaceProps+".GetAll", 0, ifaceUnit).Store(&all)
 		if err != nil {
 			t.logAt(logging.Err, "Failed to get properties of %s: %s", name, busErrorMessage(err))
 			continue

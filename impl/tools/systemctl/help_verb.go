@@ -68,7 +68,7 @@ func (t *tool) helpVerb(args []string) error {
 
 func (t *tool) helpOne(b *managerBus, path dbus.ObjectPath, unit string, newLine *bool) error {
 	var all map[string]dbus.Variant
-	if err := b.conn.Object(busService, path).Call(ifaceProps+".GetAll", 0, "").Store(&all); err != nil {
+	if err := b.object(busService, path).Call(ifaceProps+".GetAll", 0, "").Store(&all); err != nil {
 		return t.errorf("Failed to get properties: %s", busErrorMessage(err))
 	}
 	str := func(n string) string { s, _ := all[n].Value().(string); return s }

@@ -82,14 +82,14 @@ func (t *tool) startUnits(b *managerBus, method, jobType, mode string, names []s
 	var w *jobWaiter
 	if !t.opts.noBlock {
 		w = &jobWaiter{t: t, b: b, jobs: map[dbus.ObjectPath]bool{}}
+		b.watchSignals()
 		if b == t.fullBus {
-			_ = b.conn.AddMatchSignal(dbus.WithMatchSender(busService), dbus.WithMatchObjectPath(busManagerPath),
-				dbus.WithMatchInterface(ifaceManager), dbus.WithMatchMember("JobRemoved"))
+			_ = b.addMatchSignal(busService, busManagerPath, ifaceManager, "JobRemoved")
 		}
 	}
 	var wu *unitWaiter
 	if t.opts.wait {
-		b.conn.Object(busService, busManagerPath).Go(ifaceManager+".Subscribe", 0, nil)
+		b.object(busService, busManagerPath).Go(ifaceManager + ".Subscribe")
 		wu = newUnitWaiter(t, b)
 	}
 	ret := 0
@@ -281,7 +281,7 @@ type jobWaiter struct {
 func (w *jobWaiter) wait(quiet bool) error {
 	var first error
 	for len(w.jobs) > 0 {
-		sig, ok := <-w.b.signals
+		sig, ok := w.b.recvSignal()
 		if !ok {
 			return w.t.errorf("Failed to wait for response: %s", install.Strerror(syscall.ECONNRESET))
 		}

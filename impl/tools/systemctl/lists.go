@@ -185,7 +185,7 @@ type depLister struct {
 // dependencies is unit_get_dependencies: the names the mode's properties
 // list, once each.
 func (d *depLister) dependencies(name string) ([]string, error) {
-	c := d.b.conn.Object(busService, unitPath(name)).Call(ifaceProps+".GetAll", 0, "")
+	c := d.b.object(busService, unitPath(name)).Call(ifaceProps+".GetAll", 0, "")
 	if c.Err != nil {
 		return nil, d.t.errorf("Failed to get properties of %s: %s", name, busErrorMessage(c.Err))
 	}

@@ -35,7 +35,7 @@ func (t *tool) logControl(b *managerBus, dest, verb, val string, set bool) (stri
 	if level {
 		prop, what = "LogLevel", "level"
 	}
-	obj := b.conn.Object(dest, logControlPath)
+	obj := b.object(dest, logControlPath)
 	if set {
 		if level {
 			if _, err := logLevelFromName(val); err != nil {
@@ -135,7 +135,7 @@ func (t *tool) serviceWatchdogs(args []string) error {
 	if err != nil {
 		return t.errorf("Failed to parse service-watchdogs argument: %s", install.Strerror(errnoOf(err)))
 	}
-	c := b.conn.Object(busService, busManagerPath).Call(ifaceProps+".Set", 0, ifaceManager, "ServiceWatchdogs", dbus.MakeVariant(on))
+	c := b.object(busService, busManagerPath).Call(ifaceProps+".Set", 0, ifaceManager, "ServiceWatchdogs", dbus.MakeVariant(on))
 	if c.Err != nil {
 		return t.errorf("Failed to set service-watchdog state: %s", busErrorMessage(c.Err))
 	}

@@ -64,7 +64,10 @@ func TestPipelinedAuth(t *testing.T) {
 			errc <- err.Error()
 			return
 		}
-		_, _ = c.Write(out.Bytes())
+		// A serial of its own: a message with serial 0 is dropped.
+		raw := out.Bytes()
+		binary.LittleEndian.PutUint32(raw[8:], 1)
+		_, _ = c.Write(raw)
 		errc <- ""
 	}()
 	conn, err := dialPrivateAt(path)
@@ -72,7 +75,7 @@ func TestPipelinedAuth(t *testing.T) {
 		t.Fatalf("dial: %v (server: %s)", err, <-errc)
 	}
 	defer conn.Close()
-	if call := conn.Object(busService, busManagerPath).Call("org.freedesktop.DBus.Peer.Ping", 0); call.Err != nil {
+	if call := conn.Call(busService, busManagerPath, "org.freedesktop.DBus.Peer.Ping"); call.Err != nil {
 		t.Errorf("ping: %v", call.Err)
 	}
 	if e := <-errc; e != "" {

@@ -113,7 +113,7 @@ func asciiCaseCompare(a, b string) int {
 // printed in the order the manager lists them.
 func (t *tool) showOne(b *managerBus, path dbus.ObjectPath, unit string, newLine *bool) error {
 	t.logAt(logging.Debug, "Showing one %s", path)
-	obj := b.conn.Object(busService, path)
+	obj := b.object(busService, path)
 	// The body as decoded: Store would recompute the variants' signatures
 	// from their Go values ("av" for a struct).
 	c := obj.Call(ifaceProps+".GetAll", 0, "")
@@ -181,7 +181,7 @@ func variantString(v dbus.Variant) string {
 // propertyOrder maps each property name the object introspects to its
 // position: the order of its vtables, which GetAll follows too (godbus
 // returns GetAll's dictionary as an unordered map).
-func propertyOrder(obj dbus.BusObject) map[string]int {
+func propertyOrder(obj busObject) map[string]int {
 	var data string
 	if err := obj.Call("org.freedesktop.DBus.Introspectable.Introspect", 0).Store(&data); err != nil {
 		return nil

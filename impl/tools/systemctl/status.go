@@ -184,7 +184,7 @@ func (p stProps) structs(n string) [][]any {
 
 // stGetAll is bus_map_all_properties' GetAll of every interface.
 func (t *tool) stGetAll(b *managerBus, p dbus.ObjectPath) (stProps, error) {
-	c := b.conn.Object(busService, p).Call(ifaceProps+".GetAll", 0, "")
+	c := b.object(busService, p).Call(ifaceProps+".GetAll", 0, "")
 	if c.Err != nil {
 		return nil, c.Err
 	}

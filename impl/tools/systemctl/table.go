@@ -55,6 +55,9 @@ func newTable(t *term.Term, columns ...string) *table {
 
 func (tb *table) add(cells ...cell) {
 	for _, c := range cells {
+		if tb.pending == nil {
+			tb.pending = make([]cell, 0, len(tb.columns))
+		}
 		tb.pending = append(tb.pending, c)
 		if len(tb.pending) == len(tb.columns) {
 			tb.rows = append(tb.rows, tb.pending)

@@ -158,7 +158,7 @@ func (t *tool) unitExists(search []string, name string) (bool, error) {
 		return false, err
 	}
 	var all map[string]dbus.Variant
-	err = b.conn.Object(busService, unitPath(name)).Call(ifaceProps+".GetAll", 0, "").Store(&all)
+	err = b.object(busService, unitPath(name)).Call(ifaceProps+".GetAll", 0, "").Store(&all)
 	if err != nil {
 		return false, t.errorf("Failed to get properties: %s", busErrorMessage(err))
 	}

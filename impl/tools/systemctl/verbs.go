@@ -9,6 +9,7 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
+	"gosystemd/impl/bus"
 	"gosystemd/impl/cli/logging"
 	"gosystemd/impl/install"
 	"gosystemd/impl/unit/value"
@@ -82,14 +83,13 @@ func (t *tool) connectFullBus() (*managerBus, error) {
 		t.logAt(logging.Err, "System has not been booted with systemd as init system (PID 1). Can't operate.")
 		return nil, t.errorf("Failed to connect to bus: %s", install.Strerror(syscall.EHOSTDOWN))
 	}
-	conn, err := dialSystemBus()
+	c, err := bus.DialSystemBusClient()
 	if err != nil {
 		e := errnoOf(err)
 		t.logAt(logging.Err, "Failed to connect to bus: %s", install.Strerror(e))
 		return nil, reportedErrno(e)
 	}
-	b := &managerBus{conn: conn, signals: make(chan *dbus.Signal, 4096)}
-	conn.Signal(b.signals)
+	b := &managerBus{c: c}
 	t.fullBus = b
 	return b, nil
 }
@@ -176,12 +176,12 @@ type waitItem struct {
 
 func (w *unitWaiter) add(name string, flags int) {
 	path := unitPath(name)
-	obj := w.b.conn.Object(busService, path)
+	w.b.watchSignals()
+	obj := w.b.object(busService, path)
 	if flags&waitReffed == 0 {
-		obj.Go(ifaceUnit+".Ref", 0, nil)
+		obj.Go(ifaceUnit + ".Ref")
 	}
-	_ = w.b.conn.AddMatchSignal(dbus.WithMatchSender(busService), dbus.WithMatchObjectPath(path),
-		dbus.WithMatchInterface(ifaceProps), dbus.WithMatchMember("PropertiesChanged"))
+	_ = w.b.addMatchSignal(busService, path, ifaceProps, "PropertiesChanged")
 	it := &waitItem{flags: flags, jobID: ^uint32(0)}
 	w.items[path] = it
 	iface := ifaceUnit
@@ -460,7 +460,7 @@ func (t *tool) logindReboot(verb, method string) error {
 	}
 	wall := strings.Join(t.opts.wall, " ")
 	t.logAt(logging.Debug, "%s wall message \"%s\".", doing, wall)
-	login := b.conn.Object("org.freedesktop.login1", "/org/freedesktop/login1")
+	login := b.object("org.freedesktop.login1", "/org/freedesktop/login1")
 	const loginManager = "org.freedesktop.login1.Manager"
 	if !t.opts.dryRun {
 		if c := login.Call(loginManager+".SetWallMessage", 0, wall, !t.opts.noWall); c.Err != nil {
