@@ -382,7 +382,7 @@ func (l *Loader) addExtras(u *Unit) error {
 		return l.pathExtras(u)
 	case unitname.Target:
 		if u.DefaultDependencies && u.ID != "shutdown.target" {
-			u.addDependencies(Before, Conflicts, "shutdown.target")
+			u.withOrigin(MaskDefault, func() { u.addDependencies(Before, Conflicts, "shutdown.target") })
 		}
 	case unitname.Slice:
 		return l.sliceExtras(u)
@@ -392,7 +392,7 @@ func (l *Loader) addExtras(u *Unit) error {
 			l.patchContexts(u)
 			setDefaultSlice(u)
 			if u.DefaultDependencies {
-				u.addDependencies(Before, Conflicts, "shutdown.target")
+				u.withOrigin(MaskDefault, func() { u.addDependencies(Before, Conflicts, "shutdown.target") })
 			}
 		}
 	case unitname.Mount:
@@ -414,12 +414,30 @@ func (l *Loader) addExtras(u *Unit) error {
 // commonExtras is what unit_load adds once a unit's type has loaded it.
 func (l *Loader) commonExtras(u *Unit) error {
 	if u.CGroup != nil {
-		switch {
-		case u.Slice != "":
-			u.addDependencies(After, Requires, u.Slice)
-		case u.ID != "-.slice":
-			u.addDependencies(After, Requires, "-.slice")
+		// Slices are ordered after their parent by their name, other
+		// units by their Slice= setting.
+		mask := MaskFile
+		if u.Type == unitname.Slice {
+			mask = MaskImplicit
 		}
+		if u.Slice != "" {
+			// The slice itself (InSlice=, kept as Slice) comes from the
+			// Slice= property, a slice's parent from its name.
+			in := MaskSliceProperty
+			if u.Type == unitname.Slice {
+				in = MaskImplicit
+			}
+			u.noteOrigin(InSlice, u.Slice, in)
+			u.noteOrigin(References, u.Slice, in)
+		}
+		u.withOrigin(mask, func() {
+			switch {
+			case u.Slice != "":
+				u.addDependencies(After, Requires, u.Slice)
+			case u.ID != "-.slice":
+				u.addDependencies(After, Requires, "-.slice")
+			}
+		})
 	}
 	// unit_add_mount_dependencies: the mount units of the paths the unit
 	// needs get loaded (a LoadQueue loads the ones it does not know yet).
@@ -665,9 +683,11 @@ func (l *Loader) serviceExtras(u *Unit) error {
 		}
 	}
 	if u.DefaultDependencies {
-		u.addDependencies(After, Requires, "sysinit.target")
-		_ = u.addDependency(After, "basic.target")
-		u.addDependencies(Before, Conflicts, "shutdown.target")
+		u.withOrigin(MaskDefault, func() {
+			u.addDependencies(After, Requires, "sysinit.target")
+			_ = u.addDependency(After, "basic.target")
+			u.addDependencies(Before, Conflicts, "shutdown.target")
+		})
 	}
 	if s.BusName != "" && s.Type == "dbus" {
 		_ = u.addDependency(Requires, "dbus.socket")
@@ -746,7 +766,7 @@ func (l *Loader) socketExtras(u *Unit) error {
 		if svc == "" {
 			svc = u.loadRelated(".service")
 		}
-		u.addDependencies(Before, Triggers, svc)
+		u.withOrigin(MaskImplicit, func() { u.addDependencies(Before, Triggers, svc) })
 	}
 	for _, p := range s.Ports {
 		switch p.Type {
@@ -767,9 +787,11 @@ func (l *Loader) socketExtras(u *Unit) error {
 	}
 	setDefaultSlice(u)
 	if u.DefaultDependencies {
-		_ = u.addDependency(Before, "sockets.target")
-		u.addDependencies(After, Requires, "sysinit.target")
-		u.addDependencies(Before, Conflicts, "shutdown.target")
+		u.withOrigin(MaskDefault, func() {
+			_ = u.addDependency(Before, "sockets.target")
+			u.addDependencies(After, Requires, "sysinit.target")
+			u.addDependencies(Before, Conflicts, "shutdown.target")
+		})
 	}
 	// socket_verify
 	switch {
@@ -810,22 +832,24 @@ func socketHasExec(s *Socket) bool {
 func (l *Loader) timerExtras(u *Unit) error {
 	t := u.Timer
 	if u.Deps[Triggers].Len() == 0 {
-		u.addDependencies(Before, Triggers, u.loadRelated(".service"))
+		u.withOrigin(MaskImplicit, func() { u.addDependencies(Before, Triggers, u.loadRelated(".service")) })
 	}
 	if t.Persistent {
 		u.requireMountsFor("/var/lib/systemd/timers")
 	}
 	if u.DefaultDependencies {
-		_ = u.addDependency(Before, "timers.target")
-		u.addDependencies(After, Requires, "sysinit.target")
-		for _, v := range t.Values {
-			if v.Base == "OnCalendar" {
-				_ = u.addDependency(After, "time-sync.target")
-				_ = u.addDependency(After, "time-set.target")
-				break
+		u.withOrigin(MaskDefault, func() {
+			_ = u.addDependency(Before, "timers.target")
+			u.addDependencies(After, Requires, "sysinit.target")
+			for _, v := range t.Values {
+				if v.Base == "OnCalendar" {
+					_ = u.addDependency(After, "time-sync.target")
+					_ = u.addDependency(After, "time-set.target")
+					break
+				}
 			}
-		}
-		u.addDependencies(Before, Conflicts, "shutdown.target")
+			u.addDependencies(Before, Conflicts, "shutdown.target")
+		})
 	}
 	if len(t.Values) == 0 && !t.OnClockChange && !t.OnTimezoneChange {
 		return errorf(u, "Timer unit lacks value setting. Refusing.")
@@ -842,15 +866,17 @@ func (l *Loader) pathExtras(u *Unit) error {
 		p.TriggerLimitBurst = 200
 	}
 	if u.Deps[Triggers].Len() == 0 {
-		u.addDependencies(Before, Triggers, u.loadRelated(".service"))
+		u.withOrigin(MaskImplicit, func() { u.addDependencies(Before, Triggers, u.loadRelated(".service")) })
 	}
 	for _, s := range p.Specs {
 		u.requireMountsFor(s.Path)
 	}
 	if u.DefaultDependencies {
-		_ = u.addDependency(Before, "paths.target")
-		u.addDependencies(After, Requires, "sysinit.target")
-		u.addDependencies(Before, Conflicts, "shutdown.target")
+		u.withOrigin(MaskDefault, func() {
+			_ = u.addDependency(Before, "paths.target")
+			u.addDependencies(After, Requires, "sysinit.target")
+			u.addDependencies(Before, Conflicts, "shutdown.target")
+		})
 	}
 	if len(p.Specs) == 0 {
 		return errorf(u, "Path unit lacks path setting. Refusing.")
@@ -876,7 +902,7 @@ func (l *Loader) sliceExtras(u *Unit) error {
 		u.load(parent)
 	}
 	if u.DefaultDependencies {
-		u.addDependencies(Before, Conflicts, "shutdown.target")
+		u.withOrigin(MaskDefault, func() { u.addDependencies(Before, Conflicts, "shutdown.target") })
 	}
 	if u.Description == "" {
 		if p, err := unitname.ToPath(u.ID); err == nil {

@@ -1,0 +1,280 @@
+package managerbus
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"gosystemd/oracle"
+	"gosystemd/oracle/oracletest"
+)
+
+// dumpFiles are the units the dump scenario looks at, one or more of
+// each common type.
+var dumpFiles = []oracle.File{
+	{Path: "/etc/systemd/system/gosd-dump.target", Data: []byte(`[Unit]
+Description=Dump target
+Wants=gosd-dump-svc.service gosd-dump.timer gosd-dump.path gosd-dump.socket
+Documentation=man:systemd.special(7)
+ConditionPathExists=/etc
+AssertPathExists=!/nonexistent
+`)},
+	{Path: "/etc/systemd/system/gosd-dump-svc.service", Data: []byte(`[Unit]
+Description=Dump service
+After=network.target
+[Service]
+ExecStart=/bin/sleep infinity
+Environment=A=1
+WorkingDirectory=/tmp
+`)},
+	{Path: "/etc/systemd/system/gosd-dump.service", Data: []byte(`[Unit]
+Description=Dump triggered service
+[Service]
+Type=oneshot
+ExecStart=/bin/true
+RemainAfterExit=yes
+`)},
+	{Path: "/etc/systemd/system/gosd-dump.timer", Data: []byte(`[Unit]
+Description=Dump timer
+[Timer]
+OnCalendar=*-*-* 04:00:00
+OnBootSec=1h
+OnUnitActiveSec=2d
+Persistent=yes
+AccuracySec=5min
+`)},
+	{Path: "/etc/systemd/system/gosd-dump.path", Data: []byte(`[Unit]
+Description=Dump path
+[Path]
+PathExists=/run/gosd-dump-flag
+DirectoryNotEmpty=/run/gosd-dump-dir
+MakeDirectory=yes
+DirectoryMode=0750
+`)},
+	{Path: "/etc/systemd/system/gosd-dump.socket", Data: []byte(`[Unit]
+Description=Dump socket
+[Socket]
+ListenStream=/run/gosd-dump.sock
+`)},
+	{Path: "/etc/systemd/system/gosd-dump.slice", Data: []byte(`[Unit]
+Description=Dump slice
+`)},
+	{Path: "/etc/systemd/system/gosd-dump-in-slice.service", Data: []byte(`[Service]
+Slice=gosd-dump.slice
+ExecStart=/bin/sleep infinity
+`)},
+	{Path: "/etc/systemd/system/gosd-dump-bad.service", Data: []byte(`[Service]
+ExecStart=relative
+`)},
+}
+
+// dumpUnits are the units whose dumps are compared, and whether ours is
+// expected identical to 252's. The others are compared and their
+// differences logged, so that they show what is left to do; one that
+// becomes identical fails the test until it is marked so.
+var dumpUnits = []struct {
+	name string
+	same bool
+}{
+	{"gosd-dump.target", true},
+	{"gosd-dump.timer", true},
+	{"gosd-dump.path", true},
+	{"multi-user.target", true},
+	{"timers.target", true},
+	{"gosd-nonexistent.service", true},
+	{"gosd-dump-bad.service", false},
+	{"gosd-dump-svc.service", false},
+	{"gosd-dump.service", false},
+	{"gosd-dump.socket", false},
+	{"gosd-dump.slice", false},
+	{"gosd-dump-in-slice.service", false},
+	{"-.mount", false},
+	{"-.slice", false},
+}
+
+// TestDumpMatchesSystemd compares the Manager's Dump methods on 252 and
+// our PID 1: busctl's DumpUnitsMatchingPatterns of each unit, and
+// 252's systemd-analyze dump (which takes the ...ByFileDescriptor
+// variant) of the same.
+func TestDumpMatchesSystemd(t *testing.T) {
+	h := oracletest.Harness(t, oracle.ModeContainer)
+	oursImpl := oracle.Go
+	if os.Getenv("MANAGERBUS_SELFCHECK") != "" {
+		oursImpl = oracle.Real
+	}
+	type side struct {
+		steps []step
+		err   error
+	}
+	real, ours := &side{}, &side{}
+	var wg sync.WaitGroup
+	for _, x := range []struct {
+		s     *side
+		impl  oracle.Impl
+		label string
+	}{{real, oracle.Real, "real"}, {ours, oursImpl, "ours"}} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			x.s.steps, x.s.err = observeDump(h, x.impl, "dump-"+x.label, h.GoTree)
+		}()
+	}
+	wg.Wait()
+	if dir := os.Getenv("MANAGERBUS_DUMP"); dir != "" {
+		dump(t, filepath.Join(dir, "dump-real.txt"), real.steps)
+		dump(t, filepath.Join(dir, "dump-ours.txt"), ours.steps)
+	}
+	if real.err != nil {
+		t.Fatalf("real systemd: %v", real.err)
+	}
+	if ours.err != nil {
+		t.Fatalf("our PID 1: %v", ours.err)
+	}
+	if len(real.steps) != len(ours.steps) {
+		t.Fatalf("different number of observations: real %d, ours %d", len(real.steps), len(ours.steps))
+	}
+	expectSame := map[string]bool{"setup": true, "header": true, "empty patterns": true, "no match": true}
+	for _, u := range dumpUnits {
+		expectSame[u.name] = u.same
+	}
+	same := 0
+	for i, r := range real.steps {
+		g := ours.steps[i]
+		if r.label != g.label {
+			t.Fatalf("observation %d: real %q, ours %q", i, r.label, g.label)
+		}
+		unitName, _, _ := strings.Cut(r.label, ": ")
+		want := expectSame[unitName] || oursImpl == oracle.Real
+		switch {
+		case r.text == g.text && want:
+			same++
+		case r.text == g.text:
+			t.Errorf("%s: now identical; mark it so in dumpUnits", r.label)
+		case want:
+			t.Errorf("%s differs:\n%s", r.label, oracletest.LineDiff(r.text, g.text))
+		default:
+			t.Logf("%s differs as known:\n%s", r.label, oracletest.LineDiff(r.text, g.text))
+		}
+	}
+	t.Logf("%d of %d observations identical", same, len(real.steps))
+}
+
+// observeDump boots one implementation and dumps the scenario's units.
+func observeDump(h *oracle.Harness, impl oracle.Impl, name, tree string) ([]step, error) {
+	cfg := oracle.Config{Name: name, Impl: impl, Images: h.Images,
+		KernelArgs: oracle.BaseKernelArgs, BootTimeout: 2 * time.Minute, Files: dumpFiles}
+	if impl == oracle.Go {
+		cfg.GoTree = tree
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
+	defer cancel()
+	sb, err := oracletest.BootContainer(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer sb.Close()
+	var steps []step
+	run := func(label string, argv ...string) string {
+		cctx, ccancel := context.WithTimeout(ctx, time.Minute)
+		defer ccancel()
+		r := sb.Exec(cctx, argv, nil)
+		text := normalizeDump(string(r.Stdout))
+		if len(r.Stderr) > 0 {
+			text += "[stderr]\n" + string(r.Stderr)
+		}
+		text += fmt.Sprintf("[exit %d]\n", r.Exit)
+		steps = append(steps, step{label: label, text: text})
+		return string(r.Stdout)
+	}
+	run("setup", systemctl, "start", "gosd-dump.target", "gosd-dump-in-slice.service")
+	run("setup: bad", systemctl, "start", "gosd-dump-bad.service")
+	call := func(member, sig string, args ...string) []string {
+		return append([]string{busctl, "call", "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+			"org.freedesktop.systemd1.Manager", member, sig}, args...)
+	}
+	for _, u := range dumpUnits {
+		// busctl prints the string quoted, escapes and all, on one line:
+		// --json=short keeps it whole and readable alike.
+		run(u.name+": busctl", call("DumpUnitsMatchingPatterns", "as", "1", "--", u.name)...)
+		run(u.name+": systemd-analyze dump", analyze, "dump", "--", u.name)
+	}
+	run("no match: busctl", call("DumpUnitsMatchingPatterns", "as", "1", "gosd-nothing-*")...)
+	run("empty patterns: header", "sh", "-c", busctl+" call org.freedesktop.systemd1 /org/freedesktop/systemd1 "+
+		"org.freedesktop.systemd1.Manager DumpUnitsMatchingPatterns as 0 | head -c 200")
+	run("header: Dump", "sh", "-c", analyze+" dump | head -n 2")
+	if _, err := sb.Poweroff(ctx); err != nil {
+		return steps, fmt.Errorf("poweroff: %v", err)
+	}
+	return steps, nil
+}
+
+// analyze is 252's systemd-analyze, on both sides (ours is not
+// installed).
+const analyze = "/usr/bin/systemd-analyze"
+
+var (
+	dumpInvocation = regexp.MustCompile(`Invocation ID: [0-9a-f]{32}`)
+	dumpTimestamp  = regexp.MustCompile(`((?:Timestamp|Timestamp [a-z-]+)): [^\n\\]+`)
+)
+
+// normalizeDump keeps of a dump what is the same between two boots of
+// the same system: timestamps and invocation IDs go, and the lines 252
+// prints from hash tables (dependencies, aliases) are sorted.
+func normalizeDump(s string) string {
+	s = dumpInvocation.ReplaceAllString(s, "Invocation ID: <ID>")
+	s = dumpTimestamp.ReplaceAllStringFunc(s, func(m string) string {
+		k, v, _ := strings.Cut(m, ": ")
+		if v == "n/a" {
+			return m
+		}
+		return k + ": <TIMESTAMP>"
+	})
+	// busctl's one-line string: split on its escaped newlines so that
+	// a difference shows as a line.
+	s = strings.ReplaceAll(s, `\n`, "\n")
+	s = strings.ReplaceAll(s, `\t`, "\t")
+	lines := strings.Split(s, "\n")
+	// Sort each run of lines that are hash-ordered in 252.
+	isHashed := func(l string) bool {
+		t := strings.TrimLeft(l, "\t")
+		if strings.HasPrefix(t, "Alias: ") {
+			return true
+		}
+		k, _, ok := strings.Cut(t, ": ")
+		if !ok || strings.Contains(k, " ") {
+			return false
+		}
+		return strings.HasSuffix(t, ")") && dependencyNames[k]
+	}
+	for i := 0; i < len(lines); {
+		j := i
+		for j < len(lines) && isHashed(lines[j]) {
+			j++
+		}
+		if j > i {
+			sort.Strings(lines[i:j])
+			i = j
+		} else {
+			i++
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+var dependencyNames = func() map[string]bool {
+	m := map[string]bool{"RequiresMountsFor": true}
+	for _, n := range strings.Fields(`Requires Requisite Wants BindsTo PartOf Upholds RequiredBy RequisiteOf
+		WantedBy BoundBy UpheldBy ConsistsOf Conflicts ConflictedBy Before After OnSuccess OnSuccessOf
+		OnFailure OnFailureOf Triggers TriggeredBy PropagatesReloadTo ReloadPropagatedFrom PropagatesStopTo
+		StopPropagatedFrom JoinsNamespaceOf References ReferencedBy InSlice SliceOf`) {
+		m[n] = true
+	}
+	return m
+}()

@@ -1,0 +1,368 @@
+package manager
+
+import (
+	"errors"
+	"fmt"
+	"path"
+	"strings"
+	"syscall"
+
+	"gosystemd/impl/condition"
+	"gosystemd/impl/core/dep"
+	"gosystemd/impl/core/state"
+	"gosystemd/impl/timeutil"
+	"gosystemd/impl/unit"
+	"gosystemd/impl/unitname"
+	"gosystemd/impl/version"
+)
+
+// DumpUnitsLoop is manager_dump: the state of the units whose names match one
+// of patterns (shell globs), and their jobs, as 252's debugging text. With
+// no patterns (nil) it is the whole manager, headed by its version and
+// timestamps. The text is not meant to be stable; it is 252's, line for
+// line, for the types it knows (see dumpType).
+// subscribed are the bus clients subscribed to the manager's signals,
+// which the header lists.
+func (m *Manager) DumpUnitsLoop(patterns, subscribed []string) string {
+	var b strings.Builder
+	if patterns == nil {
+		m.dumpHeader(&b, subscribed)
+	}
+	match := func(id string) bool {
+		if len(patterns) == 0 {
+			return true
+		}
+		for _, p := range patterns {
+			if ok, _ := path.Match(p, id); ok {
+				return true
+			}
+		}
+		return false
+	}
+	for _, u := range m.order {
+		if m.units[u.ID()] != u || !match(u.ID()) {
+			continue
+		}
+		m.dumpUnit(&b, u)
+	}
+	for _, j := range m.jobs {
+		if match(j.unit.ID()) {
+			dumpJob(&b, j, "")
+		}
+	}
+	return b.String()
+}
+
+// dumpHeader is what a dump of everything starts with.
+func (m *Manager) dumpHeader(b *strings.Builder, subscribed []string) {
+	fmt.Fprintf(b, "Manager: systemd %s (%s)\n", version.Major, version.Package)
+	fmt.Fprintf(b, "Features: %s\n", version.Features)
+	t := m.BootTimestampsLoop()
+	for _, x := range []struct {
+		name string
+		ts   DualTimestamp
+	}{
+		{"firmware", t.Firmware}, {"loader", t.Loader}, {"kernel", t.Kernel}, {"initrd", t.InitRD},
+		{"userspace", t.Userspace}, {"finish", t.Finish}, {"security-start", t.SecurityStart},
+		{"security-finish", t.SecurityFinish}, {"generators-start", t.GeneratorsStart},
+		{"generators-finish", t.GeneratorsFinish}, {"units-load-start", t.UnitsLoadStart},
+		{"units-load-finish", t.UnitsLoadFinish}, {"units-load", t.UnitsLoad},
+		{"initrd-security-start", t.InitRDSecurityStart}, {"initrd-security-finish", t.InitRDSecurityFinish},
+		{"initrd-generators-start", t.InitRDGeneratorsStart}, {"initrd-generators-finish", t.InitRDGeneratorsFinish},
+		{"initrd-units-load-start", t.InitRDUnitsLoadStart}, {"initrd-units-load-finish", t.InitRDUnitsLoadFinish},
+	} {
+		switch {
+		case x.ts.Realtime != 0:
+			fmt.Fprintf(b, "Timestamp %s: %s\n", x.name, m.dumpTimestamp(x.ts))
+		case x.ts.Monotonic != 0:
+			fmt.Fprintf(b, "Timestamp %s: %s\n", x.name, timeutil.FormatTimespan(timeutil.Usec(x.ts.Monotonic), 1))
+		}
+	}
+	for _, s := range subscribed {
+		fmt.Fprintf(b, "Subscribed: %s\n", s)
+	}
+}
+
+// yesNo is yes_no.
+func yesNo(v bool) string {
+	if v {
+		return "yes"
+	}
+	return "no"
+}
+
+// strna is strna: "n/a" for nothing.
+func strna(s string) string {
+	if s == "" {
+		return "n/a"
+	}
+	return s
+}
+
+func (m *Manager) dumpTimestamp(t DualTimestamp) string {
+	if t.Realtime == 0 {
+		return "n/a"
+	}
+	s, ok := tpStateOf(m).calendar().FormatTimestamp(timeutil.Usec(t.Realtime), timeutil.StylePretty)
+	if !ok {
+		return "n/a"
+	}
+	return s
+}
+
+// dumpUnit is unit_dump.
+func (m *Manager) dumpUnit(b *strings.Builder, u *Unit) {
+	c := u.cfg
+	w := func(format string, args ...any) {
+		b.WriteByte('\t')
+		fmt.Fprintf(b, format, args...)
+		b.WriteByte('\n')
+	}
+	fmt.Fprintf(b, "-> Unit %s:\n", u.ID())
+	for _, n := range c.Names.List() {
+		if n != u.ID() {
+			w("Alias: %s", n)
+		}
+	}
+	desc := c.Description
+	if desc == "" {
+		desc = u.ID()
+	}
+	w("Description: %s", desc)
+	w("Instance: %s", strna(c.Instance))
+	w("Unit Load State: %s", u.LoadState())
+	w("Unit Active State: %s", u.ActiveState())
+	w("State Change Timestamp: %s", m.dumpTimestamp(u.stateChange))
+	w("Inactive Exit Timestamp: %s", m.dumpTimestamp(u.inactiveExit))
+	w("Active Enter Timestamp: %s", m.dumpTimestamp(u.activeEnter))
+	w("Active Exit Timestamp: %s", m.dumpTimestamp(u.activeExit))
+	w("Inactive Enter Timestamp: %s", m.dumpTimestamp(u.inactiveEnter))
+	w("May GC: %s", yesNo(m.mayGC(u)))
+	w("Need Daemon Reload: %s", yesNo(u.needDaemonReload()))
+	w("Transient: %s", yesNo(c.Transient))
+	w("Perpetual: %s", yesNo(c.Perpetual))
+	w("Garbage Collection Mode: %s", c.CollectMode)
+	if names := u.markers.Names(); len(names) > 0 {
+		w("Markers: %s", strings.Join(names, " "))
+	}
+	if c.CGroup != nil {
+		// 252's cgroup_path is what ControlGroup shows; the realized
+		// and controller masks are not modelled: we print none.
+		cg, _ := u.Runtime()["ControlGroup"].(string)
+		w("Slice: %s", strna(c.Slice))
+		w("CGroup: %s", strna(cg))
+		w("CGroup realized: %s", yesNo(cg != ""))
+	}
+	if u.invocationID != "" {
+		w("Invocation ID: %s", u.invocationID)
+	}
+	for _, d := range c.Documentation {
+		w("Documentation: %s", d)
+	}
+	if f := u.Following(); f != "" {
+		w("Following: %s", f)
+	}
+	if f, ok := u.kind.(follower); ok {
+		for _, o := range f.followingSet() {
+			w("Following Set Member: %s", o.ID())
+		}
+	}
+	if c.FragmentPath != "" {
+		w("Fragment Path: %s", c.FragmentPath)
+	}
+	if c.SourcePath != "" {
+		w("Source Path: %s", c.SourcePath)
+	}
+	for _, p := range c.DropInPaths {
+		w("DropIn Path: %s", p)
+	}
+	if c.FailureAction != "" && c.FailureAction != "none" {
+		w("Failure Action: %s", c.FailureAction)
+	}
+	if c.FailureActionExitStatus >= 0 {
+		w("Failure Action Exit Status: %d", c.FailureActionExitStatus)
+	}
+	if c.SuccessAction != "" && c.SuccessAction != "none" {
+		w("Success Action: %s", c.SuccessAction)
+	}
+	if c.SuccessActionExitStatus >= 0 {
+		w("Success Action Exit Status: %d", c.SuccessActionExitStatus)
+	}
+	if c.JobTimeout != timeutil.Infinity {
+		w("Job Timeout: %s", timeutil.FormatTimespan(timeutil.Usec(c.JobTimeout), 0))
+	}
+	if c.JobTimeoutAction != "" && c.JobTimeoutAction != "none" {
+		w("Job Timeout Action: %s", c.JobTimeoutAction)
+	}
+	if c.JobTimeoutRebootArgument != "" {
+		w("Job Timeout Reboot Argument: %s", c.JobTimeoutRebootArgument)
+	}
+	dumpConditions(w, c.Conditions, u.conditionVerdicts)
+	dumpConditions(w, c.Asserts, u.assertVerdicts)
+	if u.conditionTime.Realtime != 0 || u.conditionTime.Monotonic != 0 {
+		w("Condition Timestamp: %s", m.dumpTimestamp(u.conditionTime))
+		w("Condition Result: %s", yesNo(u.conditionResult))
+	}
+	if u.assertTime.Realtime != 0 || u.assertTime.Monotonic != 0 {
+		w("Assert Timestamp: %s", m.dumpTimestamp(u.assertTime))
+		w("Assert Result: %s", yesNo(u.assertResult))
+	}
+	dumpDeps(w, u)
+	for _, p := range c.RequiresMountsFor {
+		w("RequiresMountsFor: %s (%s)", p, strings.Join(c.RequiresMountsForMask[p].Words("origin"), " "))
+	}
+	switch u.LoadState() {
+	case state.Loaded:
+		w("StopWhenUnneeded: %s", yesNo(c.StopWhenUnneeded))
+		w("RefuseManualStart: %s", yesNo(c.RefuseManualStart))
+		w("RefuseManualStop: %s", yesNo(c.RefuseManualStop))
+		w("DefaultDependencies: %s", yesNo(c.DefaultDependencies))
+		w("OnSuccessJobMode: %s", c.OnSuccessJobMode)
+		w("OnFailureJobMode: %s", c.OnFailureJobMode)
+		w("IgnoreOnIsolate: %s", yesNo(c.IgnoreOnIsolate))
+		m.dumpType(w, u)
+	case state.Error, state.NotFound, state.BadSetting:
+		// 252 prints the error only for "error"; the other states
+		// keep theirs silently.
+		if u.LoadState() == state.Error && c.LoadErr != nil {
+			w("Load Error Code: %s", dumpErrno(c.LoadErr))
+		}
+	}
+	if u.job != nil {
+		dumpJob(b, u.job, "\t")
+	}
+}
+
+// dumpErrno is %m of a load error.
+func dumpErrno(err error) string {
+	var e syscall.Errno
+	if errors.As(err, &e) {
+		return condition.Strerror(e)
+	}
+	return condition.Strerror(syscall.EIO)
+}
+
+// dumpConditions is condition_dump_list.
+func dumpConditions(w func(string, ...any), list []unit.Condition, verdicts []condition.Verdict) {
+	for i, c := range list {
+		res := condition.Untested
+		if i < len(verdicts) {
+			res = verdicts[i].Result
+		}
+		trig, neg := "", ""
+		if c.Trigger {
+			trig = "|"
+		}
+		if c.Negate {
+			neg = "!"
+		}
+		w("%s: %s%s%s %s", c.Type, trig, neg, c.Parameter, res)
+	}
+}
+
+// dumpDeps prints each dependency with where it came from on either
+// side. 252 walks hash tables here, so its order changes from boot to
+// boot; ours is by kind, then in the order they were added.
+func dumpDeps(w func(string, ...any), u *Unit) {
+	c := u.cfg
+	line := func(k unit.Dependency, other string, o unit.DepOrigin) {
+		words := append(o.Origin.Words("origin"), o.Destination.Words("destination")...)
+		w("%s: %s (%s)", k, other, strings.Join(words, " "))
+	}
+	for k := unit.Dependency(0); k < dep.NumKinds; k++ {
+		if k == unit.InSlice {
+			// The slice is kept as Slice, not among the dependencies.
+			if c.Slice != "" && c.Slice != u.ID() && c.CGroup != nil {
+				line(k, c.Slice, c.DepMaskOf(k, c.Slice))
+			}
+			continue
+		}
+		for _, other := range c.Deps[k].List() {
+			line(k, other, c.DepMaskOf(k, other))
+		}
+	}
+}
+
+// dumpJob is job_dump.
+func dumpJob(b *strings.Builder, j *Job, prefix string) {
+	fmt.Fprintf(b, "%s-> Job %d:\n", prefix, j.id)
+	fmt.Fprintf(b, "%s\tAction: %s -> %s\n", prefix, j.unit.ID(), j.typ)
+	fmt.Fprintf(b, "%s\tState: %s\n", prefix, runState(j))
+	fmt.Fprintf(b, "%s\tIrreversible: %s\n", prefix, yesNo(j.irreversible))
+	fmt.Fprintf(b, "%s\tMay GC: %s\n", prefix, yesNo(jobMayGC(j)))
+}
+
+// jobMayGC is job_may_gc: only device units collect their jobs, and
+// only those nothing waits on.
+func jobMayGC(j *Job) bool {
+	if j.unit.cfg.Type != unitname.Device || j.typ == jobNop {
+		return false
+	}
+	for _, o := range j.unit.deps(dep.AtomBefore | dep.AtomAfter) {
+		if o.job != nil && o.job.typ != jobNop {
+			return false
+		}
+	}
+	return true
+}
+
+// dumpType is the part of unit_dump each type's vtable adds, one level
+// deeper. Types without one here print nothing more (a divergence from
+// 252, which prints their state and settings).
+func (m *Manager) dumpType(w func(string, ...any), u *Unit) {
+	// The type's lines are one level deeper than the unit's, which at
+	// the top level is the same single tab.
+	ww := w
+	c := u.cfg
+	rt := u.Runtime()
+	result := func() string { return fmt.Sprint(rt["Result"]) }
+	trigger := func() string {
+		if l := c.Deps[unit.Triggers].List(); len(l) > 0 {
+			return l[0]
+		}
+		return "n/a"
+	}
+	switch c.Type {
+	case unitname.Target:
+		ww("Target State: %s", u.SubState())
+	case unitname.Timer:
+		t := c.Timer
+		ww("Timer State: %s", u.SubState())
+		ww("Result: %s", result())
+		ww("Unit: %s", trigger())
+		ww("Persistent: %s", yesNo(t.Persistent))
+		ww("WakeSystem: %s", yesNo(t.WakeSystem))
+		ww("Accuracy: %s", timeutil.FormatTimespan(timeutil.Usec(t.AccuracyUSec), 1))
+		ww("RemainAfterElapse: %s", yesNo(t.RemainAfterElapse))
+		ww("FixedRandomDelay: %s", yesNo(t.FixedRandomDelay))
+		ww("OnClockChange: %s", yesNo(t.OnClockChange))
+		ww("OnTimeZoneChange: %s", yesNo(t.OnTimezoneChange))
+		for _, v := range t.Values {
+			if v.Base == "OnCalendar" {
+				ww("%s: %s", v.Base, strna(tpStateOf(m).calendarString(v.Calendar)))
+				continue
+			}
+			ww("%s: %s", v.Base, timeutil.FormatTimespan(timeutil.Usec(v.Value), 0))
+		}
+	case unitname.Path:
+		p := c.Path
+		ww("Path State: %s", u.SubState())
+		ww("Result: %s", result())
+		ww("Unit: %s", trigger())
+		ww("MakeDirectory: %s", yesNo(p.MakeDirectory))
+		ww("DirectoryMode: %04o", p.DirectoryMode)
+		ww("TriggerLimitIntervalSec: %s", timeutil.FormatTimespan(timeutil.Usec(p.TriggerLimitInterval), timeutil.Sec))
+		ww("TriggerLimitBurst: %d", p.TriggerLimitBurst)
+		for _, s := range p.Specs {
+			ww("%s: %s", s.Type, s.Path)
+		}
+	case unitname.Automount:
+		a := c.Automount
+		ww("Automount State: %s", u.SubState())
+		ww("Result: %s", result())
+		ww("Where: %s", a.Where)
+		ww("ExtraOptions: %s", a.ExtraOptions)
+		ww("DirectoryMode: %04o", a.DirectoryMode)
+		ww("TimeoutIdleUSec: %s", timeutil.FormatTimespan(timeutil.Usec(a.TimeoutIdle), timeutil.Sec))
+	}
+}

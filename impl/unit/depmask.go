@@ -1,0 +1,140 @@
+package unit
+
+// DepMask says where a dependency came from (252's UnitDependencyMask):
+// the unit file, the implicit dependencies of the unit's type, default
+// dependencies, udev, a path, a mount's file or the kernel's mount
+// table, /proc/swaps, or the Slice= property.
+type DepMask uint16
+
+const (
+	MaskFile DepMask = 1 << iota
+	MaskImplicit
+	MaskDefault
+	MaskUdev
+	MaskPath
+	MaskMountFile
+	MaskMountinfo
+	MaskProcSwap
+	MaskSliceProperty
+)
+
+var depMaskNames = []string{"file", "implicit", "default", "udev", "path", "mount-file", "mountinfo", "proc-swap", "slice-property"}
+
+// Words is the mask as 252's dump prints it: kind-name for each bit,
+// separated by spaces ("origin-file origin-default").
+func (m DepMask) Words(kind string) []string {
+	var out []string
+	for i, n := range depMaskNames {
+		if m&(1<<i) != 0 {
+			out = append(out, kind+"-"+n)
+		}
+	}
+	return out
+}
+
+// DepEdge is one dependency of a unit: its kind and the other unit.
+type DepEdge struct {
+	Kind  Dependency
+	Other string
+}
+
+// DepOrigin is where a dependency came from: on the unit that declared
+// it (Origin) and on the unit it names (Destination, for the inverse).
+type DepOrigin struct{ Origin, Destination DepMask }
+
+// noteOrigin records that the unit's dependency d on other came from
+// mask on this side.
+func (u *Unit) noteOrigin(d Dependency, other string, mask DepMask) {
+	if mask == 0 {
+		return
+	}
+	if u.DepMasks == nil {
+		u.DepMasks = map[DepEdge]DepOrigin{}
+	}
+	k := DepEdge{d, other}
+	o := u.DepMasks[k]
+	o.Origin |= mask
+	u.DepMasks[k] = o
+}
+
+// noteDestination records that the unit's dependency d on other is the
+// inverse of one other got from mask.
+func (u *Unit) noteDestination(d Dependency, other string, mask DepMask) {
+	if mask == 0 {
+		return
+	}
+	if u.DepMasks == nil {
+		u.DepMasks = map[DepEdge]DepOrigin{}
+	}
+	k := DepEdge{d, other}
+	o := u.DepMasks[k]
+	o.Destination |= mask
+	u.DepMasks[k] = o
+}
+
+// withOrigin runs f with the dependencies it adds marked as coming from
+// mask.
+func (u *Unit) withOrigin(mask DepMask, f func()) {
+	saved := u.origin
+	u.origin = mask
+	defer func() { u.origin = saved }()
+	f()
+}
+
+// curOrigin is the mask the dependencies added now come from: the unit
+// file unless a phase said otherwise.
+func (u *Unit) curOrigin() DepMask {
+	if u.origin == 0 {
+		return MaskFile
+	}
+	return u.origin
+}
+
+// renameDepMasks moves the masks recorded for dependencies on names
+// that turned out to be aliases to the unit's primary name.
+func (u *Unit) renameDepMasks(primary func(string) string) {
+	if len(u.DepMasks) == 0 {
+		return
+	}
+	var moved map[DepEdge]DepOrigin
+	for k, o := range u.DepMasks {
+		p := primary(k.Other)
+		if p == "" || p == k.Other {
+			continue
+		}
+		if moved == nil {
+			moved = map[DepEdge]DepOrigin{}
+		}
+		delete(u.DepMasks, k)
+		nk := DepEdge{k.Kind, p}
+		m := moved[nk]
+		m.Origin |= o.Origin
+		m.Destination |= o.Destination
+		moved[nk] = m
+	}
+	for k, o := range moved {
+		if k.Other == u.ID {
+			continue
+		}
+		m := u.DepMasks[k]
+		m.Origin |= o.Origin
+		m.Destination |= o.Destination
+		u.DepMasks[k] = m
+	}
+}
+
+// DepMaskOf is where the unit's dependency d on other came from.
+func (u *Unit) DepMaskOf(d Dependency, other string) DepOrigin {
+	return u.DepMasks[DepEdge{d, other}]
+}
+
+// NoteDepMask records, for a dependency the manager added itself (not
+// through loading), where it came from on this unit's side (origin) and
+// on the other's (destination).
+func (u *Unit) NoteDepMask(d Dependency, other string, origin, destination DepMask) {
+	u.noteOrigin(d, other, origin)
+	u.noteDestination(d, other, destination)
+}
+
+// ForgetDepMask drops what was recorded for the dependency d on other.
+func (u *Unit) ForgetDepMask(d Dependency, other string) { delete(u.DepMasks, DepEdge{d, other}) }
