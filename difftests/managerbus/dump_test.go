@@ -93,10 +93,10 @@ var dumpUnits = []struct {
 	{"gosd-dump-svc.service", false},
 	{"gosd-dump.service", false},
 	{"gosd-dump.socket", false},
-	{"gosd-dump.slice", false},
+	{"gosd-dump.slice", true},
 	{"gosd-dump-in-slice.service", false},
 	{"-.mount", false},
-	{"-.slice", false},
+	{"-.slice", true},
 }
 
 // TestDumpMatchesSystemd compares the Manager's Dump methods on 252 and
@@ -244,8 +244,10 @@ func normalizeDump(s string) string {
 	// Sort each run of lines that are hash-ordered in 252.
 	isHashed := func(l string) bool {
 		t := strings.TrimLeft(l, "\t")
-		if strings.HasPrefix(t, "Alias: ") {
-			return true
+		for _, p := range []string{"Alias: ", "IPAddressAllow: ", "IPAddressDeny: "} {
+			if strings.HasPrefix(t, p) {
+				return true
+			}
 		}
 		k, _, ok := strings.Cut(t, ": ")
 		if !ok || strings.Contains(k, " ") {

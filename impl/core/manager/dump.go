@@ -39,11 +39,12 @@ func (m *Manager) DumpUnitsLoop(patterns, subscribed []string) string {
 		}
 		return false
 	}
+	masks := m.newCgroupMasks()
 	for _, u := range m.order {
 		if m.units[u.ID()] != u || !match(u.ID()) {
 			continue
 		}
-		m.dumpUnit(&b, u)
+		m.dumpUnit(&b, u, masks)
 	}
 	for _, j := range m.jobs {
 		if match(j.unit.ID()) {
@@ -111,7 +112,7 @@ func (m *Manager) dumpTimestamp(t DualTimestamp) string {
 }
 
 // dumpUnit is unit_dump.
-func (m *Manager) dumpUnit(b *strings.Builder, u *Unit) {
+func (m *Manager) dumpUnit(b *strings.Builder, u *Unit, masks *cgroupMasks) {
 	c := u.cfg
 	w := func(format string, args ...any) {
 		b.WriteByte('\t')
@@ -146,12 +147,7 @@ func (m *Manager) dumpUnit(b *strings.Builder, u *Unit) {
 		w("Markers: %s", strings.Join(names, " "))
 	}
 	if c.CGroup != nil {
-		// 252's cgroup_path is what ControlGroup shows; the realized
-		// and controller masks are not modelled: we print none.
-		cg, _ := u.Runtime()["ControlGroup"].(string)
-		w("Slice: %s", strna(c.Slice))
-		w("CGroup: %s", strna(cg))
-		w("CGroup realized: %s", yesNo(cg != ""))
+		m.dumpCgroup(w, u, masks)
 	}
 	if u.invocationID != "" {
 		w("Invocation ID: %s", u.invocationID)
@@ -220,7 +216,7 @@ func (m *Manager) dumpUnit(b *strings.Builder, u *Unit) {
 		w("OnSuccessJobMode: %s", c.OnSuccessJobMode)
 		w("OnFailureJobMode: %s", c.OnFailureJobMode)
 		w("IgnoreOnIsolate: %s", yesNo(c.IgnoreOnIsolate))
-		m.dumpType(w, u)
+		m.dumpType(w, u, masks)
 	case state.Error, state.NotFound, state.BadSetting:
 		// 252 prints the error only for "error"; the other states
 		// keep theirs silently.
@@ -309,7 +305,7 @@ func jobMayGC(j *Job) bool {
 // dumpType is the part of unit_dump each type's vtable adds, one level
 // deeper. Types without one here print nothing more (a divergence from
 // 252, which prints their state and settings).
-func (m *Manager) dumpType(w func(string, ...any), u *Unit) {
+func (m *Manager) dumpType(w func(string, ...any), u *Unit, cm *cgroupMasks) {
 	// The type's lines are one level deeper than the unit's, which at
 	// the top level is the same single tab.
 	ww := w
@@ -325,6 +321,9 @@ func (m *Manager) dumpType(w func(string, ...any), u *Unit) {
 	switch c.Type {
 	case unitname.Target:
 		ww("Target State: %s", u.SubState())
+	case unitname.Slice:
+		ww("Slice State: %s", u.SubState())
+		m.dumpCgroupContext(ww, u, cm)
 	case unitname.Timer:
 		t := c.Timer
 		ww("Timer State: %s", u.SubState())

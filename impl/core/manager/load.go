@@ -167,6 +167,12 @@ func (m *Manager) adoptLoaded() {
 			continue
 		}
 		initScopeDefaults(cfg)
+		if cfg.ID == "init.scope" {
+			if s := m.loader.Unit(cfg.Slice); s != nil {
+				s.NoteDepMask(unit.SliceOf, cfg.ID, 0, unit.MaskSliceProperty)
+				s.NoteDepMask(unit.ReferencedBy, cfg.ID, 0, unit.MaskSliceProperty)
+			}
+		}
 		m.logDiagnostics(cfg)
 		u := &Unit{m: m, cfg: cfg}
 		u.stampFiles()
@@ -249,4 +255,7 @@ func initScopeDefaults(cfg *unit.Unit) {
 	if cfg.Slice == "" {
 		cfg.Slice = "-.slice"
 	}
+	// The slice comes from setting it, as Slice= does.
+	cfg.NoteDepMask(unit.InSlice, cfg.Slice, unit.MaskSliceProperty, 0)
+	cfg.NoteDepMask(unit.References, cfg.Slice, unit.MaskSliceProperty, 0)
 }
