@@ -89,12 +89,12 @@ var dumpUnits = []struct {
 	{"multi-user.target", true},
 	{"timers.target", true},
 	{"gosd-nonexistent.service", true},
-	{"gosd-dump-bad.service", false},
-	{"gosd-dump-svc.service", false},
-	{"gosd-dump.service", false},
+	{"gosd-dump-bad.service", true},
+	{"gosd-dump-svc.service", true},
+	{"gosd-dump.service", true},
 	{"gosd-dump.socket", false},
 	{"gosd-dump.slice", true},
-	{"gosd-dump-in-slice.service", false},
+	{"gosd-dump-in-slice.service", true},
 	{"-.mount", false},
 	{"-.slice", true},
 }
@@ -221,6 +221,7 @@ const analyze = "/usr/bin/systemd-analyze"
 
 var (
 	dumpInvocation = regexp.MustCompile(`Invocation ID: [0-9a-f]{32}`)
+	dumpPID        = regexp.MustCompile(`((?:^|\t)(?:Main |Control )?PID): [0-9]+`)
 	dumpTimestamp  = regexp.MustCompile(`((?:Timestamp|Timestamp [a-z-]+)): [^\n\\]+`)
 )
 
@@ -241,6 +242,18 @@ func normalizeDump(s string) string {
 	s = strings.ReplaceAll(s, `\n`, "\n")
 	s = strings.ReplaceAll(s, `\t`, "\t")
 	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		l = dumpPID.ReplaceAllString(l, "$1: <PID>")
+		// Hash-ordered words.
+		for _, k := range []string{"SystemCallFilter: ", "SystemCallArchitectures: "} {
+			if j := strings.Index(l, k); j >= 0 {
+				f := strings.Fields(l[j+len(k):])
+				sort.Strings(f)
+				l = l[:j+len(k)] + strings.Join(f, " ")
+			}
+		}
+		lines[i] = l
+	}
 	// Sort each run of lines that are hash-ordered in 252.
 	isHashed := func(l string) bool {
 		t := strings.TrimLeft(l, "\t")

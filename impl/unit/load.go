@@ -493,6 +493,7 @@ func (l *Loader) patchContexts(u *Unit) {
 			if ec.Rlimits[i] == nil {
 				rl := l.Defaults.Rlimits[i]
 				ec.Rlimits[i] = &rl
+				ec.rlimitUnset[i] = !l.Defaults.RlimitsSet[i]
 			}
 		}
 		if ec.PrivateDevices {

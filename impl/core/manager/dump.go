@@ -321,6 +321,10 @@ func (m *Manager) dumpType(w func(string, ...any), u *Unit, cm *cgroupMasks) {
 	switch c.Type {
 	case unitname.Target:
 		ww("Target State: %s", u.SubState())
+	case unitname.Service:
+		if s, ok := u.kind.(*service); ok {
+			m.dumpService(ww, u, s, cm)
+		}
 	case unitname.Slice:
 		ww("Slice State: %s", u.SubState())
 		m.dumpCgroupContext(ww, u, cm)
@@ -363,5 +367,99 @@ func (m *Manager) dumpType(w func(string, ...any), u *Unit, cm *cgroupMasks) {
 		ww("ExtraOptions: %s", a.ExtraOptions)
 		ww("DirectoryMode: %04o", a.DirectoryMode)
 		ww("TimeoutIdleUSec: %s", timeutil.FormatTimespan(timeutil.Usec(a.TimeoutIdle), timeutil.Sec))
+	}
+}
+
+// sigchldCodes are sigchld_code_to_string's names, by CLD_* code.
+var sigchldCodes = []string{1: "exited", 2: "killed", 3: "dumped", 4: "trapped", 5: "stopped", 6: "continued"}
+
+// dumpService is service_dump. NotifyState is always "unknown" and Main
+// PID Alien "no": we keep neither.
+func (m *Manager) dumpService(w func(string, ...any), u *Unit, s *service, cm *cgroupMasks) {
+	c := s.cfg
+	w("Service State: %s", u.SubState())
+	w("Result: %s", s.result)
+	w("Reload Result: %s", s.reloadResult)
+	w("Clean Result: %s", s.cleanResult)
+	w("PermissionsStartOnly: %s", yesNo(c.PermissionsStartOnly))
+	w("RootDirectoryStartOnly: %s", yesNo(c.RootDirectoryStartOnly))
+	w("RemainAfterExit: %s", yesNo(c.RemainAfterExit))
+	w("GuessMainPID: %s", yesNo(c.GuessMainPID))
+	w("Type: %s", c.Type)
+	w("Restart: %s", c.Restart)
+	w("NotifyAccess: %s", c.NotifyAccess)
+	w("NotifyState: %s", "unknown")
+	w("OOMPolicy: %s", c.OOMPolicy)
+	if s.controlPID > 0 {
+		w("Control PID: %d", s.controlPID)
+	}
+	if s.mainPID > 0 {
+		w("Main PID: %d", s.mainPID)
+		w("Main PID Known: %s", yesNo(s.mainPIDKnown))
+		w("Main PID Alien: %s", "no")
+	}
+	if c.PIDFile != "" {
+		w("PIDFile: %s", c.PIDFile)
+	}
+	if c.BusName != "" {
+		w("BusName: %s", c.BusName)
+		w("Bus Name Good: %s", yesNo(s.busNameGood))
+	}
+	if l := u.cfg.Deps[unit.TriggeredBy].List(); s.acceptConn != nil && len(l) > 0 {
+		w("Accept Socket: %s", l[0])
+	}
+	span := func(v uint64) string { return timeutil.FormatTimespan(timeutil.Usec(v), timeutil.Sec) }
+	w("RestartSec: %s", span(c.RestartUSec))
+	w("TimeoutStartSec: %s", span(c.TimeoutStartUSec))
+	w("TimeoutStopSec: %s", span(c.TimeoutStopUSec))
+	w("TimeoutStartFailureMode: %s", c.TimeoutStartFailureMode)
+	w("TimeoutStopFailureMode: %s", c.TimeoutStopFailureMode)
+	if c.TimeoutAbortSet {
+		w("TimeoutAbortSec: %s", span(c.TimeoutAbortUSec))
+	}
+	w("RuntimeMaxSec: %s", span(c.RuntimeMaxUSec))
+	w("RuntimeRandomizedExtraSec: %s", span(c.RuntimeRandomizedExtra))
+	w("WatchdogSec: %s", span(c.WatchdogUSec))
+	unit.DumpKillContext(w, u.cfg.Kill)
+	unit.DumpExecContext(w, u.cfg.Exec)
+	for k, list := range c.Exec {
+		if len(list) == 0 {
+			continue
+		}
+		w("-> %s:", execKindNames[k])
+		for i, cmd := range list {
+			w("\tCommand Line: %s", unit.QuoteCommandLine(cmd.Argv))
+			if r := s.run(k, i); r != nil {
+				m.dumpExecRun(w, r, "\t\t")
+			}
+		}
+	}
+	if s.statusText != "" {
+		w("Status Text: %s", s.statusText)
+	}
+	if c.FileDescriptorStoreMax > 0 {
+		w("File Descriptor Store Max: %d", c.FileDescriptorStoreMax)
+		w("File Descriptor Store Current: %d", len(s.fdStore))
+	}
+	m.dumpCgroupContext(w, u, cm)
+}
+
+// dumpExecRun is exec_status_dump.
+func (m *Manager) dumpExecRun(w func(string, ...any), r *execRun, prefix string) {
+	if r.pid <= 0 {
+		return
+	}
+	w("%sPID: %d", prefix, r.pid)
+	if r.start.Realtime != 0 || r.start.Monotonic != 0 {
+		w("%sStart Timestamp: %s", prefix, m.dumpTimestamp(r.start))
+	}
+	if r.exit.Realtime != 0 || r.exit.Monotonic != 0 {
+		code := ""
+		if r.code > 0 && r.code < len(sigchldCodes) {
+			code = sigchldCodes[r.code]
+		}
+		w("%sExit Timestamp: %s", prefix, m.dumpTimestamp(r.exit))
+		w("%sExit Code: %s", prefix, strna(code))
+		w("%sExit Status: %d", prefix, r.status)
 	}
 }
