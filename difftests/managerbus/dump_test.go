@@ -21,7 +21,8 @@ import (
 var dumpFiles = []oracle.File{
 	{Path: "/etc/systemd/system/gosd-dump.target", Data: []byte(`[Unit]
 Description=Dump target
-Wants=gosd-dump-svc.service gosd-dump.timer gosd-dump.path gosd-dump.socket
+Wants=gosd-dump-svc.service gosd-dump.timer gosd-dump.path gosd-dump.socket gosd-dump-acc.socket gosd-dump-dgram.socket
+After=gosd-dump-rich.service
 Documentation=man:systemd.special(7)
 ConditionPathExists=/etc
 AssertPathExists=!/nonexistent
@@ -63,6 +64,113 @@ Description=Dump socket
 [Socket]
 ListenStream=/run/gosd-dump.sock
 `)},
+	{Path: "/etc/systemd/system/gosd-dump-rich.service", Data: []byte(`[Unit]
+Description=Dump service with many settings
+Documentation=man:true(1) https://example.org/
+OnFailure=gosd-dump.service
+StartLimitBurst=3
+JobTimeoutSec=5min
+[Service]
+Type=notify
+ExecStartPre=-/bin/echo "pre start" $HOME
+ExecStart=/bin/sh -c 'exec sleep 1'
+ExecReload=/bin/kill -HUP $MAINPID
+ExecStopPost=/bin/true
+User=nobody
+Group=nogroup
+SupplementaryGroups=adm daemon
+Environment="B=two words" C=3
+EnvironmentFile=-/etc/gosd-dump.env
+PassEnvironment=TERM
+UnsetEnvironment=LANG
+WorkingDirectory=-/var/tmp
+UMask=0077
+Nice=5
+OOMScoreAdjust=100
+IOSchedulingClass=idle
+IOSchedulingPriority=6
+CPUSchedulingPolicy=batch
+LimitNOFILE=4096
+LimitCORE=0:infinity
+TimerSlackNSec=1000
+PrivateTmp=yes
+PrivateDevices=yes
+ProtectSystem=strict
+ProtectHome=read-only
+ProtectKernelTunables=yes
+ProtectControlGroups=yes
+NoNewPrivileges=yes
+RestrictRealtime=yes
+RestrictNamespaces=net ipc
+LockPersonality=yes
+CapabilityBoundingSet=CAP_NET_BIND_SERVICE CAP_CHOWN
+AmbientCapabilities=CAP_NET_BIND_SERVICE
+SecureBits=keep-caps
+ReadWritePaths=/var/lib/gosd-dump
+ReadOnlyPaths=-/srv
+InaccessiblePaths=/home
+BindReadOnlyPaths=/etc/hostname:/run/hn
+TemporaryFileSystem=/mnt:ro
+RuntimeDirectory=gosd-dump gosd-dump/sub
+StateDirectory=gosd-dump
+RuntimeDirectoryMode=0750
+StandardOutput=append:/var/log/gosd-dump.log
+StandardError=journal
+SyslogIdentifier=gd
+SyslogFacility=local3
+SyslogLevel=notice
+LogLevelMax=info
+LogRateLimitIntervalSec=10s
+LogRateLimitBurst=50
+SystemCallArchitectures=native
+SystemCallErrorNumber=EPERM
+Restart=on-failure
+RestartSec=5
+TimeoutStartSec=20
+TimeoutStopSec=7
+WatchdogSec=30
+KillMode=mixed
+KillSignal=SIGINT
+SendSIGHUP=yes
+MemoryMax=100M
+TasksMax=50
+CPUWeight=50
+IOWeight=20
+DeviceAllow=/dev/null rw
+IPAddressDeny=any
+IPAddressAllow=localhost 10.0.0.0/8
+FileDescriptorStoreMax=4
+`)},
+	{Path: "/etc/systemd/system/gosd-dump-acc.socket", Data: []byte(`[Unit]
+Description=Dump accepting socket
+[Socket]
+ListenStream=127.0.0.1:7777
+ListenStream=/run/gosd-dump-acc.sock
+Accept=yes
+MaxConnections=5
+KeepAlive=yes
+KeepAliveTimeSec=60
+ReceiveBuffer=65536
+SocketMode=0600
+Backlog=16
+Symlinks=/run/gosd-dump-link
+`)},
+	{Path: "/etc/systemd/system/gosd-dump-dgram.socket", Data: []byte(`[Unit]
+Description=Dump datagram socket
+[Socket]
+ListenDatagram=/run/gosd-dump.dgram
+ListenFIFO=/run/gosd-dump.fifo
+Service=gosd-dump.service
+PassCredentials=yes
+SendBuffer=8192
+DirectoryMode=0700
+RemoveOnStop=yes
+FileDescriptorName=dgram
+`)},
+	{Path: "/etc/systemd/system/gosd-dump-acc@.service", Data: []byte(`[Service]
+ExecStart=/bin/cat
+StandardInput=socket
+`)},
 	{Path: "/etc/systemd/system/gosd-dump.slice", Data: []byte(`[Unit]
 Description=Dump slice
 `)},
@@ -78,7 +186,11 @@ ExecStart=relative
 // dumpUnits are the units whose dumps are compared, and whether ours is
 // expected identical to 252's. The others are compared and their
 // differences logged, so that they show what is left to do; one that
-// becomes identical fails the test until it is marked so.
+// becomes identical fails the test until it is marked so. Known to
+// differ: an INET socket's cgroup, which 252 realizes to create the
+// socket from a helper inside it and we do not; the origin of -.mount's
+// dependencies on the units needing it, which 252 adds from the mount's
+// side when it reads the mount table after loading them.
 var dumpUnits = []struct {
 	name string
 	same bool
@@ -92,7 +204,10 @@ var dumpUnits = []struct {
 	{"gosd-dump-bad.service", true},
 	{"gosd-dump-svc.service", true},
 	{"gosd-dump.service", true},
-	{"gosd-dump.socket", false},
+	{"gosd-dump.socket", true},
+	{"gosd-dump-acc.socket", false},
+	{"gosd-dump-dgram.socket", true},
+	{"gosd-dump-rich.service", true},
 	{"gosd-dump.slice", true},
 	{"gosd-dump-in-slice.service", true},
 	{"-.mount", false},

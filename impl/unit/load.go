@@ -420,16 +420,7 @@ func (l *Loader) commonExtras(u *Unit) error {
 		if u.Type == unitname.Slice {
 			mask = MaskImplicit
 		}
-		if u.Slice != "" {
-			// The slice itself (InSlice=, kept as Slice) comes from the
-			// Slice= property, a slice's parent from its name.
-			in := MaskSliceProperty
-			if u.Type == unitname.Slice {
-				in = MaskImplicit
-			}
-			u.noteOrigin(InSlice, u.Slice, in)
-			u.noteOrigin(References, u.Slice, in)
-		}
+		noteSlice(u)
 		u.withOrigin(mask, func() {
 			switch {
 			case u.Slice != "":
@@ -468,9 +459,13 @@ func (l *Loader) commonExtras(u *Unit) error {
 // setDefaultSlice is unit_set_default_slice.
 func setDefaultSlice(u *Unit) {
 	if u.Slice != "" || u.ignoreDeps {
+		noteSlice(u)
 		return
 	}
-	defer func() { u.load(u.Slice) }()
+	defer func() {
+		u.load(u.Slice)
+		noteSlice(u)
+	}()
 	if u.Mount != nil && mountIsExtrinsic(u.Mount) {
 		u.Slice = "-.slice"
 		return
@@ -483,6 +478,21 @@ func setDefaultSlice(u *Unit) {
 		}
 	}
 	u.Slice = "system.slice"
+}
+
+// noteSlice records where the unit's slice (InSlice=, kept as Slice)
+// came from: the Slice= property (or the default slice, set the same
+// way), or for a slice, its parent by its name.
+func noteSlice(u *Unit) {
+	if u.Slice == "" {
+		return
+	}
+	in := MaskSliceProperty
+	if u.Type == unitname.Slice {
+		in = MaskImplicit
+	}
+	u.noteOrigin(InSlice, u.Slice, in)
+	u.noteOrigin(References, u.Slice, in)
 }
 
 // patchContexts is unit_patch_contexts.

@@ -325,6 +325,10 @@ func (m *Manager) dumpType(w func(string, ...any), u *Unit, cm *cgroupMasks) {
 		if s, ok := u.kind.(*service); ok {
 			m.dumpService(ww, u, s, cm)
 		}
+	case unitname.Socket:
+		if s, ok := u.kind.(*socketUnit); ok {
+			m.dumpSocket(ww, u, s, cm)
+		}
 	case unitname.Slice:
 		ww("Slice State: %s", u.SubState())
 		m.dumpCgroupContext(ww, u, cm)
@@ -462,4 +466,138 @@ func (m *Manager) dumpExecRun(w func(string, ...any), r *execRun, prefix string)
 		w("%sExit Code: %s", prefix, strna(code))
 		w("%sExit Status: %d", prefix, r.status)
 	}
+}
+
+// ipProtocolNames are ip_protocol_to_name's names of the protocols
+// SocketProtocol= can hold.
+var ipProtocolNames = map[int32]string{0: "ip", 6: "tcp", 17: "udp", 132: "sctp", 136: "udplite"}
+
+var socketExecNames = [...]string{"ExecStartPre", "ExecStartChown", "ExecStartPost", "ExecStopPre", "ExecStopPost"}
+
+// dumpSocket is socket_dump. We run no socket commands, so there is
+// never a Control PID, nor a run under a command line.
+func (m *Manager) dumpSocket(w func(string, ...any), u *Unit, s *socketUnit, cm *cgroupMasks) {
+	c := s.cfg
+	span := func(v uint64) string { return timeutil.FormatTimespan(timeutil.Usec(v), timeutil.Sec) }
+	cleanResult := "success"
+	if v, ok := u.Runtime()["CleanResult"].(string); ok {
+		cleanResult = v
+	}
+	fdname := c.FileDescriptorName
+	if fdname == "" {
+		fdname = u.ID()
+	}
+	w("Socket State: %s", u.SubState())
+	w("Result: %s", s.result)
+	w("Clean Result: %s", cleanResult)
+	w("BindIPv6Only: %s", c.BindIPv6Only)
+	w("Backlog: %d", c.Backlog)
+	w("SocketMode: %04o", c.SocketMode)
+	w("DirectoryMode: %04o", c.DirectoryMode)
+	w("KeepAlive: %s", yesNo(c.KeepAlive))
+	w("NoDelay: %s", yesNo(c.NoDelay))
+	w("FreeBind: %s", yesNo(c.FreeBind))
+	w("Transparent: %s", yesNo(c.Transparent))
+	w("Broadcast: %s", yesNo(c.Broadcast))
+	w("PassCredentials: %s", yesNo(c.PassCredentials))
+	w("PassSecurity: %s", yesNo(c.PassSecurity))
+	w("PassPacketInfo: %s", yesNo(c.PassPacketInfo))
+	w("TCPCongestion: %s", strna(c.TCPCongestion))
+	w("RemoveOnStop: %s", yesNo(c.RemoveOnStop))
+	w("Writable: %s", yesNo(c.Writable))
+	w("FileDescriptorName: %s", fdname)
+	w("SELinuxContextFromNet: %s", yesNo(c.SELinuxContextFromNet))
+	if c.Timestamping != "" && c.Timestamping != "off" {
+		w("Timestamping: %s", c.Timestamping)
+	}
+	if c.BindToDevice != "" {
+		w("BindToDevice: %s", c.BindToDevice)
+	}
+	if c.Accept {
+		w("Accepted: %d", s.nAccepted)
+		w("NConnections: %d", s.nConnections)
+		w("MaxConnections: %d", c.MaxConnections)
+		w("MaxConnectionsPerSource: %d", c.MaxConnectionsPerSource)
+	} else {
+		w("FlushPending: %s", yesNo(c.FlushPending))
+	}
+	if c.Priority >= 0 {
+		w("Priority: %d", c.Priority)
+	}
+	if c.ReceiveBuffer > 0 {
+		w("ReceiveBuffer: %d", c.ReceiveBuffer)
+	}
+	if c.SendBuffer > 0 {
+		w("SendBuffer: %d", c.SendBuffer)
+	}
+	if c.IPTOS >= 0 {
+		w("IPTOS: %d", c.IPTOS)
+	}
+	if c.IPTTL >= 0 {
+		w("IPTTL: %d", c.IPTTL)
+	}
+	if c.PipeSize > 0 {
+		w("PipeSize: %d", c.PipeSize)
+	}
+	if c.Mark >= 0 {
+		w("Mark: %d", c.Mark)
+	}
+	if c.MessageQueueMaxMessages > 0 {
+		w("MessageQueueMaxMessages: %d", c.MessageQueueMaxMessages)
+	}
+	if c.MessageQueueMessageSize > 0 {
+		w("MessageQueueMessageSize: %d", c.MessageQueueMessageSize)
+	}
+	if c.ReusePort {
+		w("ReusePort: %s", yesNo(c.ReusePort))
+	}
+	if c.SmackLabel != "" {
+		w("SmackLabel: %s", c.SmackLabel)
+	}
+	if c.SmackLabelIPIn != "" {
+		w("SmackLabelIPIn: %s", c.SmackLabelIPIn)
+	}
+	if c.SmackLabelIPOut != "" {
+		w("SmackLabelIPOut: %s", c.SmackLabelIPOut)
+	}
+	if c.SocketUser != "" || c.SocketGroup != "" {
+		w("SocketUser: %s", strna(c.SocketUser))
+		w("SocketGroup: %s", strna(c.SocketGroup))
+	}
+	if c.KeepAliveTimeUSec > 0 {
+		w("KeepAliveTimeSec: %s", span(c.KeepAliveTimeUSec))
+	}
+	if c.KeepAliveIntervalUSec > 0 {
+		w("KeepAliveIntervalSec: %s", span(c.KeepAliveIntervalUSec))
+	}
+	if c.KeepAliveProbes > 0 {
+		w("KeepAliveProbes: %d", c.KeepAliveProbes)
+	}
+	if c.DeferAcceptUSec > 0 {
+		w("DeferAcceptSec: %s", span(c.DeferAcceptUSec))
+	}
+	for _, p := range c.Ports {
+		w("Listen%s: %s", p.Type, p.Address)
+	}
+	w("TriggerLimitIntervalSec: %s", span(c.TriggerLimitInterval))
+	w("TriggerLimitBurst: %d", c.TriggerLimitBurst)
+	if n, ok := ipProtocolNames[c.SocketProtocol]; ok {
+		w("SocketProtocol: %s", n)
+	}
+	if len(c.Symlinks) > 0 {
+		w("Symlinks: %s", strings.Join(c.Symlinks, " "))
+	}
+	w("TimeoutSec: %s", span(c.TimeoutUSec))
+	unit.DumpExecContext(w, u.cfg.Exec)
+	unit.DumpKillContext(w, u.cfg.Kill)
+	for k, list := range c.Exec {
+		if len(list) == 0 {
+			continue
+		}
+		w("-> %s:", socketExecNames[k])
+		for _, cmd := range list {
+			w("\tCommand Line: %s", unit.QuoteCommandLine(cmd.Argv))
+		}
+	}
+	m.dumpCgroupContext(w, u, cm)
 }
