@@ -138,3 +138,24 @@ func (u *Unit) NoteDepMask(d Dependency, other string, origin, destination DepMa
 
 // ForgetDepMask drops what was recorded for the dependency d on other.
 func (u *Unit) ForgetDepMask(d Dependency, other string) { delete(u.DepMasks, DepEdge{d, other}) }
+
+// SwapDepMask makes every dependency of the unit that came from a bit of
+// from come from to instead, on this side and on the other unit's
+// (other finds it by name): a mount's dependencies once the kernel's
+// table, rather than its file, says how it is mounted, and back.
+func (u *Unit) SwapDepMask(from, to DepMask, other func(string) *Unit) {
+	for k, o := range u.DepMasks {
+		if o.Origin&from == 0 {
+			continue
+		}
+		o.Origin = o.Origin&^from | to
+		u.DepMasks[k] = o
+		if ou := other(k.Other); ou != nil && k.Kind.Inverse() >= 0 {
+			ik := DepEdge{k.Kind.Inverse(), u.ID}
+			if io, ok := ou.DepMasks[ik]; ok && io.Destination&from != 0 {
+				io.Destination = io.Destination&^from | to
+				ou.DepMasks[ik] = io
+			}
+		}
+	}
+}

@@ -420,3 +420,9 @@ func shellMaybeQuote(s string) string {
 	b.WriteByte('"')
 	return b.String()
 }
+
+// MountIsExtrinsic is fstab_is_extrinsic: a mount the manager neither
+// mounts nor unmounts itself.
+func MountIsExtrinsic(where, options string) bool {
+	return mountIsExtrinsic(&Mount{Where: where, Options: options})
+}

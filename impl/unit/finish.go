@@ -100,7 +100,7 @@ func (l *Loader) Finish() {
 				// when the mount unit was there first; a mount unit
 				// loaded after the unit adds them itself, from its path.
 				mask := u.RequiresMountsForMask[path]
-				if p, ok := pos[m.u]; m.u != nil && (!ok || p > i) {
+				if p, ok := pos[m.u]; m.u != nil && (!ok || p > i || m.name == RootMount && m.u.startup && u.startup) {
 					mask = MaskPath
 				}
 				u.withOrigin(mask, func() {

@@ -36,6 +36,10 @@ type ExternalUnit struct {
 // between the units of the set are completed both ways.
 type Loader struct {
 	Defaults *Defaults
+	// Startup is set while the manager loads the units it starts with,
+	// up to the boot transaction: 252 loads the root mount, queued
+	// before all of them, after them (Finish).
+	Startup bool
 	// Host answers the host specifiers (%H, %m, %b, ...); nil means the
 	// running system.
 	Host specifier.Host
@@ -220,6 +224,7 @@ func (l *Loader) LoadSource(name string, src Source) *Unit {
 	d := l.Defaults
 	u := newUnit(name, d)
 	u.ignoreDeps = l.IgnoreDependencies
+	u.startup = l.Startup
 	l.units[name] = u
 	l.order = append(l.order, u)
 	defer func() {

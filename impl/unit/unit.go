@@ -228,6 +228,8 @@ type Unit struct {
 	// origin is where the dependencies being added come from; 0 is the
 	// unit file.
 	origin DepMask
+	// startup: loaded while the Loader was in Startup.
+	startup bool
 }
 
 // DependencyFromString maps a dependency name ("Requires") to its kind;

@@ -13,6 +13,7 @@ import (
 	"gosystemd/impl/timeutil"
 	"gosystemd/impl/unit"
 	"gosystemd/impl/unitname"
+	"gosystemd/impl/unitpath"
 	"gosystemd/impl/version"
 )
 
@@ -33,7 +34,8 @@ func (m *Manager) DumpUnitsLoop(patterns, subscribed []string) string {
 			return true
 		}
 		for _, p := range patterns {
-			if ok, _ := path.Match(p, id); ok {
+			// fnmatch with FNM_NOESCAPE: a backslash is itself.
+			if ok, _ := path.Match(strings.ReplaceAll(p, `\`, `\\`), id); ok {
 				return true
 			}
 		}
@@ -329,6 +331,14 @@ func (m *Manager) dumpType(w func(string, ...any), u *Unit, cm *cgroupMasks) {
 		if s, ok := u.kind.(*socketUnit); ok {
 			m.dumpSocket(ww, u, s, cm)
 		}
+	case unitname.Mount:
+		if x, ok := u.kind.(*mount); ok {
+			m.dumpMount(ww, u, x, cm)
+		}
+	case unitname.Scope:
+		if s, ok := u.kind.(*scope); ok {
+			m.dumpScope(ww, u, s, cm)
+		}
 	case unitname.Slice:
 		ww("Slice State: %s", u.SubState())
 		m.dumpCgroupContext(ww, u, cm)
@@ -600,4 +610,65 @@ func (m *Manager) dumpSocket(w func(string, ...any), u *Unit, s *socketUnit, cm 
 		}
 	}
 	m.dumpCgroupContext(w, u, cm)
+}
+
+// dumpMount is mount_dump.
+func (m *Manager) dumpMount(w func(string, ...any), u *Unit, x *mount, cm *cgroupMasks) {
+	c := u.cfg.Mount
+	var what, fstype, options string
+	have := true
+	switch {
+	case x.fromProc:
+		what, fstype, options = x.proc.What, x.proc.FSType, x.proc.Options
+	case x.fragment() != nil:
+		what, fstype, options = c.What, c.FSType, c.Options
+	default:
+		have = false
+	}
+	orNA := func(s string) string {
+		if !have {
+			return "n/a"
+		}
+		return strna(s)
+	}
+	extrinsic := m.cfg.Scope != unitpath.System || u.cfg.Perpetual || have && unit.MountIsExtrinsic(c.Where, options)
+	w("Mount State: %s", u.SubState())
+	w("Result: %s", x.result)
+	w("Clean Result: %s", x.cleanResult)
+	w("Where: %s", c.Where)
+	w("What: %s", orNA(what))
+	w("File System Type: %s", orNA(fstype))
+	w("Options: %s", orNA(options))
+	w("From /proc/self/mountinfo: %s", yesNo(x.fromProc))
+	w("From fragment: %s", yesNo(x.fragment() != nil))
+	w("Extrinsic: %s", yesNo(extrinsic))
+	w("DirectoryMode: %04o", c.DirectoryMode)
+	w("SloppyOptions: %s", yesNo(c.SloppyOptions))
+	w("LazyUnmount: %s", yesNo(c.LazyUnmount))
+	w("ForceUnmount: %s", yesNo(c.ForceUnmount))
+	w("ReadWriteOnly: %s", yesNo(c.ReadWriteOnly))
+	w("TimeoutSec: %s", timeutil.FormatTimespan(timeutil.Usec(c.TimeoutUSec), timeutil.Sec))
+	if x.controlPID > 0 {
+		w("Control PID: %d", x.controlPID)
+	}
+	unit.DumpExecContext(w, u.cfg.Exec)
+	unit.DumpKillContext(w, u.cfg.Kill)
+	m.dumpCgroupContext(w, u, cm)
+}
+
+// dumpScope is scope_dump.
+func (m *Manager) dumpScope(w func(string, ...any), u *Unit, s *scope, cm *cgroupMasks) {
+	c := u.cfg.Scope
+	span := func(v uint64) string { return timeutil.FormatTimespan(timeutil.Usec(v), timeutil.Sec) }
+	w("Scope State: %s", u.SubState())
+	w("Result: %s", s.result)
+	w("RuntimeMaxSec: %s", span(c.RuntimeMaxUSec))
+	w("RuntimeRandomizedExtraSec: %s", span(c.RuntimeRandomizedExtra))
+	policy := c.OOMPolicy
+	if policy == "" {
+		policy = m.cfg.Defaults.OOMPolicy
+	}
+	w("OOMPolicy: %s", policy)
+	m.dumpCgroupContext(w, u, cm)
+	unit.DumpKillContext(w, u.cfg.Kill)
 }

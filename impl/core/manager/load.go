@@ -201,6 +201,7 @@ func (m *Manager) UnitsLoop() []*Unit { return m.order }
 // StartupLoop loads the units that always exist (252's
 // enumerate_perpetual), then those the system already has (enumerate).
 func (m *Manager) StartupLoop() {
+	m.loader.Startup = true
 	if m.cfg.Generators {
 		m.runGenerators()
 	}
