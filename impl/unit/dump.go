@@ -343,7 +343,11 @@ func DumpExecContext(w func(string, ...any), c *ExecContext) {
 				names = append(names, n.name)
 			}
 		}
-		w("RestrictNamespaces: %s", strings.Join(names, " "))
+		if len(names) == 0 {
+			w("RestrictNamespaces: n/a")
+		} else {
+			w("RestrictNamespaces: %s", strings.Join(names, " "))
+		}
 	}
 	if c.NetworkNamespacePath != "" {
 		w("NetworkNamespacePath: %s", c.NetworkNamespacePath)

@@ -94,6 +94,14 @@ func yesNo(v bool) string {
 	return "no"
 }
 
+// strOr is s, or def for "".
+func strOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
 // strna is strna: "n/a" for nothing.
 func strna(s string) string {
 	if s == "" {
@@ -378,7 +386,8 @@ func (m *Manager) dumpType(w func(string, ...any), u *Unit, cm *cgroupMasks) {
 		ww("Automount State: %s", u.SubState())
 		ww("Result: %s", result())
 		ww("Where: %s", a.Where)
-		ww("ExtraOptions: %s", a.ExtraOptions)
+		// 252 prints a NULL string as glibc does.
+		ww("ExtraOptions: %s", strOr(a.ExtraOptions, "(null)"))
 		ww("DirectoryMode: %04o", a.DirectoryMode)
 		ww("TimeoutIdleUSec: %s", timeutil.FormatTimespan(timeutil.Usec(a.TimeoutIdle), timeutil.Sec))
 	}
@@ -387,8 +396,8 @@ func (m *Manager) dumpType(w func(string, ...any), u *Unit, cm *cgroupMasks) {
 // sigchldCodes are sigchld_code_to_string's names, by CLD_* code.
 var sigchldCodes = []string{1: "exited", 2: "killed", 3: "dumped", 4: "trapped", 5: "stopped", 6: "continued"}
 
-// dumpService is service_dump. NotifyState is always "unknown" and Main
-// PID Alien "no": we keep neither.
+// dumpService is service_dump. Main PID Alien is always "no": we do
+// not keep it.
 func (m *Manager) dumpService(w func(string, ...any), u *Unit, s *service, cm *cgroupMasks) {
 	c := s.cfg
 	w("Service State: %s", u.SubState())
@@ -402,7 +411,7 @@ func (m *Manager) dumpService(w func(string, ...any), u *Unit, s *service, cm *c
 	w("Type: %s", c.Type)
 	w("Restart: %s", c.Restart)
 	w("NotifyAccess: %s", c.NotifyAccess)
-	w("NotifyState: %s", "unknown")
+	w("NotifyState: %s", strOr(s.notifyState, "unknown"))
 	w("OOMPolicy: %s", c.OOMPolicy)
 	if s.controlPID > 0 {
 		w("Control PID: %d", s.controlPID)
