@@ -280,7 +280,15 @@ func TestDumpMatchesSystemd(t *testing.T) {
 			t.Fatalf("observation %d: real %q, ours %q", i, r.label, g.label)
 		}
 		unitName, _, _ := strings.Cut(r.label, ": ")
+		if strings.HasPrefix(r.label, "daemon-re") {
+			unitName = "setup"
+		}
 		want := expectSame[unitName] || oursImpl == oracle.Real
+		if _, known := reloadDiffers[r.label]; known && oursImpl == oracle.Go {
+			want = false
+		} else if strings.Contains(r.label, ": after daemon-re") {
+			want = true
+		}
 		switch {
 		case r.text == g.text && want:
 			same++
@@ -349,6 +357,15 @@ func compareFullDump(t *testing.T, real, ours map[string]string, selfcheck bool)
 	t.Logf("full dump: %d of %d units identical", same, len(sorted))
 }
 
+// reloadDiffers are the dumps after a reload or re-execution known to
+// differ, with why.
+var reloadDiffers = map[string]string{
+	"gosd-dump-svc.service: after daemon-reload": "252 forgets the run of a running command as it reloads; " +
+		"we keep it (as our ExecStart property shows)",
+	`run-gosd\x2ddump.mount: after daemon-reload`: "whether a mount's dependency on a unit needing its path " +
+		"comes from the unit or the mount follows 252's load order when it reloads, which we do not model",
+}
+
 // fullDiffers are the units of the whole dump known to differ, with why.
 var fullDiffers = map[string]string{
 	"gosd-dump-acc.socket":     "252 realizes an INET socket's cgroup to create it from a helper inside",
@@ -408,6 +425,14 @@ func observeDump(h *oracle.Harness, impl oracle.Impl, name, tree string) ([]step
 	steps = steps[:len(steps)-1]
 	for _, b := range dumpBlocks(full) {
 		steps = append(steps, step{label: "full: " + b.name, text: normalizeDump(b.text)})
+	}
+	// Reloading and re-executing rebuild where each dependency came from.
+	for _, verb := range []string{"daemon-reload", "daemon-reexec"} {
+		run(verb, systemctl, verb)
+		for _, u := range []string{"gosd-dump.target", "gosd-dump-svc.service", "gosd-dump.socket", "-.mount",
+			`run-gosd\x2ddump.mount`, "gosd-dump.slice"} {
+			run(u+": after "+verb, analyze, "dump", "--", u)
+		}
 	}
 	if _, err := sb.Poweroff(ctx); err != nil {
 		return steps, fmt.Errorf("poweroff: %v", err)

@@ -123,6 +123,10 @@ func (u *Unit) renameDepMasks(primary func(string) string) {
 	}
 }
 
+// LoadedAtStartup reports whether the unit was loaded with the units the
+// manager starts with (Loader.Startup).
+func (u *Unit) LoadedAtStartup() bool { return u.startup }
+
 // DepMaskOf is where the unit's dependency d on other came from.
 func (u *Unit) DepMaskOf(d Dependency, other string) DepOrigin {
 	return u.DepMasks[DepEdge{d, other}]

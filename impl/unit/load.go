@@ -38,8 +38,10 @@ type Loader struct {
 	Defaults *Defaults
 	// Startup is set while the manager loads the units it starts with,
 	// up to the boot transaction: 252 loads the root mount, queued
-	// before all of them, after them (Finish).
-	Startup bool
+	// before all of them, after them (Finish). StartupUnits are units
+	// loaded so before a reload or re-execution, which 252 keeps so.
+	Startup      bool
+	StartupUnits map[string]bool
 	// Host answers the host specifiers (%H, %m, %b, ...); nil means the
 	// running system.
 	Host specifier.Host
@@ -224,7 +226,7 @@ func (l *Loader) LoadSource(name string, src Source) *Unit {
 	d := l.Defaults
 	u := newUnit(name, d)
 	u.ignoreDeps = l.IgnoreDependencies
-	u.startup = l.Startup
+	u.startup = l.Startup || l.StartupUnits[name]
 	l.units[name] = u
 	l.order = append(l.order, u)
 	defer func() {

@@ -71,9 +71,9 @@ func (l *Loader) mountExtras(u *Unit) error {
 	p, fromFile := l.mountParams(u)
 	// The device and default dependencies come from the kernel's table
 	// while it lists the mount, else from the unit's file.
-	mask := MaskMountinfo
-	if fromFile {
-		mask = MaskMountFile
+	mask := MaskMountFile
+	if _, ok := l.kernelEntry(u.ID); ok && l.Kernel != nil {
+		mask = MaskMountinfo
 	}
 	saved := u.origin
 	defer func() { u.origin = saved }()

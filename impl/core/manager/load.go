@@ -201,7 +201,9 @@ func (m *Manager) UnitsLoop() []*Unit { return m.order }
 // StartupLoop loads the units that always exist (252's
 // enumerate_perpetual), then those the system already has (enumerate).
 func (m *Manager) StartupLoop() {
-	m.loader.Startup = true
+	// Re-executing, the units loaded at startup are those that were
+	// (StartupDeserializeLoop).
+	m.loader.Startup = !m.reexec.deserializing
 	if m.cfg.Generators {
 		m.runGenerators()
 	}
@@ -217,6 +219,10 @@ func (m *Manager) StartupLoop() {
 		m.safely("enumerate", func() { e(m) })
 	}
 }
+
+// EndStartupLoop says the units the manager starts with are loaded
+// when no boot transaction follows (StartBootLoop says it otherwise).
+func (m *Manager) EndStartupLoop() { m.loader.Startup = false }
 
 // PropertyLoop is one of the unit's D-Bus properties as 252 serves it:
 // the loaded model with the runtime state (runtime, the unit's Runtime(),
