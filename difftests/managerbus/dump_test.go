@@ -176,6 +176,18 @@ Type=tmpfs
 Options=mode=0755,size=1M
 DirectoryMode=0700
 `)},
+	{Path: "/etc/systemd/system/gosd-dump-slow.service", Data: []byte(`[Unit]
+Description=Dump service slow to start
+After=gosd-dump-waiting.service
+[Service]
+Type=oneshot
+ExecStart=/bin/sleep 300
+`)},
+	{Path: "/etc/systemd/system/gosd-dump-waiting.service", Data: []byte(`[Service]
+Type=oneshot
+ExecStartPre=/bin/sleep 300
+ExecStart=/bin/true
+`)},
 	{Path: "/etc/systemd/system/gosd-dump-acc@.service", Data: []byte(`[Service]
 ExecStart=/bin/cat
 StandardInput=socket
@@ -213,6 +225,8 @@ var dumpUnits = []struct {
 	{"gosd-dump.service", true},
 	{"gosd-dump.socket", true},
 	{"gosd-dump-acc.socket", false},
+	{"gosd-dump-slow.service", true},
+	{"gosd-dump-waiting.service", true},
 	{"gosd-dump-dgram.socket", true},
 	{"gosd-dump-rich.service", true},
 	{"gosd-dump.slice", true},
@@ -401,6 +415,8 @@ func observeDump(h *oracle.Harness, impl oracle.Impl, name, tree string) ([]step
 	}
 	run("setup", systemctl, "start", "gosd-dump.target", "gosd-dump-in-slice.service")
 	run("setup: bad", systemctl, "start", "gosd-dump-bad.service")
+	// Two jobs: one running, one waiting for it.
+	run("setup: jobs", systemctl, "start", "--no-block", "gosd-dump-slow.service", "gosd-dump-waiting.service")
 	call := func(member, sig string, args ...string) []string {
 		return append([]string{busctl, "call", "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
 			"org.freedesktop.systemd1.Manager", member, sig}, args...)
@@ -449,6 +465,7 @@ var (
 	// The sandbox's root: an overlay whose directories change each run.
 	dumpOverlay   = regexp.MustCompile(`(?m)^(\tOptions: )\S*upperdir=\S*$`)
 	dumpPID       = regexp.MustCompile(`((?:^|\t)(?:Main |Control )?PID): [0-9]+`)
+	dumpJob       = regexp.MustCompile(`-> Job [0-9]+:`)
 	dumpTimestamp = regexp.MustCompile(`((?:Timestamp|Timestamp [a-z-]+)): [^\n\\]+`)
 )
 
@@ -471,6 +488,7 @@ func normalizeDump(s string) string {
 	lines := strings.Split(s, "\n")
 	for i, l := range lines {
 		l = dumpOverlay.ReplaceAllString(l, "${1}<OVERLAY>")
+		l = dumpJob.ReplaceAllString(l, "-> Job <ID>:")
 		l = dumpPID.ReplaceAllString(l, "$1: <PID>")
 		// Hash-ordered words.
 		for _, k := range []string{"SystemCallFilter: ", "SystemCallArchitectures: "} {
@@ -530,6 +548,16 @@ func dumpBlocks(s string) []dumpBlock {
 		cur.text += l
 	}
 	out = append(out, *cur)
+	// Jobs by their unit and type, numbered differently on each side.
+	for i, b := range out {
+		if b.name != "job" {
+			continue
+		}
+		if _, a, ok := strings.Cut(b.text, "\tAction: "); ok {
+			a, _, _ = strings.Cut(a, "\n")
+			out[i].name = "job " + a
+		}
+	}
 	sort.SliceStable(out[1:], func(i, j int) bool { return out[1+i].name < out[1+j].name })
 	return out
 }
