@@ -420,6 +420,8 @@ func observeDump(h *oracle.Harness, impl oracle.Impl, name, tree string) ([]step
 	run("empty patterns: header", "sh", "-c", busctl+" call org.freedesktop.systemd1 /org/freedesktop/systemd1 "+
 		"org.freedesktop.systemd1.Manager DumpUnitsMatchingPatterns as 0 | head -c 200")
 	run("header: Dump", "sh", "-c", analyze+" dump | head -n 2")
+	run("header: busctl Dump", "sh", "-c", busctl+" call org.freedesktop.systemd1 /org/freedesktop/systemd1 "+
+		"org.freedesktop.systemd1.Manager Dump | head -c 200")
 	// Past ten dumps in ten minutes, only privileged callers get one.
 	run("ratelimit: unprivileged", "sh", "-c", "setpriv --reuid=65534 --regid=65534 --clear-groups "+busctl+
 		" --system call org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.systemd1.Manager "+
