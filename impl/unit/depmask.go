@@ -42,10 +42,16 @@ type DepEdge struct {
 // it (Origin) and on the unit it names (Destination, for the inverse).
 type DepOrigin struct{ Origin, Destination DepMask }
 
+// isReference says d is References= or ReferencedBy=, whose origins are
+// not kept but derived: a unit references another through each of its
+// dependencies on it (all of 252's but a socket's on the service of a
+// connection, which add no reference).
+func isReference(d Dependency) bool { return d == References || d == ReferencedBy }
+
 // noteOrigin records that the unit's dependency d on other came from
 // mask on this side.
 func (u *Unit) noteOrigin(d Dependency, other string, mask DepMask) {
-	if mask == 0 {
+	if mask == 0 || isReference(d) {
 		return
 	}
 	if u.DepMasks == nil {
@@ -60,7 +66,7 @@ func (u *Unit) noteOrigin(d Dependency, other string, mask DepMask) {
 // noteDestination records that the unit's dependency d on other is the
 // inverse of one other got from mask.
 func (u *Unit) noteDestination(d Dependency, other string, mask DepMask) {
-	if mask == 0 {
+	if mask == 0 || isReference(d) {
 		return
 	}
 	if u.DepMasks == nil {
@@ -127,9 +133,34 @@ func (u *Unit) renameDepMasks(primary func(string) string) {
 // manager starts with (Loader.Startup).
 func (u *Unit) LoadedAtStartup() bool { return u.startup }
 
-// DepMaskOf is where the unit's dependency d on other came from.
+// DepMaskOf is where the unit's dependency d on other came from. For
+// References and ReferencedBy it walks every dependency: a dump takes
+// them all at once from ReferenceMasks.
 func (u *Unit) DepMaskOf(d Dependency, other string) DepOrigin {
+	if isReference(d) {
+		return u.ReferenceMasks()[DepEdge{d, other}]
+	}
 	return u.DepMasks[DepEdge{d, other}]
+}
+
+// ReferenceMasks are where the unit's References= and ReferencedBy= came
+// from: the origins of its dependencies on each unit, and the
+// destinations of those each unit has on it.
+func (u *Unit) ReferenceMasks() map[DepEdge]DepOrigin {
+	out := map[DepEdge]DepOrigin{}
+	for k, o := range u.DepMasks {
+		if o.Origin != 0 {
+			r := out[DepEdge{References, k.Other}]
+			r.Origin |= o.Origin
+			out[DepEdge{References, k.Other}] = r
+		}
+		if o.Destination != 0 {
+			r := out[DepEdge{ReferencedBy, k.Other}]
+			r.Destination |= o.Destination
+			out[DepEdge{ReferencedBy, k.Other}] = r
+		}
+	}
+	return out
 }
 
 // NoteDepMask records, for a dependency the manager added itself (not

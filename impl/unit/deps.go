@@ -110,9 +110,7 @@ func (u *Unit) addDependency(d Dependency, other string) error {
 	}
 	u.Deps[d].Add(other)
 	u.Deps[References].Add(other)
-	mask := u.curOrigin()
-	u.noteOrigin(d, other, mask)
-	u.noteOrigin(References, other, mask)
+	u.noteOrigin(d, other, u.curOrigin())
 	return nil
 }
 

@@ -26,7 +26,7 @@ func (n *node) origin(d Dependency, other string) DepMask {
 // origin of from's as destination.
 func (n *node) addInverse(d Dependency, from *node) {
 	n.deps[d.Inverse()].Add(from.name)
-	if n.u != nil {
+	if n.u != nil && !isReference(d) {
 		n.u.noteDestination(d.Inverse(), from.name, from.origin(d, n.name))
 	}
 }
@@ -120,10 +120,9 @@ func (l *Loader) Finish() {
 		a.deps[References].Add(b.name)
 		if a.u != nil {
 			a.u.noteOrigin(d, b.name, MaskDefault)
-			a.u.noteOrigin(References, b.name, MaskDefault)
 		}
 		b.addInverse(d, a)
-		b.addInverse(References, a)
+		b.deps[ReferencedBy].Add(a.name)
 	}
 	var names []string
 	for _, u := range l.order {
@@ -194,7 +193,6 @@ func (l *Loader) Finish() {
 			s.Deps[SliceOf].Add(u.ID)
 			in := u.DepMaskOf(InSlice, u.Slice).Origin
 			s.noteDestination(SliceOf, u.ID, in)
-			s.noteDestination(ReferencedBy, u.ID, in)
 		}
 	}
 }

@@ -499,7 +499,6 @@ func noteSlice(u *Unit) {
 		in = MaskImplicit
 	}
 	u.noteOrigin(InSlice, u.Slice, in)
-	u.noteOrigin(References, u.Slice, in)
 }
 
 // patchContexts is unit_patch_contexts.

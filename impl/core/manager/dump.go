@@ -271,6 +271,13 @@ func dumpConditions(w func(string, ...any), list []unit.Condition, verdicts []co
 // boot; ours is by kind, then in the order they were added.
 func dumpDeps(w func(string, ...any), u *Unit) {
 	c := u.cfg
+	refs := c.ReferenceMasks()
+	mask := func(k unit.Dependency, other string) unit.DepOrigin {
+		if k == unit.References || k == unit.ReferencedBy {
+			return refs[unit.DepEdge{Kind: k, Other: other}]
+		}
+		return c.DepMaskOf(k, other)
+	}
 	line := func(k unit.Dependency, other string, o unit.DepOrigin) {
 		words := append(o.Origin.Words("origin"), o.Destination.Words("destination")...)
 		w("%s: %s (%s)", k, other, strings.Join(words, " "))
@@ -279,12 +286,12 @@ func dumpDeps(w func(string, ...any), u *Unit) {
 		if k == unit.InSlice {
 			// The slice is kept as Slice, not among the dependencies.
 			if c.Slice != "" && c.Slice != u.ID() && c.CGroup != nil {
-				line(k, c.Slice, c.DepMaskOf(k, c.Slice))
+				line(k, c.Slice, mask(k, c.Slice))
 			}
 			continue
 		}
 		for _, other := range c.Deps[k].List() {
-			line(k, other, c.DepMaskOf(k, other))
+			line(k, other, mask(k, other))
 		}
 	}
 }

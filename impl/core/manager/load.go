@@ -170,7 +170,6 @@ func (m *Manager) adoptLoaded() {
 		if cfg.ID == "init.scope" {
 			if s := m.loader.Unit(cfg.Slice); s != nil {
 				s.NoteDepMask(unit.SliceOf, cfg.ID, 0, unit.MaskSliceProperty)
-				s.NoteDepMask(unit.ReferencedBy, cfg.ID, 0, unit.MaskSliceProperty)
 			}
 		}
 		m.logDiagnostics(cfg)
@@ -264,5 +263,4 @@ func initScopeDefaults(cfg *unit.Unit) {
 	}
 	// The slice comes from setting it, as Slice= does.
 	cfg.NoteDepMask(unit.InSlice, cfg.Slice, unit.MaskSliceProperty, 0)
-	cfg.NoteDepMask(unit.References, cfg.Slice, unit.MaskSliceProperty, 0)
 }
