@@ -231,12 +231,7 @@ func attr(l, name string) string {
 // notYetServed are 252's methods and signals our PID 1 does not have
 // yet, by "interface.member": the list may only shrink. (Issue #5: the
 // whole org.freedesktop.systemd1 API.)
-var notYetServed = map[string]bool{
-	"Manager.Dump":                                      true,
-	"Manager.DumpByFileDescriptor":                      true,
-	"Manager.DumpUnitsMatchingPatterns":                 true,
-	"Manager.DumpUnitsMatchingPatternsByFileDescriptor": true,
-}
+var notYetServed = map[string]bool{}
 
 // stillMissing collects the members of notYetServed seen missing.
 var stillMissing = map[string]bool{}

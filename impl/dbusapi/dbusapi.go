@@ -91,6 +91,8 @@ type API struct {
 	removing *manager.Unit
 	// current is the call being handled, for the unit path "self".
 	current *bus.Call
+	// dumpLimit counts the Dump calls (dump.go).
+	dumpLimit dumpRatelimit
 	// SystemBusAddress is where the system bus is ("" is the default).
 	SystemBusAddress string
 	// refs are the bus clients holding each unit (Unit.Ref).

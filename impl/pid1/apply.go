@@ -109,6 +109,7 @@ func (c *configuration) applyDefaults(d *unit.Defaults) {
 	for i, rl := range s.rlimits {
 		if rl != nil {
 			d.Rlimits[i] = *rl
+			d.RlimitsSet[i] = true
 		}
 	}
 	if s.timerSlackNSec != value.NSecInfinity {

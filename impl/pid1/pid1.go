@@ -286,10 +286,12 @@ func setupLimits(d *unit.Defaults) {
 	var nofile, memlock unix.Rlimit
 	if unix.Getrlimit(unix.RLIMIT_NOFILE, &nofile) == nil {
 		d.Rlimits[unix.RLIMIT_NOFILE] = value.Rlimit{Cur: min(nofile.Cur, 1024), Max: min(nrOpen, max(nofile.Max, highRlimitNofile))}
+		d.RlimitsSet[unix.RLIMIT_NOFILE] = true
 		_ = unix.Setrlimit(unix.RLIMIT_NOFILE, &unix.Rlimit{Cur: max(nrOpen, nofile.Cur), Max: max(nrOpen, nofile.Max)})
 	}
 	if unix.Getrlimit(unix.RLIMIT_MEMLOCK, &memlock) == nil {
 		d.Rlimits[unix.RLIMIT_MEMLOCK] = value.Rlimit{Cur: max(memlock.Cur, defaultRlimitMemlock), Max: max(memlock.Max, defaultRlimitMemlock)}
+		d.RlimitsSet[unix.RLIMIT_MEMLOCK] = true
 		_ = unix.Setrlimit(unix.RLIMIT_MEMLOCK, &unix.Rlimit{Cur: max(memlock.Cur, highRlimitMemlock), Max: max(memlock.Max, highRlimitMemlock)})
 	}
 }

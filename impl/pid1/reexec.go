@@ -165,6 +165,7 @@ func (rx *reexecRestore) restore(m *manager.Manager) bool {
 		// Nothing to restore: the units load as new, but nothing is
 		// started again, which would run the services twice.
 		m.StartupLoop()
+		m.EndStartupLoop()
 		rx.fds.CloseRest()
 		return true
 	}

@@ -18,6 +18,7 @@ func (l *Loader) canonicalizeAliases() {
 		return
 	}
 	for _, u := range l.order {
+		u.renameDepMasks(func(n string) string { return primary[n] })
 		for d := range u.Deps {
 			list := u.Deps[d].List()
 			changed := false

@@ -145,11 +145,4 @@ func TestCoverage(t *testing.T) {
 	}
 }
 
-func yesNo(b bool) string {
-	if b {
-		return "yes"
-	}
-	return "no"
-}
-
 func pct(a, b int) float64 { return 100 * float64(a) / float64(b) }

@@ -37,6 +37,9 @@ type Defaults struct {
 
 	// Rlimits are the manager's DefaultLimit*= values.
 	Rlimits [value.RlimitMax]value.Rlimit
+	// RlimitsSet are the Rlimits a DefaultLimit*= setting (or PID 1's
+	// own NOFILE and MEMLOCK adjustment) chose.
+	RlimitsSet [value.RlimitMax]bool
 	// ProcRlimits are the manager process's own limits, which units
 	// that failed to load before getting the defaults show.
 	ProcRlimits [value.RlimitMax]value.Rlimit

@@ -110,6 +110,7 @@ func (u *Unit) addDependency(d Dependency, other string) error {
 	}
 	u.Deps[d].Add(other)
 	u.Deps[References].Add(other)
+	u.noteOrigin(d, other, u.curOrigin())
 	return nil
 }
 
@@ -142,6 +143,10 @@ func (u *Unit) requireMountsFor(path string) {
 	if !unitname.PathIsNormalized(path) {
 		return
 	}
+	if u.RequiresMountsForMask == nil {
+		u.RequiresMountsForMask = map[string]DepMask{}
+	}
+	u.RequiresMountsForMask[path] |= u.curOrigin()
 	for _, p := range u.RequiresMountsFor {
 		if p == path {
 			return

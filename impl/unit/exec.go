@@ -79,6 +79,9 @@ type ExecContext struct {
 	UnsetEnvironment []string
 	UMask            uint32
 	Rlimits          [value.RlimitMax]*value.Rlimit
+	// rlimitUnset: the limit is the manager process's own, neither the
+	// unit nor a DefaultLimit*= setting chose it.
+	rlimitUnset [value.RlimitMax]bool
 
 	WorkingDirectory          string
 	WorkingDirectoryHome      bool

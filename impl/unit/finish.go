@@ -10,6 +10,25 @@ type node struct {
 	defaultDeps bool
 	fragment    bool
 	deps        *[dependencyMax]Names
+	// u is the unit, nil for one known from outside the set.
+	u *Unit
+}
+
+// origin is where n's dependency d on other came from.
+func (n *node) origin(d Dependency, other string) DepMask {
+	if n.u == nil {
+		return 0
+	}
+	return n.u.DepMaskOf(d, other).Origin
+}
+
+// addInverse gives n the inverse of from's dependency d on n, with the
+// origin of from's as destination.
+func (n *node) addInverse(d Dependency, from *node) {
+	n.deps[d.Inverse()].Add(from.name)
+	if n.u != nil && !isReference(d) {
+		n.u.noteDestination(d.Inverse(), from.name, from.origin(d, n.name))
+	}
 }
 
 // targetQueueDeps are the dependencies through which a target gets
@@ -26,7 +45,7 @@ func (l *Loader) Finish() {
 	nodes := map[string]*node{}
 	for _, u := range l.order {
 		nodes[u.ID] = &node{name: u.ID, loaded: u.LoadState == Loaded, defaultDeps: u.DefaultDependencies,
-			fragment: u.FragmentPath != "", deps: &u.Deps}
+			fragment: u.FragmentPath != "", deps: &u.Deps, u: u}
 	}
 	lookup := func(name string) *node {
 		if n, ok := nodes[name]; ok {
@@ -47,6 +66,11 @@ func (l *Loader) Finish() {
 		return n
 	}
 
+	// pos is each unit's place in the load order.
+	pos := make(map[*Unit]int, len(l.order))
+	for i, u := range l.order {
+		pos[u] = i
+	}
 	for i := 0; i < len(l.order); i++ {
 		u := l.order[i]
 		if u.LoadState != Loaded {
@@ -65,24 +89,40 @@ func (l *Loader) Finish() {
 					if frag, dropins, ok := l.Resolve(mname); ok && !l.collectedAtOnce(mname, frag) {
 						mu := l.Load(mname, frag, dropins)
 						m = &node{name: mname, loaded: mu.LoadState == Loaded, defaultDeps: mu.DefaultDependencies,
-							fragment: mu.FragmentPath != "", deps: &mu.Deps}
+							fragment: mu.FragmentPath != "", deps: &mu.Deps, u: mu}
 						nodes[mname] = m
 					}
 				}
 				if m == nil || m.name == u.ID || !m.loaded {
 					continue
 				}
-				_ = u.addDependency(After, mname)
-				if m.fragment {
-					_ = u.addDependency(Requires, mname)
+				// The mount dependencies come from where the path did,
+				// when the mount unit was there first; a mount unit
+				// loaded after the unit adds them itself, from its path.
+				mask := u.RequiresMountsForMask[path]
+				if p, ok := pos[m.u]; m.u != nil && (!ok || p > i || m.name == RootMount && m.u.startup && u.startup) {
+					mask = MaskPath
 				}
+				u.withOrigin(mask, func() {
+					_ = u.addDependency(After, mname)
+					if m.fragment {
+						_ = u.addDependency(Requires, mname)
+					}
+				})
 			}
 		}
 	}
 
+	// add is a default dependency of a on b (a target's ordering after
+	// the units it pulls in).
 	add := func(a *node, d Dependency, b *node) {
 		a.deps[d].Add(b.name)
-		b.deps[d.Inverse()].Add(a.name)
+		a.deps[References].Add(b.name)
+		if a.u != nil {
+			a.u.noteOrigin(d, b.name, MaskDefault)
+		}
+		b.addInverse(d, a)
+		b.deps[ReferencedBy].Add(a.name)
 	}
 	var names []string
 	for _, u := range l.order {
@@ -116,7 +156,7 @@ func (l *Loader) Finish() {
 		for _, d := range allDeps {
 			for _, o := range u.Deps[d].list {
 				if b := lookup(o); b != nil && d.Inverse() != d {
-					b.deps[d.Inverse()].Add(a.name)
+					b.addInverse(d, a)
 				}
 			}
 		}
@@ -139,7 +179,7 @@ func (l *Loader) Finish() {
 		for _, d := range allDeps {
 			for _, o := range n.deps[d].list {
 				if b, ok := nodes[o]; ok && d.Inverse() != d {
-					b.deps[d.Inverse()].Add(n.name)
+					b.addInverse(d, n)
 				}
 			}
 		}
@@ -151,6 +191,8 @@ func (l *Loader) Finish() {
 		}
 		if s := l.units[u.Slice]; s != nil {
 			s.Deps[SliceOf].Add(u.ID)
+			in := u.DepMaskOf(InSlice, u.Slice).Origin
+			s.noteDestination(SliceOf, u.ID, in)
 		}
 	}
 }

@@ -36,6 +36,12 @@ type ExternalUnit struct {
 // between the units of the set are completed both ways.
 type Loader struct {
 	Defaults *Defaults
+	// Startup is set while the manager loads the units it starts with,
+	// up to the boot transaction: 252 loads the root mount, queued
+	// before all of them, after them (Finish). StartupUnits are units
+	// loaded so before a reload or re-execution, which 252 keeps so.
+	Startup      bool
+	StartupUnits map[string]bool
 	// Host answers the host specifiers (%H, %m, %b, ...); nil means the
 	// running system.
 	Host specifier.Host
@@ -220,6 +226,7 @@ func (l *Loader) LoadSource(name string, src Source) *Unit {
 	d := l.Defaults
 	u := newUnit(name, d)
 	u.ignoreDeps = l.IgnoreDependencies
+	u.startup = l.Startup || l.StartupUnits[name]
 	l.units[name] = u
 	l.order = append(l.order, u)
 	defer func() {
@@ -382,7 +389,7 @@ func (l *Loader) addExtras(u *Unit) error {
 		return l.pathExtras(u)
 	case unitname.Target:
 		if u.DefaultDependencies && u.ID != "shutdown.target" {
-			u.addDependencies(Before, Conflicts, "shutdown.target")
+			u.withOrigin(MaskDefault, func() { u.addDependencies(Before, Conflicts, "shutdown.target") })
 		}
 	case unitname.Slice:
 		return l.sliceExtras(u)
@@ -392,7 +399,7 @@ func (l *Loader) addExtras(u *Unit) error {
 			l.patchContexts(u)
 			setDefaultSlice(u)
 			if u.DefaultDependencies {
-				u.addDependencies(Before, Conflicts, "shutdown.target")
+				u.withOrigin(MaskDefault, func() { u.addDependencies(Before, Conflicts, "shutdown.target") })
 			}
 		}
 	case unitname.Mount:
@@ -414,12 +421,21 @@ func (l *Loader) addExtras(u *Unit) error {
 // commonExtras is what unit_load adds once a unit's type has loaded it.
 func (l *Loader) commonExtras(u *Unit) error {
 	if u.CGroup != nil {
-		switch {
-		case u.Slice != "":
-			u.addDependencies(After, Requires, u.Slice)
-		case u.ID != "-.slice":
-			u.addDependencies(After, Requires, "-.slice")
+		// Slices are ordered after their parent by their name, other
+		// units by their Slice= setting.
+		mask := MaskFile
+		if u.Type == unitname.Slice {
+			mask = MaskImplicit
 		}
+		noteSlice(u)
+		u.withOrigin(mask, func() {
+			switch {
+			case u.Slice != "":
+				u.addDependencies(After, Requires, u.Slice)
+			case u.ID != "-.slice":
+				u.addDependencies(After, Requires, "-.slice")
+			}
+		})
 	}
 	// unit_add_mount_dependencies: the mount units of the paths the unit
 	// needs get loaded (a LoadQueue loads the ones it does not know yet).
@@ -450,9 +466,13 @@ func (l *Loader) commonExtras(u *Unit) error {
 // setDefaultSlice is unit_set_default_slice.
 func setDefaultSlice(u *Unit) {
 	if u.Slice != "" || u.ignoreDeps {
+		noteSlice(u)
 		return
 	}
-	defer func() { u.load(u.Slice) }()
+	defer func() {
+		u.load(u.Slice)
+		noteSlice(u)
+	}()
 	if u.Mount != nil && mountIsExtrinsic(u.Mount) {
 		u.Slice = "-.slice"
 		return
@@ -467,6 +487,20 @@ func setDefaultSlice(u *Unit) {
 	u.Slice = "system.slice"
 }
 
+// noteSlice records where the unit's slice (InSlice=, kept as Slice)
+// came from: the Slice= property (or the default slice, set the same
+// way), or for a slice, its parent by its name.
+func noteSlice(u *Unit) {
+	if u.Slice == "" {
+		return
+	}
+	in := MaskSliceProperty
+	if u.Type == unitname.Slice {
+		in = MaskImplicit
+	}
+	u.noteOrigin(InSlice, u.Slice, in)
+}
+
 // patchContexts is unit_patch_contexts.
 func (l *Loader) patchContexts(u *Unit) {
 	ec, cc := u.Exec, u.CGroup
@@ -475,6 +509,7 @@ func (l *Loader) patchContexts(u *Unit) {
 			if ec.Rlimits[i] == nil {
 				rl := l.Defaults.Rlimits[i]
 				ec.Rlimits[i] = &rl
+				ec.rlimitUnset[i] = !l.Defaults.RlimitsSet[i]
 			}
 		}
 		if ec.PrivateDevices {
@@ -665,9 +700,11 @@ func (l *Loader) serviceExtras(u *Unit) error {
 		}
 	}
 	if u.DefaultDependencies {
-		u.addDependencies(After, Requires, "sysinit.target")
-		_ = u.addDependency(After, "basic.target")
-		u.addDependencies(Before, Conflicts, "shutdown.target")
+		u.withOrigin(MaskDefault, func() {
+			u.addDependencies(After, Requires, "sysinit.target")
+			_ = u.addDependency(After, "basic.target")
+			u.addDependencies(Before, Conflicts, "shutdown.target")
+		})
 	}
 	if s.BusName != "" && s.Type == "dbus" {
 		_ = u.addDependency(Requires, "dbus.socket")
@@ -746,7 +783,7 @@ func (l *Loader) socketExtras(u *Unit) error {
 		if svc == "" {
 			svc = u.loadRelated(".service")
 		}
-		u.addDependencies(Before, Triggers, svc)
+		u.withOrigin(MaskImplicit, func() { u.addDependencies(Before, Triggers, svc) })
 	}
 	for _, p := range s.Ports {
 		switch p.Type {
@@ -767,9 +804,11 @@ func (l *Loader) socketExtras(u *Unit) error {
 	}
 	setDefaultSlice(u)
 	if u.DefaultDependencies {
-		_ = u.addDependency(Before, "sockets.target")
-		u.addDependencies(After, Requires, "sysinit.target")
-		u.addDependencies(Before, Conflicts, "shutdown.target")
+		u.withOrigin(MaskDefault, func() {
+			_ = u.addDependency(Before, "sockets.target")
+			u.addDependencies(After, Requires, "sysinit.target")
+			u.addDependencies(Before, Conflicts, "shutdown.target")
+		})
 	}
 	// socket_verify
 	switch {
@@ -810,22 +849,24 @@ func socketHasExec(s *Socket) bool {
 func (l *Loader) timerExtras(u *Unit) error {
 	t := u.Timer
 	if u.Deps[Triggers].Len() == 0 {
-		u.addDependencies(Before, Triggers, u.loadRelated(".service"))
+		u.withOrigin(MaskImplicit, func() { u.addDependencies(Before, Triggers, u.loadRelated(".service")) })
 	}
 	if t.Persistent {
 		u.requireMountsFor("/var/lib/systemd/timers")
 	}
 	if u.DefaultDependencies {
-		_ = u.addDependency(Before, "timers.target")
-		u.addDependencies(After, Requires, "sysinit.target")
-		for _, v := range t.Values {
-			if v.Base == "OnCalendar" {
-				_ = u.addDependency(After, "time-sync.target")
-				_ = u.addDependency(After, "time-set.target")
-				break
+		u.withOrigin(MaskDefault, func() {
+			_ = u.addDependency(Before, "timers.target")
+			u.addDependencies(After, Requires, "sysinit.target")
+			for _, v := range t.Values {
+				if v.Base == "OnCalendar" {
+					_ = u.addDependency(After, "time-sync.target")
+					_ = u.addDependency(After, "time-set.target")
+					break
+				}
 			}
-		}
-		u.addDependencies(Before, Conflicts, "shutdown.target")
+			u.addDependencies(Before, Conflicts, "shutdown.target")
+		})
 	}
 	if len(t.Values) == 0 && !t.OnClockChange && !t.OnTimezoneChange {
 		return errorf(u, "Timer unit lacks value setting. Refusing.")
@@ -842,15 +883,17 @@ func (l *Loader) pathExtras(u *Unit) error {
 		p.TriggerLimitBurst = 200
 	}
 	if u.Deps[Triggers].Len() == 0 {
-		u.addDependencies(Before, Triggers, u.loadRelated(".service"))
+		u.withOrigin(MaskImplicit, func() { u.addDependencies(Before, Triggers, u.loadRelated(".service")) })
 	}
 	for _, s := range p.Specs {
 		u.requireMountsFor(s.Path)
 	}
 	if u.DefaultDependencies {
-		_ = u.addDependency(Before, "paths.target")
-		u.addDependencies(After, Requires, "sysinit.target")
-		u.addDependencies(Before, Conflicts, "shutdown.target")
+		u.withOrigin(MaskDefault, func() {
+			_ = u.addDependency(Before, "paths.target")
+			u.addDependencies(After, Requires, "sysinit.target")
+			u.addDependencies(Before, Conflicts, "shutdown.target")
+		})
 	}
 	if len(p.Specs) == 0 {
 		return errorf(u, "Path unit lacks path setting. Refusing.")
@@ -876,7 +919,7 @@ func (l *Loader) sliceExtras(u *Unit) error {
 		u.load(parent)
 	}
 	if u.DefaultDependencies {
-		u.addDependencies(Before, Conflicts, "shutdown.target")
+		u.withOrigin(MaskDefault, func() { u.addDependencies(Before, Conflicts, "shutdown.target") })
 	}
 	if u.Description == "" {
 		if p, err := unitname.ToPath(u.ID); err == nil {

@@ -65,13 +65,22 @@ func (l *Loader) mountExtras(u *Unit) error {
 	addExecDependencies(u)
 	setDefaultSlice(u)
 	if m.Where != "/" {
-		u.requireMountsFor(path.Dir(m.Where))
+		u.withOrigin(MaskImplicit, func() { u.requireMountsFor(path.Dir(m.Where)) })
 	}
 	// p: the kernel's values while mounted, else the file's (kernel.go).
 	p, fromFile := l.mountParams(u)
+	// The device and default dependencies come from the kernel's table
+	// while it lists the mount, else from the unit's file.
+	mask := MaskMountFile
+	if _, ok := l.kernelEntry(u.ID); ok && l.Kernel != nil {
+		mask = MaskMountinfo
+	}
+	saved := u.origin
+	defer func() { u.origin = saved }()
 	if fromFile && strings.HasPrefix(m.What, "/") && (mountIsBind(m) || !mountIsNetwork(m)) {
 		u.requireMountsFor(m.What)
 	}
+	u.origin = mask
 	if p != nil && p.What != "" && !mountIsBind(p) && unitname.IsDevicePath(p.What) && p.What != "/dev/root" && p.What != "/dev/nfs" && m.Where != "/" {
 		if fstabHasOption(p.Options, "x-systemd.device-bound") {
 			l.addNodeDependency(u, p.What, BindsTo)
@@ -150,16 +159,18 @@ func (l *Loader) automountExtras(u *Unit) error {
 		}
 		a.Where = unitname.PathSimplify(p)
 	}
-	u.addDependencies(Before, Triggers, u.loadRelated(".mount"))
+	u.withOrigin(MaskImplicit, func() { u.addDependencies(Before, Triggers, u.loadRelated(".mount")) })
 	if a.Where == "/" {
 		// The root directory has no parent to require.
 		return syscall.EADDRNOTAVAIL
 	}
-	u.requireMountsFor(path.Dir(a.Where))
+	u.withOrigin(MaskImplicit, func() { u.requireMountsFor(path.Dir(a.Where)) })
 	if u.DefaultDependencies {
-		_ = u.addDependency(Before, "local-fs.target")
-		_ = u.addDependency(After, "local-fs-pre.target")
-		u.addDependencies(Before, Conflicts, "umount.target")
+		u.withOrigin(MaskDefault, func() {
+			_ = u.addDependency(Before, "local-fs.target")
+			_ = u.addDependency(After, "local-fs-pre.target")
+			u.addDependencies(Before, Conflicts, "umount.target")
+		})
 	}
 	e, err := unitname.FromPath(a.Where, ".automount")
 	if err != nil {
@@ -190,7 +201,7 @@ func (l *Loader) swapExtras(u *Unit) error {
 	if u.Description == "" {
 		u.Description = s.What
 	}
-	u.requireMountsFor(s.What)
+	u.withOrigin(MaskImplicit, func() { u.requireMountsFor(s.What) })
 	if unitname.IsDevicePath(s.What) {
 		l.addNodeDependency(u, s.What, Requires)
 		l.addBlockdevDependency(u, s.What)
@@ -201,8 +212,10 @@ func (l *Loader) swapExtras(u *Unit) error {
 	addExecDependencies(u)
 	setDefaultSlice(u)
 	if u.DefaultDependencies && !l.Defaults.InContainer {
-		_ = u.addDependency(Before, "swap.target")
-		u.addDependencies(Before, Conflicts, "umount.target")
+		u.withOrigin(MaskDefault, func() {
+			_ = u.addDependency(Before, "swap.target")
+			u.addDependencies(Before, Conflicts, "umount.target")
+		})
 	}
 	return nil
 }

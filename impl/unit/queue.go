@@ -297,6 +297,12 @@ func (q *LoadQueue) Finish() {
 	}
 	q.finished = len(q.Loader.order)
 	for _, u := range q.Units() {
+		u.renameDepMasks(func(n string) string {
+			if o := q.Unit(n); o != nil {
+				return o.ID
+			}
+			return ""
+		})
 		for d := range u.Deps {
 			changed := false
 			for _, n := range u.Deps[d].list {

@@ -161,18 +161,24 @@ type Unit struct {
 	Perpetual    bool
 	Transient    bool
 
-	Description         string
-	Documentation       []string
-	Deps                [dependencyMax]Names
-	RequiresMountsFor   []string
-	StopWhenUnneeded    bool
-	RefuseManualStart   bool
-	RefuseManualStop    bool
-	AllowIsolate        bool
-	DefaultDependencies bool
-	IgnoreOnIsolate     bool
-	OnSuccessJobMode    string
-	OnFailureJobMode    string
+	Description   string
+	Documentation []string
+	Deps          [dependencyMax]Names
+	// DepMasks are where each dependency came from (for the manager's
+	// dump); a dependency without an entry has none recorded.
+	DepMasks          map[DepEdge]DepOrigin
+	RequiresMountsFor []string
+	// RequiresMountsForMask is where each RequiresMountsFor= path came
+	// from.
+	RequiresMountsForMask map[string]DepMask
+	StopWhenUnneeded      bool
+	RefuseManualStart     bool
+	RefuseManualStop      bool
+	AllowIsolate          bool
+	DefaultDependencies   bool
+	IgnoreOnIsolate       bool
+	OnSuccessJobMode      string
+	OnFailureJobMode      string
 
 	JobTimeout               uint64
 	JobRunningTimeout        uint64
@@ -219,6 +225,11 @@ type Unit struct {
 	loads []string
 	// ignoreDeps is the loader's IgnoreDependencies.
 	ignoreDeps bool
+	// origin is where the dependencies being added come from; 0 is the
+	// unit file.
+	origin DepMask
+	// startup: loaded while the Loader was in Startup.
+	startup bool
 }
 
 // DependencyFromString maps a dependency name ("Requires") to its kind;

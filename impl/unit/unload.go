@@ -71,5 +71,10 @@ func (l *Loader) UnloadAll(names []string) {
 		for d := range o.Deps {
 			o.Deps[d].removeAll(gone)
 		}
+		for k := range o.DepMasks {
+			if gone[k.Other] {
+				delete(o.DepMasks, k)
+			}
+		}
 	}
 }

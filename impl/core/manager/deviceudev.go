@@ -602,15 +602,16 @@ func (m *Manager) addUdevDep(d *device, from *Unit, kind unit.Dependency, to *Un
 	if from == to {
 		return
 	}
-	add := func(a *Unit, k unit.Dependency, b *Unit) {
+	add := func(a *Unit, k unit.Dependency, b *Unit, origin, dest unit.DepMask) {
 		if a.cfg.Deps[k].Add(b.ID()) {
 			d.udevDeps = append(d.udevDeps, depEdge{a.ID(), k, b.ID()})
 		}
+		a.cfg.NoteDepMask(k, b.ID(), origin, dest)
 	}
-	add(from, kind, to)
-	add(to, kind.Inverse(), from)
-	add(from, unit.References, to)
-	add(to, unit.ReferencedBy, from)
+	add(from, kind, to, unit.MaskUdev, 0)
+	add(to, kind.Inverse(), from, 0, unit.MaskUdev)
+	add(from, unit.References, to, unit.MaskUdev, 0)
+	add(to, unit.ReferencedBy, from, 0, unit.MaskUdev)
 	m.obs.UnitChanged(from)
 	m.obs.UnitChanged(to)
 }
@@ -620,6 +621,7 @@ func (m *Manager) removeUdevDeps(d *device) {
 	for _, e := range d.udevDeps {
 		if u := m.units[e.from]; u != nil {
 			u.cfg.Deps[e.kind].Remove(e.to)
+			u.cfg.ForgetDepMask(e.kind, e.to)
 			m.obs.UnitChanged(u)
 			m.addToGCQueue(u)
 		}

@@ -674,6 +674,7 @@ func (m *Manager) logIdent(u *Unit) string {
 // job); startup is finished once every job is gone.
 func (m *Manager) StartBootLoop(u *Unit, mode job.Mode) (*Job, error) {
 	j, err := m.EnqueueLoop(jobStart, u, mode)
+	m.loader.Startup = false
 	if err != nil {
 		return nil, err
 	}

@@ -167,6 +167,11 @@ func (m *Manager) adoptLoaded() {
 			continue
 		}
 		initScopeDefaults(cfg)
+		if cfg.ID == "init.scope" {
+			if s := m.loader.Unit(cfg.Slice); s != nil {
+				s.NoteDepMask(unit.SliceOf, cfg.ID, 0, unit.MaskSliceProperty)
+			}
+		}
 		m.logDiagnostics(cfg)
 		u := &Unit{m: m, cfg: cfg}
 		u.stampFiles()
@@ -195,6 +200,9 @@ func (m *Manager) UnitsLoop() []*Unit { return m.order }
 // StartupLoop loads the units that always exist (252's
 // enumerate_perpetual), then those the system already has (enumerate).
 func (m *Manager) StartupLoop() {
+	// Re-executing, the units loaded at startup are those that were
+	// (StartupDeserializeLoop).
+	m.loader.Startup = !m.reexec.deserializing
 	if m.cfg.Generators {
 		m.runGenerators()
 	}
@@ -210,6 +218,10 @@ func (m *Manager) StartupLoop() {
 		m.safely("enumerate", func() { e(m) })
 	}
 }
+
+// EndStartupLoop says the units the manager starts with are loaded
+// when no boot transaction follows (StartBootLoop says it otherwise).
+func (m *Manager) EndStartupLoop() { m.loader.Startup = false }
 
 // PropertyLoop is one of the unit's D-Bus properties as 252 serves it:
 // the loaded model with the runtime state (runtime, the unit's Runtime(),
@@ -249,4 +261,6 @@ func initScopeDefaults(cfg *unit.Unit) {
 	if cfg.Slice == "" {
 		cfg.Slice = "-.slice"
 	}
+	// The slice comes from setting it, as Slice= does.
+	cfg.NoteDepMask(unit.InSlice, cfg.Slice, unit.MaskSliceProperty, 0)
 }

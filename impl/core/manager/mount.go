@@ -604,8 +604,16 @@ func (x *mount) follow(k unit.KernelEntry, inTable bool) {
 			justChanged = true
 		}
 		x.fromProc, x.proc = true, k
+		if justChanged {
+			// 252 rebuilds the mount's own dependencies from the
+			// kernel's values (mount_add_non_exec_dependencies).
+			x.swapDepOrigin(unit.MaskMountFile, unit.MaskMountinfo)
+		}
 	}
 	if !inTable && !u.cfg.Perpetual {
+		if x.fromProc {
+			x.swapDepOrigin(unit.MaskMountinfo, unit.MaskMountFile)
+		}
 		x.fromProc, x.proc = false, unit.KernelEntry{}
 		switch x.state {
 		case mntMounted:
@@ -991,4 +999,16 @@ func (m *Manager) loadUnitsLoop(names []string) {
 	}
 	m.loader.Finish()
 	m.adoptLoaded()
+}
+
+// swapDepOrigin marks the mount's dependencies that came from one source
+// of mount parameters as coming from the other.
+func (x *mount) swapDepOrigin(from, to unit.DepMask) {
+	m := x.u.m
+	x.u.cfg.SwapDepMask(from, to, func(name string) *unit.Unit {
+		if o := m.units[name]; o != nil {
+			return o.cfg
+		}
+		return nil
+	})
 }

@@ -174,6 +174,11 @@ func (s *service) notifyMessage(ev *notify.Event) bool {
 		m.logUnit(s.u, LevelWarning, "%s", w)
 	}
 	switch n.State {
+	case notify.StateReady, notify.StateReloading, notify.StateStopping:
+		s.notifyState = map[notify.State]string{notify.StateReady: "ready", notify.StateReloading: "reloading",
+			notify.StateStopping: "stopping"}[n.State]
+	}
+	switch n.State {
 	case notify.StateReady:
 		if s.state == svcStart && (s.cfg.Type == "notify" || s.cfg.Type == "notify-reload") {
 			s.enterStartPost()

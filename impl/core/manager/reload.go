@@ -32,7 +32,14 @@ func (m *Manager) ReloadLoop() {
 	m.cfg.Defaults.Presets = m.presetPolicy()
 	m.extras = map[string]extras{}
 	old := append([]*Unit(nil), m.order...)
+	startup := map[string]bool{}
+	for _, u := range old {
+		if u.cfg.LoadedAtStartup() {
+			startup[u.ID()] = true
+		}
+	}
 	m.loader = m.newLoader()
+	m.loader.StartupUnits = startup
 	for _, u := range old {
 		if m.loader.Unit(u.ID()) != nil {
 			continue
@@ -52,6 +59,9 @@ func (m *Manager) ReloadLoop() {
 		}
 		initScopeDefaults(cfg)
 		u.cfg = cfg
+		// The conditions are read afresh: 252 keeps their overall
+		// result and time across a reload, not each one's.
+		u.conditionVerdicts, u.assertVerdicts = nil, nil
 		u.stampFiles()
 		if _, ok := u.kind.(*unsupported); ok {
 			u.kind = m.typeOf(u)

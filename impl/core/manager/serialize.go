@@ -537,6 +537,9 @@ func (m *Manager) serializeUnit(w *stateWriter, u *Unit) {
 	if m.transient[u.ID()] {
 		w.bool("transient", true)
 	}
+	if u.cfg.LoadedAtStartup() {
+		w.bool("loaded-at-startup", true)
+	}
 	w.item("freezer-state", u.freezer.state.String())
 	w.dual("state-change-timestamp", u.stateChange)
 	w.dual("inactive-exit-timestamp", u.inactiveExit)
@@ -610,7 +613,17 @@ func (m *Manager) StartupDeserializeLoop(st *Serialization, fds *FDSet) {
 		m.reexec.deserializing = false
 		fds.CloseRest()
 	}()
+	// The units loaded at startup before stay so; nothing else is.
+	m.loader.StartupUnits = map[string]bool{}
+	for _, us := range st.Units {
+		for _, it := range us.Items {
+			if b, ok := parseBool(it.Value); it.Key == "loaded-at-startup" && ok && b {
+				m.loader.StartupUnits[us.Name] = true
+			}
+		}
+	}
 	m.StartupLoop()
+	m.loader.Startup = false
 	var startupJob uint32
 	var startupUnit string
 	for _, it := range st.Items {
@@ -798,7 +811,7 @@ func (m *Manager) deserializeUnitItem(u *Unit, it Item) bool {
 		}
 	}
 	switch it.Key {
-	case "transient":
+	case "transient", "loaded-at-startup":
 		return true // read before loading (StartupDeserializeLoop)
 	case "invocation-id":
 		if validInvocationID(it.Value) {

@@ -507,6 +507,10 @@ func (s *socketUnit) resume() {
 		s.u.cfg.Deps[unit.Triggers].Add(svc.ID())
 		svc.cfg.Deps[unit.After].Add(s.u.ID())
 		svc.cfg.Deps[unit.TriggeredBy].Add(s.u.ID())
+		for _, k := range []unit.Dependency{unit.Before, unit.Triggers} {
+			s.u.cfg.NoteDepMask(k, svc.ID(), unit.MaskImplicit, 0)
+			svc.cfg.NoteDepMask(k.Inverse(), s.u.ID(), 0, unit.MaskImplicit)
+		}
 	}
 }
 

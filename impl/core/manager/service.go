@@ -102,14 +102,17 @@ type service struct {
 	rt *execRuntime
 	// control is the command list running as the control process and
 	// the index of the running command; main likewise for ExecStart=.
-	controlKind   int
-	controlIdx    int
-	mainIdx       int
-	mainRun       execRun
-	runs          [7][]execRun // by exec kind, per command
-	timer         *timerEntry
-	nRestarts     uint32
-	statusText    string
+	controlKind int
+	controlIdx  int
+	mainIdx     int
+	mainRun     execRun
+	runs        [7][]execRun // by exec kind, per command
+	timer       *timerEntry
+	nRestarts   uint32
+	statusText  string
+	// notifyState is the last of READY=1, RELOADING=1 and STOPPING=1
+	// the service sent since it started ("ready", ...), "" for none.
+	notifyState   string
 	statusErrno   int
 	fdStore       []storedFD
 	busNameGood   bool
@@ -209,6 +212,7 @@ func (s *service) start() error {
 	s.mainRun = execRun{}
 	s.runs = [7][]execRun{}
 	s.statusText, s.statusErrno = "", 0
+	s.notifyState = ""
 	s.forbidRestart = false
 	s.watchdogOverride, s.watchdogOverrideUSec = false, usecInfinity
 	s.u.invocationID = newInvocationID()

@@ -52,6 +52,15 @@ func newTarget(u *Unit) *target { return &target{twoState{u: u, names: [2]string
 // slice is a slice unit; perpetual slices are active from the start.
 type slice struct{ twoState }
 
+// start realizes the slice's cgroup, as 252 does for a slice it starts
+// (its units' cgroups go below it); it goes once the slice is inactive.
+func (s *slice) start() error {
+	if f, err := s.u.m.unitCgroup(s.u); err == nil && f != nil {
+		f.Close()
+	}
+	return s.twoState.start()
+}
+
 func newSlice(u *Unit) *slice {
 	return &slice{twoState{u: u, names: [2]string{"dead", "active"}}}
 }

@@ -189,6 +189,17 @@ type listenError struct {
 // openAll creates every listening socket (socket_open_fds).
 func (s *socketUnit) openAll() *listenError {
 	for _, p := range s.cfg.Ports {
+		if p.Family == unix.AF_INET || p.Family == unix.AF_INET6 {
+			// 252 creates IP sockets from a helper in the unit's cgroup
+			// (for its BPF firewall), which realizes the cgroup; ours
+			// are created here, but the cgroup is realized as in 252.
+			if f, err := s.u.m.unitCgroup(s.u); err == nil && f != nil {
+				f.Close()
+			}
+			break
+		}
+	}
+	for _, p := range s.cfg.Ports {
 		f, err := s.open(p)
 		if err != nil {
 			return &listenError{p.Address, err}
@@ -495,6 +506,10 @@ func (s *socketUnit) acceptAll() {
 		s.u.cfg.Deps[unit.Triggers].Add(svc.ID())
 		svc.cfg.Deps[unit.After].Add(s.u.ID())
 		svc.cfg.Deps[unit.TriggeredBy].Add(s.u.ID())
+		for _, k := range []unit.Dependency{unit.Before, unit.Triggers} {
+			s.u.cfg.NoteDepMask(k, svc.ID(), unit.MaskImplicit, 0)
+			svc.cfg.NoteDepMask(k.Inverse(), s.u.ID(), 0, unit.MaskImplicit)
+		}
 		sv, ok := svc.kind.(*service)
 		if !ok {
 			unix.Close(cfd)
