@@ -150,8 +150,10 @@ type Manager struct {
 	// nFailedJobs counts the jobs that ended failed or invalid
 	// (NFailedJobs).
 	nFailedJobs uint32
-	runQueue    []*Job
-	gcQueue     []*Unit
+	// fdWatch drops stored fds whose other end hung up.
+	fdWatch  fdStoreWatch
+	runQueue []*Job
+	gcQueue  []*Unit
 
 	pids map[int]*Unit // processes a unit waits for
 	// runtimes are the exec runtimes by the ID of the unit that made

@@ -223,6 +223,8 @@ type storedFD struct {
 	// share it, so the store is searched by it before kcmp(2).
 	statted  bool
 	dev, ino uint64
+	// token is f's registration for hang-ups (fdStoreWatch), 0 if none.
+	token uint32
 }
 
 // storeFDs keeps a message's fds in the service's store, up to
@@ -253,6 +255,7 @@ func (s *service) storeFDs(ev *notify.Event, n notify.Notification) bool {
 			continue
 		}
 		s.fdStore = append(s.fdStore, storedFD{f: os.NewFile(uintptr(fd), name), name: name})
+		s.u.m.watchStoredFD(s, &s.fdStore[len(s.fdStore)-1])
 		taken++
 	}
 	ev.FDs = ev.FDs[taken:]
@@ -299,6 +302,7 @@ func (s *service) removeStoredFDs(name string) {
 	kept := s.fdStore[:0]
 	for _, sf := range s.fdStore {
 		if sf.name == name {
+			s.u.m.unwatchStoredFD(&sf)
 			sf.f.Close()
 			continue
 		}
@@ -320,8 +324,9 @@ func (s *service) releaseResources() {
 }
 
 func (s *service) releaseFDStore() {
-	for _, sf := range s.fdStore {
-		sf.f.Close()
+	for i := range s.fdStore {
+		s.u.m.unwatchStoredFD(&s.fdStore[i])
+		s.fdStore[i].f.Close()
 	}
 	s.fdStore = nil
 }

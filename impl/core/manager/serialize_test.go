@@ -642,3 +642,51 @@ func TestReexecAutoRestartResumes(t *testing.T) {
 		}
 	}
 }
+
+// TestFDStoreDropsHungUpFDs: a stored fd whose other end closes leaves
+// the store, as 252 drops it on EPOLLHUP (journald's stdout streams); one
+// removed by FDSTOREREMOVE is no longer watched.
+func TestFDStoreDropsHungUpFDs(t *testing.T) {
+	dir := t.TempDir()
+	m, _ := reexecManager(t, dir)
+	u := mustLoad(t, m, "app.service")
+	s := u.kind.(*service)
+	s.state, s.mainPID = svcRunning, 4242
+	s.cfg.NotifyAccess = "main"
+	m.pids[4242] = u
+	store := func(name string) *os.File {
+		pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.handleNotify(notify.Event{Kind: notify.KindMessage, Creds: notify.Creds{PID: 4242},
+			Tags: []string{"FDSTORE=1", "FDNAME=" + name}, FDs: []int{pair[0]}})
+		return os.NewFile(uintptr(pair[1]), "peer")
+	}
+	stream := store("stream")
+	kept := store("kept")
+	defer kept.Close()
+	removed := store("removed")
+	m.handleNotify(notify.Event{Kind: notify.KindMessage, Creds: notify.Creds{PID: 4242},
+		Tags: []string{"FDSTOREREMOVE=1", "FDNAME=removed"}})
+	if len(s.fdStore) != 2 || len(m.fdWatch.tokens) != 2 {
+		t.Fatalf("store %+v, watched %d", s.fdStore, len(m.fdWatch.tokens))
+	}
+	removed.Close()
+	stream.Close()
+	// What the loop would run; the bound is for liveness only.
+	select {
+	case fn := <-m.posted:
+		fn()
+	case <-time.After(10 * time.Second):
+		t.Fatal("no hang-up noticed")
+	}
+	if len(s.fdStore) != 1 || s.fdStore[0].name != "kept" || len(m.fdWatch.tokens) != 1 {
+		t.Fatalf("store after hang-up %+v, watched %d", s.fdStore, len(m.fdWatch.tokens))
+	}
+	select {
+	case <-m.posted:
+		t.Error("an unwatched or dropped fd reported again")
+	case <-time.After(200 * time.Millisecond):
+	}
+}

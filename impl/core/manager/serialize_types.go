@@ -245,6 +245,7 @@ func (s *service) deserializeItem(key, v string, fds *FDSet) bool {
 			break
 		}
 		s.fdStore = append(s.fdStore, storedFD{f: os.NewFile(uintptr(fd), name), name: name})
+		s.u.m.watchStoredFD(s, &s.fdStore[len(s.fdStore)-1])
 	case "accept-fd":
 		fd, _, ok := parseFDRef(v, fds)
 		if !ok {
