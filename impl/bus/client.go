@@ -11,6 +11,8 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"syscall"
+	"time"
 
 	"github.com/godbus/dbus/v5"
 )
@@ -43,6 +45,20 @@ type Client struct {
 	// watch says signals are queued for NextSignal; else they are
 	// dropped as they come.
 	watch bool
+}
+
+// DefaultCallTimeout bounds how long the handshake and each call wait for
+// their answer, as sd-bus's default method call timeout: past it they
+// fail with ETIMEDOUT ("Connection timed out"), and the connection is
+// given up.
+var DefaultCallTimeout = 25 * time.Second
+
+// readError is err as a caller sees it: a passed deadline is ETIMEDOUT.
+func readError(err error) error {
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return syscall.ETIMEDOUT
+	}
+	return err
 }
 
 // maxQueuedSignals bounds the signals queued and not yet taken.
@@ -110,10 +126,12 @@ func newClient(nc net.Conn, hello bool) (*Client, error) {
 	if _, err := nc.Write(c.wbuf.Bytes()); err != nil {
 		return nil, err
 	}
+	nc.SetReadDeadline(time.Now().Add(DefaultCallTimeout))
+	defer nc.SetReadDeadline(time.Time{})
 	total := 0
 	line, err := readAuthLine(c.br, &total)
 	if err != nil {
-		return nil, err
+		return nil, readError(err)
 	}
 	if !bytes.HasPrefix(line, []byte("OK ")) {
 		return nil, fmt.Errorf("%w: server said %q", errAuthRejected, line)
@@ -180,6 +198,12 @@ func (c *Client) appendCall(dest string, path dbus.ObjectPath, method string, ar
 // Call calls method ("interface.member") on dest's object path and waits
 // for the reply, as godbus's BusObject.Call does with no flags.
 func (c *Client) Call(dest string, path dbus.ObjectPath, method string, args ...any) *dbus.Call {
+	return c.CallTimeout(0, dest, path, method, args...)
+}
+
+// CallTimeout is Call waiting at most timeout for the reply: 0 is
+// DefaultCallTimeout, a negative one waits as long as it takes.
+func (c *Client) CallTimeout(timeout time.Duration, dest string, path dbus.ObjectPath, method string, args ...any) *dbus.Call {
 	call := &dbus.Call{Destination: dest, Path: path, Method: method, Args: args, ResponseSequence: dbus.NoSequence}
 	if c.err != nil {
 		call.Err = c.err
@@ -195,6 +219,13 @@ func (c *Client) Call(dest string, path dbus.ObjectPath, method string, args ...
 		c.err = err
 		call.Err = err
 		return call
+	}
+	if timeout == 0 {
+		timeout = DefaultCallTimeout
+	}
+	if timeout > 0 {
+		c.nc.SetReadDeadline(time.Now().Add(timeout))
+		defer c.nc.SetReadDeadline(time.Time{})
 	}
 	got := c.wait(serial)
 	got.Destination, got.Path, got.Method, got.Args = dest, path, method, args
@@ -254,7 +285,7 @@ func (c *Client) wait(serial uint32) *dbus.Call {
 func (c *Client) readOne(serial uint32) *dbus.Call {
 	var fixed [16]byte
 	if _, err := io.ReadFull(c.br, fixed[:]); err != nil {
-		c.err = err
+		c.err = readError(err)
 		return nil
 	}
 	size, err := messageSize(fixed[:], clientMaxMessage)
@@ -264,7 +295,7 @@ func (c *Client) readOne(serial uint32) *dbus.Call {
 	}
 	buf, err := readGrowing(c.br, fixed[:], size)
 	if err != nil {
-		c.err = err
+		c.err = readError(err)
 		return nil
 	}
 	c.seq++

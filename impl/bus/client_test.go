@@ -10,6 +10,7 @@ import (
 	"os"
 	"reflect"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 
@@ -340,5 +341,56 @@ func TestClientBadReplyBody(t *testing.T) {
 	}
 	if call := c.wait(3); call.Err != nil || !reflect.DeepEqual(call.Body, []any{"good"}) {
 		t.Fatalf("after the bad body: %v %#v", call.Err, call.Body)
+	}
+}
+
+// TestClientCallTimeout: a server that never answers fails the call
+// with ETIMEDOUT once the timeout passes, as sd-bus's calls time out,
+// and so does one that never finishes the handshake.
+func TestClientCallTimeout(t *testing.T) {
+	defer func(d time.Duration) { DefaultCallTimeout = d }(DefaultCallTimeout)
+	DefaultCallTimeout = 200 * time.Millisecond
+	path := t.TempDir() + "/s"
+	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	done := make(chan struct{})
+	defer close(done)
+	serve := func(answerAuth bool) {
+		nc, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer nc.Close()
+		buf := make([]byte, 4096)
+		nc.Read(buf)
+		if answerAuth {
+			nc.Write([]byte("OK 00112233445566778899aabbccddeeff\r\n"))
+		}
+		<-done
+	}
+	go serve(true)
+	go serve(true)
+	c, err := DialClient(path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if call := c.Call("x.y", "/", "a.b.C"); !errors.Is(call.Err, syscall.ETIMEDOUT) {
+		t.Fatalf("unanswered call: %v", call.Err)
+	}
+	c2, err := DialClient(path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	if call := c2.CallTimeout(50*time.Millisecond, "x.y", "/", "a.b.C"); !errors.Is(call.Err, syscall.ETIMEDOUT) {
+		t.Fatalf("unanswered call with its own timeout: %v", call.Err)
+	}
+	go serve(false)
+	if _, err := DialClient(path, false); !errors.Is(err, syscall.ETIMEDOUT) {
+		t.Fatalf("unanswered handshake: %v", err)
 	}
 }

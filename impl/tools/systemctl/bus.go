@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/godbus/dbus/v5"
 
@@ -144,7 +145,13 @@ func (t *tool) closeBus() {
 
 // callManager calls a Manager method.
 func (b *managerBus) callManager(method string, args ...any) (*dbus.Call, error) {
-	c := b.object(busService, busManagerPath).Call(ifaceManager+"."+method, 0, args...)
+	return b.callManagerTimeout(0, method, args...)
+}
+
+// callManagerTimeout calls a Manager method waiting at most timeout for
+// its reply (0: sd-bus's default, negative: no bound).
+func (b *managerBus) callManagerTimeout(timeout time.Duration, method string, args ...any) (*dbus.Call, error) {
+	c := b.c.CallTimeout(timeout, busService, busManagerPath, ifaceManager+"."+method, args...)
 	return c, c.Err
 }
 

@@ -3,6 +3,7 @@ package systemctl
 import (
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/godbus/dbus/v5"
 
@@ -448,6 +449,9 @@ func (t *tool) isFailed(args []string) error {
 	return t.checkUnitGeneric(exitProgramDeadAndPIDExists, []string{"failed"}, args[1:])
 }
 
+// daemonReloadTimeout is 252's DAEMON_RELOAD_TIMEOUT_SEC.
+const daemonReloadTimeout = 180 * time.Second
+
 // daemonReload is verb_daemon_reload.
 func (t *tool) daemonReload(args []string) error {
 	b, err := t.connectBus()
@@ -458,7 +462,8 @@ func (t *tool) daemonReload(args []string) error {
 	if args[0] == "daemon-reexec" {
 		method = "Reexecute"
 	}
-	_, err = b.callManager(method)
+	// Reloading may take long: 252 waits twice its default job timeout.
+	_, err = b.callManagerTimeout(daemonReloadTimeout, method)
 	if err != nil {
 		if method == "Reexecute" && isDisconnect(err) {
 			return nil

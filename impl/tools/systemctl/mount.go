@@ -62,7 +62,7 @@ func (t *tool) mountImage(args []string) error {
 			opts = append(opts, mountOption{words[0], words[1]})
 		}
 	}
-	if _, err := b.callManager("MountImageUnit", n, args[2], args[3], t.opts.readOnly, t.opts.mkdir, opts); err != nil {
+	if _, err := b.callManagerTimeout(-1, "MountImageUnit", n, args[2], args[3], t.opts.readOnly, t.opts.mkdir, opts); err != nil {
 		t.logAt(logging.Err, "Failed to mount image: %s", busErrorMessage(err))
 		return errReported
 	}
