@@ -91,7 +91,12 @@ func endGuest(h *oracle.Harness, impl oracle.Impl, name string, lines []string) 
 	}
 	how, err := oracle.Ended(ctx, sb)
 	if err != nil {
-		return "", err
+		// What the manager said last tells where it stopped.
+		console := sb.Console()
+		if len(console) > 4000 {
+			console = console[len(console)-4000:]
+		}
+		return "", fmt.Errorf("%w\n--- console (end)\n%s", err, console)
 	}
 	fmt.Fprintf(&b, "guest: %s\n", how)
 	return b.String(), nil
