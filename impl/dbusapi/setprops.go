@@ -124,6 +124,34 @@ var cgroupTypes = map[unitname.Type]bool{
 	unitname.Socket: true, unitname.Mount: true, unitname.Swap: true,
 }
 
+// pair is one row of an a(XY) property value.
+type pair[A, B any] struct {
+	first  A
+	second B
+}
+
+// pairRows decodes an array of two-field structs whose fields are A and
+// B (a(ss), a(st), a(say), …); false if the value has another shape.
+func pairRows[A, B any](v any) ([]pair[A, B], bool) {
+	rows, ok := v.([][]any)
+	if !ok {
+		return nil, false
+	}
+	out := make([]pair[A, B], 0, len(rows))
+	for _, r := range rows {
+		if len(r) != 2 {
+			return nil, false
+		}
+		a, ok1 := r[0].(A)
+		b, ok2 := r[1].(B)
+		if !ok1 || !ok2 {
+			return nil, false
+		}
+		out = append(out, pair[A, B]{a, b})
+	}
+	return out, true
+}
+
 // convertProperties is the checking pass of 252's bus_unit_set_properties
 // together with the text unit_write_setting would write for each
 // property: it fails on the first property 252 refuses, with 252's
@@ -1164,19 +1192,12 @@ func (w *propWriter) timer() (bool, error) {
 	case "FixedRandomDelay", "WakeSystem", "Persistent", "RemainAfterElapse", "OnTimezoneChange", "OnClockChange":
 		return w.setBool(true)
 	case "TimersMonotonic":
-		rows, ok := w.v.([][]any)
+		rows, ok := pairRows[string, uint64](w.v)
 		if !ok {
 			return true, errUnexpected
 		}
 		for _, r := range rows {
-			if len(r) != 2 {
-				return true, errUnexpected
-			}
-			base, ok1 := r[0].(string)
-			usec, ok2 := r[1].(uint64)
-			if !ok1 || !ok2 {
-				return true, errUnexpected
-			}
+			base, usec := r.first, r.second
 			if !timerBases[base] {
 				return true, invalidArgs("Invalid timer base: %s", base)
 			}
@@ -1187,19 +1208,12 @@ func (w *propWriter) timer() (bool, error) {
 		}
 		return true, nil
 	case "TimersCalendar":
-		rows, ok := w.v.([][]any)
+		rows, ok := pairRows[string, string](w.v)
 		if !ok {
 			return true, errUnexpected
 		}
 		for _, r := range rows {
-			if len(r) != 2 {
-				return true, errUnexpected
-			}
-			base, ok1 := r[0].(string)
-			spec, ok2 := r[1].(string)
-			if !ok1 || !ok2 {
-				return true, errUnexpected
-			}
+			base, spec := r.first, r.second
 			if base != "OnCalendar" {
 				return true, invalidArgs("Invalid timer base: %s", base)
 			}
@@ -1253,19 +1267,12 @@ func (w *propWriter) pathUnit() (bool, error) {
 	case "TriggerLimitIntervalUSec":
 		return w.setUsec(true)
 	case "Paths":
-		rows, ok := w.v.([][]any)
+		rows, ok := pairRows[string, string](w.v)
 		if !ok {
 			return true, errUnexpected
 		}
 		for _, r := range rows {
-			if len(r) != 2 {
-				return true, errUnexpected
-			}
-			typ, ok1 := r[0].(string)
-			p, ok2 := r[1].(string)
-			if !ok1 || !ok2 {
-				return true, errUnexpected
-			}
+			typ, p := r.first, r.second
 			switch {
 			case !pathTypes[typ]:
 				return true, invalidArgs("Unknown path type: %s", typ)
@@ -1319,19 +1326,12 @@ func (w *propWriter) socket() (bool, error) {
 		w.write(true, w.name, specifierEscape(w.name+"="+strings.Join(l, " ")))
 		return true, nil
 	case "Listen":
-		rows, ok := w.v.([][]any)
+		rows, ok := pairRows[string, string](w.v)
 		if !ok {
 			return true, errUnexpected
 		}
 		for _, r := range rows {
-			if len(r) != 2 {
-				return true, errUnexpected
-			}
-			t, ok1 := r[0].(string)
-			a, ok2 := r[1].(string)
-			if !ok1 || !ok2 {
-				return true, errUnexpected
-			}
+			t, a := r.first, r.second
 			switch t {
 			case "Stream", "Datagram", "SequentialPacket":
 				family, err := unit.SocketAddressFamily(a)

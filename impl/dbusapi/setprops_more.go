@@ -329,7 +329,7 @@ func (w *propWriter) cgroupMore() (bool, error) {
 		w.write(true, w.name, "DevicePolicy="+s)
 		return true, nil
 	case "DeviceAllow":
-		rows, ok := w.v.([][]any)
+		rows, ok := pairRows[string, string](w.v)
 		if !ok {
 			return true, errUnexpected
 		}
@@ -337,14 +337,7 @@ func (w *propWriter) cgroupMore() (bool, error) {
 			w.out.deviceAllow = append([]unit.DeviceAllow{}, w.tg.deviceAllow...)
 		}
 		for _, r := range rows {
-			if len(r) != 2 {
-				return true, errUnexpected
-			}
-			p, ok1 := r[0].(string)
-			rwm, ok2 := r[1].(string)
-			if !ok1 || !ok2 {
-				return true, errUnexpected
-			}
+			p, rwm := r.first, r.second
 			if !deviceAllowPatternValid(p) || strings.ContainsAny(p, " \t\n\r") {
 				return true, invalidArgs("DeviceAllow= requires device node or pattern")
 			}
@@ -385,7 +378,7 @@ func (w *propWriter) cgroupMore() (bool, error) {
 		w.setLive(live.String())
 		return true, nil
 	case "IODeviceWeight":
-		rows, ok := w.v.([][]any)
+		rows, ok := pairRows[string, uint64](w.v)
 		if !ok {
 			return true, errUnexpected
 		}
@@ -393,14 +386,7 @@ func (w *propWriter) cgroupMore() (bool, error) {
 			w.out.ioWeights = append([]unit.DeviceWeight{}, w.tg.ioWeights...)
 		}
 		for _, r := range rows {
-			if len(r) != 2 {
-				return true, errUnexpected
-			}
-			p, ok1 := r[0].(string)
-			n, ok2 := r[1].(uint64)
-			if !ok1 || !ok2 {
-				return true, errUnexpected
-			}
+			p, n := r.first, r.second
 			if !unitname.PathIsNormalized(p) {
 				// 252 names the property where the path goes, and
 				// the other way round.
@@ -609,19 +595,12 @@ func (w *propWriter) execFiles() (bool, error) {
 		}
 		return true, nil
 	case "TemporaryFileSystem":
-		rows, ok := w.v.([][]any)
+		rows, ok := pairRows[string, string](w.v)
 		if !ok {
 			return true, errUnexpected
 		}
 		for _, r := range rows {
-			if len(r) != 2 {
-				return true, errUnexpected
-			}
-			p, ok1 := r[0].(string)
-			opts, ok2 := r[1].(string)
-			if !ok1 || !ok2 {
-				return true, errUnexpected
-			}
+			p, opts := r.first, r.second
 			if !path.IsAbs(p) {
 				return true, invalidArgs("Mount point %s is not absolute.", p)
 			}
@@ -680,7 +659,7 @@ func (w *propWriter) serviceExitStatus() (bool, error) {
 // bus_cgroup_set_property: the limit of each device named is set, and
 // the whole list of devices that have one written.
 func (w *propWriter) ioLimit(kind int) (bool, error) {
-	rows, ok := w.v.([][]any)
+	rows, ok := pairRows[string, uint64](w.v)
 	if !ok {
 		return true, errUnexpected
 	}
@@ -690,14 +669,7 @@ func (w *propWriter) ioLimit(kind int) (bool, error) {
 	}
 	const none = math.MaxUint64
 	for _, r := range rows {
-		if len(r) != 2 {
-			return true, errUnexpected
-		}
-		p, ok1 := r[0].(string)
-		n, ok2 := r[1].(uint64)
-		if !ok1 || !ok2 {
-			return true, errUnexpected
-		}
+		p, n := r.first, r.second
 		if !unitname.PathIsNormalized(p) {
 			return true, invalidArgs("Path '%s' specified in %s= is not normalized.", w.name, p)
 		}
@@ -863,7 +835,7 @@ func (w *propWriter) execLists() (bool, error) {
 		w.write(true, w.name, fmt.Sprintf("CoredumpFilter=0x%x", n))
 		return true, nil
 	case "EnvironmentFiles":
-		rows, ok := w.v.([][]any)
+		rows, ok := pairRows[string, bool](w.v)
 		if !ok {
 			return true, errUnexpected
 		}
@@ -875,14 +847,7 @@ func (w *propWriter) execLists() (bool, error) {
 		}
 		var added []string
 		for _, r := range rows {
-			if len(r) != 2 {
-				return true, errUnexpected
-			}
-			p, ok1 := r[0].(string)
-			ignore, ok2 := r[1].(bool)
-			if !ok1 || !ok2 {
-				return true, errUnexpected
-			}
+			p, ignore := r.first, r.second
 			if !path.IsAbs(p) {
 				return true, invalidArgs("Path %s is not absolute.", p)
 			}
@@ -1150,19 +1115,12 @@ func credentialNameValid(s string) bool { return unitname.FilenameIsValid(s) && 
 func (w *propWriter) execCredentials() (bool, error) {
 	switch w.name {
 	case "SetCredential", "SetCredentialEncrypted":
-		rows, ok := w.v.([][]any)
+		rows, ok := pairRows[string, []byte](w.v)
 		if !ok {
 			return true, errUnexpected
 		}
 		for _, r := range rows {
-			if len(r) != 2 {
-				return true, errUnexpected
-			}
-			id, ok1 := r[0].(string)
-			data, ok2 := r[1].([]byte)
-			if !ok1 || !ok2 {
-				return true, errUnexpected
-			}
+			id, data := r.first, r.second
 			if !credentialNameValid(id) {
 				return true, invalidArgs("Credential ID is invalid: %s", id)
 			}
@@ -1173,19 +1131,12 @@ func (w *propWriter) execCredentials() (bool, error) {
 		}
 		return true, nil
 	case "LoadCredential", "LoadCredentialEncrypted":
-		rows, ok := w.v.([][]any)
+		rows, ok := pairRows[string, string](w.v)
 		if !ok {
 			return true, errUnexpected
 		}
 		for _, r := range rows {
-			if len(r) != 2 {
-				return true, errUnexpected
-			}
-			id, ok1 := r[0].(string)
-			src, ok2 := r[1].(string)
-			if !ok1 || !ok2 {
-				return true, errUnexpected
-			}
+			id, src := r.first, r.second
 			if !credentialNameValid(id) {
 				return true, invalidArgs("Credential ID is invalid: %s", id)
 			}
@@ -1327,7 +1278,7 @@ func (w *propWriter) cgroupFirewall() (bool, error) {
 	case "SocketBindAllow", "SocketBindDeny":
 		return w.socketBind()
 	case "IODeviceLatencyTargetUSec":
-		rows, ok := w.v.([][]any)
+		rows, ok := pairRows[string, uint64](w.v)
 		if !ok {
 			return true, errUnexpected
 		}
@@ -1335,14 +1286,7 @@ func (w *propWriter) cgroupFirewall() (bool, error) {
 			w.out.ioLatencies = append([]unit.DeviceWeight{}, w.tg.ioLatencies...)
 		}
 		for _, r := range rows {
-			if len(r) != 2 {
-				return true, errUnexpected
-			}
-			p, ok1 := r[0].(string)
-			n, ok2 := r[1].(uint64)
-			if !ok1 || !ok2 {
-				return true, errUnexpected
-			}
+			p, n := r.first, r.second
 			if !unitname.PathIsNormalized(p) {
 				return true, invalidArgs("Path '%s' specified in %s= is not normalized.", w.name, p)
 			}
