@@ -19,8 +19,9 @@ import (
 // From the start of the process a CPU profile is written to
 // DIR/cpu.current. Writing a name (letters, digits, '-', '_') into
 // DIR/cut closes that profile segment as DIR/cpu-NAME.pprof, writes the
-// heap profile DIR/heap-NAME.pprof (after a garbage collection) and the
-// runtime's memory statistics DIR/mem-NAME.txt, starts the next segment,
+// heap profile DIR/heap-NAME.pprof (after a garbage collection), the
+// runtime's memory statistics DIR/mem-NAME.txt, every goroutine's stack
+// DIR/goroutines-NAME.txt and the process's mappings DIR/smaps-NAME.txt, starts the next segment,
 // removes DIR/cut and creates DIR/done-NAME. With ProfileTraceEnv set as
 // well, each segment also gets an execution trace, DIR/trace-NAME.out
 // (for `go tool trace`: where PID 1 waits rather than computes).
@@ -28,6 +29,10 @@ const ProfileEnv = "GOSYSTEMD_PPROF"
 
 // ProfileTraceEnv adds execution traces to ProfileEnv's profiles.
 const ProfileTraceEnv = "GOSYSTEMD_PPROF_TRACE"
+
+// ProfileMemOnlyEnv leaves out the CPU profile and keeps the runtime's
+// default heap sampling, so that the memory statistics are PID 1's own.
+const ProfileMemOnlyEnv = "GOSYSTEMD_PPROF_MEMONLY"
 
 // profilePoll is how often the profiler looks for DIR/cut.
 const profilePoll = 50 * time.Millisecond
@@ -46,8 +51,10 @@ func init() {
 	}
 	// Finer heap samples than the default 512 KiB: the profile is for
 	// finding where PID 1's memory goes.
-	runtime.MemProfileRate = 64 << 10
-	p := &profiler{dir: filepath.Clean(dir), trace: os.Getenv(ProfileTraceEnv) != ""}
+	p := &profiler{dir: filepath.Clean(dir), trace: os.Getenv(ProfileTraceEnv) != "", memOnly: os.Getenv(ProfileMemOnlyEnv) != ""}
+	if !p.memOnly {
+		runtime.MemProfileRate = 64 << 10
+	}
 	if err := p.startCPU(); err != nil {
 		fmt.Fprintf(os.Stderr, "%s: %v\n", ProfileEnv, err)
 		return
@@ -60,11 +67,15 @@ type profiler struct {
 	cpu, tr    *os.File
 	trace      bool
 	traceError bool
+	memOnly    bool
 }
 
 func (p *profiler) startCPU() error {
 	if err := os.MkdirAll(p.dir, 0o755); err != nil {
 		return err
+	}
+	if p.memOnly {
+		return nil
 	}
 	f, err := os.Create(filepath.Join(p.dir, "cpu.current"))
 	if err != nil {
@@ -115,9 +126,12 @@ func (p *profiler) loop() {
 
 // cut ends the current CPU profile segment as NAME and starts the next.
 func (p *profiler) cut(name string) {
-	pprof.StopCPUProfile()
-	p.cpu.Close()
-	_ = os.Rename(filepath.Join(p.dir, "cpu.current"), filepath.Join(p.dir, "cpu-"+name+".pprof"))
+	if p.cpu != nil {
+		pprof.StopCPUProfile()
+		p.cpu.Close()
+		p.cpu = nil
+		_ = os.Rename(filepath.Join(p.dir, "cpu.current"), filepath.Join(p.dir, "cpu-"+name+".pprof"))
+	}
 	if p.tr != nil {
 		trace.Stop()
 		p.tr.Close()
@@ -138,6 +152,13 @@ func (p *profiler) cut(name string) {
 		ms.StackInuse, ms.StackSys, ms.MSpanInuse, ms.MCacheInuse, ms.GCSys, ms.OtherSys, ms.Sys,
 		ms.TotalAlloc, ms.Mallocs, ms.NumGC, runtime.NumGoroutine())
 	_ = os.WriteFile(filepath.Join(p.dir, "mem-"+name+".txt"), []byte(stats), 0o644)
+	if f, err := os.Create(filepath.Join(p.dir, "goroutines-"+name+".txt")); err == nil {
+		_ = pprof.Lookup("goroutine").WriteTo(f, 2)
+		f.Close()
+	}
+	if b, err := os.ReadFile("/proc/self/smaps"); err == nil {
+		_ = os.WriteFile(filepath.Join(p.dir, "smaps-"+name+".txt"), b, 0o644)
+	}
 	_ = os.Remove(filepath.Join(p.dir, "cut"))
 	if err := p.startCPU(); err != nil {
 		fmt.Fprintf(os.Stderr, "%s: %v\n", ProfileEnv, err)

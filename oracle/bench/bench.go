@@ -37,6 +37,7 @@ import (
 
 const usage = `usage: difftest bench [--rounds N] [--services N] [--reloads N] [--impl both|real|go]
                       [--go-tree DIR] [--profile DIR [--profile-rounds N] [--trace]]
+                      [--pid1-env K=V]...
 
 Boots the Debian image in the oracle's container under systemd 252 and under
 our PID 1, taking turns, N rounds each, and reports medians and ratios:
@@ -47,6 +48,7 @@ install, which includes our PID 1); by default one is built.
 --profile DIR then runs --profile-rounds more rounds of ours with its
 profiler on (GOSYSTEMD_PPROF) and copies the CPU and heap profiles of each
 phase (boot, start, reload) to DIR; --trace adds execution traces.
+--pid1-env adds K=V to our PID 1's environment (GOGC, GOMAXPROCS, ...).
 `
 
 // Options are the benchmark's parameters.
@@ -60,8 +62,11 @@ type Options struct {
 	Profile       string
 	ProfileRounds int
 	// Trace adds execution traces to the profiles.
-	Trace  bool
-	Images *oracle.Images
+	Trace bool
+	// PID1Env is extra environment for our PID 1 (K=V), for experiments
+	// such as GOGC or GOMAXPROCS settings.
+	PID1Env []string
+	Images  *oracle.Images
 }
 
 // Sample is one round on one implementation.
@@ -119,6 +124,13 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.Profile, "profile", "", "directory for CPU and heap profiles of extra rounds of ours")
 	fs.IntVar(&o.ProfileRounds, "profile-rounds", 1, "profiled rounds of ours (with --profile)")
 	fs.BoolVar(&o.Trace, "trace", false, "with --profile: execution traces too (go tool trace)")
+	fs.Func("pid1-env", "K=V in our PID 1's environment (repeatable)", func(v string) error {
+		if !strings.Contains(v, "=") {
+			return fmt.Errorf("want K=V, got %q", v)
+		}
+		o.PID1Env = append(o.PID1Env, v)
+		return nil
+	})
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -246,9 +258,10 @@ func round(o Options, impl oracle.Impl, n int, units []byte, profDir string) (Sa
 		KernelArgs: oracle.BaseKernelArgs, BootTimeout: 2 * time.Minute}
 	if impl == oracle.Go {
 		cfg.GoTree = o.GoTree
+		cfg.PID1Env = append(cfg.PID1Env, o.PID1Env...)
 	}
 	if profDir != "" {
-		cfg.PID1Env = []string{"GOSYSTEMD_PPROF=" + profileDir}
+		cfg.PID1Env = append(cfg.PID1Env, "GOSYSTEMD_PPROF="+profileDir)
 		if o.Trace {
 			cfg.PID1Env = append(cfg.PID1Env, "GOSYSTEMD_PPROF_TRACE=1")
 		}
