@@ -13,7 +13,10 @@
 //   - a Restart=always RestartSec=0 service that fails at once, left
 //     crash-looping for seconds, then stopped (TestCrashLoop);
 //   - a client of /run/systemd/private that pipelines method calls and
-//     does not read the replies (TestPrivateSocketNonReader).
+//     does not read the replies (TestPrivateSocketNonReader);
+//   - a hundred listening Accept=yes sockets, one of them connected to
+//     again and again: PID 1 holds no thread per waiting socket and no fd
+//     per served connection (TestManySockets).
 //
 // Malformed messages on the private socket, a dependency cycle and a
 // notification from a stranger PID are scenarios (scripts/).

@@ -579,3 +579,64 @@ func TestPrivateSocketNonReader(t *testing.T) {
 		return same, logged
 	}})
 }
+
+// manySockets is how many Accept=yes sockets TestManySockets listens on,
+// and socketConnections how many connections it makes to one of them.
+const (
+	manySockets       = 100
+	socketConnections = 150
+	// socketThreadBound bounds PID 1's threads while it listens on
+	// manySockets sockets: a waiting socket must not hold a thread.
+	socketThreadBound = 40
+	// socketFDSlack is how many more fds PID 1 may hold after the
+	// connections have come and gone than before them.
+	socketFDSlack = 8
+)
+
+func manySocketFiles() []oracle.File {
+	var target strings.Builder
+	target.WriteString("[Unit]\nDescription=Listens on many sockets\n")
+	files := []oracle.File{{Path: "/etc/systemd/system/gosd-sock001@.service", Data: []byte(`[Unit]
+Description=One connection
+
+[Service]
+StandardInput=socket
+ExecStart=/bin/sh -c 'read line; echo "got $line"'
+`)}}
+	for i := 1; i <= manySockets; i++ {
+		name := fmt.Sprintf("gosd-sock%03d.socket", i)
+		files = append(files, oracle.File{Path: "/etc/systemd/system/" + name, Data: []byte(fmt.Sprintf(
+			"[Unit]\nDescription=Socket %d\n\n[Socket]\nListenStream=/run/gosd-sock%03d.sock\nAccept=yes\nTriggerLimitIntervalSec=0\n", i, i))})
+		fmt.Fprintf(&target, "Wants=%s\n", name)
+	}
+	return append(files, oracle.File{Path: "/etc/systemd/system/gosd-sockets.target", Data: []byte(target.String())})
+}
+
+// TestManySockets listens on a hundred Accept=yes sockets, then connects
+// to one of them over and over: every socket listens and every
+// connection is served as under systemd 252, PID 1 holds no thread per
+// waiting socket, and the connections leave no fd behind in PID 1.
+func TestManySockets(t *testing.T) {
+	runStress(t, stressCase{name: "sockets", files: manySocketFiles(), body: func(g *guest) (map[string]string, map[string]string) {
+		same, logged := map[string]string{}, map[string]string{}
+		g.must(systemctl, "start", "gosd-sockets.target")
+		listening := g.count(`systemctl list-units --all --plain --no-legend --no-pager 'gosd-sock*.socket' | grep -c ' active listening '`)
+		same["sockets listening"] = strconv.Itoa(listening)
+		threads := g.count(`grep '^Threads:' /proc/1/status | tr -dc 0-9`)
+		logged["PID 1 threads while listening"] = strconv.Itoa(threads)
+		same[fmt.Sprintf("PID 1 threads while listening at most %d", socketThreadBound)] = strconv.FormatBool(threads <= socketThreadBound)
+		fds := func() int { return g.count(`ls /proc/1/fd | wc -l`) }
+		before := fds()
+		out := g.must("sh", "-c", fmt.Sprintf(`n=0; for i in $(seq %d); do echo ping | socat -t5 - UNIX-CONNECT:/run/gosd-sock001.sock | grep -q 'got ping' && n=$((n+1)); done; echo $n`, socketConnections))
+		same["connections answered"] = strings.TrimSpace(out)
+		g.waitFor("connections to end", time.Minute, func() bool {
+			return g.show("gosd-sock001.socket", "NConnections")["NConnections"] == "0"
+		})
+		prefixed(same, "socket", g.show("gosd-sock001.socket", "ActiveState", "SubState", "NAccepted", "NConnections", "NRefused"))
+		after := fds()
+		same["failed units"] = strings.TrimSpace(g.must(systemctl, "list-units", "--failed", "--plain", "--no-legend", "--no-pager"))
+		logged["PID 1 fds before and after the connections"] = fmt.Sprintf("%d, %d", before, after)
+		same[fmt.Sprintf("PID 1 fds after the connections at most %d more", socketFDSlack)] = strconv.FormatBool(after <= before+socketFDSlack)
+		return same, logged
+	}})
+}

@@ -1,6 +1,7 @@
 package manager
 
 import (
+	"os"
 	"sync"
 
 	"golang.org/x/sys/unix"
@@ -14,6 +15,7 @@ import (
 // shot, and the loop unregisters and closes it.
 type fdStoreWatch struct {
 	once   sync.Once
+	ep     *os.File
 	epfd   int // -1 when epoll could not be set up
 	tokens map[uint32]*service
 	next   uint32
@@ -55,18 +57,15 @@ func (m *Manager) unwatchStoredFD(sf *storedFD) {
 func (m *Manager) startFDStoreWatch() {
 	w := &m.fdWatch
 	w.epfd = -1
-	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	ep, err := newPollableEpoll()
 	if err != nil {
 		return
 	}
-	w.epfd, w.tokens = epfd, map[uint32]*service{}
+	w.ep, w.epfd, w.tokens = ep, rawFDOf(ep), map[uint32]*service{}
 	goSafe(nil, func() {
 		events := make([]unix.EpollEvent, 32)
 		for {
-			n, err := unix.EpollWait(epfd, events, -1)
-			if err == unix.EINTR {
-				continue
-			}
+			n, err := epollWait(ep, events)
 			if err != nil {
 				return
 			}

@@ -398,14 +398,14 @@ func (w *procWatch) watch(m *Manager, path string, changed func()) {
 		return
 	}
 	defer f.Close()
-	ep, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	ep, err := newPollableEpoll()
 	if err != nil {
 		return
 	}
-	defer unix.Close(ep)
-	fd := int(f.Fd())
+	defer ep.Close()
+	fd := rawFDOf(f)
 	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLPRI | unix.EPOLLERR | unix.EPOLLET, Fd: int32(fd)}
-	if err := unix.EpollCtl(ep, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
+	if err := unix.EpollCtl(rawFDOf(ep), unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
 		m.Post(func() {
 			m.log(LogEntry{Level: LevelErr, Message: fmt.Sprintf("Failed to watch %s: %s", path, errnoText(err))})
 		})
@@ -413,12 +413,12 @@ func (w *procWatch) watch(m *Manager, path string, changed func()) {
 	}
 	events := make([]unix.EpollEvent, 1)
 	for {
-		n, err := unix.EpollWait(ep, events, -1)
-		if err == unix.EINTR || n == 0 {
-			continue
-		}
+		n, err := epollWait(ep, events)
 		if err != nil {
 			return
+		}
+		if n == 0 {
+			continue
 		}
 		if w.pending.Swap(true) {
 			continue

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -350,55 +352,96 @@ func (s *socketUnit) closeFDs() {
 	s.files = nil
 }
 
-// startWatching polls the listening fds on a goroutine; the first
-// incoming traffic starts the service.
+// startWatching waits for traffic on the listening fds, a parked
+// goroutine per fd (waitPollable); the first traffic starts the service.
+// An fd the runtime's poller cannot wait on gets a goroutine blocked in
+// poll(2) instead.
 func (s *socketUnit) startWatching() {
 	if len(s.files) == 0 || s.wake != nil {
 		return
 	}
-	var fds []unix.PollFd
-	for _, f := range s.files {
-		fds = append(fds, unix.PollFd{Fd: int32(rawFDOf(f)), Events: unix.POLLIN})
+	wake := make(chan struct{})
+	s.wake = wake
+	m := s.u.m
+	var fired atomic.Bool
+	traffic := func() {
+		if fired.Swap(true) {
+			return
+		}
+		m.Post(func() {
+			if s.wake == wake {
+				s.incoming()
+			}
+		})
 	}
+	for _, f := range s.files {
+		if f.SetReadDeadline(time.Time{}) != nil {
+			s.watchBlocking(f, wake, traffic)
+			continue
+		}
+		m.Watch("socket "+s.u.ID(), func() {
+			err := waitPollable(f, func(fd int) bool {
+				select {
+				case <-wake:
+					return true
+				default:
+				}
+				pfd := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+				n, _ := unix.Poll(pfd, 0)
+				return n > 0
+			})
+			select {
+			case <-wake:
+				return
+			default:
+			}
+			if err == nil {
+				traffic()
+			}
+		})
+	}
+}
+
+// watchBlocking waits for traffic on f in poll(2), until wake closes.
+func (s *socketUnit) watchBlocking(f *os.File, wake chan struct{}, traffic func()) {
 	r, w, err := os.Pipe()
 	if err != nil {
 		return
 	}
-	fds = append(fds, unix.PollFd{Fd: int32(rawFDOf(r)), Events: unix.POLLIN})
-	wake := make(chan struct{})
-	s.wake = wake
-	m := s.u.m
-	m.Watch("socket "+s.u.ID(), func() {
+	fds := []unix.PollFd{{Fd: int32(rawFDOf(f)), Events: unix.POLLIN}, {Fd: int32(rawFDOf(r)), Events: unix.POLLIN}}
+	go func() { <-wake; w.Close() }()
+	s.u.m.Watch("socket "+s.u.ID(), func() {
 		defer r.Close()
-		go func() { <-wake; w.Close() }()
 		for {
 			n, err := unix.Poll(fds, -1)
 			if err == unix.EINTR {
 				continue
 			}
-			if err != nil || n <= 0 || fds[len(fds)-1].Revents != 0 {
+			if err != nil || n <= 0 || fds[1].Revents != 0 {
 				return
 			}
-			m.Post(func() {
-				if s.wake == wake {
-					s.incoming()
-				}
-			})
+			traffic()
 			return
 		}
 	})
 }
 
+// stopWatching ends the wait: the goroutines return, and no traffic
+// seen meanwhile starts the service.
 func (s *socketUnit) stopWatching() {
-	if s.wake != nil {
-		close(s.wake)
-		s.wake = nil
+	if s.wake == nil {
+		return
+	}
+	close(s.wake)
+	s.wake = nil
+	for _, f := range s.files {
+		_ = f.SetReadDeadline(time.Now())
 	}
 }
 
 // incoming is socket_enter_running: traffic on a listening socket.
 func (s *socketUnit) incoming() {
-	s.wake = nil
+	s.stopWatching()
 	m := s.u.m
 	if s.state != sockListening {
 		return

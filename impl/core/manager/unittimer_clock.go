@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"sync"
 	"time"
 
@@ -98,14 +99,15 @@ func (st *tpManagerState) removeTimer(t *timerUnit) { delete(st.timers, t) }
 func (st *tpManagerState) watchTimeChange() {
 	m := st.m
 	m.Watch("time change", func() {
-		fd, err := unix.TimerfdCreate(unix.CLOCK_REALTIME, unix.TFD_CLOEXEC)
+		fd, err := unix.TimerfdCreate(unix.CLOCK_REALTIME, unix.TFD_CLOEXEC|unix.TFD_NONBLOCK)
 		if err != nil {
 			m.Post(func() {
 				m.log(LogEntry{Level: LevelErr, Message: "Failed to create time change event source: " + tpErrnoText(err)})
 			})
 			return
 		}
-		defer unix.Close(fd)
+		f := os.NewFile(uintptr(fd), "timerfd")
+		defer f.Close()
 		end := unix.ItimerSpec{Value: unix.Timespec{Sec: math.MaxInt64 / 2}}
 		var buf [8]byte
 		for {
@@ -115,7 +117,7 @@ func (st *tpManagerState) watchTimeChange() {
 				})
 				return
 			}
-			_, err := unix.Read(fd, buf[:])
+			_, err := readParked(f, buf[:])
 			switch {
 			case errors.Is(err, unix.ECANCELED):
 				m.Post(st.timeChanged)
@@ -157,7 +159,7 @@ func (st *tpManagerState) watchTimezoneChange() {
 	m.Watch("timezone change", func() {
 		buf := make([]byte, unix.SizeofInotifyEvent+unix.NAME_MAX+1)
 		for {
-			fd, err := unix.InotifyInit1(unix.IN_CLOEXEC)
+			fd, err := unix.InotifyInit1(unix.IN_CLOEXEC | unix.IN_NONBLOCK)
 			if err != nil {
 				return
 			}
@@ -172,13 +174,9 @@ func (st *tpManagerState) watchTimezoneChange() {
 				})
 				return
 			}
-			for {
-				_, err = unix.Read(fd, buf)
-				if !errors.Is(err, unix.EINTR) {
-					break
-				}
-			}
-			unix.Close(fd)
+			f := os.NewFile(uintptr(fd), "inotify")
+			_, err = readParked(f, buf)
+			f.Close()
 			if err != nil {
 				return
 			}
