@@ -3,6 +3,8 @@ package pid1
 import (
 	"os"
 	"runtime/debug"
+	"sync"
+	"time"
 )
 
 // PID 1 lives as long as the machine and its heap is mostly long-lived
@@ -11,14 +13,24 @@ import (
 // works harder, returning memory to the kernel, as the heap nears a soft
 // limit well under what the manager must stay below (64 MiB). A GOGC or
 // GOMEMLIMIT in the environment wins.
+//
+// During startup (loading every unit, the boot transaction) the heap only
+// grows, by a few MiB: the collector is off until startup finishes, or
+// for bootGCPause at most, with the soft limit still in force; one
+// collection afterwards (returnMemory) leaves the live state.
 const (
 	pid1GCPercent   = 100
 	pid1MemoryLimit = 48 << 20
+	bootGCPause     = 10 * time.Second
 )
+
+var resumeGC = func() {}
 
 func tuneMemory() {
 	if _, set := os.LookupEnv("GOGC"); !set {
-		debug.SetGCPercent(pid1GCPercent)
+		debug.SetGCPercent(-1)
+		resumeGC = sync.OnceFunc(func() { debug.SetGCPercent(pid1GCPercent) })
+		time.AfterFunc(bootGCPause, resumeGC)
 	}
 	if _, set := os.LookupEnv("GOMEMLIMIT"); !set {
 		debug.SetMemoryLimit(pid1MemoryLimit)
@@ -30,5 +42,6 @@ func tuneMemory() {
 // runtime would otherwise return only over minutes: PID 1's resident
 // size afterwards is its live state. It costs one collection.
 func returnMemory() {
+	resumeGC()
 	debug.FreeOSMemory()
 }
