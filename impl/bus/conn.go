@@ -123,7 +123,7 @@ func newConn(kind connKind, nc *net.UnixConn, events chan<- Event, stop <-chan s
 		kind:    kind,
 		nc:      nc,
 		rd:      rd,
-		br:      bufio.NewReaderSize(rd, 64<<10),
+		br:      bufio.NewReaderSize(rd, 8<<10),
 		limits:  limits,
 		events:  events,
 		stop:    stop,
