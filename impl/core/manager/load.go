@@ -87,6 +87,12 @@ func (m *Manager) resolveFiles(name string) (*unit.File, []unit.File, bool) {
 	if !unitname.IsValid(name, unitname.Plain|unitname.Instance) {
 		return nil, nil, false
 	}
+	if m.names == nil {
+		if err := m.rebuildNameMap(); err != nil {
+			m.log(LogEntry{Level: LevelErr, Message: err.Error()})
+			return nil, nil, true
+		}
+	}
 	r, err := m.names.Resolve(m.lookup, name)
 	if err != nil || r == nil {
 		return nil, nil, true

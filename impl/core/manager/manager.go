@@ -211,8 +211,13 @@ func New(cfg Config) (*Manager, error) {
 		fileStates: map[string]string{},
 		posted:     make(chan func(), 1024),
 	}
-	if err := m.rebuildNameMap(); err != nil {
-		return nil, err
+	// With generators to run, the name map is read after them
+	// (StartupLoop), as 252 reads the unit path once; until then it is
+	// read when first needed.
+	if !cfg.Generators {
+		if err := m.rebuildNameMap(); err != nil {
+			return nil, err
+		}
 	}
 	if cfg.Defaults.Presets == nil {
 		cfg.Defaults.Presets = m.presetPolicy()
