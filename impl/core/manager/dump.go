@@ -3,9 +3,12 @@ package manager
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path"
 	"strings"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 
 	"gosystemd/impl/condition"
 	"gosystemd/impl/core/dep"
@@ -354,6 +357,20 @@ func (m *Manager) dumpType(w func(string, ...any), u *Unit, cm *cgroupMasks) {
 		if s, ok := u.kind.(*scope); ok {
 			m.dumpScope(ww, u, s, cm)
 		}
+	case unitname.Device:
+		if d, ok := u.kind.(*device); ok {
+			ww("Device State: %s", u.SubState())
+			ww("Device Path: %s", strna(d.path))
+			ww("Sysfs Path: %s", strna(d.sysfs))
+			ww("Found: %s", strna(d.found.String()))
+			for _, want := range d.wantsProperty {
+				ww("udev SYSTEMD_WANTS: %s", want)
+			}
+		}
+	case unitname.Swap:
+		if s, ok := u.kind.(*swap); ok {
+			m.dumpSwap(ww, u, s, cm)
+		}
 	case unitname.Slice:
 		ww("Slice State: %s", u.SubState())
 		m.dumpCgroupContext(ww, u, cm)
@@ -670,6 +687,57 @@ func (m *Manager) dumpMount(w func(string, ...any), u *Unit, x *mount, cm *cgrou
 	unit.DumpExecContext(w, u.cfg.Exec)
 	unit.DumpKillContext(w, u.cfg.Kill)
 	m.dumpCgroupContext(w, u, cm)
+}
+
+// dumpSwap is swap_dump: the parameters shown are /proc/swaps' while
+// the kernel lists the swap, else the unit file's.
+func (m *Manager) dumpSwap(w func(string, ...any), u *Unit, s *swap, cm *cgroupMasks) {
+	c := u.cfg.Swap
+	fromFragment := u.cfg.FragmentPath != ""
+	w("Swap State: %s", u.SubState())
+	w("Result: %s", s.result)
+	w("Clean Result: %s", s.cleanResult)
+	w("What: %s", s.what())
+	w("From /proc/swaps: %s", yesNo(s.fromProc))
+	w("From fragment: %s", yesNo(fromFragment))
+	w("Extrinsic: %s", yesNo(m.cfg.Scope != unitpath.System))
+	if node := blockDevnode(s.what()); node != "" {
+		w("Device Node: %s", node)
+	}
+	switch {
+	case s.fromProc:
+		w("Priority: %d", s.proc.priority)
+		w("Options: ")
+	case fromFragment:
+		w("Priority: %d", c.Priority)
+		w("Options: %s", c.Options)
+	}
+	w("TimeoutSec: %s", timeutil.FormatTimespan(timeutil.Usec(c.TimeoutUSec), timeutil.Sec))
+	if s.controlPID > 0 {
+		w("Control PID: %d", s.controlPID)
+	}
+	unit.DumpExecContext(w, u.cfg.Exec)
+	unit.DumpKillContext(w, u.cfg.Kill)
+	m.dumpCgroupContext(w, u, cm)
+}
+
+// blockDevnode is the /dev node of the block device at path (following
+// symlinks), "" for anything else.
+func blockDevnode(path string) string {
+	var st unix.Stat_t
+	if path == "" || unix.Stat(path, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFBLK {
+		return ""
+	}
+	uevent, err := os.ReadFile(fmt.Sprintf("/sys/dev/block/%d:%d/uevent", unix.Major(st.Rdev), unix.Minor(st.Rdev)))
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(string(uevent), "\n") {
+		if name, ok := strings.CutPrefix(line, "DEVNAME="); ok && name != "" {
+			return "/dev/" + name
+		}
+	}
+	return ""
 }
 
 // dumpScope is scope_dump.
