@@ -69,13 +69,20 @@ func MangleMountOptions(options string, flags uintptr) (uintptr, string) {
 // unmounted and closed, with extra loop flags (LO_FLAGS_DIRECT_IO) on
 // top. It returns the loop device's fd.
 func AttachLoop(fd, access int, extra uint32) (int, error) {
+	return AttachLoopRange(fd, access, unix.LO_FLAGS_PARTSCAN|extra, 0, 0)
+}
+
+// AttachLoopRange is AttachLoop for size bytes at offset of fd (0: to
+// its end), with the loop flags given (autoclear is always on).
+func AttachLoopRange(fd, access int, flags uint32, offset, size uint64) (int, error) {
 	control, err := unix.Open("/dev/loop-control", unix.O_RDWR|unix.O_CLOEXEC|unix.O_NOCTTY|unix.O_NONBLOCK, 0)
 	if err != nil {
 		return -1, err
 	}
 	defer unix.Close(control)
 	cfg := unix.LoopConfig{Fd: uint32(fd)}
-	cfg.Info.Flags = unix.LO_FLAGS_PARTSCAN | unix.LO_FLAGS_AUTOCLEAR | extra
+	cfg.Info.Flags = unix.LO_FLAGS_AUTOCLEAR | flags
+	cfg.Info.Offset, cfg.Info.Sizelimit = offset, size
 	if access == unix.O_RDONLY {
 		cfg.Info.Flags |= unix.LO_FLAGS_READ_ONLY
 	}

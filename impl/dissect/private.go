@@ -93,18 +93,37 @@ func MountPrivately(image, program string, msg func(syscall.Errno) string) (stri
 	}
 
 	// The image may be open with O_DIRECT, which wants aligned reads:
-	// the file system is told from the device without it.
+	// it is read through the device, without.
 	probe, err := unix.Open(node, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOCTTY, 0)
 	if err != nil {
 		return "", fail(errnoOf(err), "Failed to dissect image '%s': %s", image, msg(errnoOf(err)))
 	}
-	fstype, rw, err := ProbeFileSystem(probe)
-	unix.Close(probe)
-	switch {
-	case errors.Is(err, unix.ENOPKG):
-		return "", fail(unix.ENOPKG, "%s: Couldn't identify a suitable partition table or file system.", image)
-	case err != nil:
-		return "", fail(errnoOf(err), "Failed to dissect image '%s': %s", image, msg(errnoOf(err)))
+	defer unix.Close(probe)
+	mounts, err := dissectImage(probe)
+	switch errno := errnoOf(err); {
+	case err == nil:
+	case errno == unix.ENOPKG:
+		return "", fail(errno, "%s: Couldn't identify a suitable partition table or file system.", image)
+	case errno == unix.ENOTUNIQ:
+		return "", fail(errno, "%s: Multiple suitable root partitions found in image.", image)
+	case errno == unix.ENXIO:
+		return "", fail(errno, "%s: No suitable root partition found in image.", image)
+	default:
+		return "", fail(errno, "Failed to dissect image '%s': %s", image, msg(errno))
+	}
+	// Partitions get loop devices of their own, on their part of the
+	// image.
+	for i := range mounts {
+		if mounts[i].Size == 0 {
+			mounts[i].node = node
+			continue
+		}
+		loop, err := AttachLoopRange(fd, unix.O_RDWR, 0, mounts[i].Start, mounts[i].Size)
+		if err != nil {
+			return "", fail(errnoOf(err), "Failed to dissect image '%s': %s", image, msg(errnoOf(err)))
+		}
+		defer unix.Close(loop)
+		mounts[i].node = "/proc/self/fd/" + strconv.Itoa(loop)
 	}
 
 	err = unix.Unshare(unix.CLONE_NEWNS)
@@ -118,21 +137,9 @@ func MountPrivately(image, program string, msg func(syscall.Errno) string) (stri
 		return "", fail(errnoOf(err), "Failed to create mount point: %s", msg(errnoOf(err)))
 	}
 
-	options := ""
-	if !rw && (fstype == "ext3" || fstype == "ext4" || fstype == "xfs" || fstype == "btrfs") {
-		options = "norecovery"
-	}
-	flags := uintptr(unix.MS_NODEV)
-	if !rw {
-		flags |= unix.MS_RDONLY
-	}
-	err = unix.Mount(node, dir, fstype, flags, options)
-	if err == nil {
-		err = validateOS(dir)
-	}
-	if err != nil {
+	if err = mountAll(dir, mounts); err != nil {
 		// 252 removes the directory only if it can: it stays behind
-		// when the image is mounted but holds no OS.
+		// when something is mounted on it.
 		_ = unix.Rmdir(dir)
 		errno := errnoOf(err)
 		switch errno {
@@ -148,14 +155,104 @@ func MountPrivately(image, program string, msg func(syscall.Errno) string) (stri
 	return dir, nil
 }
 
+// mount is a file system of the image to mount: the whole image (Size
+// 0) or a partition.
+type mount struct {
+	placed
+	fstype string
+	node   string
+}
+
+// dissectImage tells what the image on fd holds: one file system, or a
+// GPT whose partitions are chosen as for a generic root.
+func dissectImage(fd int) ([]mount, error) {
+	fstype, rw, err := ProbeFileSystem(fd)
+	if err == nil {
+		return []mount{{placed: placed{where: "/", rw: rw}, fstype: fstype}}, nil
+	}
+	if err != unix.EOPNOTSUPP {
+		return nil, err
+	}
+	read := func(off int64, n int) ([]byte, error) {
+		buf := make([]byte, n)
+		got, err := unix.Pread(fd, buf, off)
+		if err != nil {
+			return nil, err
+		}
+		return buf[:got], nil
+	}
+	parts, err := ParseGPT(read)
+	if err == unix.ENOPKG {
+		// An MBR: 252 would look for a bootable Linux partition.
+		return nil, unix.ENXIO
+	}
+	if err != nil {
+		return nil, err
+	}
+	chosen, err := choosePartitions(parts)
+	if err != nil {
+		return nil, err
+	}
+	var out []mount
+	for _, p := range chosen {
+		buf, err := read(int64(p.Start), superblockBytes)
+		if err != nil {
+			return nil, err
+		}
+		m := mount{placed: p}
+		fsRW := false
+		if m.fstype, fsRW, err = probeSuperblock(buf); err != nil {
+			m.fstype = ""
+		}
+		m.rw = m.rw && fsRW
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// mountAll is dissected_image_mount: root, /usr, the OS check, then the
+// other partitions, each on a directory made inside the tree if missing.
+func mountAll(dir string, mounts []mount) error {
+	for i, m := range mounts {
+		if m.fstype == "" {
+			return unix.EAFNOSUPPORT
+		}
+		target := dir
+		if m.where != "/" {
+			if err := os.MkdirAll(dir+m.where, 0o755); err != nil && !errors.Is(err, unix.EROFS) {
+				return err
+			}
+			p, _, err := unitpath.Chase(m.where, dir, unitpath.ChasePrefixRoot)
+			if err != nil {
+				return err
+			}
+			target = p
+		}
+		options := ""
+		if !m.rw && (m.fstype == "ext3" || m.fstype == "ext4" || m.fstype == "xfs" || m.fstype == "btrfs") {
+			options = "norecovery"
+		}
+		flags := uintptr(unix.MS_NODEV)
+		if !m.rw {
+			flags |= unix.MS_RDONLY
+		}
+		if err := unix.Mount(m.node, target, m.fstype, flags, options); err != nil {
+			return err
+		}
+		last := i+1 == len(mounts) || mounts[i+1].where != "/usr"
+		if m.where == "/usr" || (m.where == "/" && last) {
+			if err := validateOS(dir); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // Unmount is umount_and_rmdir: everything mounted at or below dir goes,
 // then dir itself.
 func Unmount(dir string) {
-	for i := 0; i < 64; i++ {
-		if unix.Unmount(dir, unix.UMOUNT_NOFOLLOW) != nil {
-			break
-		}
-	}
+	_ = unix.Unmount(dir, unix.MNT_DETACH|unix.UMOUNT_NOFOLLOW)
 	_ = unix.Rmdir(dir)
 }
 

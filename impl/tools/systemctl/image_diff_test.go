@@ -238,3 +238,83 @@ func TestImageBad(t *testing.T) {
 	compareImage(t, real, ours, "--image=IMGDIR/", "is-enabled", "a.service")
 	compareImage(t, real, ours, "--image=IMAGE", "--root=/", "list-unit-files")
 }
+
+// makeGPT builds a disk image with systemd-repart from partition
+// definitions (file name to text; TREE in them stands for the tree).
+func makeGPT(t *testing.T, defs map[string]string, tree map[string]string) string {
+	t.Helper()
+	if _, err := exec.LookPath("systemd-repart"); err != nil {
+		t.Skip("systemd-repart is missing")
+	}
+	treeDir := buildTree(t, tree)
+	defDir := filepath.Join(t.TempDir(), "repart.d")
+	if err := os.Mkdir(defDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, text := range defs {
+		if err := os.WriteFile(filepath.Join(defDir, name), []byte(strings.ReplaceAll(text, "TREE", treeDir)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	img := filepath.Join(t.TempDir(), "disk.raw")
+	mustRun(t, "systemd-repart", "--empty=create", "--size=96M", "--definitions="+defDir, "--dry-run=no", "--seed=0ffd7b0e-1f5c-4aee-8f71-e2a8a3a4b0c1", img)
+	return img
+}
+
+// partition is a repart definition of a file system partition.
+func partition(typ, copyFiles string) string {
+	d := "[Partition]\nType=" + typ + "\nFormat=ext4\nSizeMinBytes=16M\nSizeMaxBytes=16M\n"
+	if copyFiles != "" {
+		d += "CopyFiles=" + copyFiles + "\n"
+	}
+	return d
+}
+
+// TestImageGPT: images with a partition table, where 252 picks the root
+// (and /usr) partition by type.
+func TestImageGPT(t *testing.T) {
+	requireImages(t)
+	rootOnly := map[string]string{}
+	usrOnly := map[string]string{}
+	for k, v := range imageTree {
+		rootOnly[k] = v
+		if rest, ok := strings.CutPrefix(k, "usr/"); ok {
+			usrOnly[rest] = v
+		}
+	}
+	for _, c := range []struct {
+		name  string
+		defs  map[string]string
+		tree  map[string]string
+		steps [][]string
+	}{
+		{"root", map[string]string{"10-root.conf": partition("root", "TREE:/")}, imageTree, imageSteps[:8]},
+		{"root+usr", map[string]string{"10-root.conf": partition("root", "TREE/etc:/etc"), "20-usr.conf": partition("usr", "TREE/usr:/")}, imageTree,
+			[][]string{{"list-unit-files"}, {"enable", "a.service", "c.service"}, {"is-enabled", "a.service", "c.service"}, {"get-default"}}},
+		{"generic", map[string]string{"10-data.conf": partition("linux-generic", "TREE:/")}, imageTree,
+			[][]string{{"list-unit-files"}, {"enable", "b.service"}, {"is-enabled", "a.service", "b.service"}}},
+		{"two generic", map[string]string{"10-data.conf": partition("linux-generic", "TREE:/"), "20-data.conf": partition("linux-generic", "")}, imageTree,
+			[][]string{{"list-unit-files"}}},
+		{"home only", map[string]string{"10-home.conf": partition("home", "TREE:/")}, imageTree,
+			[][]string{{"list-unit-files"}}},
+		{"root without OS", map[string]string{"10-root.conf": partition("root", "TREE/etc:/etc")}, imageTree,
+			[][]string{{"list-unit-files"}, {"start", "a.service"}}},
+	} {
+		t.Run(strings.ReplaceAll(c.name, " ", "-"), func(t *testing.T) {
+			src := makeGPT(t, c.defs, c.tree)
+			base := t.TempDir()
+			real, ours := newImageSide(t, base, "real", src), newImageSide(t, base, "ours", src)
+			for _, step := range c.steps {
+				compareImage(t, real, ours, append([]string{"--image=IMAGE"}, step...)...)
+			}
+			// What the writing verbs left: real 252 reads both images.
+			want := real.normalize(runReal(t, env(map[string]string{"TMPDIR": real.tmp}), real.dir, []string{"--image=" + real.img, "list-unit-files"}))
+			got := ours.normalize(runReal(t, env(map[string]string{"TMPDIR": ours.tmp}), ours.dir, []string{"--image=" + ours.img, "list-unit-files"}))
+			if got != want {
+				t.Errorf("the images differ afterwards:\nreal:\n%s\nours:\n%s", want, got)
+			}
+			real.leftovers(t)
+			ours.leftovers(t)
+		})
+	}
+}
