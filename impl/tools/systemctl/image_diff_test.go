@@ -19,6 +19,7 @@ var imageTree = map[string]string{
 	"usr/lib/systemd/system/multi-user.target":     "[Unit]\nDescription=Multi-User\n",
 	"usr/lib/systemd/system/graphical.target":      "[Unit]\nDescription=Graphical\n[Install]\nAlias=default.target\n",
 	"usr/lib/systemd/system-preset/90-x.preset":    "enable b.service\ndisable *\n",
+	"opt/x.service":                                "[Service]\nExecStart=/bin/true\n[Install]\nWantedBy=multi-user.target\n",
 	"etc/systemd/system/c.service":                 "[Unit]\nDescription=admin's\n[Service]\nExecStart=/bin/true\n[Install]\nWantedBy=graphical.target\n",
 	"etc/systemd/system/s.service.d/override.conf": "[Service]\nEnvironment=X=1\n",
 }
@@ -42,6 +43,10 @@ var imageSteps = [][]string{
 	{"set-default", "graphical.target"},
 	{"get-default"},
 	{"add-wants", "graphical.target", "s.service"},
+	{"link", "/opt/x.service"},
+	{"is-enabled", "x.service"},
+	{"reenable", "x.service"},
+	{"list-unit-files", "x.service", "a*"},
 	{"cat", "a.service"},
 	{"start", "a.service"},
 	{"status"},
