@@ -242,6 +242,7 @@ func TestImageBad(t *testing.T) {
 	compareImage(t, real, ours, "--image=IMGDIR", "list-unit-files")
 	compareImage(t, real, ours, "--image=IMGDIR/", "is-enabled", "a.service")
 	compareImage(t, real, ours, "--image=IMAGE", "--root=/", "list-unit-files")
+	compareImage(t, real, ours, "--image=/dev/null", "list-unit-files")
 }
 
 // makeGPT builds a disk image with systemd-repart from partition
