@@ -41,9 +41,9 @@ func errnoOf(err error) syscall.Errno {
 // image goes onto a loop device and its file system is mounted on a new
 // directory in the temporary directory, named after program, in a mount
 // namespace of the calling thread's own. The caller has locked its OS
-// thread, and ends it (or calls Unmount) when done. Only images holding
-// one file system are understood; partition tables are refused.
-// msg formats an errno as %m does.
+// thread, and ends it (or calls Unmount) when done. Images hold one file
+// system or a GPT (see choosePartitions); Verity, encryption and MBRs are
+// not understood. msg formats an errno as %m does.
 func MountPrivately(image, program string, msg func(syscall.Errno) string) (string, error) {
 	tmp, err := tmpDir()
 	if err != nil {
