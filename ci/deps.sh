@@ -6,7 +6,8 @@ need=()
 for pair in debootstrap:debootstrap qemu-system-x86_64:qemu-system-x86 qemu-img:qemu-utils \
             cpio:cpio busybox:busybox-static xz:xz-utils mkfs.ext4:e2fsprogs make:make \
             unshare:util-linux nsenter:util-linux setpriv:util-linux gcc:gcc faketime:faketime \
-            pkg-config:pkg-config dbus-daemon:dbus; do
+            pkg-config:pkg-config dbus-daemon:dbus \
+            mksquashfs:squashfs-tools debugfs:e2fsprogs; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair#*:}")
 done
 [ -x /usr/bin/systemd-analyze ] || need+=(systemd)

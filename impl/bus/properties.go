@@ -182,6 +182,12 @@ func appendProperties(d Dict, iface *Interface, obj any, forSignal bool) (Dict, 
 // it covers every property flagged EmitsChange (with its value) or
 // EmitsInvalidation (by name); names must be such properties.
 func (t *Tree) EmitPropertiesChanged(path dbus.ObjectPath, iface string, names ...string) error {
+	return t.EmitPropertiesChangedAlso(path, iface, nil, names...)
+}
+
+// EmitPropertiesChangedAlso is EmitPropertiesChanged, sent to the bus
+// also when only also (a unit's referencing clients) tracks someone.
+func (t *Tree) EmitPropertiesChangedAlso(path dbus.ObjectPath, iface string, also *Track, names ...string) error {
 	foundIface := false
 	for i, p := range append([]dbus.ObjectPath{path}, pathPrefixes(path)...) {
 		n := t.nodes[p]
@@ -226,7 +232,7 @@ func (t *Tree) EmitPropertiesChanged(path dbus.ObjectPath, iface string, names .
 		if invalidated == nil {
 			invalidated = []string{}
 		}
-		err := t.EmitSignal(path, ifaceProperties, "PropertiesChanged", "sa{sv}as", []any{iface, changed, invalidated}, nil)
+		err := t.EmitSignal(path, ifaceProperties, "PropertiesChanged", "sa{sv}as", []any{iface, changed, invalidated}, also)
 		clear(changed) // keeps no values alive
 		t.changedScratch, t.invalidatedScratch = changed[:0], invalidated[:0]
 		return err

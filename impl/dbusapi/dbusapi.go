@@ -104,6 +104,9 @@ type API struct {
 	// pendingRefs are references restored after daemon-reexec, by unit
 	// and name, until the system bus is back.
 	pendingRefs [][2]string
+	// pendingSubscribed are Subscribe()'s callers restored after
+	// daemon-reexec, until the system bus is back.
+	pendingSubscribed []string
 }
 
 // New builds the object tree; Relay must then run to feed it events.
@@ -652,20 +655,22 @@ func (a *API) UnitNew(u *manager.Unit) {
 }
 
 func (a *API) UnitRemoved(u *manager.Unit) {
-	if tr := a.refs[u]; tr != nil {
-		delete(a.refs, u)
-		tr.Close()
-	}
 	if tr := a.controllers[u]; tr != nil {
 		delete(a.controllers, u)
 		tr.Close()
 	}
 	// Its last changes go out about u itself: looking its path up would
-	// load the unit again while it is being freed.
+	// load the unit again while it is being freed. Its referencing
+	// clients hear of them before they let go.
 	a.removing = u
 	a.flushUnit(u)
 	a.removing = nil
-	_ = a.Tree.EmitSignal(objectPath, ifaceManager, "UnitRemoved", "so", []any{u.ID(), dbus.ObjectPath(unitname.DBusPath(u.ID()))}, nil)
+	refs := a.refs[u]
+	_ = a.Tree.EmitSignal(objectPath, ifaceManager, "UnitRemoved", "so", []any{u.ID(), dbus.ObjectPath(unitname.DBusPath(u.ID()))}, refs)
+	if refs != nil {
+		delete(a.refs, u)
+		refs.Close()
+	}
 }
 
 func (a *API) UnitChanged(u *manager.Unit) {
@@ -699,8 +704,10 @@ func (a *API) flushUnit(u *manager.Unit) {
 	delete(a.changedUnitSet, u)
 	delete(a.propCache, u)
 	p := dbus.ObjectPath(unitname.DBusPath(u.ID()))
+	// Clients holding u hear of it even if none subscribed, as in 252.
+	refs := a.refs[u]
 	for _, iface := range a.unitInterfaces(u.Config().Type) {
-		_ = a.Tree.EmitPropertiesChanged(p, iface.Name)
+		_ = a.Tree.EmitPropertiesChangedAlso(p, iface.Name, refs)
 	}
 }
 

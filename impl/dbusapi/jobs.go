@@ -232,6 +232,11 @@ func (a *API) SerializeItems() []manager.Item {
 	for _, l := range lines {
 		out = append(out, manager.Item{Key: "bus-ref", Value: l})
 	}
+	// Subscribe()'s callers stay subscribed, as 252's "subscribed=".
+	subscribed := append(a.Tree.Subscribed.Names(), a.pendingSubscribed...)
+	for _, n := range subscribed {
+		out = append(out, manager.Item{Key: "subscribed", Value: n})
+	}
 	return out
 }
 
@@ -245,6 +250,8 @@ func (a *API) Restore(items []manager.Item) {
 			if mode, ok := parseShowStatus(it.Value); ok {
 				a.showStatusOverride = mode
 			}
+		case "subscribed":
+			a.pendingSubscribed = append(a.pendingSubscribed, it.Value)
 		case "bus-ref":
 			unit, name, ok := strings.Cut(it.Value, " ")
 			if u := a.m.UnitLoop(unit); ok && u != nil {
@@ -255,9 +262,9 @@ func (a *API) Restore(items []manager.Item) {
 	}
 }
 
-// restoreRefs tracks the restored references on the system bus conn
-// and returns the names to check: those gone already are dropped with
-// dropGoneRef.
+// restoreRefs tracks the restored references and subscriptions on the
+// system bus conn and returns the names to check: those gone already are
+// dropped with dropGoneRef.
 func (a *API) restoreRefs(conn *bus.Conn) []string {
 	refs := a.pendingRefs
 	a.pendingRefs = nil
@@ -274,6 +281,19 @@ func (a *API) restoreRefs(conn *bus.Conn) []string {
 			names = append(names, r[1])
 		}
 	}
+	for _, n := range a.pendingSubscribed {
+		a.Tree.Subscribed.AddName(conn, n)
+		if !seen[n] {
+			seen[n] = true
+			names = append(names, n)
+		}
+	}
+	a.pendingSubscribed = nil
+	// What changed before the bus was back went nowhere: the holders
+	// hear of their units' state now.
+	for u := range a.refs {
+		a.UnitChanged(u)
+	}
 	// Units restored as referenced whose track never came are let go.
 	for _, r := range refs {
 		if u := a.m.UnitLoop(r[0]); u != nil && a.refs[u] == nil {
@@ -289,6 +309,7 @@ func (a *API) dropGoneRef(conn *bus.Conn, name string) {
 	for _, tr := range a.refs {
 		tr.RemoveName(conn, name)
 	}
+	a.Tree.Subscribed.RemoveName(conn, name)
 }
 
 // ref is bus_unit_method_ref: the caller holds u until it lets go or

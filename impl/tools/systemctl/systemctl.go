@@ -24,12 +24,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 	"syscall"
 
 	"gosystemd/impl/cli"
 	"gosystemd/impl/cli/logging"
 	"gosystemd/impl/cli/term"
+	"gosystemd/impl/dissect"
 	"gosystemd/impl/install"
 	"gosystemd/impl/unitname"
 )
@@ -88,9 +90,35 @@ func (t *tool) run(args []string) error {
 		return err
 	}
 	if t.opts.image != "" {
-		return t.errorf("Operating on disk images (--image=) is not supported.")
+		return t.onImage(func() error { return t.dispatch(operands) })
 	}
 	return t.dispatch(operands)
+}
+
+// onImage runs verbs with --root= on the mounted --image=. The image is
+// mounted in a mount namespace of a thread of its own, which ends with
+// it: everything the verbs do happens on that thread.
+func (t *tool) onImage(verbs func() error) error {
+	done := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread and its namespace end here
+		defer func() {
+			if r := recover(); r != nil {
+				done <- fmt.Errorf("systemctl --image: %v", r)
+			}
+		}()
+		dir, err := dissect.MountPrivately(t.opts.image, t.name, install.Strerror)
+		if err != nil {
+			t.logAt(logging.Err, "%s", err.Error())
+			done <- errReported
+			return
+		}
+		t.opts.root = dir
+		err = verbs()
+		dissect.Unmount(dir)
+		done <- err
+	}()
+	return <-done
 }
 
 // Log helpers; loc is unused detail of systemd's SYSTEMD_LOG_LOCATION.
