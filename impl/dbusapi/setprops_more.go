@@ -722,6 +722,9 @@ func (w *propWriter) cgroupControllers() (bool, error) {
 	case "IPAddressAllow", "IPAddressDeny":
 		return w.ipAddressAccess()
 	case "DelegateControllers", "DisableControllers":
+		if w.name == "DelegateControllers" && !w.tg.creating {
+			return false, nil
+		}
 		if w.name == "DelegateControllers" && w.tg.t != unitname.Service && w.tg.t != unitname.Scope {
 			return true, invalidArgs("Delegation not available for unit type")
 		}
@@ -1253,7 +1256,7 @@ func (w *propWriter) execPlacement() (bool, error) {
 		}
 		return true, nil
 	}
-	return false, nil
+	return w.execImages()
 }
 
 // xescape is 252's xescape: \xNN for control bytes, bytes above ASCII,
@@ -1313,6 +1316,9 @@ func (w *propWriter) cgroupFirewall() (bool, error) {
 		w.write(true, w.name, b.String())
 		return true, nil
 	case "IPIngressFilterPath", "IPEgressFilterPath":
+		if !w.tg.creating {
+			return false, nil
+		}
 		l, err := w.strv()
 		if err != nil {
 			return true, err
@@ -1363,7 +1369,7 @@ func (w *propWriter) cgroupFirewall() (bool, error) {
 		w.write(true, w.name, w.name+"="+prefix+strings.Join(l, " "))
 		return true, nil
 	}
-	return false, nil
+	return w.cgroupLegacy()
 }
 
 // socketBindText is cgroup_context_dump_socket_bind_item.
