@@ -1372,32 +1372,6 @@ func (w *propWriter) cgroupFirewall() (bool, error) {
 	return w.cgroupLegacy()
 }
 
-// socketBindText is cgroup_context_dump_socket_bind_item.
-func socketBindText(it unit.SocketBindItem) string {
-	var b strings.Builder
-	switch it.Family {
-	case value.AFInet:
-		b.WriteString("ipv4:")
-	case value.AFInet6:
-		b.WriteString("ipv6:")
-	}
-	switch it.Protocol {
-	case 6:
-		b.WriteString("tcp:")
-	case 17:
-		b.WriteString("udp:")
-	}
-	switch it.NrPorts {
-	case 0:
-		b.WriteString("any")
-	case 1:
-		fmt.Fprint(&b, it.PortMin)
-	default:
-		fmt.Fprintf(&b, "%d-%d", it.PortMin, uint32(it.PortMin)+uint32(it.NrPorts)-1)
-	}
-	return b.String()
-}
-
 // socketBind is SocketBindAllow= and SocketBindDeny= of
 // bus_cgroup_set_property: new entries go first, and the whole list is
 // written.
@@ -1446,9 +1420,9 @@ func (w *propWriter) socketBind() (bool, error) {
 	var b, live strings.Builder
 	live.WriteString(w.name + "=\n")
 	for i, it := range *list {
-		fmt.Fprintf(&b, "%s=%s\n", w.name, socketBindText(it))
+		fmt.Fprintf(&b, "%s=%s\n", w.name, unit.SocketBindItemText(it))
 		r := (*list)[len(*list)-1-i]
-		fmt.Fprintf(&live, "%s=%s\n", w.name, socketBindText(r))
+		fmt.Fprintf(&live, "%s=%s\n", w.name, unit.SocketBindItemText(r))
 	}
 	w.write(true, w.name, b.String())
 	w.setLive(live.String())
