@@ -200,7 +200,22 @@ ExecStart=relative
 	// They are loaded at boot: 252 does not realize cgroups again for
 	// the bpf-foreign a unit loaded later adds to their masks.
 	{Path: "/etc/systemd/system/multi-user.target.d/gosd-dump.conf", Data: []byte(`[Unit]
-After=gosd-dump-io.service gosd-dump-bpf.service
+After=gosd-dump-io.service gosd-dump-bpf.service gosd-dump-img.service
+`)},
+	// The image, verity, NUMA and file system settings of the exec
+	// context.
+	{Path: "/etc/systemd/system/gosd-dump-img.service", Data: []byte(`[Service]
+ExecStart=/bin/sleep infinity
+RootImage=/img/root.raw
+RootImageOptions=ro usr:nosuid,nodev
+RootHash=0123456789abcdef0123456789abcdef
+RootHashSignature=/img/root.p7s
+RootVerity=/img/root.verity
+MountImages=/img/a.raw:/mnt/a -/img/b.raw:/mnt/b:root:ro:home:noexec
+ExtensionImages=/img/e.raw -/img/f.raw:usr:ro
+NUMAPolicy=interleave
+NUMAMask=0
+RestrictFileSystems=ext4
 `)},
 	{Path: "/etc/systemd/system/gosd-dump-io.service", Data: []byte(`[Service]
 ExecStart=/bin/sleep infinity
@@ -269,6 +284,7 @@ var dumpUnits = []struct {
 	{"-.slice", true},
 	{"gosd-dump-io.service", true},
 	{"gosd-dump-bpf.service", true},
+	{"gosd-dump-img.service", true},
 }
 
 // TestDumpMatchesSystemd compares the Manager's Dump methods on 252 and
