@@ -198,6 +198,45 @@ var runPropSetProperty = [][]string{
 	{"!sh", "@SYSTEMCTL@ stop gosd-rp-file.service 2>/dev/null; echo rc=$?"},
 }
 
+// runSocketPropAssignments are systemd-run --socket-property
+// assignments: each creates a socket (and its service) whose file and
+// properties are compared, or fails with 252's error.
+var runSocketPropAssignments = [][]string{
+	{"Priority=3", "IPTTL=64", "Mark=-7", "MessageQueueMaxMessages=10", "MessageQueueMessageSize=4096"},
+	{"ReceiveBuffer=8K", "SendBuffer=1M", "PipeSize=65536", "SmackLabel=a%b", "SmackLabelIPOut=o", "TCPCongestion=cubic"},
+	{"SmackLabelIPIn=i"},
+	{"FileDescriptorName=my-fd", "BindToDevice=lo"},
+	{"Timestamping=usec", "BindIPv6Only=yes"},
+	{"IPTOS=low-delay"},
+	{"Timestamping=YES", "BindIPv6Only=both", "IPTOS=12"},
+	{"Timestamping=bogus"},
+	{"BindIPv6Only=Both"},
+	{"BindToDevice=all"},
+	{"BindToDevice=12"},
+	{"FileDescriptorName=a:b"},
+	{"SocketProtocol=tcp"},
+}
+
+const runSocketPropShown = "Priority,IPTTL,Mark,MessageQueueMaxMessages,MessageQueueMessageSize,ReceiveBuffer,SendBuffer,PipeSize,SmackLabel,SmackLabelIPIn,SmackLabelIPOut,TCPCongestion,FileDescriptorName,BindToDevice,Timestamping,BindIPv6Only,IPTOS,SocketProtocol"
+
+func runSocketPropCommands() [][]string {
+	var out [][]string
+	for i, a := range runSocketPropAssignments {
+		name := fmt.Sprintf("gosd-rps%02d", i)
+		var b strings.Builder
+		b.WriteString("systemd-run -q --no-block --unit=" + name + " --socket-property=ListenStream=/run/" + name + ".sock")
+		for _, p := range a {
+			b.WriteString(" --socket-property='" + p + "'")
+		}
+		b.WriteString(" /bin/true; echo rc=$?")
+		out = append(out,
+			[]string{"!sh", b.String()},
+			[]string{"!sh", "f=/run/systemd/transient/" + name + ".socket; if test -s $f; then cat $f; else echo absent; fi"},
+			[]string{"show", "-p", runSocketPropShown, name + ".socket"})
+	}
+	return out
+}
+
 var runPropFiles = []oracle.File{
 	unitFile("gosd-rp-file.service", "[Service]\nExecStart=/bin/sleep infinity\nDeviceAllow=/dev/null rw\nDeviceAllow=/dev/full r\nIODeviceWeight=/dev/sda 100\n"+
 		"BlockIODeviceWeight=/dev/sda 100\nBlockIOReadBandwidth=/dev/sdb 5M\n"),
@@ -225,6 +264,12 @@ var runPropBusCalls = func() [][]string {
 		"RootHash ay 0",
 		"RootHashSignature ay 2 1 2",
 	}
+	const socketCall = "busctl call org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.systemd1.Manager StartTransientUnit 'ssa(sv)a(sa(sv))' "
+	// Sockets without a service, which fail to start: their files come
+	// and go.
+	sockets := []string{"IPTOS i 256", "IPTOS i 255", "SocketProtocol i 0", "SocketProtocol i 132", "SocketProtocol i 6",
+		"MessageQueueMaxMessages x 7", "Timestamping s 1", "Timestamping s NS", "BindIPv6Only s ON", "BindToDevice s ''",
+		"FileDescriptorName s ''", "BindToDevice s 0123456789abcdef"}
 	var out [][]string
 	for i, p := range props {
 		name := fmt.Sprintf("gosd-rpbus%02d.service", i)
@@ -233,9 +278,15 @@ var runPropBusCalls = func() [][]string {
 				" 0 | sed 's|/job/[0-9]*|/job/N|'"},
 			[]string{"!sh", "f=/run/systemd/transient/" + name + "; if test -s $f; then cat $f; else echo absent; fi"})
 	}
+	for i, p := range sockets {
+		name := fmt.Sprintf("gosd-rpbuss%02d.socket", i)
+		out = append(out,
+			[]string{"!sh", socketCall + name + " fail 2 Listen 'a(ss)' 1 Stream /run/" + name + " " + p + " 0 | sed 's|/job/[0-9]*|/job/N|'"})
+	}
 	return out
 }()
 
 func TestRunPropertiesMatchSystemd(t *testing.T) {
-	compareSides(t, runPropFiles, append(append(runPropCommands(), runPropBusCalls...), runPropSetProperty...))
+	commands := append(runPropCommands(), runSocketPropCommands()...)
+	compareSides(t, runPropFiles, append(append(commands, runPropBusCalls...), runPropSetProperty...))
 }

@@ -1372,7 +1372,7 @@ func (w *propWriter) socket() (bool, error) {
 		}
 		return true, nil
 	}
-	return false, nil
+	return w.socketMore()
 }
 
 // conditions is bus_set_transient_conditions: each (type, trigger,
