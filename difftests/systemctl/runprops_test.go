@@ -237,6 +237,29 @@ func runSocketPropCommands() [][]string {
 	return out
 }
 
+// runMountCommands create transient mount and automount units through
+// 252's systemd-mount and busctl.
+var runMountCommands = [][]string{
+	{"!sh", "systemd-mount --no-block --type=tmpfs --options=size=1M,mode=0755 -p DirectoryMode=0700 -p LazyUnmount=yes " +
+		"-p ForceUnmount=yes -p SloppyOptions=yes -p TimeoutSec=7s -p Nice=3 -p KillMode=mixed tmpfs /run/gosd-m1; echo rc=$?"},
+	{"!sh", "cat '/run/systemd/transient/run-gosd\\x2dm1.mount'"},
+	{"show", "-p", "Where,What,Options,Type,TimeoutUSec,DirectoryMode,SloppyOptions,LazyUnmount,ForceUnmount,ReadWriteOnly,Nice,KillMode", "run-gosd\\x2dm1.mount"},
+	{"!sh", "systemd-mount --no-block --automount=yes --timeout-idle-sec=90s --automount-property=DirectoryMode=0711 --type=tmpfs tmpfs /run/gosd-m2; echo rc=$?"},
+	{"!sh", "cat '/run/systemd/transient/run-gosd\\x2dm2.automount' '/run/systemd/transient/run-gosd\\x2dm2.mount'"},
+	{"show", "-p", "Where,ExtraOptions,TimeoutIdleUSec,DirectoryMode", "run-gosd\\x2dm2.automount"},
+	{"!sh", "busctl call org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.systemd1.Manager StartTransientUnit 'ssa(sv)a(sa(sv))' " +
+		"'run-gosd\\x2dm3.mount' fail 2 What s tmpfs Where s rel 0"},
+	// systemd-mount does not send ReadWriteOnly.
+	{"!sh", "busctl call org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.systemd1.Manager StartTransientUnit 'ssa(sv)a(sa(sv))' " +
+		"'run-gosd\\x2dm4.mount' fail 4 What s tmpfs Where s /run/gosd-m4 Type s tmpfs ReadWriteOnly b true 0 | sed 's|/job/[0-9]*|/job/N|'"},
+	{"!sh", "sleep 0.5; cat '/run/systemd/transient/run-gosd\\x2dm4.mount'"},
+	{"show", "-p", "ReadWriteOnly,ActiveState", "run-gosd\\x2dm4.mount"},
+	{"!sh", "busctl call org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.systemd1.Manager StartTransientUnit 'ssa(sv)a(sa(sv))' " +
+		"'run-gosd\\x2dm3.automount' fail 1 Where s rel 0"},
+	{"!sh", "busctl call org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.systemd1.Manager StartTransientUnit 'ssa(sv)a(sa(sv))' " +
+		"'run-gosd\\x2dm3.automount' fail 1 Options s x 0"},
+}
+
 var runPropFiles = []oracle.File{
 	unitFile("gosd-rp-file.service", "[Service]\nExecStart=/bin/sleep infinity\nDeviceAllow=/dev/null rw\nDeviceAllow=/dev/full r\nIODeviceWeight=/dev/sda 100\n"+
 		"BlockIODeviceWeight=/dev/sda 100\nBlockIOReadBandwidth=/dev/sdb 5M\n"),
@@ -287,6 +310,6 @@ var runPropBusCalls = func() [][]string {
 }()
 
 func TestRunPropertiesMatchSystemd(t *testing.T) {
-	commands := append(runPropCommands(), runSocketPropCommands()...)
+	commands := append(append(runPropCommands(), runSocketPropCommands()...), runMountCommands...)
 	compareSides(t, runPropFiles, append(append(commands, runPropBusCalls...), runPropSetProperty...))
 }

@@ -203,6 +203,10 @@ func (w *propWriter) dispatch() (bool, error) {
 			steps = append(steps, w.pathUnit)
 		case unitname.Socket:
 			steps = append(steps, w.socket, w.exec, w.kill)
+		case unitname.Mount:
+			steps = append(steps, w.mountUnit, w.exec, w.kill)
+		case unitname.Automount:
+			steps = append(steps, w.automountUnit)
 		}
 		steps = append(steps, w.unitTransient)
 	}
