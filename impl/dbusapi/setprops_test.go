@@ -145,7 +145,8 @@ func decodeProps(data []byte) ([]propAssignment, bool) {
 	return propList(msg.Body[0])
 }
 
-var fuzzTypes = []unitname.Type{unitname.Service, unitname.Scope, unitname.Slice, unitname.Socket, unitname.Target, unitname.Timer, unitname.Path}
+var fuzzTypes = []unitname.Type{unitname.Service, unitname.Scope, unitname.Slice, unitname.Socket, unitname.Target, unitname.Timer, unitname.Path,
+	unitname.Mount, unitname.Automount}
 
 // FuzzConvertProperties feeds property lists off the wire to the
 // conversion: it must never panic, and what it writes must name safe
