@@ -195,6 +195,62 @@ ExecStart=/bin/sleep infinity
 	{Path: "/etc/systemd/system/gosd-dump-bad.service", Data: []byte(`[Service]
 ExecStart=relative
 `)},
+	// The device lists and filters of the cgroup context; 252 ends a
+	// BlockIODeviceWeight and a BPFProgram line without its newline.
+	// They are loaded at boot: 252 does not realize cgroups again for
+	// the bpf-foreign a unit loaded later adds to their masks.
+	{Path: "/etc/systemd/system/multi-user.target.d/gosd-dump.conf", Data: []byte(`[Unit]
+After=gosd-dump-io.service gosd-dump-bpf.service gosd-dump-img.service
+`)},
+	// The image, verity, NUMA and file system settings of the exec
+	// context.
+	{Path: "/etc/systemd/system/gosd-dump-img.service", Data: []byte(`[Service]
+ExecStart=/bin/sleep infinity
+RootImage=/img/root.raw
+RootImageOptions=ro usr:nosuid,nodev
+RootHash=0123456789abcdef0123456789abcdef
+RootHashSignature=/img/root.p7s
+RootVerity=/img/root.verity
+MountImages=/img/a.raw:/mnt/a -/img/b.raw:/mnt/b:root:ro:home:noexec
+ExtensionImages=/img/e.raw -/img/f.raw:usr:ro
+NUMAPolicy=interleave
+NUMAMask=0
+RestrictFileSystems=ext4
+`)},
+	{Path: "/etc/systemd/system/gosd-dump-io.service", Data: []byte(`[Service]
+ExecStart=/bin/sleep infinity
+IOReadBandwidthMax=/dev/sda 1M
+IOWriteBandwidthMax=/dev/sda 2000
+IOReadIOPSMax=/dev/sdb 100
+IOWriteIOPSMax=/dev/sdb 1K
+IOWriteIOPSMax=/dev/sdc 3G
+IODeviceWeight=/dev/sda 200
+IODeviceWeight=/dev/sdb 300
+IODeviceLatencyTargetSec=/dev/sda 25ms
+IODeviceLatencyTargetSec=/dev/sdb 1s
+BlockIODeviceWeight=/dev/sda 300
+BlockIODeviceWeight=/dev/sdb 400
+BlockIOReadBandwidth=/dev/sda 5M
+BlockIOWriteBandwidth=/dev/sdb 600
+BlockIOWriteBandwidth=/dev/sda 1T
+IPAddressAllow=10.0.0.0/8
+IPIngressFilterPath=/sys/fs/bpf/in
+BPFProgram=ingress:/sys/fs/bpf/a
+BPFProgram=egress:/sys/fs/bpf/b
+SocketBindAllow=ipv4:tcp:80
+SocketBindAllow=udp:1000-1010
+SocketBindAllow=ipv6:any
+SocketBindDeny=any
+RestrictNetworkInterfaces=lo
+`)},
+	// A line ends each: an unended last line would join the next unit
+	// of the whole dump, which comes in hash order.
+	{Path: "/etc/systemd/system/gosd-dump-bpf.service", Data: []byte(`[Service]
+ExecStart=/bin/sleep infinity
+BlockIODeviceWeight=/dev/sda 300
+BPFProgram=device:/sys/fs/bpf/c
+RestrictNetworkInterfaces=~eth0
+`)},
 }
 
 // dumpUnits are the units whose dumps are compared, and whether ours is
@@ -226,6 +282,9 @@ var dumpUnits = []struct {
 	{"dev-mqueue.mount", true},
 	{"init.scope", true},
 	{"-.slice", true},
+	{"gosd-dump-io.service", true},
+	{"gosd-dump-bpf.service", true},
+	{"gosd-dump-img.service", true},
 }
 
 // TestDumpMatchesSystemd compares the Manager's Dump methods on 252 and

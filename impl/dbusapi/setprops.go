@@ -11,6 +11,7 @@ import (
 	"github.com/godbus/dbus/v5"
 
 	"gosystemd/impl/bus"
+	"gosystemd/impl/condition"
 	"gosystemd/impl/core/manager"
 	"gosystemd/impl/timeutil"
 	"gosystemd/impl/unit"
@@ -43,6 +44,9 @@ type propTarget struct {
 	egress      []string
 	bindAllow   []unit.SocketBindItem
 	bindDeny    []unit.SocketBindItem
+	blkWeights  []unit.DeviceWeight
+	blkLimits   []unit.BlockIOBandwidth
+	bpf         []unit.BPFProgram
 }
 
 // propResult is a converted property list: the settings to write, and
@@ -69,6 +73,9 @@ type propResult struct {
 	egress      []string
 	bindAllow   []unit.SocketBindItem
 	bindDeny    []unit.SocketBindItem
+	blkWeights  []unit.DeviceWeight
+	blkLimits   []unit.BlockIOBandwidth
+	bpf         []unit.BPFProgram
 	// searchPath is ExecSearchPath= so far.
 	searchPath []string
 	// envFiles are the EnvironmentFile= entries so far.
@@ -196,6 +203,10 @@ func (w *propWriter) dispatch() (bool, error) {
 			steps = append(steps, w.pathUnit)
 		case unitname.Socket:
 			steps = append(steps, w.socket, w.exec, w.kill)
+		case unitname.Mount:
+			steps = append(steps, w.mountUnit, w.exec, w.kill)
+		case unitname.Automount:
+			steps = append(steps, w.automountUnit)
 		}
 		steps = append(steps, w.unitTransient)
 	}
@@ -555,6 +566,8 @@ func (w *propWriter) unitTransient() (bool, error) {
 			w.write(false, w.name, w.name+"="+p)
 		}
 		return true, nil
+	case "Conditions", "Asserts":
+		return true, w.conditions(w.name == "Conditions")
 	case "AddRef":
 		b, err := w.boolean()
 		if err != nil {
@@ -1164,6 +1177,10 @@ func (w *propWriter) cgroup() (bool, error) {
 		}
 		return true, nil
 	case "Delegate":
+		if !w.tg.creating {
+			// Only as a transient unit is created.
+			return false, nil
+		}
 		if w.tg.t != unitname.Service && w.tg.t != unitname.Scope {
 			return true, invalidArgs("Delegation not available for unit type")
 		}
@@ -1359,5 +1376,57 @@ func (w *propWriter) socket() (bool, error) {
 		}
 		return true, nil
 	}
-	return false, nil
+	return w.socketMore()
+}
+
+// conditions is bus_set_transient_conditions: each (type, trigger,
+// negate, parameter) is written as a line of its own, an empty list as
+// ConditionNull= (AssertNull=), which clears them.
+func (w *propWriter) conditions(isCondition bool) error {
+	rows, ok := w.v.([][]any)
+	if !ok {
+		return errUnexpected
+	}
+	for _, r := range rows {
+		if len(r) != 4 {
+			return errUnexpected
+		}
+		typeName, ok1 := r[0].(string)
+		trigger, ok2 := r[1].(bool)
+		negate, ok3 := r[2].(bool)
+		param, ok4 := r[3].(string)
+		if !ok1 || !ok2 || !ok3 || !ok4 {
+			return errUnexpected
+		}
+		t, assert, ok := condition.ParseName(typeName)
+		if !ok || assert == isCondition {
+			return invalidArgs("Invalid condition type: %s", typeName)
+		}
+		if param == "" {
+			return invalidArgs("Condition parameter in %s is empty", typeName)
+		}
+		if t.TakesPath() && !path.IsAbs(param) {
+			return invalidArgs("Path in condition %s is not absolute: %s", typeName, param)
+		}
+		text := typeName + "="
+		if trigger {
+			text += "|"
+		}
+		if negate {
+			text += "!"
+		}
+		w.write(false, w.name, specifierEscape(text+param))
+	}
+	if len(rows) == 0 {
+		// 252's unit files know no ConditionNull=: what clears the
+		// list when read is an empty condition.
+		if isCondition {
+			w.write(false, w.name, "ConditionNull=")
+			w.setLive("ConditionPathExists=")
+		} else {
+			w.write(false, w.name, "AssertNull=")
+			w.setLive("AssertPathExists=")
+		}
+	}
+	return nil
 }

@@ -722,6 +722,9 @@ func (w *propWriter) cgroupControllers() (bool, error) {
 	case "IPAddressAllow", "IPAddressDeny":
 		return w.ipAddressAccess()
 	case "DelegateControllers", "DisableControllers":
+		if w.name == "DelegateControllers" && !w.tg.creating {
+			return false, nil
+		}
 		if w.name == "DelegateControllers" && w.tg.t != unitname.Service && w.tg.t != unitname.Scope {
 			return true, invalidArgs("Delegation not available for unit type")
 		}
@@ -1253,7 +1256,7 @@ func (w *propWriter) execPlacement() (bool, error) {
 		}
 		return true, nil
 	}
-	return false, nil
+	return w.execImages()
 }
 
 // xescape is 252's xescape: \xNN for control bytes, bytes above ASCII,
@@ -1313,6 +1316,9 @@ func (w *propWriter) cgroupFirewall() (bool, error) {
 		w.write(true, w.name, b.String())
 		return true, nil
 	case "IPIngressFilterPath", "IPEgressFilterPath":
+		if !w.tg.creating {
+			return false, nil
+		}
 		l, err := w.strv()
 		if err != nil {
 			return true, err
@@ -1363,33 +1369,7 @@ func (w *propWriter) cgroupFirewall() (bool, error) {
 		w.write(true, w.name, w.name+"="+prefix+strings.Join(l, " "))
 		return true, nil
 	}
-	return false, nil
-}
-
-// socketBindText is cgroup_context_dump_socket_bind_item.
-func socketBindText(it unit.SocketBindItem) string {
-	var b strings.Builder
-	switch it.Family {
-	case value.AFInet:
-		b.WriteString("ipv4:")
-	case value.AFInet6:
-		b.WriteString("ipv6:")
-	}
-	switch it.Protocol {
-	case 6:
-		b.WriteString("tcp:")
-	case 17:
-		b.WriteString("udp:")
-	}
-	switch it.NrPorts {
-	case 0:
-		b.WriteString("any")
-	case 1:
-		fmt.Fprint(&b, it.PortMin)
-	default:
-		fmt.Fprintf(&b, "%d-%d", it.PortMin, uint32(it.PortMin)+uint32(it.NrPorts)-1)
-	}
-	return b.String()
+	return w.cgroupLegacy()
 }
 
 // socketBind is SocketBindAllow= and SocketBindDeny= of
@@ -1440,9 +1420,9 @@ func (w *propWriter) socketBind() (bool, error) {
 	var b, live strings.Builder
 	live.WriteString(w.name + "=\n")
 	for i, it := range *list {
-		fmt.Fprintf(&b, "%s=%s\n", w.name, socketBindText(it))
+		fmt.Fprintf(&b, "%s=%s\n", w.name, unit.SocketBindItemText(it))
 		r := (*list)[len(*list)-1-i]
-		fmt.Fprintf(&live, "%s=%s\n", w.name, socketBindText(r))
+		fmt.Fprintf(&live, "%s=%s\n", w.name, unit.SocketBindItemText(r))
 	}
 	w.write(true, w.name, b.String())
 	w.setLive(live.String())

@@ -253,6 +253,7 @@ func (a *API) setProperties(call *bus.Call, u *manager.Unit, runtime bool, raw a
 		tg.ipAllow, tg.ipDeny = cg.IPAddressAllow, cg.IPAddressDeny
 		tg.ioLatencies, tg.ingress, tg.egress = cg.IODeviceLatencies, cg.IPIngressFilterPath, cg.IPEgressFilterPath
 		tg.bindAllow, tg.bindDeny = cg.SocketBindAllow, cg.SocketBindDeny
+		tg.blkWeights, tg.blkLimits, tg.bpf = cg.BlockIODeviceWeights, cg.BlockIOBandwidths, cg.BPFPrograms
 	}
 	res, err := convertProperties(tg, props)
 	if err != nil {

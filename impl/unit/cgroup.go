@@ -1,6 +1,11 @@
 package unit
 
-import "gosystemd/impl/unit/value"
+import (
+	"fmt"
+	"strings"
+
+	"gosystemd/impl/unit/value"
+)
 
 // CGroupMask is a set of cgroup controllers, one bit each in
 // cgroupControllers order.
@@ -173,4 +178,34 @@ func newCGroupContext(d *Defaults, isSlice bool) *CGroupContext {
 		c.TasksMax = d.TasksMax
 	}
 	return c
+}
+
+// IOLimitName is the setting of IO limit type t (IOReadBandwidthMax=, …).
+func IOLimitName(t int) string { return ioLimitNames[t] }
+
+// SocketBindItemText is cgroup_context_dump_socket_bind_item:
+// "ipv4:tcp:80", "udp:1000-1010", "any".
+func SocketBindItemText(it SocketBindItem) string {
+	var b strings.Builder
+	switch it.Family {
+	case value.AFInet:
+		b.WriteString("ipv4:")
+	case value.AFInet6:
+		b.WriteString("ipv6:")
+	}
+	switch it.Protocol {
+	case 6:
+		b.WriteString("tcp:")
+	case 17:
+		b.WriteString("udp:")
+	}
+	switch it.NrPorts {
+	case 0:
+		b.WriteString("any")
+	case 1:
+		fmt.Fprint(&b, it.PortMin)
+	default:
+		fmt.Fprintf(&b, "%d-%d", it.PortMin, uint32(it.PortMin)+uint32(it.NrPorts)-1)
+	}
+	return b.String()
 }

@@ -658,7 +658,8 @@ func parseBPFProgram(p *parser, v string) error {
 	if !ok {
 		return nil
 	}
-	c.BPFPrograms = append(c.BPFPrograms, BPFProgram{AttachType: word, Path: s})
+	// Each entry goes first, as in 252.
+	c.BPFPrograms = append([]BPFProgram{{AttachType: word, Path: s}}, c.BPFPrograms...)
 	return nil
 }
 

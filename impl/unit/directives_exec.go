@@ -1865,3 +1865,7 @@ func IsPartitionDesignator(s string) bool {
 	}
 	return false
 }
+
+// PartitionValid reports whether s names a partition (252's
+// partition_designator_from_string).
+func PartitionValid(s string) bool { return partitionValid(s) }

@@ -2,6 +2,7 @@ package unit
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -381,20 +382,49 @@ func parseIPTOS(p *parser, v string) error {
 }
 
 func parseTimestamping(p *parser, v string) error {
-	var t string
-	switch v {
-	case "off", "0", "no", "false", "f", "n":
-		t = "off"
-	case "us", "usec", "µs", "μs":
-		t = "us"
-	case "ns", "nsec":
-		t = "ns"
-	default:
+	t, ok := TimestampingFromString(v)
+	if !ok {
 		p.warn("Failed to parse timestamping precision, ignoring: %s", v)
 		return nil
 	}
 	p.u.Socket.Timestamping = t
 	return nil
+}
+
+// TimestampingFromString is socket_timestamping_from_string_harder: the
+// precision a Timestamping= value names ("off", "us" or "ns"); a boolean
+// true is "ns".
+func TimestampingFromString(v string) (string, bool) {
+	switch v {
+	case "off":
+		return "off", true
+	case "us", "usec", "µs", "μs":
+		return "us", true
+	case "ns", "nsec":
+		return "ns", true
+	}
+	// parse_boolean, which ignores case.
+	switch strings.ToLower(v) {
+	case "0", "no", "n", "false", "f", "off":
+		return "off", true
+	case "1", "yes", "y", "true", "t", "on":
+		return "ns", true
+	}
+	return "", false
+}
+
+// IfnameValid is ifname_valid: an interface name, not an index.
+func IfnameValid(s string) bool { return ifnameValid(s) }
+
+// IPTOSName is ip_tos_to_string_alloc: the name of a TOS value, else its
+// number.
+func IPTOSName(n int32) string {
+	for name, v := range ipTOSNames {
+		if v == n {
+			return name
+		}
+	}
+	return strconv.Itoa(int(n))
 }
 
 func parseFDName(p *parser, v string) error {

@@ -2,8 +2,10 @@ package manager
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -13,6 +15,7 @@ import (
 	"gosystemd/impl/condition"
 	"gosystemd/impl/timeutil"
 	"gosystemd/impl/unit"
+	"gosystemd/impl/unit/value"
 )
 
 // cgroupMasks computes 252's controller masks of units (cgroup.c's
@@ -22,6 +25,9 @@ type cgroupMasks struct {
 	m         *Manager
 	supported unit.CGroupMask
 	members   map[*Unit]unit.CGroupMask
+	// unended is dump text 252 prints without its newline
+	// (BlockIODeviceWeight, BPFProgram), which the next line follows.
+	unended string
 }
 
 func (m *Manager) newCgroupMasks() *cgroupMasks {
@@ -167,11 +173,14 @@ func typeInterface(u *Unit) string {
 	return "org.freedesktop.systemd1." + strings.ToUpper(t[:1]) + t[1:]
 }
 
-// dumpCgroupContext is cgroup_context_dump. IO and block IO limits
-// (IOReadBandwidthMax= and the like), BPFProgram=, SocketBind*= and
-// RestrictNetworkInterfaces= are not printed yet.
+// dumpCgroupContext is cgroup_context_dump.
 func (m *Manager) dumpCgroupContext(w func(string, ...any), u *Unit, cm *cgroupMasks) {
 	c := u.cfg.CGroup
+	// unended is a line 252 ends without a newline: the line that
+	// follows goes on it, after its tab.
+	unended := func(format string, args ...any) {
+		cm.unended += "\t" + fmt.Sprintf(format, args...)
+	}
 	w("CPUAccounting: %s", yesNo(c.CPUAccounting))
 	w("IOAccounting: %s", yesNo(c.IOAccounting))
 	w("BlockIOAccounting: %s", yesNo(c.BlockIOAccounting))
@@ -232,6 +241,24 @@ func (m *Manager) dumpCgroupContext(w func(string, ...any), u *Unit, cm *cgroupM
 	for _, d := range c.IODeviceLatencies {
 		w("IODeviceLatencyTargetSec: %s %s", d.Path, timeutil.FormatTimespan(timeutil.Usec(d.Value), 1))
 	}
+	for _, d := range c.IODeviceLimits {
+		for i, l := range d.Limits {
+			if l != ^uint64(0) {
+				w("%s: %s %s", unit.IOLimitName(i), d.Path, value.FormatBytes(l))
+			}
+		}
+	}
+	for _, d := range c.BlockIODeviceWeights {
+		unended("BlockIODeviceWeight: %s %d", d.Path, d.Value)
+	}
+	for _, d := range c.BlockIOBandwidths {
+		if d.Read != ^uint64(0) {
+			w("BlockIOReadBandwidth: %s %s", d.Path, value.FormatBytes(d.Read))
+		}
+		if d.Write != ^uint64(0) {
+			w("BlockIOWriteBandwidth: %s %s", d.Path, value.FormatBytes(d.Write))
+		}
+	}
 	for _, p := range c.IPAddressAllow {
 		w("IPAddressAllow: %s", p)
 	}
@@ -243,6 +270,28 @@ func (m *Manager) dumpCgroupContext(w func(string, ...any), u *Unit, cm *cgroupM
 	}
 	for _, p := range c.IPEgressFilterPath {
 		w("IPEgressFilterPath: %s", p)
+	}
+	for _, p := range c.BPFPrograms {
+		unended("BPFProgram: %s:%s", p.AttachType, p.Path)
+	}
+	for _, l := range []struct {
+		name  string
+		items []unit.SocketBindItem
+	}{{"SocketBindAllow", c.SocketBindAllow}, {"SocketBindDeny", c.SocketBindDeny}} {
+		if len(l.items) > 0 {
+			var words []string
+			for _, it := range l.items {
+				words = append(words, unit.SocketBindItemText(it))
+			}
+			w("%s: %s", l.name, strings.Join(words, " "))
+		}
+	}
+	// 252 prints its set in hash order: ours is sorted, the same for one
+	// interface.
+	ifaces := append([]string{}, c.RestrictNetworkInterfaces...)
+	sort.Strings(ifaces)
+	for _, n := range ifaces {
+		w("RestrictNetworkInterfaces: %s", n)
 	}
 }
 

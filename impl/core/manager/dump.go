@@ -128,6 +128,8 @@ func (m *Manager) dumpTimestamp(t DualTimestamp) string {
 func (m *Manager) dumpUnit(b *strings.Builder, u *Unit, masks *cgroupMasks) {
 	c := u.cfg
 	w := func(format string, args ...any) {
+		b.WriteString(masks.unended)
+		masks.unended = ""
 		b.WriteByte('\t')
 		fmt.Fprintf(b, format, args...)
 		b.WriteByte('\n')
@@ -230,6 +232,8 @@ func (m *Manager) dumpUnit(b *strings.Builder, u *Unit, masks *cgroupMasks) {
 		w("OnFailureJobMode: %s", c.OnFailureJobMode)
 		w("IgnoreOnIsolate: %s", yesNo(c.IgnoreOnIsolate))
 		m.dumpType(w, u, masks)
+		b.WriteString(masks.unended)
+		masks.unended = ""
 	case state.Error, state.NotFound, state.BadSetting:
 		// 252 prints the error only for "error"; the other states
 		// keep theirs silently.

@@ -25,7 +25,7 @@ type Setting struct {
 	Text string
 	// Live, if set, is what takes effect at once instead of Text, where
 	// 252 keeps a value in memory that its text does not say (TasksMax=
-	// of a scale).
+	// of a scale). An empty Text writes nothing (NUMAPolicy=).
 	Live string
 }
 
@@ -63,6 +63,14 @@ func transientText(t unitname.Type, settings []Setting, live bool) string {
 	b.WriteString(transientHeader)
 	last := -1
 	for _, s := range settings {
+		text := s.Text
+		if live && s.Live != "" {
+			text = s.Live
+		}
+		if text == "" {
+			// Kept in memory only.
+			continue
+		}
 		cur := 0
 		sec := "Unit"
 		if s.Private {
@@ -73,10 +81,6 @@ func transientText(t unitname.Type, settings []Setting, live bool) string {
 			b.WriteString("[" + sec + "]\n")
 		case last != cur:
 			b.WriteString("\n[" + sec + "]\n")
-		}
-		text := s.Text
-		if live && s.Live != "" {
-			text = s.Live
 		}
 		b.WriteString(text)
 		if !strings.HasSuffix(text, "\n") {
@@ -219,10 +223,12 @@ func (m *Manager) SetPropertiesLoop(u *Unit, runtime bool, settings []Setting) e
 		}
 		text := dropInHeader + "[" + sec + "]\n" + s.Text + "\n"
 		d := filepath.Join(dir, u.ID()+".d")
-		_ = os.MkdirAll(d, 0o755)
 		p := filepath.Join(d, "50-"+s.Name+".conf")
-		if err := writeFileAtomic(p, []byte(text)); err != nil {
-			return err
+		if s.Text != "" {
+			_ = os.MkdirAll(d, 0o755)
+			if err := writeFileAtomic(p, []byte(text)); err != nil {
+				return err
+			}
 		}
 		live := text
 		if s.Live != "" {

@@ -1,6 +1,8 @@
 package value
 
 import (
+	"fmt"
+	"math"
 	"strings"
 	"syscall"
 )
@@ -187,4 +189,28 @@ func ParsePermyriad(p string) (int, error) {
 		err = syscall.ERANGE
 	}
 	return v, err
+}
+
+// FormatBytes is FORMAT_BYTES: IEC units with one decimal ("976.5K"),
+// bytes below 1024 with a B ("512B"); "(null)" for the infinity that
+// 252 has no text for.
+func FormatBytes(v uint64) string {
+	if v == math.MaxUint64 {
+		return "(null)"
+	}
+	suffixes := []string{"E", "P", "T", "G", "M", "K"}
+	for i, s := range suffixes {
+		f := uint64(1) << (10 * (6 - i))
+		if v < f {
+			continue
+		}
+		var tenth uint64
+		if i != len(suffixes)-1 {
+			tenth = (v / (f >> 10) * 10 / 1024) % 10
+		} else {
+			tenth = (v * 10 / f) % 10
+		}
+		return fmt.Sprintf("%d.%d%s", v/f, tenth, s)
+	}
+	return fmt.Sprintf("%dB", v)
 }
