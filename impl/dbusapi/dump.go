@@ -39,6 +39,43 @@ func (r *dumpRatelimit) below(now time.Time) bool {
 	return r.n <= dumpLimit.burst
 }
 
+// serialize writes the window's start (CLOCK_MONOTONIC µs, 0 for
+// none), the interval, the count and the burst, as 252 does.
+func (r *dumpRatelimit) serialize(now time.Time) string {
+	var begin uint64
+	if !r.begin.IsZero() {
+		if d := monotonicNow() - time.Duration(now.Sub(r.begin)); d > 0 {
+			begin = uint64(d / time.Microsecond)
+		}
+	}
+	return fmt.Sprintf("%d %d %d %d", begin, dumpLimit.interval/time.Microsecond, r.n, dumpLimit.burst)
+}
+
+// deserialize takes serialize's text back; a different interval or
+// burst resets the count, as 252 does.
+func (r *dumpRatelimit) deserialize(v string, now time.Time) {
+	var begin, interval uint64
+	var n, burst uint32
+	if c, err := fmt.Sscanf(v, "%d %d %d %d", &begin, &interval, &n, &burst); err != nil || c != 4 {
+		return
+	}
+	if time.Duration(interval)*time.Microsecond != dumpLimit.interval || burst != dumpLimit.burst {
+		n = 0
+	}
+	r.n = n
+	r.begin = time.Time{}
+	if begin > 0 {
+		r.begin = now.Add(-(monotonicNow() - time.Duration(begin)*time.Microsecond))
+	}
+}
+
+// monotonicNow is CLOCK_MONOTONIC, which a re-executed manager shares.
+func monotonicNow() time.Duration {
+	var ts unix.Timespec
+	_ = unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts)
+	return time.Duration(ts.Nano())
+}
+
 // left is ratelimit_left: how long the window still runs.
 func (r *dumpRatelimit) left(now time.Time) time.Duration {
 	if r.begin.IsZero() {

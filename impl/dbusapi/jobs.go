@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/godbus/dbus/v5"
 
@@ -232,6 +233,8 @@ func (a *API) SerializeItems() []manager.Item {
 	for _, l := range lines {
 		out = append(out, manager.Item{Key: "bus-ref", Value: l})
 	}
+	// The dump rate limit's window and count, as 252's "dump-ratelimit=".
+	out = append(out, manager.Item{Key: "dump-ratelimit", Value: a.dumpLimit.serialize(time.Now())})
 	// Subscribe()'s callers stay subscribed, as 252's "subscribed=".
 	subscribed := append(a.Tree.Subscribed.Names(), a.pendingSubscribed...)
 	for _, n := range subscribed {
@@ -252,6 +255,8 @@ func (a *API) Restore(items []manager.Item) {
 			}
 		case "subscribed":
 			a.pendingSubscribed = append(a.pendingSubscribed, it.Value)
+		case "dump-ratelimit":
+			a.dumpLimit.deserialize(it.Value, time.Now())
 		case "bus-ref":
 			unit, name, ok := strings.Cut(it.Value, " ")
 			if u := a.m.UnitLoop(unit); ok && u != nil {

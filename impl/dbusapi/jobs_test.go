@@ -30,7 +30,7 @@ func TestReexecItemsRoundTrip(t *testing.T) {
 	if got := b.SerializeItems(); !reflect.DeepEqual(got, items) {
 		t.Errorf("restored %v, wrote %v", got, items)
 	}
-	if len(items) != 4 {
+	if len(items) != 5 {
 		t.Errorf("items %v", items)
 	}
 }
