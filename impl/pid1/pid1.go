@@ -213,9 +213,14 @@ func Main(args []string, stdio cli.Stdio) int {
 			if rx.st != nil {
 				api.Restore(rx.st.Items)
 			}
-			return
+			// As 252: after switch-root the default target is
+			// started again, in the new root.
+			if !argv.switchedRoot {
+				return
+			}
+		} else {
+			m.StartupLoop()
 		}
-		m.StartupLoop()
 		u, err := m.LoadUnitLoop(unitName)
 		if err != nil {
 			logger.Log(manager.LogEntry{Level: manager.LevelErr, Message: fmt.Sprintf("Failed to load default target: %v", err)})
