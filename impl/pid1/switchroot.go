@@ -119,10 +119,11 @@ func switchRootAndExec(m *manager.Manager, srv *bus.Server, extra []manager.Item
 			fds = nil
 		}
 		err = unix.Exec(x.path, x.argv, env)
-		if x.serialize {
+		switch {
+		case x.serialize:
 			logf(manager.LevelDebug, "Failed to execute our own binary %s, trying fallback: %s", x.path, errnoText(err))
-		} else {
-			logf(manager.LevelWarning, "Failed to execute %s, trying fallback: %s", x.path, errnoText(err))
+		case x.path == init:
+			logf(manager.LevelWarning, "Failed to execute configured init %s, trying fallback: %s", x.path, errnoText(err))
 		}
 	}
 	undo()
@@ -212,8 +213,15 @@ func isTemporaryFS(magic int64) bool {
 // removeChildren removes what directory dirfd holds, staying on device
 // dev (rm_rf_children without flags); errors are ignored.
 func removeChildren(dirfd int, dev uint64) {
-	d := os.NewFile(uintptr(dirfd), "")
+	// A copy to list: the os.File closes it, not dirfd.
+	dup, err := unix.Dup(dirfd)
+	if err != nil {
+		return
+	}
+	unix.CloseOnExec(dup)
+	d := os.NewFile(uintptr(dup), "")
 	names, _ := d.Readdirnames(-1)
+	d.Close()
 	for _, n := range names {
 		var st unix.Stat_t
 		if unix.Fstatat(dirfd, n, &st, unix.AT_SYMLINK_NOFOLLOW) != nil || st.Dev != dev {

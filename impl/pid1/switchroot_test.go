@@ -1,6 +1,8 @@
 package pid1
 
 import (
+	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
 
@@ -59,5 +61,43 @@ func TestStatIsKernelThread(t *testing.T) {
 func TestIsTemporaryFS(t *testing.T) {
 	if !isTemporaryFS(unix.TMPFS_MAGIC) || !isTemporaryFS(unix.RAMFS_MAGIC) || isTemporaryFS(unix.EXT4_SUPER_MAGIC) || isTemporaryFS(unix.OVERLAYFS_SUPER_MAGIC) {
 		t.Error("temporary file systems misnamed")
+	}
+}
+
+// TestRemoveChildren empties a directory tree, symlinks removed and not
+// followed, the directory itself kept.
+func TestRemoveChildren(t *testing.T) {
+	dir, outside := t.TempDir(), t.TempDir()
+	keep := filepath.Join(outside, "keep")
+	if err := os.WriteFile(keep, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{"a/b/c", "d"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, f := range []string{"a/b/c/f", "a/g", "h"} {
+		if err := os.WriteFile(filepath.Join(dir, f), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(outside, filepath.Join(dir, "d/link")); err != nil {
+		t.Fatal(err)
+	}
+	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		t.Fatal(err)
+	}
+	removeChildren(fd, st.Dev)
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Errorf("left: %v", left)
+	}
+	if _, err := os.Stat(keep); err != nil {
+		t.Errorf("followed a symlink out: %v", err)
 	}
 }
