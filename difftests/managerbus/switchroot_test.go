@@ -48,6 +48,7 @@ var switchRootAfter = []string{
 	systemctl + " list-units --all --no-legend --plain --no-pager",
 	"ps -e -o comm= | grep -v -e '^ps$' -e '^sort$' -e '^sh$' -e '^nsenter$' -e '^env$' | sort",
 	"journalctl -b -o cat --no-pager | grep -c '^Switching root.$'",
+	"journalctl -b -o cat --no-pager | sed -n '/^Switching root.$/,$p' | grep -E '^(Switching root|Queued|Journal (started|stopped))' | sort",
 }
 
 // switchRootKnown are observations that differ for a reason outside

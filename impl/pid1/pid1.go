@@ -235,6 +235,8 @@ func Main(args []string, stdio cli.Stdio) int {
 		}
 		if _, err := m.StartBootLoop(u, job.Isolate); err != nil {
 			logger.Log(manager.LogEntry{Level: manager.LevelErr, Message: fmt.Sprintf("Failed to start default target: %v", err)})
+		} else {
+			logger.Log(manager.LogEntry{Level: manager.LevelInfo, Message: fmt.Sprintf("Queued start job for default target %s.", u.ID())})
 		}
 	})
 	if os.Getenv("GOSYSTEMD_DEBUG_DUMP") != "" {
