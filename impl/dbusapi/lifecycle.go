@@ -47,6 +47,11 @@ func (a *API) lifecycleMembers() []bus.Member {
 			if err := switchRootCheck(root, init); err != nil {
 				return nil, err
 			}
+			if os.Getpid() != 1 {
+				// A test manager must never signal every process and
+				// chroot: that is the host's.
+				return nil, bus.Errorf(bus.ErrNameNotSupported, "Root switching is not supported by this service manager.")
+			}
 			// The reply goes out before the loop ends, at the end of
 			// this turn.
 			a.m.SwitchRootLoop(root, init)

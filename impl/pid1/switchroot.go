@@ -81,6 +81,12 @@ func tail(args []string) []string {
 // no exec happened, with the manager ready to run on.
 func switchRootAndExec(m *manager.Manager, srv *bus.Server, extra []manager.Item, args []string) error {
 	root, init := m.SwitchRootTarget()
+	if os.Getpid() != 1 {
+		// Signalling every process and changing root is PID 1's alone.
+		err := fmt.Errorf("Root switching is only done as PID 1.")
+		m.ReexecFailedLoop(err)
+		return err
+	}
 	var fds *manager.FDSet
 	memfd := -1
 	if init == "" {
