@@ -286,7 +286,8 @@ func TestSpecialVerbsMatchSystemd(t *testing.T) {
 }
 
 // managerMethodCommands call Manager methods our PID 1 does not serve
-// yet (SetExitCode, SwitchRoot, FreezeUnit, ThawUnit, CleanUnit).
+// yet (SetExitCode, FreezeUnit, ThawUnit, CleanUnit), and SwitchRoot's
+// refusals.
 var managerMethodCommands = [][]string{
 	{"--dry-run", "exit", "7"},
 	{"show", "-p", "ExitCode"},

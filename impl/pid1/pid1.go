@@ -213,9 +213,14 @@ func Main(args []string, stdio cli.Stdio) int {
 			if rx.st != nil {
 				api.Restore(rx.st.Items)
 			}
-			return
+			// As 252: after switch-root the default target is
+			// started again, in the new root.
+			if !argv.switchedRoot {
+				return
+			}
+		} else {
+			m.StartupLoop()
 		}
-		m.StartupLoop()
 		u, err := m.LoadUnitLoop(unitName)
 		if err != nil {
 			logger.Log(manager.LogEntry{Level: manager.LevelErr, Message: fmt.Sprintf("Failed to load default target: %v", err)})
@@ -230,6 +235,8 @@ func Main(args []string, stdio cli.Stdio) int {
 		}
 		if _, err := m.StartBootLoop(u, job.Isolate); err != nil {
 			logger.Log(manager.LogEntry{Level: manager.LevelErr, Message: fmt.Sprintf("Failed to start default target: %v", err)})
+		} else {
+			logger.Log(manager.LogEntry{Level: manager.LevelInfo, Message: fmt.Sprintf("Queued start job for default target %s.", u.ID())})
 		}
 	})
 	if os.Getenv("GOSYSTEMD_DEBUG_DUMP") != "" {

@@ -178,12 +178,17 @@ func (rx *reexecRestore) restore(m *manager.Manager) bool {
 func runLoop(m *manager.Manager, srv *bus.Server, api *dbusapi.API, args []string) int {
 	for {
 		code, _ := m.Run(context.Background())
-		if m.Objective() != manager.ObjectiveReexecute {
+		var err error
+		switch m.Objective() {
+		case manager.ObjectiveReexecute:
+			// The loop has stopped: this goroutine owns the manager
+			// until Run is called again.
+			err = reexecute(m, srv, api.SerializeItems(), args)
+		case manager.ObjectiveSwitchRoot:
+			err = switchRootAndExec(m, srv, api.SerializeItems(), args)
+		default:
 			return code
 		}
-		// The loop has stopped: this goroutine owns the manager until
-		// Run is called again.
-		err := reexecute(m, srv, api.SerializeItems(), args)
 		m.LogLoop(manager.LogEntry{Level: manager.LevelErr, Message: err.Error()})
 	}
 }
@@ -191,6 +196,30 @@ func runLoop(m *manager.Manager, srv *bus.Server, api *dbusapi.API, args []strin
 // reexecute serializes the manager and execs it anew; it returns only if
 // that failed, with the manager ready to run on.
 func reexecute(m *manager.Manager, srv *bus.Server, extra []manager.Item, args []string) error {
+	fds, memfd, err := prepareReexec(m, srv, extra)
+	if err != nil {
+		return err
+	}
+	m.LogLoop(manager.LogEntry{Level: manager.LevelNotice, Message: "Reexecuting."})
+	undo := restoreRlimits()
+	argv := reexecArgv(args, memfd)
+	exe := reexecBinary()
+	err = unix.Exec(exe, argv, os.Environ())
+	if err != nil && exe != "/proc/self/exe" {
+		err = unix.Exec("/proc/self/exe", argv, os.Environ())
+	}
+	undo()
+	unix.Close(memfd)
+	err = fmt.Errorf("Failed to execute our own binary %s: %s", exe, errnoText(err))
+	m.ReexecFailedLoop(err)
+	fds.Close()
+	return err
+}
+
+// prepareReexec is prepare_reexecute: the fds to pass on collected and
+// the state written to a memfd, left open for the exec. If it fails,
+// the manager is ready to run on.
+func prepareReexec(m *manager.Manager, srv *bus.Server, extra []manager.Item) (*manager.FDSet, int, error) {
 	fds := manager.NewFDSet()
 	if srv != nil {
 		ln, conns, err := srv.DupForExec()
@@ -205,10 +234,10 @@ func reexecute(m *manager.Manager, srv *bus.Server, extra []manager.Item, args [
 			m.LogLoop(manager.LogEntry{Level: manager.LevelWarning, Message: fmt.Sprintf("Failed to pass on the private bus socket, the new manager opens a new one: %v", err)})
 		}
 	}
-	fail := func(err error) error {
+	fail := func(err error) (*manager.FDSet, int, error) {
 		m.ReexecFailedLoop(err)
 		fds.Close()
-		return err
+		return nil, -1, err
 	}
 	data, err := m.SerializeLoop(fds, extra)
 	if err != nil {
@@ -219,23 +248,21 @@ func reexecute(m *manager.Manager, srv *bus.Server, extra []manager.Item, args [
 		return fail(fmt.Errorf("Failed to create serialization file: %w", err))
 	}
 	f := os.NewFile(uintptr(memfd), "systemd-state")
-	defer f.Close()
 	if _, err := f.Write(data); err != nil {
+		f.Close()
 		return fail(fmt.Errorf("Failed to write serialization: %w", err))
 	}
 	if _, err := f.Seek(0, 0); err != nil {
+		f.Close()
 		return fail(fmt.Errorf("Failed to rewind serialization fd: %w", err))
 	}
-	m.LogLoop(manager.LogEntry{Level: manager.LevelNotice, Message: "Reexecuting."})
-	undo := restoreRlimits()
-	argv := reexecArgv(args, memfd)
-	exe := reexecBinary()
-	err = unix.Exec(exe, argv, os.Environ())
-	if err != nil && exe != "/proc/self/exe" {
-		err = unix.Exec("/proc/self/exe", argv, os.Environ())
+	// The fd outlives f: the exec passes it on.
+	n, err := unix.Dup(memfd)
+	f.Close()
+	if err != nil {
+		return fail(fmt.Errorf("Failed to create serialization file: %w", err))
 	}
-	undo()
-	return fail(fmt.Errorf("Failed to execute our own binary %s: %s", exe, errnoText(err)))
+	return fds, n, nil
 }
 
 // reexecBinary is the binary to exec: where this one is installed (a

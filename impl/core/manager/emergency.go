@@ -22,6 +22,10 @@ const (
 	// ObjectiveReexecute: serialize and exec the manager anew
 	// (daemon-reexec); the caller of Run does that.
 	ObjectiveReexecute
+	// ObjectiveSwitchRoot: serialize without what does not survive a
+	// root switch, switch root and exec the new root's manager (or the
+	// init asked for); the caller of Run does that.
+	ObjectiveSwitchRoot
 )
 
 // ShutdownVerb is systemd-shutdown's argument for an objective.

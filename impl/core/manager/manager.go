@@ -175,6 +175,7 @@ type Manager struct {
 	reloading   bool
 	exitCode    int
 	objective   Objective
+	switchRoot  switchRootState
 	// reexec is what daemon-reexec carries over (serialize.go).
 	reexec reexecState
 	// freezer is whether cgroup.freeze exists: 0 not yet known, 1 yes,

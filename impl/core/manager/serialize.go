@@ -478,8 +478,11 @@ func (m *Manager) SerializeLoop(fds *FDSet, extra []Item) ([]byte, error) {
 	w.uint("n-installed-jobs", uint64(m.nInstalledJobs))
 	w.uint("n-failed-jobs", uint64(m.nFailedJobs))
 	w.bool("startup-done", m.startupDone)
-	for _, e := range m.clientEnv {
-		w.item("env", encodeValue(e))
+	if !m.switchingRoot() {
+		// The environment set over the bus is for the old root.
+		for _, e := range m.clientEnv {
+			w.item("env", encodeValue(e))
+		}
 	}
 	if j := m.startupJob; j != nil && j.unit != nil {
 		w.uint("startup-job", uint64(j.id))
@@ -497,6 +500,10 @@ func (m *Manager) SerializeLoop(fds *FDSet, extra []Item) ([]byte, error) {
 	}
 	w.line("")
 	for _, u := range m.order {
+		if m.switchingRoot() && excludedFromSwitchRoot(u.cfg.Type) {
+			m.logUnit(u, LevelDebug, "not serializing before switch-root")
+			continue
+		}
 		m.serializeUnit(w, u)
 	}
 	return w.b.Bytes(), w.err
@@ -563,7 +570,7 @@ func (m *Manager) serializeUnit(w *stateWriter, u *Unit) {
 	if u.markers != 0 {
 		w.item("markers", strings.Join(u.markers.Names(), " "))
 	}
-	if j := u.job; j != nil {
+	if j := u.job; j != nil && !m.switchingRoot() {
 		v := fmt.Sprintf("%d %s %s", j.id, j.typ, j.State())
 		if j.irreversible {
 			v += " irreversible"

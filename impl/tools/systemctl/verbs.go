@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -532,15 +534,50 @@ func (t *tool) switchRoot(args []string) error {
 			init = ""
 		}
 	}
+	// PID 1 signals every process before it switches, but for those
+	// marked with an '@' as argv[0]; a late SIGTERM from the new manager
+	// is ignored too: the switch succeeded.
+	markArgv0()
 	b, err := t.connectBus()
 	if err != nil {
 		return err
 	}
+	signal.Ignore(syscall.SIGTERM)
 	t.logAt(logging.Debug, "Switching root - root: %s; init: %s", root, strna(init))
 	if _, err := b.callManager("SwitchRoot", root, init); err != nil {
+		signal.Reset(syscall.SIGTERM)
 		return t.errorf("Failed to switch root: %s", busErrorMessage(err))
 	}
 	return nil
+}
+
+// markArgv0 turns the first character of the process's argv[0], as
+// /proc/self/cmdline shows it, into '@' (the memory the kernel reads it
+// from starts at arg_start, field 48 of /proc/self/stat).
+func markArgv0() {
+	stat, err := os.ReadFile("/proc/self/stat")
+	if err != nil {
+		return
+	}
+	i := strings.LastIndexByte(string(stat), ')')
+	if i < 0 {
+		return
+	}
+	// Fields after the command name start with the third, state.
+	f := strings.Fields(string(stat[i+1:]))
+	if len(f) < 46 {
+		return
+	}
+	argStart, err := strconv.ParseInt(f[45], 10, 64)
+	if err != nil || argStart <= 0 {
+		return
+	}
+	mem, err := os.OpenFile("/proc/self/mem", os.O_RDWR, 0)
+	if err != nil {
+		return
+	}
+	defer mem.Close()
+	_, _ = mem.WriteAt([]byte{'@'}, argStart)
 }
 
 func strna(s string) string {
