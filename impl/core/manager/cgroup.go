@@ -3,6 +3,7 @@ package manager
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -41,11 +42,76 @@ func (m *Manager) unitCgroup(u *Unit) (*os.File, error) {
 	if m.cfg.CgroupRoot == "" {
 		return nil, nil
 	}
-	dir := filepath.Join(m.cfg.CgroupRoot, m.cgroupPath(u))
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
+	rel := m.cgroupPath(u)
+	dir := filepath.Join(m.cfg.CgroupRoot, rel)
+	if _, err := os.Stat(dir); err != nil {
+		// Realizing: the slices above enable the controllers their
+		// members need, then the cgroup is made and given its limits.
+		m.enableControllers(rel, false)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, err
+		}
+		if u.cfg.Type == unitname.Slice {
+			m.enableControllers(rel, true)
+		}
+		m.applyCgroupLimits(u)
 	}
 	return os.OpenFile(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+}
+
+// enableControllers is the cg_enable_everywhere part of 252's
+// unit_realize_cgroup_now for the cgroups above rel, and rel itself with
+// self: each enables in its cgroup.subtree_control the kernel
+// controllers its unit's members need (unit_get_enable_mask), the
+// root's unit being -.slice. Controllers are only added, one write
+// each, in 252's order.
+func (m *Manager) enableControllers(rel string, self bool) {
+	cm := m.newCgroupMasks()
+	if cm.supported&unit.MaskV2 == 0 {
+		return
+	}
+	dirs := []string{""}
+	if rel != "" {
+		parts := strings.Split(rel, "/")
+		n := len(parts) - 1
+		if self {
+			n = len(parts)
+		}
+		for i := 1; i <= n; i++ {
+			dirs = append(dirs, strings.Join(parts[:i], "/"))
+		}
+	}
+	for _, d := range dirs {
+		name := "-.slice"
+		if d != "" {
+			name = filepath.Base(d)
+		}
+		m.enableControllersOf(d, name, cm)
+	}
+}
+
+func (m *Manager) enableControllersOf(dir, unitName string, cm *cgroupMasks) {
+	owner := m.units[unitName]
+	if owner == nil {
+		return
+	}
+	want := cm.membersOf(owner) & cm.supported &^ cm.ancestorDisable(owner) & unit.MaskV2
+	if want == 0 {
+		return
+	}
+	path := filepath.Join(m.cfg.CgroupRoot, dir, "cgroup.subtree_control")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return
+	}
+	have := strings.Fields(string(data))
+	names := unit.MaskV2.Names()
+	for i, n := range (unit.CGroupMask(1<<13 - 1)).Names() {
+		if want&(1<<i) == 0 || !slices.Contains(names, n) || slices.Contains(have, n) {
+			continue
+		}
+		_ = os.WriteFile(path, []byte("+"+n), 0o644)
+	}
 }
 
 // killCgroup sends sig to every process in the unit's cgroup and
@@ -95,7 +161,7 @@ func (m *Manager) cgroupProps(u *Unit, p map[string]any) {
 		m.cgroupPropsNow(u, q)
 		return q
 	})
-	for _, name := range [...]string{"ControlGroup", "ControlGroupId", "CPUUsageNSec"} {
+	for _, name := range [...]string{"ControlGroup", "ControlGroupId", "CPUUsageNSec", "MemoryCurrent", "TasksCurrent"} {
 		prev, had := p[name]
 		p[name] = unit.LazyValue(func() (any, bool) {
 			if v, ok := read()[name]; ok {
@@ -129,6 +195,98 @@ func (m *Manager) cgroupPropsNow(u *Unit, p map[string]any) {
 	if n, ok := cpuUsage(dir); ok && cpuAccounting {
 		p["CPUUsageNSec"] = n
 	}
+	// Memory and tasks are reported where the unit accounts for them
+	// and its cgroup has the controller (the file is there); the host's
+	// root cgroup has neither file and is read from /proc instead.
+	c := u.cfg.CGroup
+	hostRoot := u.ID() == "-.slice" && m.ownsHostRootCgroup()
+	if c != nil && c.MemoryAccounting {
+		if hostRoot {
+			if n, ok := procMemoryUsed(); ok {
+				p["MemoryCurrent"] = n
+			}
+		} else if n, ok := readCgroupUint(dir, "memory.current"); ok {
+			p["MemoryCurrent"] = n
+		}
+	}
+	if c != nil && c.TasksAccounting {
+		if hostRoot {
+			if n, ok := procTasksCurrent(); ok {
+				p["TasksCurrent"] = n
+			}
+		} else if n, ok := readCgroupUint(dir, "pids.current"); ok {
+			p["TasksCurrent"] = n
+		}
+	}
+}
+
+// ownsHostRootCgroup is manager_owns_host_root_cgroup: the manager's
+// cgroup is the machine's root one, not a container's.
+func (m *Manager) ownsHostRootCgroup() bool {
+	if filepath.Clean(m.cfg.CgroupRoot) != "/sys/fs/cgroup" {
+		return false
+	}
+	_, err := os.Stat("/run/systemd/container")
+	return err != nil
+}
+
+// readCgroupUint reads a cgroup attribute holding one number.
+func readCgroupUint(dir, file string) (uint64, bool) {
+	data, err := os.ReadFile(filepath.Join(dir, file))
+	if err != nil {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(strings.TrimSpace(string(data)), 10, 64)
+	return n, err == nil
+}
+
+// procMemoryUsed is procfs_memory_get_used: MemTotal less MemAvailable.
+func procMemoryUsed() (uint64, bool) {
+	data, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return 0, false
+	}
+	var total, avail uint64
+	var haveTotal, haveAvail bool
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		n, err := strconv.ParseUint(f[1], 10, 64)
+		if err != nil {
+			continue
+		}
+		switch f[0] {
+		case "MemTotal:":
+			total, haveTotal = n*1024, true
+		case "MemAvailable:":
+			avail, haveAvail = n*1024, true
+		}
+	}
+	if !haveTotal || !haveAvail || avail > total {
+		return 0, false
+	}
+	return total - avail, true
+}
+
+// procTasksCurrent is procfs_tasks_get_current: the number after the
+// slash in /proc/loadavg.
+func procTasksCurrent() (uint64, bool) {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0, false
+	}
+	_, after, ok := strings.Cut(string(data), "/")
+	if !ok {
+		return 0, false
+	}
+	end := strings.IndexFunc(after, func(r rune) bool { return r < '0' || r > '9' })
+	if end < 0 {
+		end = len(after)
+	}
+	n, err := strconv.ParseUint(after[:end], 10, 64)
+	return n, err == nil
 }
 
 // cpuUsage reads a cgroup's CPU time in ns from cpu.stat.
