@@ -111,27 +111,36 @@ func tail(s string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
-// TestScenarioInVM runs one scenario in the QEMU sandbox on both
-// implementations (a VM boot costs ~15-25 s, so the whole suite runs in
-// containers; difftest run --mode vm runs any scenario there).
+// TestScenarioInVM runs scenarios in the QEMU sandbox on both
+// implementations: one of the container scenarios (a VM boot costs
+// ~15-25 s, so the whole suite runs in containers; difftest run --mode vm
+// runs any scenario there), and those of vm/, which need what a
+// container lacks (cgroup controllers, devices, swap).
 func TestScenarioInVM(t *testing.T) {
 	if testing.Short() {
-		t.Skip("boots two VMs")
+		t.Skip("boots two VMs per scenario")
 	}
 	h := oracletest.Harness(t, oracle.ModeVM)
 	divs, err := oracle.LoadDivergences("divergences.txt")
 	if err != nil {
 		t.Fatal(err)
 	}
-	const f = "oneshot-start.txtar"
-	var v *oracle.Verdict
-	for attempt := 1; attempt <= attempts; attempt++ {
-		real := h.RunScenario(f, oracle.Real)
-		goT := h.RunScenario(f, oracle.Go)
-		if v = oracle.Judge(real, goT, divs); v.Pass() {
-			return
-		}
-		t.Logf("attempt %d:\n%s\nreal log:\n%s", attempt, v.Report(), real.Log)
+	vmOnly, err := filepath.Glob("vm/*.txtar")
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Errorf("%s", v.Report())
+	for _, f := range append([]string{"oneshot-start.txtar"}, vmOnly...) {
+		t.Run(strings.TrimSuffix(filepath.Base(f), ".txtar"), func(t *testing.T) {
+			var v *oracle.Verdict
+			for attempt := 1; attempt <= attempts; attempt++ {
+				real := h.RunScenario(f, oracle.Real)
+				goT := h.RunScenario(f, oracle.Go)
+				if v = oracle.Judge(real, goT, divs); v.Pass() {
+					return
+				}
+				t.Logf("attempt %d:\n%s\nreal log:\n%s", attempt, v.Report(), real.Log)
+			}
+			t.Errorf("%s", v.Report())
+		})
+	}
 }
