@@ -40,8 +40,16 @@ func tuneMemory() {
 // returnMemory gives the kernel back the heap pages a burst of work
 // (loading every unit at boot, a daemon-reload) left free, which the
 // runtime would otherwise return only over minutes: PID 1's resident
-// size afterwards is its live state. It costs one collection.
+// size afterwards is its live state. It costs one collection, and
+// returning the pages holds the heap lock, stalling every allocation:
+// it runs returnMemoryDelay after the burst, off the loop, so that the
+// signals and replies that end the burst are not held up.
 func returnMemory() {
-	resumeGC()
-	debug.FreeOSMemory()
+	time.AfterFunc(returnMemoryDelay, func() {
+		defer func() { _ = recover() }()
+		resumeGC()
+		debug.FreeOSMemory()
+	})
 }
+
+const returnMemoryDelay = 300 * time.Millisecond
