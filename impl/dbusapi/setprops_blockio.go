@@ -34,41 +34,49 @@ func (w *propWriter) cgroupLegacy() (bool, error) {
 // blockIOWeight sets the weight of each device named, and writes the
 // whole list.
 func (w *propWriter) blockIOWeight() error {
+	if w.out.blkWeights == nil {
+		w.out.blkWeights = append([]unit.DeviceWeight{}, w.tg.blkWeights...)
+	}
+	return w.deviceWeights(&w.out.blkWeights, 10, 1000, "BlockIODeviceWeight= out of range")
+}
+
+// deviceWeights is IODeviceWeight= and BlockIODeviceWeight=: each row's
+// weight (within min..max) replaces the device's or is added, no rows
+// empty the list, and the whole list is written.
+func (w *propWriter) deviceWeights(list *[]unit.DeviceWeight, min, max uint64, rangeMsg string) error {
 	rows, ok := pairRows[string, uint64](w.v)
 	if !ok {
 		return errUnexpected
 	}
-	if w.out.blkWeights == nil {
-		w.out.blkWeights = append([]unit.DeviceWeight{}, w.tg.blkWeights...)
-	}
 	for _, r := range rows {
 		p, n := r.first, r.second
 		if !unitname.PathIsNormalized(p) {
-			// 252 swaps the path and the property name here too.
+			// 252 names the property where the path goes, and the
+			// other way round.
 			return invalidArgs("Path '%s' specified in %s= is not normalized.", w.name, p)
 		}
-		if n < 10 || n > 1000 {
-			return invalidArgs("BlockIODeviceWeight= out of range")
+		if n < min || n > max {
+			return invalidArgs("%s", rangeMsg)
 		}
 		found := false
-		for i := range w.out.blkWeights {
-			if unitname.PathEqual(w.out.blkWeights[i].Path, p) {
-				w.out.blkWeights[i].Value = n
+		for i := range *list {
+			if unitname.PathEqual((*list)[i].Path, p) {
+				(*list)[i].Value = n
 				found = true
 				break
 			}
 		}
 		if !found {
-			w.out.blkWeights = append(w.out.blkWeights, unit.DeviceWeight{Path: p, Value: n})
+			*list = append(*list, unit.DeviceWeight{Path: p, Value: n})
 		}
 	}
 	if len(rows) == 0 {
-		w.out.blkWeights = []unit.DeviceWeight{}
+		*list = []unit.DeviceWeight{}
 	}
 	var b strings.Builder
-	b.WriteString("BlockIODeviceWeight=\n")
-	for _, d := range w.out.blkWeights {
-		fmt.Fprintf(&b, "BlockIODeviceWeight=%s %d\n", d.Path, d.Value)
+	fmt.Fprintf(&b, "%s=\n", w.name)
+	for _, d := range *list {
+		fmt.Fprintf(&b, "%s=%s %d\n", w.name, d.Path, d.Value)
 	}
 	w.write(true, w.name, b.String())
 	return nil

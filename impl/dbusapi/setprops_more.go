@@ -378,45 +378,10 @@ func (w *propWriter) cgroupMore() (bool, error) {
 		w.setLive(live.String())
 		return true, nil
 	case "IODeviceWeight":
-		rows, ok := pairRows[string, uint64](w.v)
-		if !ok {
-			return true, errUnexpected
-		}
 		if w.out.ioWeights == nil {
 			w.out.ioWeights = append([]unit.DeviceWeight{}, w.tg.ioWeights...)
 		}
-		for _, r := range rows {
-			p, n := r.first, r.second
-			if !unitname.PathIsNormalized(p) {
-				// 252 names the property where the path goes, and
-				// the other way round.
-				return true, invalidArgs("Path '%s' specified in %s= is not normalized.", w.name, p)
-			}
-			if n < 1 || n > 10000 {
-				return true, invalidArgs("IODeviceWeight= value out of range")
-			}
-			found := false
-			for i := range w.out.ioWeights {
-				if unitname.PathEqual(w.out.ioWeights[i].Path, p) {
-					w.out.ioWeights[i].Value = n
-					found = true
-					break
-				}
-			}
-			if !found {
-				w.out.ioWeights = append(w.out.ioWeights, unit.DeviceWeight{Path: p, Value: n})
-			}
-		}
-		if len(rows) == 0 {
-			w.out.ioWeights = []unit.DeviceWeight{}
-		}
-		var b strings.Builder
-		b.WriteString("IODeviceWeight=\n")
-		for _, d := range w.out.ioWeights {
-			fmt.Fprintf(&b, "IODeviceWeight=%s %d\n", d.Path, d.Value)
-		}
-		w.write(true, w.name, b.String())
-		return true, nil
+		return true, w.deviceWeights(&w.out.ioWeights, 1, 10000, "IODeviceWeight= value out of range")
 	}
 	return w.cgroupControllers()
 }
