@@ -128,7 +128,9 @@ func (c *Call) reply(sig string, values []any) error {
 		return fmt.Errorf("%s.%s answered twice", c.Interface, c.Member)
 	}
 	c.answered = true
-	c.Conn.callDone()
+	// The call counts as open until its reply is queued: a connection
+	// closing after a bad message waits for it (drainThenClose).
+	defer c.Conn.callDone()
 	c.closeFDs()
 	if c.noReply {
 		return nil
@@ -154,7 +156,7 @@ func (c *Call) ReplyError(err error) error {
 		return fmt.Errorf("%s.%s answered twice", c.Interface, c.Member)
 	}
 	c.answered = true
-	c.Conn.callDone()
+	defer c.Conn.callDone()
 	c.closeFDs()
 	if c.noReply {
 		return nil
