@@ -245,8 +245,8 @@ var runMountCommands = [][]string{
 	{"!sh", "cat '/run/systemd/transient/run-gosd\\x2dm1.mount'"},
 	{"show", "-p", "Where,What,Options,Type,TimeoutUSec,DirectoryMode,SloppyOptions,LazyUnmount,ForceUnmount,ReadWriteOnly,Nice,KillMode", "run-gosd\\x2dm1.mount"},
 	{"!sh", "systemd-mount --no-block --automount=yes --timeout-idle-sec=90s --automount-property=DirectoryMode=0711 --type=tmpfs tmpfs /run/gosd-m2; echo rc=$?"},
-	{"!sh", "cat '/run/systemd/transient/run-gosd\\x2dm2.automount' '/run/systemd/transient/run-gosd\\x2dm2.mount'"},
-	{"show", "-p", "Where,ExtraOptions,TimeoutIdleUSec,DirectoryMode", "run-gosd\\x2dm2.automount"},
+	// Not read back: the queued automount cannot start in the container
+	// and is collected at a time of its own on either side.
 	{"!sh", "busctl call org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.systemd1.Manager StartTransientUnit 'ssa(sv)a(sa(sv))' " +
 		"'run-gosd\\x2dm3.mount' fail 2 What s tmpfs Where s rel 0"},
 	// systemd-mount does not send ReadWriteOnly.
