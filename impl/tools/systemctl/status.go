@@ -402,24 +402,6 @@ func stCleanExit(code, status int32) bool {
 	return false
 }
 
-// stFormatBytes is format_bytes: "1.5M", "512B".
-func stFormatBytes(v uint64) string {
-	suffixes := []string{"E", "P", "T", "G", "M", "K"}
-	for i, s := range suffixes {
-		f := uint64(1) << (10 * (6 - i))
-		if v >= f {
-			var frac uint64
-			if i != len(suffixes)-1 {
-				frac = (v / (f >> 10) * 10 / 1024) % 10
-			} else {
-				frac = (v * 10 / f) % 10
-			}
-			return fmt.Sprintf("%d.%d%s", v/f, frac, s)
-		}
-	}
-	return fmt.Sprintf("%dB", v)
-}
-
 // stURLifyPath is terminal_urlify_path: a file:// link when links are on.
 func (t *tool) stURLifyPath(p string) string {
 	host, _ := os.Hostname()
@@ -739,10 +721,10 @@ func (t *tool) printStatusInfo(b *managerBus, props stProps) {
 		t.printf("      Error: %d (%s)\n", e, install.Strerror(syscall.Errno(e)))
 	}
 	if in, out := props.u64("IPIngressBytes", stNoLimit), props.u64("IPEgressBytes", stNoLimit); in != stNoLimit && out != stNoLimit {
-		t.printf("         IP: %s in, %s out\n", stFormatBytes(in), stFormatBytes(out))
+		t.printf("         IP: %s in, %s out\n", value.FormatBytes(in), value.FormatBytes(out))
 	}
 	if r, w := props.u64("IOReadBytes", stNoLimit), props.u64("IOWriteBytes", stNoLimit); r != stNoLimit && w != stNoLimit {
-		t.printf("         IO: %s read, %s written\n", stFormatBytes(r), stFormatBytes(w))
+		t.printf("         IO: %s read, %s written\n", value.FormatBytes(r), value.FormatBytes(w))
 	}
 	if tasks := props.u64("TasksCurrent", stNoLimit); tasks != stNoLimit {
 		t.printf("      Tasks: %d", tasks)
@@ -753,7 +735,7 @@ func (t *tool) printStatusInfo(b *managerBus, props stProps) {
 		}
 	}
 	if mem := props.u64("MemoryCurrent", stNoLimit); mem != stNoLimit {
-		t.printf("     Memory: %s", stFormatBytes(mem))
+		t.printf("     Memory: %s", value.FormatBytes(mem))
 		t.stMemoryLimits(props)
 		t.printf("\n")
 	}
@@ -805,7 +787,7 @@ func (t *tool) stMemoryLimits(props stProps) {
 		if v == stNoLimit {
 			return "infinity"
 		}
-		return stFormatBytes(v)
+		return value.FormatBytes(v)
 	}
 	var parts []string
 	if min > 0 {
@@ -815,19 +797,19 @@ func (t *tool) stMemoryLimits(props stProps) {
 		parts = append(parts, "low: "+protection(low))
 	}
 	if high != stNoLimit {
-		parts = append(parts, "high: "+stFormatBytes(high))
+		parts = append(parts, "high: "+value.FormatBytes(high))
 	}
 	if max != stNoLimit {
-		parts = append(parts, "max: "+stFormatBytes(max))
+		parts = append(parts, "max: "+value.FormatBytes(max))
 	}
 	if swap != stNoLimit {
-		parts = append(parts, "swap max: "+stFormatBytes(swap))
+		parts = append(parts, "swap max: "+value.FormatBytes(swap))
 	}
 	if limit != stNoLimit {
-		parts = append(parts, "limit: "+stFormatBytes(limit))
+		parts = append(parts, "limit: "+value.FormatBytes(limit))
 	}
 	if avail != stNoLimit {
-		parts = append(parts, "available: "+stFormatBytes(avail))
+		parts = append(parts, "available: "+value.FormatBytes(avail))
 	}
 	t.printf(" (%s)", strings.Join(parts, " "))
 }
