@@ -45,14 +45,18 @@ func (m *Manager) unitCgroup(u *Unit) (*os.File, error) {
 	rel := m.cgroupPath(u)
 	dir := filepath.Join(m.cfg.CgroupRoot, rel)
 	if _, err := os.Stat(dir); err != nil {
-		// Realizing: the slices above enable the controllers their
-		// members need, then the cgroup is made and given its limits.
-		m.enableControllers(rel, false)
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+		// Realizing: the slices above are made and enable the
+		// controllers u needs, then u's cgroup is made and given its
+		// limits.
+		if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+			return nil, err
+		}
+		m.enableControllers(u, rel, false)
+		if err := os.Mkdir(dir, 0o755); err != nil && !os.IsExist(err) {
 			return nil, err
 		}
 		if u.cfg.Type == unitname.Slice {
-			m.enableControllers(rel, true)
+			m.enableControllers(u, rel, true)
 		}
 		m.applyCgroupLimits(u)
 	}
@@ -60,42 +64,50 @@ func (m *Manager) unitCgroup(u *Unit) (*os.File, error) {
 }
 
 // enableControllers is the cg_enable_everywhere part of 252's
-// unit_realize_cgroup_now for the cgroups above rel, and rel itself with
-// self: each enables in its cgroup.subtree_control the kernel
-// controllers its unit's members need (unit_get_enable_mask), the
-// root's unit being -.slice. Controllers are only added, one write
-// each, in 252's order.
-func (m *Manager) enableControllers(rel string, self bool) {
+// unit_realize_cgroup_now for u's cgroup rel: the cgroups above it (and
+// rel itself with self, for a slice's members) enable in their
+// cgroup.subtree_control the kernel controllers u needs there. 252
+// writes each slice's whole enable mask (what all its members need); the
+// other members added theirs when they were realized, so adding u's
+// reaches the same set without walking every member of the slice at
+// each realization. Controllers are only added, one write each, in
+// 252's order.
+func (m *Manager) enableControllers(u *Unit, rel string, self bool) {
 	cm := m.newCgroupMasks()
 	if cm.supported&unit.MaskV2 == 0 {
 		return
 	}
+	members := cm.membersOf(u)
+	need := cm.own(u) | members
 	dirs := []string{""}
 	if rel != "" {
 		parts := strings.Split(rel, "/")
-		n := len(parts) - 1
-		if self {
-			n = len(parts)
-		}
-		for i := 1; i <= n; i++ {
+		for i := 1; i < len(parts); i++ {
 			dirs = append(dirs, strings.Join(parts[:i], "/"))
 		}
+	}
+	if self {
+		if rel != "" {
+			m.enableControllersOf(rel, u, members, cm)
+		}
+		return
 	}
 	for _, d := range dirs {
 		name := "-.slice"
 		if d != "" {
 			name = filepath.Base(d)
 		}
-		m.enableControllersOf(d, name, cm)
+		if owner := m.units[name]; owner != nil {
+			m.enableControllersOf(d, owner, need, cm)
+		}
 	}
 }
 
-func (m *Manager) enableControllersOf(dir, unitName string, cm *cgroupMasks) {
-	owner := m.units[unitName]
-	if owner == nil {
-		return
-	}
-	want := cm.membersOf(owner) & cm.supported &^ cm.ancestorDisable(owner) & unit.MaskV2
+// enableControllersOf adds to the subtree_control of dir, the cgroup of
+// owner, the kernel controllers of need that owner's slices do not
+// disable.
+func (m *Manager) enableControllersOf(dir string, owner *Unit, need unit.CGroupMask, cm *cgroupMasks) {
+	want := need & cm.supported &^ cm.ancestorDisable(owner) & unit.MaskV2
 	if want == 0 {
 		return
 	}
