@@ -46,7 +46,7 @@ var switchRootAfter = []string{
 	"test -e /notos; echo $?",
 	systemctl + " show -p SystemState -p NFailedUnits -p NJobs",
 	systemctl + " list-units --all --no-legend --plain --no-pager",
-	"ps -e -o comm= | grep -v -e '^ps$' -e '^sort$' -e '^sh$' -e '^nsenter$' -e '^env$' | sort",
+	"ps -e -o comm= | grep -v -e '^ps$' -e '^sort$' -e '^sh$' -e '^nsenter$' -e '^env$' -e '^grep$' | sort",
 	"journalctl -b -o cat --no-pager | grep -c '^Switching root.$'",
 	"journalctl -b -o cat --no-pager | sed -n '/^Switching root.$/,$p' | grep -E '^(Switching root|Queued|Journal (started|stopped))' | sort",
 	switchRootSkippedLines,

@@ -243,7 +243,8 @@ var runMountCommands = [][]string{
 	{"!sh", "systemd-mount --no-block --type=tmpfs --options=size=1M,mode=0755 -p DirectoryMode=0700 -p LazyUnmount=yes " +
 		"-p ForceUnmount=yes -p SloppyOptions=yes -p TimeoutSec=7s -p Nice=3 -p KillMode=mixed tmpfs /run/gosd-m1; echo rc=$?"},
 	{"!sh", "cat '/run/systemd/transient/run-gosd\\x2dm1.mount'"},
-	{"show", "-p", "Where,What,Options,Type,TimeoutUSec,DirectoryMode,SloppyOptions,LazyUnmount,ForceUnmount,ReadWriteOnly,Nice,KillMode", "run-gosd\\x2dm1.mount"},
+	// Options= is left out: it is the mount table's once the --no-block mount is done, the unit's before.
+	{"show", "-p", "Where,What,Type,TimeoutUSec,DirectoryMode,SloppyOptions,LazyUnmount,ForceUnmount,ReadWriteOnly,Nice,KillMode", "run-gosd\\x2dm1.mount"},
 	{"!sh", "systemd-mount --no-block --automount=yes --timeout-idle-sec=90s --automount-property=DirectoryMode=0711 --type=tmpfs tmpfs /run/gosd-m2; echo rc=$?"},
 	// Not read back: the queued automount cannot start in the container
 	// and is collected at a time of its own on either side.
