@@ -236,6 +236,32 @@ func (c *container) Exec(ctx context.Context, argv []string, stdin []byte) ExecR
 	return runBounded(ctx, cmd, stdin, c.run, "exec")
 }
 
+// nsenter's parent stays outside the guest's PID namespace and, when the
+// command it forked stops, stops itself too (job control's way), waiting
+// for a SIGCONT from outside. PID 1 stops every process while it signals
+// them all (switch-root, shutdown) and continues them after, which never
+// reaches nsenter: continueStoppedNsenter does, and nsenter then
+// continues its child.
+func continueStoppedNsenter(pid int, done <-chan struct{}) {
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	stat := "/proc/" + strconv.Itoa(pid) + "/stat"
+	for {
+		select {
+		case <-done:
+			return
+		case <-t.C:
+		}
+		b, err := os.ReadFile(stat)
+		if err != nil {
+			return
+		}
+		if i := bytes.LastIndexByte(b, ')'); i >= 0 && i+2 < len(b) && b[i+2] == 'T' {
+			syscall.Kill(pid, syscall.SIGCONT)
+		}
+	}
+}
+
 // runBounded runs cmd in the run's cgroup sub, kills its whole cgroup when
 // ctx ends, and collects its output.
 func runBounded(ctx context.Context, cmd *exec.Cmd, stdin []byte, run *runDir, sub string) ExecResult {
@@ -251,6 +277,9 @@ func runBounded(ctx context.Context, cmd *exec.Cmd, stdin []byte, run *runDir, s
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
+	stopWatch := make(chan struct{})
+	defer close(stopWatch)
+	go continueStoppedNsenter(cmd.Process.Pid, stopWatch)
 	var timedOut bool
 	select {
 	case err = <-done:

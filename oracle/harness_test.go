@@ -1,6 +1,7 @@
 package oracle_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -278,5 +279,27 @@ func TestPlacedLibPathKeepsMergedUsr(t *testing.T) {
 	tr := h.RunScenario("testdata/libpath.txtar", oracle.Real)
 	if !tr.OK {
 		t.Fatalf("scenario failed:\n%s\n%s", tr.Log, tr.Text())
+	}
+}
+
+// A command that stops (as PID 1 stops every process while it signals
+// them all) and is continued inside the guest still completes: nsenter,
+// which stops itself along with it, is continued from outside.
+func TestExecSurvivesBeingStopped(t *testing.T) {
+	h := oracletest.Harness(t, oracle.ModeContainer)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	sb, err := oracletest.BootContainer(ctx, oracle.Config{Name: "exec-stopped", Impl: oracle.Real, Images: h.Images,
+		KernelArgs: oracle.BaseKernelArgs, BootTimeout: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	ectx, ecancel := context.WithTimeout(ctx, 30*time.Second)
+	defer ecancel()
+	// The shell stops itself; a sibling continues it from inside.
+	r := sb.Exec(ectx, []string{"sh", "-c", "(sleep 0.3; kill -CONT $$) & kill -STOP $$; echo resumed"}, nil)
+	if r.Exit != 0 || string(r.Stdout) != "resumed\n" {
+		t.Errorf("got exit %d timed out %v stdout %q stderr %q", r.Exit, r.TimedOut, r.Stdout, r.Stderr)
 	}
 }
