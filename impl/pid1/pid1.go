@@ -40,6 +40,7 @@ const TestModeEnv = "GOSYSTEMD_TEST_RUNTIME_DIR"
 
 // Main runs the manager.
 func Main(args []string, stdio cli.Stdio) int {
+	userspace := manager.Now()
 	guardSignals()
 	tuneMemory()
 	runtimeDir := "/run"
@@ -156,6 +157,7 @@ func Main(args []string, stdio cli.Stdio) int {
 		Environment: conf.environment(baseEnvironment()),
 		Observer:    obs,
 		Generators:  testDir == "",
+		Userspace:   userspace,
 		NoEnumerate: testDir != "",
 		Settings:    &settings,
 	}

@@ -203,15 +203,25 @@ func (m *Manager) UnitLoop(name string) *Unit { return m.units[name] }
 // UnitsLoop lists the loaded units, each once, in load order.
 func (m *Manager) UnitsLoop() []*Unit { return m.order }
 
-// StartupLoop loads the units that always exist (252's
-// enumerate_perpetual), then those the system already has (enumerate).
+// StartupLoop runs the generators, then loads the units that always
+// exist (252's enumerate_perpetual) and those the system already has
+// (enumerate), noting when each step began and ended.
 func (m *Manager) StartupLoop() {
 	// Re-executing, the units loaded at startup are those that were
 	// (StartupDeserializeLoop).
 	m.loader.Startup = !m.reexec.deserializing
+	ph := &m.reexec.phases
+	ph.generatorsStart = now()
 	if m.cfg.Generators {
 		m.runGenerators()
 	}
+	ph.generatorsFinish = now()
+	ph.unitsLoadStart = now()
+	m.reexec.coldplug.hold(ph.unitsLoadStart)
+	defer func() {
+		ph.unitsLoadFinish = now()
+		m.reexec.coldplug.release(now())
+	}()
 	for _, n := range []string{"-.slice", "system.slice", "init.scope"} {
 		if _, err := m.LoadUnitLoop(n); err != nil {
 			m.log(LogEntry{Level: LevelErr, Message: fmt.Sprintf("Failed to load %s: %v", n, err)})

@@ -108,6 +108,10 @@ type Config struct {
 	CgroupRoot string
 	// Generators runs the unit generators at startup.
 	Generators bool
+	// Userspace is when the manager's process began its main (252's
+	// UserspaceTimestamp); unset, the process's start as the kernel
+	// recorded it stands in.
+	Userspace DualTimestamp
 	// NoEnumerate leaves out the units the system already has (mounts,
 	// swaps): a test manager must not adopt the host's.
 	NoEnumerate bool
@@ -212,6 +216,7 @@ func New(cfg Config) (*Manager, error) {
 		fileStates: map[string]string{},
 		posted:     make(chan func(), 1024),
 	}
+	m.reexec.phases.userspace = cfg.Userspace
 	// With generators to run, the name map is read after them
 	// (StartupLoop), as 252 reads the unit path once; until then it is
 	// read when first needed.

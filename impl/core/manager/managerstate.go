@@ -4,7 +4,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -80,16 +79,69 @@ type BootTimestamps struct {
 	InitRDUnitsLoadStart, InitRDUnitsLoadFinish   DualTimestamp
 }
 
-// BootTimestampsLoop returns the boot phases' times. The manager does not
-// note the phases as it passes them yet, so most are derived:
+// startupPhases are 252's startup timestamps the manager notes as it
+// passes them: its main's start, the generators' run and the loading of
+// the units that always exist and those the system has.
+type startupPhases struct {
+	userspace, generatorsStart, generatorsFinish, unitsLoadStart, unitsLoadFinish DualTimestamp
+}
+
+// named lists the phases under their serialization keys (252's).
+func (p *startupPhases) named() []struct {
+	name string
+	t    *DualTimestamp
+} {
+	return []struct {
+		name string
+		t    *DualTimestamp
+	}{
+		{"userspace-timestamp", &p.userspace},
+		{"generators-start-timestamp", &p.generatorsStart},
+		{"generators-finish-timestamp", &p.generatorsFinish},
+		{"units-load-start-timestamp", &p.unitsLoadStart},
+		{"units-load-finish-timestamp", &p.unitsLoadFinish},
+	}
+}
+
+// coldplugStamps makes the states the startup's loading sets (the
+// perpetual units, the mounts of the table, ...) look set after it, as
+// 252 sets them in its coldplug pass once every unit is loaded: the
+// units stamped while held get the release's time instead. Nothing can
+// watch in between: it is one turn of the loop.
+type coldplugStamps struct {
+	holding bool
+	since   DualTimestamp
+	units   []*Unit
+}
+
+func (c *coldplugStamps) hold(since DualTimestamp) {
+	*c = coldplugStamps{holding: true, since: since}
+}
+
+func (c *coldplugStamps) note(u *Unit) {
+	if c.holding {
+		c.units = append(c.units, u)
+	}
+}
+
+func (c *coldplugStamps) release(t DualTimestamp) {
+	for _, u := range c.units {
+		for _, p := range []*DualTimestamp{&u.stateChange, &u.inactiveExit, &u.inactiveEnter, &u.activeEnter, &u.activeExit} {
+			if p.IsSet() && p.Monotonic >= c.since.Monotonic {
+				*p = t
+			}
+		}
+	}
+	*c = coldplugStamps{}
+}
+
+// BootTimestampsLoop returns the boot phases' times:
 //   - Kernel is the boot time (monotonic 0), outside containers only;
-//   - Userspace is when the manager process started (the kernel's record,
-//     at clock-tick resolution; the loop's start if that is unknown);
-//   - GeneratorsStart is when the event loop started, which runs the
-//     generators first;
-//   - GeneratorsFinish, UnitsLoadStart and UnitsLoadFinish are all when
-//     the first unit left the inactive state: the initial transaction
-//     starts right after loading;
+//   - Userspace, GeneratorsStart/Finish and UnitsLoadStart/Finish are
+//     as the manager noted them (startupPhases), the first manager's
+//     after daemon-reexec; Userspace falls back to the process's start
+//     as the kernel recorded it (clock-tick resolution) when the caller
+//     gave none;
 //   - Finish is when the boot target became active (or last changed
 //     state, if it did not), once no job is left.
 //
@@ -108,23 +160,14 @@ func (m *Manager) BootTimestampsLoop() BootTimestamps {
 	if !m.cfg.Defaults.InContainer {
 		t.Kernel = DualTimestamp{Realtime: cur.Realtime - cur.Monotonic}
 	}
-	if m.reexec.startedMono != 0 {
-		t.GeneratorsStart = fromMono(m.reexec.startedMono)
-	} else if !m.started.IsZero() {
-		t.GeneratorsStart = fromMono(cur.Monotonic - uint64(time.Since(m.started).Microseconds()))
+	ph := m.reexec.phases
+	t.Userspace = ph.userspace
+	if !t.Userspace.IsSet() {
+		t.Userspace = fromMono(processStartMonotonic())
 	}
-	t.Userspace = fromMono(processStartMonotonic())
-	if !t.Userspace.IsSet() || t.GeneratorsStart.IsSet() && t.Userspace.Monotonic > t.GeneratorsStart.Monotonic {
-		t.Userspace = t.GeneratorsStart
-	}
+	t.GeneratorsStart, t.GeneratorsFinish = ph.generatorsStart, ph.generatorsFinish
+	t.UnitsLoadStart, t.UnitsLoadFinish = ph.unitsLoadStart, ph.unitsLoadFinish
 	t.UnitsLoad = m.reexec.unitsLoad
-	var first DualTimestamp
-	for _, u := range m.order {
-		if x := u.inactiveExit; x.IsSet() && (!first.IsSet() || x.Monotonic < first.Monotonic) {
-			first = x
-		}
-	}
-	t.GeneratorsFinish, t.UnitsLoadStart, t.UnitsLoadFinish = first, first, first
 	if m.startupDone && m.startupJob != nil && m.startupJob.unit != nil {
 		u := m.startupJob.unit
 		t.Finish = u.activeEnter

@@ -70,6 +70,12 @@ type reexecState struct {
 	// startedMono is when the first manager's loop started (µs of
 	// CLOCK_MONOTONIC), kept across re-executions.
 	startedMono uint64
+	// phases are the startup's steps as the manager passed them, kept
+	// across re-executions as 252 keeps its timestamps.
+	phases startupPhases
+	// coldplug holds the units whose state the startup's loading set,
+	// stamped again once it ends (holdColdplugStamps).
+	coldplug coldplugStamps
 	// onFail are told when a re-execution failed: the callers waiting
 	// for its end.
 	onFail []func(error)
@@ -474,6 +480,9 @@ func (m *Manager) SerializeLoop(fds *FDSet, extra []Item) ([]byte, error) {
 	}
 	w.dual("manager-started", started)
 	w.dual("units-load-timestamp", m.reexec.unitsLoad)
+	for _, p := range m.reexec.phases.named() {
+		w.dual(p.name, *p.t)
+	}
 	w.uint("last-job", uint64(m.lastJob))
 	w.uint("n-installed-jobs", uint64(m.nInstalledJobs))
 	w.uint("n-failed-jobs", uint64(m.nFailedJobs))
@@ -736,6 +745,18 @@ func (m *Manager) deserializeManagerItem(it Item, startupJob *uint32, startupUni
 			m.reexec.unitsLoad = t
 		} else {
 			bad()
+		}
+	case "userspace-timestamp", "generators-start-timestamp", "generators-finish-timestamp",
+		"units-load-start-timestamp", "units-load-finish-timestamp":
+		for _, p := range m.reexec.phases.named() {
+			if p.name != it.Key {
+				continue
+			}
+			if t, ok := parseDual(it.Value); ok {
+				*p.t = t
+			} else {
+				bad()
+			}
 		}
 	case "n-installed-jobs":
 		if n, err := strconv.ParseUint(it.Value, 10, 32); err == nil {

@@ -32,6 +32,9 @@ var (
 // DualTimestamp is a realtime and a monotonic clock reading in µs.
 type DualTimestamp struct{ Realtime, Monotonic uint64 }
 
+// Now is the current time on both clocks.
+func Now() DualTimestamp { return now() }
+
 func now() DualTimestamp {
 	var ts unix.Timespec
 	_ = unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts)
@@ -374,6 +377,7 @@ func (u *Unit) notify(os, ns state.Active, reloadSuccess bool) {
 	} else if os.IsActiveOrReloading() && !ns.IsActiveOrReloading() {
 		u.activeExit = t
 	}
+	m.reexec.coldplug.note(u)
 
 	unexpected := false
 	if j := u.job; j != nil {
