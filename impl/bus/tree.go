@@ -6,6 +6,7 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+	"sync"
 
 	"github.com/godbus/dbus/v5"
 )
@@ -51,6 +52,36 @@ type Interface struct {
 	Name    string
 	Flags   Flags // Deprecated, Hidden
 	Members []Member
+
+	// index finds the members by name, built at the first lookup:
+	// Members must not change once the interface is registered.
+	indexOnce sync.Once
+	methods   map[string]*Method
+	props     map[string]*Property
+}
+
+func (i *Interface) buildIndex() {
+	i.indexOnce.Do(func() {
+		i.methods, i.props = map[string]*Method{}, map[string]*Property{}
+		for _, m := range i.Members {
+			switch m := m.(type) {
+			case *Method:
+				i.methods[m.Name] = m
+			case *Property:
+				i.props[m.Name] = m
+			}
+		}
+	})
+}
+
+func (i *Interface) method(name string) *Method {
+	i.buildIndex()
+	return i.methods[name]
+}
+
+func (i *Interface) property(name string) *Property {
+	i.buildIndex()
+	return i.props[name]
 }
 
 // Member is a *Method, *Property or *Signal.
@@ -138,8 +169,6 @@ type Tree struct {
 	invalidatedScratch []string
 	// emitting caches each interface's properties that emit changes.
 	emitting map[*Interface][]*Property
-	methods  map[memberKey]*vmember
-	props    map[memberKey]*vmember
 	conns    map[*Conn]struct{}
 	tracks   map[*Track]struct{}
 }
@@ -158,26 +187,36 @@ type vtable struct {
 	find     FindFunc
 }
 
-type memberKey struct {
-	path   dbus.ObjectPath
-	iface  string
-	member string
-}
-
 type vmember struct {
 	parent *vtable
 	method *Method
 	prop   *Property
 }
 
+// findMember is the method (or property) member of interface iface
+// registered at n, with its registration; nil if none.
+func (n *node) findMember(iface, member string, property bool) *vmember {
+	for _, vt := range n.vtables {
+		if vt.iface.Name != iface {
+			continue
+		}
+		if property {
+			if p := vt.iface.property(member); p != nil {
+				return &vmember{parent: vt, prop: p}
+			}
+		} else if m := vt.iface.method(member); m != nil {
+			return &vmember{parent: vt, method: m}
+		}
+	}
+	return nil
+}
+
 // NewTree returns an empty tree.
 func NewTree() *Tree {
 	t := &Tree{
-		nodes:   map[dbus.ObjectPath]*node{},
-		methods: map[memberKey]*vmember{},
-		props:   map[memberKey]*vmember{},
-		conns:   map[*Conn]struct{}{},
-		tracks:  map[*Track]struct{}{},
+		nodes:  map[dbus.ObjectPath]*node{},
+		conns:  map[*Conn]struct{}{},
+		tracks: map[*Track]struct{}{},
 	}
 	t.Subscribed = t.NewTrack()
 	return t
@@ -224,31 +263,20 @@ func (t *Tree) addVtable(path dbus.ObjectPath, vt *vtable) error {
 			if have.iface == vt.iface {
 				return fmt.Errorf("%s: interface %s registered twice", path, vt.iface.Name)
 			}
+			for _, m := range vt.iface.Members {
+				switch m := m.(type) {
+				case *Method:
+					if have.iface.method(m.Name) != nil {
+						return fmt.Errorf("%s: member %s.%s registered twice", path, vt.iface.Name, m.Name)
+					}
+				case *Property:
+					if have.iface.property(m.Name) != nil {
+						return fmt.Errorf("%s: member %s.%s registered twice", path, vt.iface.Name, m.Name)
+					}
+				}
+			}
 			at = i + 1
 		}
-	}
-	var added []memberKey
-	for _, m := range vt.iface.Members {
-		key := memberKey{path, vt.iface.Name, m.memberName()}
-		var table map[memberKey]*vmember
-		vm := &vmember{parent: vt}
-		switch m := m.(type) {
-		case *Method:
-			table, vm.method = t.methods, m
-		case *Property:
-			table, vm.prop = t.props, m
-		default:
-			continue
-		}
-		if _, dup := table[key]; dup {
-			for _, k := range added {
-				delete(t.methods, k)
-				delete(t.props, k)
-			}
-			return fmt.Errorf("%s: member %s.%s registered twice", path, vt.iface.Name, key.member)
-		}
-		table[key] = vm
-		added = append(added, key)
 	}
 	n.vtables = append(n.vtables[:at:at], append([]*vtable{vt}, n.vtables[at:]...)...)
 	return nil
@@ -420,7 +448,7 @@ func (t *Tree) findAndRun(call *Call, p dbus.ObjectPath, requireFallback bool, f
 	if call.Interface == "" || call.Member == "" {
 		return false, nil
 	}
-	if vm := t.methods[memberKey{p, call.Interface, call.Member}]; vm != nil {
+	if vm := n.findMember(call.Interface, call.Member, false); vm != nil {
 		if handled, err := t.runMethod(call, vm, requireFallback, found); handled {
 			return true, err
 		}
@@ -432,7 +460,7 @@ func (t *Tree) findAndRun(call *Call, p dbus.ObjectPath, requireFallback bool, f
 		if !okI || !okN {
 			return true, call.ReplyError(Errorf(ErrNameInvalidArgs, "Expected interface and member parameters"))
 		}
-		if vm := t.props[memberKey{p, iface, name}]; vm != nil {
+		if vm := n.findMember(iface, name, true); vm != nil {
 			if handled, err := t.runProperty(call, vm, requireFallback, call.Member == "Get", found); handled {
 				return true, err
 			}

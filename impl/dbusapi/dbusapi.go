@@ -75,6 +75,8 @@ type API struct {
 	// typeIfaces are the D-Bus interfaces of each unit type, built from
 	// the property model.
 	typeIfaces map[unitname.Type][]*bus.Interface
+	// unitIface is org.freedesktop.systemd1.Unit, one for every type.
+	unitIface *bus.Interface
 	// changedUnits and changedJobs wait for the end of the loop's turn to
 	// have their PropertiesChanged sent, as 252's D-Bus queue: one signal
 	// per object and turn, with the values of that moment.
@@ -248,33 +250,32 @@ func (a *API) unitInterfaces(t unitname.Type) []*bus.Interface {
 	if ifs, ok := a.typeIfaces[t]; ok {
 		return ifs
 	}
-	sample := unit.NewLoader(a.m.Config().Defaults)
-	name := "sample" + "." + t.String()
-	if t == unitname.Slice {
-		name = "sample.slice"
-	}
-	u := sample.Load(name, nil, nil)
 	var out []*bus.Interface
-	for _, iface := range sample.Properties(u) {
+	for _, iface := range unit.PropertyNames(t) {
+		if iface.Name == ifaceUnit && a.unitIface != nil {
+			// The same for every type.
+			out = append(out, a.unitIface)
+			continue
+		}
 		bi := &bus.Interface{Name: iface.Name}
 		key := iface.Name
 		for _, p := range iface.Properties {
-			p := p
+			name := p.Name
 			// 252's flags (propflags_gen.go): what a PropertiesChanged
 			// carries, and what introspection annotates.
-			flags := propFlags[iface.Name][p.Name]
-			bi.Members = append(bi.Members, &bus.Property{Name: p.Name, Type: p.Signature, Flags: flags,
+			flags := propFlags[iface.Name][name]
+			bi.Members = append(bi.Members, &bus.Property{Name: name, Type: p.Signature, Flags: flags,
 				Get: func(obj any) (any, error) {
 					// Each property alone: a Get or a change signal must not
 					// compute the others (UnitFileState reads files, and logs).
 					u := obj.(*manager.Unit)
-					if key == ifaceUnit && p.Name == "Refs" {
+					if key == ifaceUnit && name == "Refs" {
 						return a.refNames(u), nil
 					}
-					if key == ifaceUnit && p.Name == "Markers" {
+					if key == ifaceUnit && name == "Markers" {
 						return u.Markers().Names(), nil
 					}
-					v, ok := a.m.PropertyLoop(u, a.unitRuntime(u), key, p.Name)
+					v, ok := a.m.PropertyLoop(u, a.unitRuntime(u), key, name)
 					if !ok {
 						return nil, errors.New("no such property")
 					}
@@ -294,6 +295,9 @@ func (a *API) unitInterfaces(t unitname.Type) []*bus.Interface {
 			bi.Members = append(bi.Members, more(a, iface.Name)...)
 		}
 		a.conform(bi)
+		if iface.Name == ifaceUnit {
+			a.unitIface = bi
+		}
 		out = append(out, bi)
 	}
 	// The Unit interface comes first in 252's introspection and GetAll of

@@ -285,6 +285,24 @@ func (l *Loader) PropertiesWith(u *Unit, runtime map[string]any) []Interface {
 	return ifaces
 }
 
+// PropertyNames are the interfaces of a unit of type t and their
+// properties' names and signatures, without values, in PropertiesWith's
+// order.
+func PropertyNames(t unitname.Type) []Interface {
+	names := func(table []prop) []Property {
+		out := make([]Property, len(table))
+		for i, p := range table {
+			out[i] = Property{Name: p.name, Signature: p.sig}
+		}
+		return out
+	}
+	var ifaces []Interface
+	if typed := typeProps(t); typed != nil {
+		ifaces = append(ifaces, Interface{Name: ifacePrefix + typeIfaceName(t), Properties: names(typed)})
+	}
+	return append(ifaces, Interface{Name: ifaceUnit, Properties: names(unitProps())})
+}
+
 // PropertyOrder maps each property of a unit of type t to its position
 // in 252's GetAll and introspection: the type's interface, then Unit's.
 func PropertyOrder(t unitname.Type) map[string]int {
