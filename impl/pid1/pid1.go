@@ -357,6 +357,7 @@ func (f *fanout) recheckJournal() {
 }
 
 func (f *fanout) Log(e manager.LogEntry)      { f.log.Log(e) }
+func (f *fanout) LogOnConsole() bool          { return f.log.onConsole() }
 func (f *fanout) Status(status, text string)  { f.log.Status(status, text) }
 func (f *fanout) UnitNew(u *manager.Unit)     { f.api.UnitNew(u) }
 func (f *fanout) UnitRemoved(u *manager.Unit) { f.api.UnitRemoved(u) }
@@ -478,9 +479,26 @@ func (l *journalLog) emit(e manager.LogEntry, target string) {
 	fmt.Fprintln(l.console, e.Message)
 }
 
-// writeKmsg writes e to /dev/kmsg as 252 does ("<30>systemd[1]: ..."),
-// reporting whether it could.
-func (l *journalLog) writeKmsg(e manager.LogEntry) bool {
+// onConsole is 252's log_on_console: the target is the console, or
+// neither the journal nor the kernel log can be written.
+func (l *journalLog) onConsole() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	switch l.target {
+	case "console", "console-prefixed", "null":
+		// The null target keeps no log open: the console is all.
+		return true
+	}
+	if l.target != "kmsg" && l.journalUp.Load() {
+		if _, err := os.Stat(l.socket); err == nil {
+			return false
+		}
+	}
+	return l.target == "journal" || !l.openKmsg()
+}
+
+// openKmsg opens the kernel log once; it reports whether it is open.
+func (l *journalLog) openKmsg() bool {
 	if l.noKmsg {
 		return false
 	}
@@ -490,6 +508,15 @@ func (l *journalLog) writeKmsg(e manager.LogEntry) bool {
 			return false
 		}
 		l.kmsg = f
+	}
+	return true
+}
+
+// writeKmsg writes e to /dev/kmsg as 252 does ("<30>systemd[1]: ..."),
+// reporting whether it could.
+func (l *journalLog) writeKmsg(e manager.LogEntry) bool {
+	if !l.openKmsg() {
+		return false
 	}
 	_, err := fmt.Fprintf(l.kmsg, "<%d>systemd[%d]: %s\n", 3<<3|e.Level, os.Getpid(), e.Message)
 	return err == nil

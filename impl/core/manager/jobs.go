@@ -643,8 +643,20 @@ func (m *Manager) emitDoneMessage(u *Unit, id uint32, t job.Type, r job.Result) 
 		// field list, so the unit's own UNIT= field is never added.
 		unitField = ""
 	}
-	m.log(LogEntry{Level: w.level, Unit: unitField, Message: msg, Fields: fields})
-	if t != jobReload && w.word != "" && !(t == jobStart && r == resultDone && !u.conditionResult) {
+	// As 252: while the log reaches only the console, the status line
+	// stands for the message, and a skipped unit gets neither.
+	showStatus := t != jobReload && w.word != ""
+	consoleOnly := showStatus && m.logOnConsole()
+	if t == jobStart && r == resultDone && !u.conditionResult {
+		if consoleOnly {
+			return
+		}
+		showStatus = false
+	}
+	if !consoleOnly {
+		m.log(LogEntry{Level: w.level, Unit: unitField, Message: msg, Fields: fields})
+	}
+	if showStatus {
 		m.obs.Status(w.word, fmt.Sprintf(format, ident))
 		if t == jobStart && r == resultFailed {
 			m.obs.Status("", fmt.Sprintf("See 'systemctl status %s' for details.", u.ID()))

@@ -407,6 +407,17 @@ func (m *Manager) startSpecial(name string, mode job.Mode) {
 
 func (m *Manager) log(e LogEntry) { m.obs.Log(e) }
 
+// ConsoleLogger is an Observer that can tell when its log reaches only
+// the console (252's log_on_console).
+type ConsoleLogger interface {
+	LogOnConsole() bool
+}
+
+func (m *Manager) logOnConsole() bool {
+	c, ok := m.obs.(ConsoleLogger)
+	return ok && c.LogOnConsole()
+}
+
 // logUnit logs "unit: message" about u.
 func (m *Manager) logUnit(u *Unit, level int, format string, args ...any) {
 	m.log(LogEntry{Level: level, Unit: u.ID(), Message: u.ID() + ": " + fmt.Sprintf(format, args...)})
