@@ -142,9 +142,14 @@ func Main(args []string, stdio cli.Stdio) int {
 	settings, settingsLines := conf.managerSettings(watchdogDevice)
 	logger.emitLines(settingsLines)
 	cgroupRoot := ""
+	// The move into init.scope goes on while the manager and its bus
+	// are set up; it ends before anything is spawned.
+	var movedIntoScope chan error
 	if testDir == "" {
 		if err := manager.SetupCgroups("/sys/fs/cgroup"); err == nil {
 			cgroupRoot = "/sys/fs/cgroup"
+			movedIntoScope = make(chan error, 1)
+			go func() { movedIntoScope <- manager.MoveIntoInitScope(cgroupRoot) }()
 		} else {
 			fmt.Fprintf(stdio.Err, "Failed to set up the cgroup hierarchy, running without: %v\n", err)
 		}
@@ -208,6 +213,11 @@ func Main(args []string, stdio cli.Stdio) int {
 		return 1
 	}
 	defer srv.Close()
+	if movedIntoScope != nil {
+		if err := <-movedIntoScope; err != nil {
+			fmt.Fprintf(stdio.Err, "Failed to move into %s/init.scope: %v\n", cgroupRoot, err)
+		}
+	}
 	go api.Relay()
 
 	m.Post(func() {

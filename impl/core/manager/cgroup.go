@@ -338,7 +338,8 @@ func (m *Manager) pruneCgroup(u *Unit) {
 }
 
 // SetupCgroups prepares the manager's cgroup tree as 252's PID 1 does:
-// the manager itself moves into init.scope, units get cgroups below.
+// root must be a cgroup2 mount, and gets init.scope, which the manager
+// moves into (MoveIntoInitScope); units get cgroups below.
 func SetupCgroups(root string) error {
 	var fs unix.Statfs_t
 	if err := unix.Statfs(root, &fs); err != nil {
@@ -347,11 +348,16 @@ func SetupCgroups(root string) error {
 	if fs.Type != unix.CGROUP2_SUPER_MAGIC {
 		return unix.ENOMEDIUM
 	}
-	scope := filepath.Join(root, "init.scope")
-	if err := os.MkdirAll(scope, 0o755); err != nil {
-		return err
-	}
-	return os.WriteFile(filepath.Join(scope, "cgroup.procs"), []byte(strconv.Itoa(os.Getpid())), 0o644)
+	return os.MkdirAll(filepath.Join(root, "init.scope"), 0o755)
+}
+
+// MoveIntoInitScope moves the manager's process, every thread of it,
+// into root's init.scope. The kernel makes the move wait for an RCU
+// grace period (milliseconds), so the caller may do it meanwhile with
+// other work, as long as nothing is spawned before it ends: children
+// start in their parent's cgroup.
+func MoveIntoInitScope(root string) error {
+	return os.WriteFile(filepath.Join(root, "init.scope", "cgroup.procs"), []byte(strconv.Itoa(os.Getpid())), 0o644)
 }
 
 // cgroupEmptier is a type that reacts to its cgroup becoming empty
