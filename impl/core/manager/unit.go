@@ -170,12 +170,18 @@ func (u *Unit) Job() *Job { return u.job }
 // Following is the unit this one follows ("" if none): a device's node
 // and link units follow the unit named after its syspath.
 func (u *Unit) Following() string {
-	if f, ok := u.kind.(follower); ok {
-		if o := f.following(); o != nil {
-			return o.ID()
-		}
+	if o := u.followingUnit(); o != nil {
+		return o.ID()
 	}
 	return ""
+}
+
+// followingUnit is unit_following: the unit that acts for this one.
+func (u *Unit) followingUnit() *Unit {
+	if f, ok := u.kind.(follower); ok {
+		return f.following()
+	}
+	return nil
 }
 
 // Runtime returns the unit's runtime property values by name: what the
@@ -294,6 +300,10 @@ func (u *Unit) startLoop() error {
 	if !u.verifyDeps() {
 		return errDependency
 	}
+	if f := u.followingUnit(); f != nil {
+		u.m.logUnit(u, LevelDebug, "Redirecting start request from %s to %s.", u.ID(), f.ID())
+		return f.startLoop()
+	}
 	if u.kind == nil {
 		return errBadR
 	}
@@ -323,6 +333,10 @@ func (u *Unit) stopLoop() error {
 	if s == state.Inactive || s == state.Failed {
 		return errAlready
 	}
+	if f := u.followingUnit(); f != nil {
+		u.m.logUnit(u, LevelDebug, "Redirecting stop request from %s to %s.", u.ID(), f.ID())
+		return f.stopLoop()
+	}
 	if u.kind == nil {
 		return errBadR
 	}
@@ -345,6 +359,10 @@ func (u *Unit) reloadLoop() error {
 	if s != state.Active_ {
 		u.m.logUnit(u, LevelWarning, "Unit cannot be reloaded because it is inactive.")
 		return errNoExec
+	}
+	if f := u.followingUnit(); f != nil {
+		u.m.logUnit(u, LevelDebug, "Redirecting reload request from %s to %s.", u.ID(), f.ID())
+		return f.reloadLoop()
 	}
 	u.m.thawBeforeJob(u)
 	return u.kind.reload()
