@@ -2,6 +2,7 @@ package manager
 
 import (
 	"errors"
+	"container/heap"
 	"fmt"
 	"sort"
 	"strconv"
@@ -194,24 +195,91 @@ func (m *Manager) addToRunQueue(j *Job) {
 		return
 	}
 	j.inRunQueue = true
-	m.runQueue = append(m.runQueue, j)
+	heap.Push(&m.runQueue, j)
 }
 
-// dispatchRunQueue runs every queued job that can run, until none can.
+// dispatchRunQueue runs every queued job that can run, until none can,
+// the first in 252's order (runQueue) first, jobs queued meanwhile
+// included.
 func (m *Manager) dispatchRunQueue() {
-	for len(m.runQueue) > 0 {
-		q := m.runQueue
-		m.runQueue = nil
-		// Lower job IDs first, as 252's priority queue mostly does.
-		sort.SliceStable(q, func(a, b int) bool { return q[a].id < q[b].id })
-		for _, j := range q {
-			j.inRunQueue = false
-			if m.jobs[j.id] != j || j.running {
-				continue
-			}
-			m.safely("job "+j.unit.ID(), func() { m.runJob(j) })
-		}
+	if startup := m.startingOrStopping(); startup != m.runQueue.startup {
+		m.runQueue.startup = startup
+		heap.Init(&m.runQueue)
 	}
+	for m.runQueue.Len() > 0 {
+		j := heap.Pop(&m.runQueue).(*Job)
+		j.inRunQueue = false
+		if m.jobs[j.id] != j || j.running {
+			continue
+		}
+		m.safely("job "+j.unit.ID(), func() { m.runJob(j) })
+	}
+}
+
+// startingOrStopping is whether the manager's state makes the units'
+// startup CPU weights count (252's initializing, starting, stopping).
+func (m *Manager) startingOrStopping() bool {
+	switch m.SystemStateLoop() {
+	case "initializing", "starting", "stopping":
+		return true
+	}
+	return false
+}
+
+// runQueue is 252's run queue: a priority queue in compare_job_priority
+// order, by unit type (the later in 252's list of types first), CPU
+// weight (the higher first), nice level (the lower first), then unit
+// name.
+type runQueue struct {
+	jobs    []*Job
+	startup bool
+}
+
+func (q *runQueue) Len() int      { return len(q.jobs) }
+func (q *runQueue) Swap(a, b int) { q.jobs[a], q.jobs[b] = q.jobs[b], q.jobs[a] }
+func (q *runQueue) Push(x any)    { q.jobs = append(q.jobs, x.(*Job)) }
+func (q *runQueue) Pop() any {
+	j := q.jobs[len(q.jobs)-1]
+	q.jobs[len(q.jobs)-1] = nil
+	q.jobs = q.jobs[:len(q.jobs)-1]
+	return j
+}
+
+func (q *runQueue) Less(a, b int) bool {
+	x, y := q.jobs[a].unit, q.jobs[b].unit
+	if tx, ty := x.cfg.Type, y.cfg.Type; tx != ty {
+		return tx > ty
+	}
+	if wx, wy := cpuWeight(x, q.startup), cpuWeight(y, q.startup); wx != wy {
+		return wx > wy
+	}
+	if nx, ny := niceLevel(x), niceLevel(y); nx != ny {
+		return nx < ny
+	}
+	return x.ID() < y.ID()
+}
+
+// cpuWeight is unit_get_cpu_weight.
+func cpuWeight(u *Unit, startup bool) uint64 {
+	const defaultWeight, invalid = 100, ^uint64(0)
+	c := u.cfg.CGroup
+	switch {
+	case c == nil:
+		return defaultWeight
+	case startup && c.StartupCPUWeight != invalid:
+		return c.StartupCPUWeight
+	case c.CPUWeight != invalid:
+		return c.CPUWeight
+	}
+	return defaultWeight
+}
+
+// niceLevel is unit_get_nice.
+func niceLevel(u *Unit) int32 {
+	if e := u.cfg.Exec; e != nil {
+		return e.Nice
+	}
+	return 0
 }
 
 // runnable is job_is_runnable: no job this one is ordered after is still

@@ -156,7 +156,7 @@ type Manager struct {
 	nFailedJobs uint32
 	// fdWatch drops stored fds whose other end hung up.
 	fdWatch  fdStoreWatch
-	runQueue []*Job
+	runQueue runQueue
 	gcQueue  []*Unit
 
 	pids map[int]*Unit // processes a unit waits for
