@@ -705,8 +705,8 @@ func (m *Manager) dumpSwap(w func(string, ...any), u *Unit, s *swap, cm *cgroupM
 	w("From /proc/swaps: %s", yesNo(s.fromProc))
 	w("From fragment: %s", yesNo(fromFragment))
 	w("Extrinsic: %s", yesNo(m.cfg.Scope != unitpath.System))
-	if node := blockDevnode(s.what()); node != "" {
-		w("Device Node: %s", node)
+	if s.devnode != "" {
+		w("Device Node: %s", s.devnode)
 	}
 	switch {
 	case s.fromProc:

@@ -8,7 +8,10 @@ import (
 	"strconv"
 	"strings"
 
+	"golang.org/x/sys/unix"
+
 	"gosystemd/impl/core/state"
+	"gosystemd/impl/udev"
 	"gosystemd/impl/unit"
 	"gosystemd/impl/unitname"
 )
@@ -55,18 +58,27 @@ var swapExecNames = [...]string{"ExecActivate", "ExecDeactivate"}
 // procSwaps is the swap table swap units follow.
 var procSwaps = "/proc/swaps"
 
-// swapEntry is one line of /proc/swaps.
+// swapEntry is one line of /proc/swaps; as a unit's entry, alias is the
+// name of the device the unit is named after (the line's device, its
+// node or one of its links).
 type swapEntry struct {
 	what     string
 	priority int
+	alias    string
 }
 
 // swapTable is the swap table a manager follows.
 type swapTable struct {
-	current  map[string]swapEntry // by unit name
-	watch    procWatch
-	watching bool
-	scanning bool
+	current map[string]swapEntry // by unit name
+	// byDevnode lists the swap units of each device node, the last
+	// loaded first (252's same_devnode lists).
+	byDevnode map[string][]*swap
+	watch     procWatch
+	// spreading is set while enterDeadOrActive reaches a node's other
+	// units.
+	spreading bool
+	watching  bool
+	scanning  bool
 }
 
 // swap is the swap unit type.
@@ -79,6 +91,12 @@ type swap struct {
 
 	fromProc bool
 	proc     swapEntry
+	// name is the device path a unit made from /proc/swaps is named
+	// after (252's what of such a unit).
+	name string
+	// devnode is the device node What= resolved to when the unit was
+	// loaded ("" if it was no block device then).
+	devnode string
 
 	controlPID int
 	controlCmd int
@@ -94,11 +112,108 @@ func init() {
 func newSwap(u *Unit) *swap {
 	t := &kernelOf(u.m).swaps
 	s := &swap{u: u, t: t, result: mntSuccess, cleanResult: mntSuccess, controlCmd: -1}
+	// A unit made for a name of a swap the kernel has is that name's;
+	// the table's reading then marks it (follow).
 	if e, ok := t.current[u.ID()]; ok {
-		s.fromProc, s.proc = true, e
+		s.name = e.alias
 	}
 	u.conditionResult, u.assertResult = false, false
+	s.setDevnode(blockDevnode(s.what()))
 	return s
+}
+
+// setDevnode is swap_set_devnode: the unit leaves its node's list and
+// goes first in node's.
+func (s *swap) setDevnode(node string) {
+	t := s.t
+	if s.devnode != "" {
+		l := t.byDevnode[s.devnode]
+		for i, o := range l {
+			if o == s {
+				l = append(l[:i:i], l[i+1:]...)
+				break
+			}
+		}
+		if len(l) == 0 {
+			delete(t.byDevnode, s.devnode)
+		} else {
+			t.byDevnode[s.devnode] = l
+		}
+		s.devnode = ""
+	}
+	if node == "" {
+		return
+	}
+	if t.byDevnode == nil {
+		t.byDevnode = map[string][]*swap{}
+	}
+	s.devnode = node
+	t.byDevnode[node] = append([]*swap{s}, t.byDevnode[node]...)
+}
+
+// sameDevnode are the other units of the unit's device node, in list
+// order (252's LIST_FOREACH_OTHERS).
+func (s *swap) sameDevnode() []*swap {
+	if s.devnode == "" {
+		return nil
+	}
+	var out []*swap
+	for _, o := range s.t.byDevnode[s.devnode] {
+		if o != s {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// release takes the unit off its node's list (swap_done).
+func (s *swap) release() { s.setDevnode("") }
+
+// following is swap_following: a swap configured in a unit file (fstab)
+// is followed by the other names of its node; otherwise every name
+// follows the unit named after the node itself, or the first loaded.
+func (s *swap) following() *Unit {
+	if s.u.cfg.FragmentPath != "" || s.devnode == "" {
+		return nil
+	}
+	for _, o := range s.sameDevnode() {
+		if o.u.cfg.FragmentPath != "" {
+			return o.u
+		}
+	}
+	if s.what() == s.devnode {
+		return nil
+	}
+	l := s.t.byDevnode[s.devnode]
+	i := 0
+	for i < len(l) && l[i] != s {
+		i++
+	}
+	for _, o := range l[min(i+1, len(l)):] {
+		if o.what() == o.devnode {
+			return o.u
+		}
+	}
+	var first *swap
+	for j := min(i, len(l)) - 1; j >= 0; j-- {
+		if l[j].what() == l[j].devnode {
+			return l[j].u
+		}
+		first = l[j]
+	}
+	if first == nil {
+		return nil
+	}
+	return first.u
+}
+
+// followingSet is swap_following_set: the node's other units.
+func (s *swap) followingSet() []*Unit {
+	var out []*Unit
+	for _, o := range s.sameDevnode() {
+		out = append(out, o.u)
+	}
+	return out
 }
 
 func (s *swap) activeState() state.Active { return swapActive[s.state] }
@@ -106,6 +221,7 @@ func (s *swap) activeState() state.Active { return swapActive[s.state] }
 // reloadConfig: after daemon-reload, as 252 after deserializing.
 func (s *swap) reloadConfig() {
 	installKernelHook(s.u.m)
+	s.setDevnode(blockDevnode(s.what()))
 	for i := range s.exec {
 		if i != s.controlCmd {
 			s.exec[i] = controlCmd{}
@@ -128,6 +244,9 @@ func (s *swap) what() string {
 	if w := s.u.cfg.Swap.What; w != "" {
 		return w
 	}
+	if s.name != "" {
+		return s.name
+	}
 	return s.proc.what
 }
 
@@ -147,6 +266,12 @@ func (s *swap) setState(ns swapState) {
 		s.u.m.logUnit(s.u, LevelDebug, "Changed %s -> %s", swapStateNames[os], swapStateNames[ns])
 	}
 	s.u.notify(swapActive[os], swapActive[ns], true)
+	// A job of another name of the node may wait for this one (start).
+	for _, o := range s.sameDevnode() {
+		if o.u.job != nil {
+			s.u.m.addToRunQueue(o.u.job)
+		}
+	}
 }
 
 func (s *swap) armTimer() {
@@ -163,6 +288,12 @@ func (s *swap) start() error {
 		return errAgain
 	case swpActivating:
 		return nil
+	}
+	// Another name of the node being started or stopped goes first.
+	for _, o := range s.sameDevnode() {
+		if o.u.job != nil && o.u.job.running {
+			return errAgain
+		}
 	}
 	s.u.invocationID = newInvocationID()
 	s.result = mntSuccess
@@ -216,11 +347,23 @@ func (s *swap) enterActive(f mountResult) {
 	s.setState(swpActive)
 }
 
+// enterDeadOrActive is swap_enter_dead_or_active: a swap the kernel has
+// is active, and so are its other names that have a job.
 func (s *swap) enterDeadOrActive(f mountResult) {
-	if s.fromProc {
-		s.enterActive(f)
-	} else {
+	if !s.fromProc {
 		s.enterDead(f)
+		return
+	}
+	s.enterActive(f)
+	if s.t.spreading {
+		return
+	}
+	s.t.spreading = true
+	defer func() { s.t.spreading = false }()
+	for _, o := range s.sameDevnode() {
+		if o.u.job != nil {
+			o.enterActive(f)
+		}
 	}
 }
 
@@ -450,6 +593,9 @@ func (s *swap) follow(e swapEntry, in, startup bool) {
 
 func (s *swap) props(p map[string]any) {
 	p["What"] = s.what()
+	if f := s.following(); f != nil {
+		p["Following"] = f.ID()
+	}
 	pri := int32(-1)
 	switch {
 	case s.fromProc:
@@ -464,6 +610,42 @@ func (s *swap) props(p map[string]any) {
 	for i := range s.exec {
 		p[swapExecNames[i]] = s.exec[i].status()
 	}
+}
+
+// swapNames are the names a swap device of /proc/swaps gets a unit for
+// (swap_process_new): the device, and for a block device its node and
+// the links udev made for it (but /dev/block's), those that still lead
+// to it.
+func swapNames(device string) []string {
+	names := []string{device}
+	var st unix.Stat_t
+	if unix.Stat(device, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFBLK {
+		return names
+	}
+	node := blockDevnode(device)
+	if node == "" {
+		return names
+	}
+	if node != device {
+		names = append(names, node)
+	}
+	data, err := os.ReadFile(fmt.Sprintf("/run/udev/data/b%d:%d", unix.Major(st.Rdev), unix.Minor(st.Rdev)))
+	if err != nil {
+		return names
+	}
+	var d udev.Device
+	udev.ParseDB(data, &d)
+	for _, l := range d.Devlinks {
+		if l == device || strings.HasPrefix(l, "/dev/block/") {
+			continue
+		}
+		var lst unix.Stat_t
+		if unix.Stat(l, &lst) == nil && (lst.Mode&unix.S_IFMT != unix.S_IFBLK || lst.Rdev != st.Rdev) {
+			continue
+		}
+		names = append(names, l)
+	}
+	return names
 }
 
 // parseSwaps parses /proc/swaps as 252 scans it: a header line, then
@@ -526,17 +708,33 @@ func (t *swapTable) rescan(m *Manager, startup bool) {
 	var fresh, nodes []string
 	for _, e := range parseSwaps(data) {
 		nodes = append(nodes, e.what)
-		name, err := unitname.FromPath(e.what, ".swap")
-		if err != nil {
-			m.log(LogEntry{Level: LevelErr, Message: fmt.Sprintf("Failed to generate unit name from path: %s", errnoText(err))})
-			continue
-		}
-		if _, dup := cur[name]; dup {
-			continue
-		}
-		cur[name] = e
-		if m.units[name] == nil {
-			fresh = append(fresh, name)
+		for _, alias := range swapNames(e.what) {
+			name, err := unitname.FromPath(alias, ".swap")
+			if err != nil {
+				m.log(LogEntry{Level: LevelErr, Message: fmt.Sprintf("Failed to generate unit name from path: %s", errnoText(err))})
+				continue
+			}
+			prev := ""
+			if x, dup := cur[name]; dup {
+				prev = x.what
+			} else if u := m.units[name]; u != nil {
+				if s, ok := u.kind.(*swap); ok && s.fromProc {
+					prev = s.proc.what
+				}
+			}
+			if prev != "" && prev != e.what {
+				m.log(LogEntry{Level: LevelErr, Message: fmt.Sprintf("Swap %s appeared twice with different device paths %s and %s", name, prev, e.what)})
+				continue
+			}
+			if _, dup := cur[name]; dup {
+				continue
+			}
+			x := e
+			x.alias = alias
+			cur[name] = x
+			if m.units[name] == nil {
+				fresh = append(fresh, name)
+			}
 		}
 	}
 	t.current = cur
