@@ -1,8 +1,8 @@
 package manager
 
 import (
-	"errors"
 	"container/heap"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
