@@ -260,6 +260,18 @@ func (m *Manager) Run(ctx context.Context) (int, error) {
 			lastTimer.Stop()
 			lastTimer = nil
 		}
+		// Signals that came (SIGCHLD above all) are handled before the
+		// jobs run, as 252's signal source outranks its idle-priority
+		// run queue.
+	pending:
+		for {
+			select {
+			case s := <-sigs:
+				m.safely("signal", func() { m.handleSignal(s.(unix.Signal)) })
+			default:
+				break pending
+			}
+		}
 		m.dispatchRunQueue()
 		if len(m.posted) == 0 && len(sigs) == 0 {
 			// Garbage is collected when nothing else is pending, as 252's
