@@ -56,7 +56,6 @@ var switchRootAfter = []string{
 // the default target's start queues again after the switch.
 const switchRootSkippedLines = "journalctl -b -o cat --no-pager | sed -n '/^Switching root.$/,$p' | grep -c 'was skipped because of an unmet condition check'"
 
-// switchRootKnown are observations that differ for a reason outside
 // switchRootInitScript is the init the last case names: it notes what
 // it was started with and where, then sleeps as PID 1.
 const switchRootInitScript = `#!/bin/sh
@@ -72,14 +71,7 @@ exec sleep infinity
 
 // switchRootKnown are observations that differ for a reason outside
 // PID 1's switch itself; each must still differ.
-var switchRootKnown = map[string]string{
-	// 252 leaves a skipped unit's message out when it logs to the
-	// console only (job_emit_done_message), as it does while journald,
-	// killed by the switch, restarts (manager_recheck_journal). Our
-	// manager.emitDoneMessage has no such case: the messages reach the
-	// journal.
-	switchRootSkippedLines: "condition-skip messages 252 leaves out while it logs to the console only",
-}
+var switchRootKnown = map[string]string{}
 
 // TestSwitchRootMatchesSystemd switches a booted container's root to a
 // bind mount of its own root and compares the refusals before and what
