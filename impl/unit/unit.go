@@ -105,6 +105,17 @@ func (n *Names) Has(name string) bool {
 // List is the names in the order they were added.
 func (n *Names) List() []string { return append([]string(nil), n.list...) }
 
+// Any reports whether pred holds for one of the names, in order,
+// stopping at the first; it copies nothing.
+func (n *Names) Any(pred func(string) bool) bool {
+	for _, s := range n.list {
+		if pred(s) {
+			return true
+		}
+	}
+	return false
+}
+
 // Len is the number of names.
 func (n *Names) Len() int { return len(n.list) }
 

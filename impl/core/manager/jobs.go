@@ -217,13 +217,14 @@ func (m *Manager) dispatchRunQueue() {
 }
 
 // startingOrStopping is whether the manager's state makes the units'
-// startup CPU weights count (252's initializing, starting, stopping).
+// startup CPU weights count (252's initializing, starting, stopping):
+// SystemStateLoop's answer without counting the failed units.
 func (m *Manager) startingOrStopping() bool {
-	switch m.SystemStateLoop() {
-	case "initializing", "starting", "stopping":
+	if !m.startupDone || m.exiting {
 		return true
 	}
-	return false
+	u := m.units["shutdown.target"]
+	return u != nil && (u.ActiveState().IsActiveOrActivating() || u.job != nil)
 }
 
 // runQueue is 252's run queue: a priority queue in compare_job_priority
@@ -288,17 +289,16 @@ func (m *Manager) runnable(j *Job) bool {
 	if j.typ == jobNop {
 		return true
 	}
-	for _, o := range j.unit.deps(dep.AtomAfter) {
-		if o.job != nil && job.OrderAfter(j.typ, o.job.typ, j.ignoreOrder, o.job.ignoreOrder) > 0 {
-			return false
-		}
+	// The first job found to wait for ends the search: a target after
+	// thousands of units is looked at again whenever one of them moves.
+	if j.unit.anyDep(dep.AtomAfter, func(o *Unit) bool {
+		return o.job != nil && job.OrderAfter(j.typ, o.job.typ, j.ignoreOrder, o.job.ignoreOrder) > 0
+	}) {
+		return false
 	}
-	for _, o := range j.unit.deps(dep.AtomBefore) {
-		if o.job != nil && job.OrderBefore(j.typ, o.job.typ, j.ignoreOrder, o.job.ignoreOrder) > 0 {
-			return false
-		}
-	}
-	return true
+	return !j.unit.anyDep(dep.AtomBefore, func(o *Unit) bool {
+		return o.job != nil && job.OrderBefore(j.typ, o.job.typ, j.ignoreOrder, o.job.ignoreOrder) > 0
+	})
 }
 
 // runJob is job_run_and_invalidate.

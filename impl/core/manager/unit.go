@@ -232,6 +232,23 @@ func (u *Unit) Runtime() map[string]any {
 }
 
 // deps lists the units u has a dependency on with any of the atoms.
+// anyDep reports whether pred holds for one of the units u depends on
+// through atoms, stopping at the first (deps without its list).
+func (u *Unit) anyDep(atoms dep.Atom, pred func(*Unit) bool) bool {
+	for k := dep.Kind(0); k < dep.NumKinds; k++ {
+		if k.Atoms()&atoms == 0 {
+			continue
+		}
+		if u.cfg.Deps[k].Any(func(name string) bool {
+			o := u.m.units[name]
+			return o != nil && pred(o)
+		}) {
+			return true
+		}
+	}
+	return false
+}
+
 func (u *Unit) deps(atoms dep.Atom) []*Unit {
 	var out []*Unit
 	seen := map[*Unit]bool{}
