@@ -1,6 +1,7 @@
 package manager
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"gosystemd/impl/core/state"
+	"gosystemd/impl/timeutil"
 	"gosystemd/impl/unit"
 	"gosystemd/impl/unitname"
 )
@@ -182,6 +184,33 @@ func (m *Manager) cgroupProps(u *Unit, p map[string]any) {
 			return prev, had
 		})
 	}
+}
+
+// logResources is unit_log_resources for CPU time, the accounting that
+// is on by default: a unit that stopped says what it used, at debug
+// level up to a second, info up to a minute, notice past it.
+func (m *Manager) logResources(u *Unit) {
+	if m.cfg.CgroupRoot == "" || u.cfg.CGroup == nil || !u.cfg.CGroup.CPUAccounting {
+		return
+	}
+	nsec, ok := cpuUsage(m.cgroupDir(u))
+	if !ok {
+		if !u.cpuUsageCached {
+			return
+		}
+		nsec = u.cpuUsageLast
+	}
+	const mentionworthy, noticeworthy = 1e9, 60e9
+	level := LevelDebug
+	switch {
+	case nsec > noticeworthy:
+		level = LevelNotice
+	case nsec > mentionworthy:
+		level = LevelInfo
+	}
+	m.log(LogEntry{Level: level, Unit: u.ID(),
+		Message: fmt.Sprintf("%s: Consumed %s CPU time.", u.ID(), timeutil.FormatTimespan(timeutil.Usec(nsec/1000), timeutil.MSec)),
+		Fields:  []string{"MESSAGE_ID=ae8f7b866b0347b9af31fe1c80b127c0", "CPU_USAGE_NSEC=" + strconv.FormatUint(nsec, 10)}})
 }
 
 func (m *Manager) cgroupPropsNow(u *Unit, p map[string]any) {

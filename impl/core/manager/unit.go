@@ -488,6 +488,7 @@ func (u *Unit) notify(os, ns state.Active, reloadSuccess bool) {
 		m.stopBoundTo(u)
 		if !inactive(os) {
 			m.pruneCgroup(u)
+			m.logResources(u)
 		}
 	}
 	m.unitActions(u, os, ns)
