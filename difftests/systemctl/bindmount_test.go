@@ -155,10 +155,12 @@ var bindIntoCommands = [][]string{
 	{"restart", "gosd-bm-tmp.service"},
 	waitExec("gosd-bm-tmp.service"),
 	inUnit("gosd-bm-tmp.service", "ls -A /tmp /var/tmp"),
-	{"!sh", "n() { ls -d /tmp/systemd-private-*-gosd-bm-tmp.service-* /var/tmp/systemd-private-*-gosd-bm-tmp.service-* 2>/dev/null | wc -l; }; for i in $(seq 40); do [ $(n) -le 2 ] && break; sleep 0.05; done; n"},
+	{"!sh", "n() { ls -d /tmp/systemd-private-*-gosd-bm-tmp.service-* /var/tmp/systemd-private-*-gosd-bm-tmp.service-* 2>/dev/null | wc -l; }; for i in $(seq 200); do [ $(n) -le 2 ] && break; sleep 0.05; done; n"},
 	{"daemon-reexec"},
 	{"stop", "gosd-bm-tmp.service"},
-	{"!sh", "for i in $(seq 40); do ls -d /tmp/systemd-private-*-gosd-bm-tmp.service-* >/dev/null 2>&1 || break; sleep 0.05; done; ls -d /tmp/systemd-private-*-gosd-bm-tmp.service-* /var/tmp/systemd-private-*-gosd-bm-tmp.service-* 2>/dev/null | wc -l"},
+	// The directories go in a process of their own: their count is
+	// awaited (a liveness bound), both of them.
+	{"!sh", "n() { ls -d /tmp/systemd-private-*-gosd-bm-tmp.service-* /var/tmp/systemd-private-*-gosd-bm-tmp.service-* 2>/dev/null | wc -l; }; for i in $(seq 200); do [ $(n) -eq 0 ] && break; sleep 0.05; done; n"},
 	{"!sh", "@SYSTEMCTL@ bind gosd-bm-tmp.service /srv/gosd-bm/dir /tmp/bound; echo exit=$?"},
 	// JoinsNamespaceOf=: one /tmp for both, kept until both are gone.
 	{"start", "gosd-bm-j1.service"},
@@ -170,7 +172,7 @@ var bindIntoCommands = [][]string{
 	{"stop", "gosd-bm-j1.service"},
 	{"!sh", "sleep 0.3; ls -d /tmp/systemd-private-*-gosd-bm-j* | sed 's/-[^-/]*-gosd/-ID-gosd/; s/service-[^/]*/service-X/'"},
 	{"stop", "gosd-bm-j2.service"},
-	{"!sh", "for i in $(seq 40); do ls -d /tmp/systemd-private-*-gosd-bm-j* >/dev/null 2>&1 || break; sleep 0.05; done; ls -d /tmp/systemd-private-*-gosd-bm-j* 2>/dev/null | wc -l"},
+	{"!sh", "for i in $(seq 200); do ls -d /tmp/systemd-private-*-gosd-bm-j* >/dev/null 2>&1 || break; sleep 0.05; done; ls -d /tmp/systemd-private-*-gosd-bm-j* 2>/dev/null | wc -l"},
 	// Starting, its private /tmp made for ExecStartPre=: the namespace
 	// is there, the main process not yet.
 	{"--no-block", "start", "gosd-bm-slow.service"},
