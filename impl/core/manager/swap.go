@@ -171,7 +171,8 @@ func (s *swap) release() { s.setDevnode("") }
 
 // following is swap_following: a swap configured in a unit file (fstab)
 // is followed by the other names of its node; otherwise every name
-// follows the unit named after the node itself, or the first loaded.
+// follows the unit named after the node itself, or else the first of
+// the node's list (the last loaded).
 func (s *swap) following() *Unit {
 	if s.u.cfg.FragmentPath != "" || s.devnode == "" {
 		return nil
