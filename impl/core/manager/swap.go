@@ -363,7 +363,7 @@ func (s *swap) enterDeadOrActive(f mountResult) {
 	defer func() { s.t.spreading = false }()
 	for _, o := range s.sameDevnode() {
 		if o.u.job != nil {
-			o.enterActive(f)
+			o.enterDeadOrActive(f)
 		}
 	}
 }
