@@ -248,6 +248,12 @@ func TestSpecifiersDiff(t *testing.T) {
 			continue
 		}
 		line := "/etc/systemd/system/" + c.unit + ":2: Failed to resolve unit specifiers in '" + c.text + "', ignoring: " + strerror(err)
+		// journald may not have written the message yet: awaited for
+		// up to 5 s (a liveness bound).
+		for i := 0; i < 50 && !strings.Contains(journal, line); i++ {
+			time.Sleep(100 * time.Millisecond)
+			journal = b.run(t, "journalctl -b -o cat --no-pager | grep 'Failed to resolve unit specifiers' || true")
+		}
 		if !strings.Contains(journal, line) {
 			t.Errorf("%s: journal lacks %q:\n%s", c.unit, line, journal)
 		}
