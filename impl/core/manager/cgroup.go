@@ -188,18 +188,13 @@ func (m *Manager) cgroupProps(u *Unit, p map[string]any) {
 
 // logResources is unit_log_resources for CPU time, the accounting that
 // is on by default: a unit that stopped says what it used, at debug
-// level up to a second, info up to a minute, notice past it.
+// level up to a second, info up to a minute, notice past it. It runs
+// after pruneCgroup, which read the usage.
 func (m *Manager) logResources(u *Unit) {
-	if m.cfg.CgroupRoot == "" || u.cfg.CGroup == nil || !u.cfg.CGroup.CPUAccounting {
+	if m.cfg.CgroupRoot == "" || u.cfg.CGroup == nil || !u.cfg.CGroup.CPUAccounting || !u.cpuUsageCached {
 		return
 	}
-	nsec, ok := cpuUsage(m.cgroupDir(u))
-	if !ok {
-		if !u.cpuUsageCached {
-			return
-		}
-		nsec = u.cpuUsageLast
-	}
+	nsec := u.cpuUsageLast
 	const mentionworthy, noticeworthy = 1e9, 60e9
 	level := LevelDebug
 	switch {

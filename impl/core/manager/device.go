@@ -151,26 +151,38 @@ func (d *device) following() *Unit {
 		return nil
 	}
 	l := devicesOf(d.u.m).bySysfs[d.sysfs]
-	i := indexDevice(l, d)
-	if i < 0 {
+	if indexDevice(l, d) < 0 {
 		return nil
 	}
-	for _, o := range l[i+1:] {
-		if isSysUnit(o) {
-			return o.u
+	if o, ok := followInList(l, d, isSysUnit); ok {
+		return o.u
+	}
+	return nil
+}
+
+// followInList is the walk 252's device_following and swap_following
+// share over the units of one device: the first main one after self,
+// else the nearest main one before it, else the list's first (none if
+// self is first).
+func followInList[T comparable](l []T, self T, isMain func(T) bool) (T, bool) {
+	i := 0
+	for i < len(l) && l[i] != self {
+		i++
+	}
+	for _, o := range l[min(i+1, len(l)):] {
+		if isMain(o) {
+			return o, true
 		}
 	}
-	var first *device
-	for j := i - 1; j >= 0; j-- {
-		if isSysUnit(l[j]) {
-			return l[j].u
+	var first T
+	found := false
+	for j := min(i, len(l)) - 1; j >= 0; j-- {
+		if isMain(l[j]) {
+			return l[j], true
 		}
-		first = l[j]
+		first, found = l[j], true
 	}
-	if first == nil {
-		return nil
-	}
-	return first.u
+	return first, found
 }
 
 // followingSet is device_following_set: the other units of the syspath.

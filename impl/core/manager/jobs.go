@@ -219,13 +219,7 @@ func (m *Manager) dispatchRunQueue() {
 // startingOrStopping is whether the manager's state makes the units'
 // startup CPU weights count (252's initializing, starting, stopping):
 // SystemStateLoop's answer without counting the failed units.
-func (m *Manager) startingOrStopping() bool {
-	if !m.startupDone || m.exiting {
-		return true
-	}
-	u := m.units["shutdown.target"]
-	return u != nil && (u.ActiveState().IsActiveOrActivating() || u.job != nil)
-}
+func (m *Manager) startingOrStopping() bool { return !m.startupDone || m.stopping() }
 
 // runQueue is 252's run queue: a priority queue in compare_job_priority
 // order, by unit type (the later in 252's list of types first), CPU

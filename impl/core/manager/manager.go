@@ -529,13 +529,20 @@ func (m *Manager) NFailedUnitsLoop() int {
 // NNamesLoop counts unit names, aliases included.
 func (m *Manager) NNamesLoop() int { return len(m.units) }
 
+// activeOrPending is whether the unit name is active, activating or has
+// a job.
+func (m *Manager) activeOrPending(name string) bool {
+	u := m.units[name]
+	return u != nil && (u.ActiveState().IsActiveOrActivating() || u.job != nil)
+}
+
+// stopping is manager_state's "stopping": exiting, or shutdown.target
+// active or pending.
+func (m *Manager) stopping() bool { return m.exiting || m.activeOrPending("shutdown.target") }
+
 // SystemStateLoop is manager_state: what is-system-running prints.
 func (m *Manager) SystemStateLoop() string {
-	activeOrPending := func(name string) bool {
-		u := m.units[name]
-		return u != nil && (u.ActiveState().IsActiveOrActivating() || u.job != nil)
-	}
-	if m.exiting || activeOrPending("shutdown.target") {
+	if m.stopping() {
 		return "stopping"
 	}
 	if !m.startupDone {
@@ -544,7 +551,7 @@ func (m *Manager) SystemStateLoop() string {
 		}
 		return "starting"
 	}
-	if m.cfg.Scope == unitpath.System && (activeOrPending("rescue.target") || activeOrPending("emergency.target")) {
+	if m.cfg.Scope == unitpath.System && (m.activeOrPending("rescue.target") || m.activeOrPending("emergency.target")) {
 		return "maintenance"
 	}
 	if m.NFailedUnitsLoop() > 0 {

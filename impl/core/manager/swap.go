@@ -185,27 +185,10 @@ func (s *swap) following() *Unit {
 	if s.what() == s.devnode {
 		return nil
 	}
-	l := s.t.byDevnode[s.devnode]
-	i := 0
-	for i < len(l) && l[i] != s {
-		i++
+	if o, ok := followInList(s.t.byDevnode[s.devnode], s, func(o *swap) bool { return o.what() == o.devnode }); ok {
+		return o.u
 	}
-	for _, o := range l[min(i+1, len(l)):] {
-		if o.what() == o.devnode {
-			return o.u
-		}
-	}
-	var first *swap
-	for j := min(i, len(l)) - 1; j >= 0; j-- {
-		if l[j].what() == l[j].devnode {
-			return l[j].u
-		}
-		first = l[j]
-	}
-	if first == nil {
-		return nil
-	}
-	return first.u
+	return nil
 }
 
 // followingSet is swap_following_set: the node's other units.
