@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/metrics"
 	"runtime/pprof"
 	"runtime/trace"
 	"strings"
@@ -151,6 +152,13 @@ func (p *profiler) cut(name string) {
 		ms.HeapAlloc, ms.HeapInuse, ms.HeapIdle, ms.HeapReleased, ms.HeapSys, ms.HeapObjects,
 		ms.StackInuse, ms.StackSys, ms.MSpanInuse, ms.MCacheInuse, ms.GCSys, ms.OtherSys, ms.Sys,
 		ms.TotalAlloc, ms.Mallocs, ms.NumGC, runtime.NumGoroutine())
+	for _, d := range metrics.All() {
+		if strings.HasPrefix(d.Name, "/memory/classes/") && d.Kind == metrics.KindUint64 {
+			s := []metrics.Sample{{Name: d.Name}}
+			metrics.Read(s)
+			stats += fmt.Sprintf("%s %d\n", d.Name, s[0].Value.Uint64())
+		}
+	}
 	_ = os.WriteFile(filepath.Join(p.dir, "mem-"+name+".txt"), []byte(stats), 0o644)
 	if f, err := os.Create(filepath.Join(p.dir, "goroutines-"+name+".txt")); err == nil {
 		_ = pprof.Lookup("goroutine").WriteTo(f, 2)
