@@ -49,6 +49,7 @@ func returnMemory() {
 		defer func() { _ = recover() }()
 		resumeGC()
 		debug.FreeOSMemory()
+		dropImageMappings()
 	})
 }
 
