@@ -6,7 +6,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
-	"sync"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -63,7 +62,10 @@ func (m *Manager) runGenerators() {
 	// Generators run with umask 022, as RUN_WITH_UMASK does.
 	old := unix.Umask(0o022)
 	defer unix.Umask(old)
-	var wg sync.WaitGroup
+	// They run in parallel and are waited for one after the other, by
+	// one goroutine: a goroutine blocked in wait takes an OS thread (and
+	// its stacks) for itself, which the runtime keeps for good.
+	var started []*exec.Cmd
 	for _, n := range names {
 		p := byName[n]
 		fi, err := os.Stat(p)
@@ -79,13 +81,11 @@ func (m *Manager) runGenerators() {
 		if err := cmd.Start(); err != nil {
 			continue
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_ = cmd.Wait()
-		}()
+		started = append(started, cmd)
 	}
-	wg.Wait()
+	for _, cmd := range started {
+		_ = cmd.Wait()
+	}
 	if err := m.rebuildNameMap(); err != nil {
 		m.log(LogEntry{Level: LevelErr, Message: err.Error()})
 	}
