@@ -385,6 +385,7 @@ func (f *fanout) Reloading(active bool) {
 		returnMemory()
 	}
 }
+func (f *fanout) LoadingUnits(active bool) { loadingUnits(active) }
 func (f *fanout) StartupFinished(t manager.StartupTimes) {
 	f.api.StartupFinished(t)
 	returnMemory()

@@ -218,7 +218,14 @@ func (m *Manager) StartupLoop() {
 	ph.generatorsFinish = now()
 	ph.unitsLoadStart = now()
 	m.reexec.coldplug.hold(ph.unitsLoadStart)
+	sl, _ := m.obs.(StartupLoader)
+	if sl != nil {
+		sl.LoadingUnits(true)
+	}
 	defer func() {
+		if sl != nil {
+			sl.LoadingUnits(false)
+		}
 		ph.unitsLoadFinish = now()
 		m.reexec.coldplug.release(now())
 	}()

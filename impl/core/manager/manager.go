@@ -70,6 +70,12 @@ type TurnEnder interface {
 	EndOfTurn()
 }
 
+// StartupLoader is an Observer told when the startup begins and ends
+// loading the units (StartupLoop, after the generators).
+type StartupLoader interface {
+	LoadingUnits(active bool)
+}
+
 // StartupTimes are StartupFinished's arguments (µs).
 type StartupTimes struct {
 	Firmware, Loader, Kernel, Initrd, Userspace, Total uint64
