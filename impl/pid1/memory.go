@@ -3,7 +3,6 @@ package pid1
 import (
 	"os"
 	"runtime/debug"
-	"sync"
 	"time"
 )
 
@@ -14,71 +13,44 @@ import (
 // limit well under what the manager must stay below (64 MiB). A GOGC or
 // GOMEMLIMIT in the environment wins.
 //
-// During startup the heap only grows, by a few MiB, and the collector
-// is off until startup finishes (or for bootGCPause at most, with the
-// soft limit still in force) but while the units are loaded, when it
-// runs at loadGCPercent: loading interleaves what stays (the units) with
-// what parsing throws away, and a collector that never moves objects
-// leaves every span holding one survivor resident. Collecting then lets
-// later units fill the freed slots (0.5 MiB less after boot, at no cost
-// to the boot measured). One collection after startup (returnMemory)
-// leaves the live state.
+// While the startup loads the units it runs at loadGCPercent: loading
+// interleaves what stays (the units) with what parsing throws away, and
+// a collector that never moves objects leaves every span that holds one
+// survivor resident; collecting more often lets later units fill the
+// freed slots. Collection during the boot transaction likewise keeps
+// the heap's peak, and the runtime's metadata for it, low. (Both: RssAnon
+// after boot 7.5 → 6.6 MiB against the collector off until startup
+// finished, for the same boot CPU time.)
 const (
 	pid1GCPercent   = 100
 	pid1MemoryLimit = 48 << 20
-	bootGCPause     = 10 * time.Second
 	loadGCPercent   = 50
 )
 
-var (
-	resumeGC = func() {}
-	// bootGC is held while the startup's GC setting is in force; nil
-	// when GOGC came from the environment.
-	bootGC *bootGCState
-)
-
-type bootGCState struct {
-	mu      sync.Mutex
-	resumed bool
-}
+// gcFromEnvironment is set when GOGC came from the environment.
+var gcFromEnvironment bool
 
 func tuneMemory() {
-	if _, set := os.LookupEnv("GOGC"); !set {
-		debug.SetGCPercent(-1)
-		b := &bootGCState{}
-		bootGC = b
-		resumeGC = func() {
-			b.mu.Lock()
-			defer b.mu.Unlock()
-			if !b.resumed {
-				b.resumed = true
-				debug.SetGCPercent(pid1GCPercent)
-			}
-		}
-		time.AfterFunc(bootGCPause, resumeGC)
+	if _, set := os.LookupEnv("GOGC"); set {
+		gcFromEnvironment = true
+	} else {
+		debug.SetGCPercent(pid1GCPercent)
 	}
 	if _, set := os.LookupEnv("GOMEMLIMIT"); !set {
 		debug.SetMemoryLimit(pid1MemoryLimit)
 	}
 }
 
-// loadingUnits switches the collector on (loadGCPercent) while the
-// startup loads the units, and off again after, unless startup's
-// setting has already given way to the normal one.
+// loadingUnits sets the collector for the startup's loading of the
+// units (active) and back after it.
 func loadingUnits(active bool) {
-	b := bootGC
-	if b == nil {
-		return
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.resumed {
+	if gcFromEnvironment {
 		return
 	}
 	if active {
 		debug.SetGCPercent(loadGCPercent)
 	} else {
-		debug.SetGCPercent(-1)
+		debug.SetGCPercent(pid1GCPercent)
 	}
 }
 
@@ -92,7 +64,6 @@ func loadingUnits(active bool) {
 func returnMemory() {
 	time.AfterFunc(returnMemoryDelay, func() {
 		defer func() { _ = recover() }()
-		resumeGC()
 		debug.FreeOSMemory()
 		dropImageMappings()
 	})

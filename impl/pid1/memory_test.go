@@ -13,34 +13,25 @@ func gcPercent() int {
 	return v
 }
 
-// During startup the collector runs only while the units load; once the
-// normal setting took over (startup finished, or bootGCPause passed),
-// loading changes nothing; with GOGC from the environment, nothing
-// changes at all.
+// The collector works harder while the startup loads the units, and
+// returns to PID 1's setting after; a GOGC from the environment stays.
 func TestLoadingUnitsSwitchesTheCollector(t *testing.T) {
-	saved, savedBoot := debug.SetGCPercent(-1), bootGC
-	t.Cleanup(func() { debug.SetGCPercent(saved); bootGC = savedBoot })
+	saved, savedEnv := debug.SetGCPercent(pid1GCPercent), gcFromEnvironment
+	t.Cleanup(func() { debug.SetGCPercent(saved); gcFromEnvironment = savedEnv })
 
-	b := &bootGCState{}
-	bootGC = b
+	gcFromEnvironment = false
 	loadingUnits(true)
 	if got := gcPercent(); got != loadGCPercent {
 		t.Errorf("while loading: GOGC %d, want %d", got, loadGCPercent)
 	}
 	loadingUnits(false)
-	if got := gcPercent(); got != -1 {
-		t.Errorf("after loading: GOGC %d, want off", got)
-	}
-	b.resumed = true
-	debug.SetGCPercent(pid1GCPercent)
-	loadingUnits(true)
-	loadingUnits(false)
 	if got := gcPercent(); got != pid1GCPercent {
-		t.Errorf("after startup: GOGC %d, want %d", got, pid1GCPercent)
+		t.Errorf("after loading: GOGC %d, want %d", got, pid1GCPercent)
 	}
-	bootGC = nil
+	gcFromEnvironment = true
 	debug.SetGCPercent(42)
 	loadingUnits(true)
+	loadingUnits(false)
 	if got := gcPercent(); got != 42 {
 		t.Errorf("GOGC from the environment: %d, want 42 kept", got)
 	}
