@@ -128,7 +128,7 @@ func (l *Loader) Finish() {
 	for _, u := range l.order {
 		names = append(names, u.ID)
 		for _, d := range allDeps {
-			names = append(names, u.Deps[d].list...)
+			names = append(names, u.Deps[d].names()...)
 		}
 	}
 	for _, name := range names {
@@ -154,7 +154,7 @@ func (l *Loader) Finish() {
 	for _, u := range l.order {
 		a := nodes[u.ID]
 		for _, d := range allDeps {
-			for _, o := range u.Deps[d].list {
+			for _, o := range u.Deps[d].names() {
 				if b := lookup(o); b != nil && d.Inverse() != d {
 					b.addInverse(d, a)
 				}
@@ -166,7 +166,7 @@ func (l *Loader) Finish() {
 			continue
 		}
 		for _, d := range targetQueueDeps {
-			for _, o := range n.deps[d].list {
+			for _, o := range n.deps[d].names() {
 				other := lookup(o)
 				if other == nil || !other.loaded || !other.defaultDeps || n.deps[Before].Has(o) {
 					continue
@@ -177,7 +177,7 @@ func (l *Loader) Finish() {
 	}
 	for _, n := range snapshot(nodes) {
 		for _, d := range allDeps {
-			for _, o := range n.deps[d].list {
+			for _, o := range n.deps[d].names() {
 				if b, ok := nodes[o]; ok && d.Inverse() != d {
 					b.addInverse(d, n)
 				}

@@ -305,14 +305,14 @@ func (q *LoadQueue) Finish() {
 		})
 		for d := range u.Deps {
 			changed := false
-			for _, n := range u.Deps[d].list {
+			for _, n := range u.Deps[d].names() {
 				if o := q.Unit(n); o != nil && o.ID != n {
 					changed = true
 					break
 				}
 			}
 			if changed {
-				old := u.Deps[d].list
+				old := u.Deps[d].names()
 				u.Deps[d] = Names{}
 				for _, n := range old {
 					if o := q.Unit(n); o != nil {

@@ -60,8 +60,14 @@ const (
 	dependencyMax        = dep.NumKinds
 )
 
-// Names is an ordered set of unit names.
+// Names is an ordered set of unit names. A unit has one per dependency
+// kind, most of them empty: the zero Names holds nothing and takes one
+// word (a unit's 31 of them took 992 bytes as slice and map headers).
 type Names struct {
+	s *nameSet
+}
+
+type nameSet struct {
 	list []string
 	set  map[string]bool // made once the list grows past namesListed
 }
@@ -71,19 +77,31 @@ type Names struct {
 // most of a loaded unit's memory.
 const namesListed = 8
 
+// names is the list itself, for reading in place.
+func (n *Names) names() []string {
+	if n.s == nil {
+		return nil
+	}
+	return n.s.list
+}
+
 // Add appends name unless present; it reports whether it was added.
 func (n *Names) Add(name string) bool {
 	if n.Has(name) {
 		return false
 	}
-	n.list = append(n.list, name)
+	if n.s == nil {
+		n.s = &nameSet{}
+	}
+	s := n.s
+	s.list = append(s.list, name)
 	switch {
-	case n.set != nil:
-		n.set[name] = true
-	case len(n.list) > namesListed:
-		n.set = make(map[string]bool, 2*len(n.list))
-		for _, x := range n.list {
-			n.set[x] = true
+	case s.set != nil:
+		s.set[name] = true
+	case len(s.list) > namesListed:
+		s.set = make(map[string]bool, 2*len(s.list))
+		for _, x := range s.list {
+			s.set[x] = true
 		}
 	}
 	return true
@@ -91,10 +109,13 @@ func (n *Names) Add(name string) bool {
 
 // Has reports whether name is in the set.
 func (n *Names) Has(name string) bool {
-	if n.set != nil {
-		return n.set[name]
+	if n.s == nil {
+		return false
 	}
-	for _, x := range n.list {
+	if n.s.set != nil {
+		return n.s.set[name]
+	}
+	for _, x := range n.s.list {
 		if x == name {
 			return true
 		}
@@ -103,12 +124,12 @@ func (n *Names) Has(name string) bool {
 }
 
 // List is the names in the order they were added.
-func (n *Names) List() []string { return append([]string(nil), n.list...) }
+func (n *Names) List() []string { return append([]string(nil), n.names()...) }
 
 // Any reports whether pred holds for one of the names, in order,
 // stopping at the first; it copies nothing.
 func (n *Names) Any(pred func(string) bool) bool {
-	for _, s := range n.list {
+	for _, s := range n.names() {
 		if pred(s) {
 			return true
 		}
@@ -117,7 +138,7 @@ func (n *Names) Any(pred func(string) bool) bool {
 }
 
 // Len is the number of names.
-func (n *Names) Len() int { return len(n.list) }
+func (n *Names) Len() int { return len(n.names()) }
 
 // Diagnostic is a message systemd would log while loading a unit.
 type Diagnostic = unitfile.Diagnostic

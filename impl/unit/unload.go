@@ -5,12 +5,13 @@ func (n *Names) Remove(name string) bool {
 	if !n.Has(name) {
 		return false
 	}
-	if n.set != nil {
-		delete(n.set, name)
+	s := n.s
+	if s.set != nil {
+		delete(s.set, name)
 	}
-	for i, x := range n.list {
+	for i, x := range s.list {
 		if x == name {
-			n.list = append(n.list[:i:i], n.list[i+1:]...)
+			s.list = append(s.list[:i:i], s.list[i+1:]...)
 			break
 		}
 	}
@@ -19,22 +20,23 @@ func (n *Names) Remove(name string) bool {
 
 // removeAll drops every name in gone.
 func (n *Names) removeAll(gone map[string]bool) {
+	list := n.names()
 	i := 0
-	for i < len(n.list) && !gone[n.list[i]] {
+	for i < len(list) && !gone[list[i]] {
 		i++
 	}
-	if i == len(n.list) {
+	if i == len(list) {
 		return
 	}
-	kept := append([]string(nil), n.list[:i]...)
-	for _, x := range n.list[i:] {
+	kept := append([]string(nil), list[:i]...)
+	for _, x := range list[i:] {
 		if gone[x] {
-			delete(n.set, x)
+			delete(n.s.set, x)
 		} else {
 			kept = append(kept, x)
 		}
 	}
-	n.list = kept
+	n.s.list = kept
 }
 
 // Unload removes a unit from the set, as the manager frees a unit it
