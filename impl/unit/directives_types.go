@@ -153,7 +153,7 @@ func exitStatusSet(get func(*Service) *value.ExitStatusSet) parseFunc {
 				return nil
 			}
 			if n, err := value.ExitStatusFromString(word); err == nil {
-				set.Status[n] = true
+				set.AddStatus(n)
 				continue
 			}
 			sig, err := value.SignalFromString(word)
@@ -161,7 +161,7 @@ func exitStatusSet(get func(*Service) *value.ExitStatusSet) parseFunc {
 				p.warn("Failed to parse value, ignoring: %s", word)
 				continue
 			}
-			set.Signal[sig] = true
+			set.AddSignal(sig)
 		}
 	}
 }

@@ -758,21 +758,21 @@ func signalName(n int) string {
 // inExitSet reports whether an exit is in a status set.
 func inExitSet(set *value.ExitStatusSet, code, status int) bool {
 	if code == cldExited {
-		return status >= 0 && status < len(set.Status) && set.Status[status]
+		return set.HasStatus(status)
 	}
-	return status >= 0 && status < len(set.Signal) && set.Signal[status]
+	return set.HasSignal(status)
 }
 
 // cleanExit is is_clean_exit.
-func cleanExit(code, status int, daemon bool, success value.ExitStatusSet) bool {
+func cleanExit(code, status int, daemon bool, success *value.ExitStatusSet) bool {
 	switch code {
 	case cldExited:
-		return status == 0 || (status >= 0 && status < len(success.Status) && success.Status[status])
+		return status == 0 || success.HasStatus(status)
 	case cldKilled:
 		if daemon && (status == int(unix.SIGHUP) || status == int(unix.SIGINT) || status == int(unix.SIGTERM) || status == int(unix.SIGPIPE)) {
 			return true
 		}
-		return status >= 0 && status < len(success.Signal) && success.Signal[status]
+		return success.HasSignal(status)
 	}
 	return false
 }
@@ -781,7 +781,7 @@ func cleanExit(code, status int, daemon bool, success value.ExitStatusSet) bool 
 func (s *service) childExited(pid, code, status int) {
 	m := s.u.m
 	t := now()
-	success := cleanExit(code, status, s.cfg.Type != "oneshot", s.cfg.SuccessExitStatus)
+	success := cleanExit(code, status, s.cfg.Type != "oneshot", &s.cfg.SuccessExitStatus)
 	f := resSuccess
 	if !success {
 		switch code {

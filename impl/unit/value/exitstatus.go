@@ -43,22 +43,46 @@ func ExitStatusFromString(s string) (int, error) {
 }
 
 // ExitStatusSet is a set of exit statuses and a set of signals, as
-// SuccessExitStatus= and friends hold them.
+// SuccessExitStatus= and friends hold them: bitmaps (a service has three).
 type ExitStatusSet struct {
-	Status [256]bool
-	Signal [nsig]bool
+	status [256 / 64]uint64
+	signal [(nsig + 63) / 64]uint64
+}
+
+// AddStatus puts exit status n (0–255) in the set.
+func (s *ExitStatusSet) AddStatus(n int) {
+	if n >= 0 && n < 256 {
+		s.status[n/64] |= 1 << (n % 64)
+	}
+}
+
+// AddSignal puts signal n (1–64) in the set.
+func (s *ExitStatusSet) AddSignal(n int) {
+	if n >= 0 && n < nsig {
+		s.signal[n/64] |= 1 << (n % 64)
+	}
+}
+
+// HasStatus reports whether exit status n is in the set.
+func (s *ExitStatusSet) HasStatus(n int) bool {
+	return n >= 0 && n < 256 && s.status[n/64]&(1<<(n%64)) != 0
+}
+
+// HasSignal reports whether signal n is in the set.
+func (s *ExitStatusSet) HasSignal(n int) bool {
+	return n >= 0 && n < nsig && s.signal[n/64]&(1<<(n%64)) != 0
 }
 
 // Empty reports whether the set holds nothing.
 func (s *ExitStatusSet) Empty() bool {
-	return s == nil || len(s.Statuses()) == 0 && len(s.Signals()) == 0
+	return s == nil || *s == ExitStatusSet{}
 }
 
 // Statuses lists the exit statuses, ascending.
 func (s *ExitStatusSet) Statuses() []int32 {
 	var out []int32
-	for i, ok := range s.Status {
-		if ok {
+	for i := 0; i < 256; i++ {
+		if s.HasStatus(i) {
 			out = append(out, int32(i))
 		}
 	}
@@ -68,8 +92,8 @@ func (s *ExitStatusSet) Statuses() []int32 {
 // Signals lists the signals, ascending.
 func (s *ExitStatusSet) Signals() []int32 {
 	var out []int32
-	for i, ok := range s.Signal {
-		if ok {
+	for i := 0; i < nsig; i++ {
+		if s.HasSignal(i) {
 			out = append(out, int32(i))
 		}
 	}
