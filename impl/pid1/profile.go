@@ -152,12 +152,15 @@ func (p *profiler) cut(name string) {
 		ms.HeapAlloc, ms.HeapInuse, ms.HeapIdle, ms.HeapReleased, ms.HeapSys, ms.HeapObjects,
 		ms.StackInuse, ms.StackSys, ms.MSpanInuse, ms.MCacheInuse, ms.GCSys, ms.OtherSys, ms.Sys,
 		ms.TotalAlloc, ms.Mallocs, ms.NumGC, runtime.NumGoroutine())
+	var classes []metrics.Sample
 	for _, d := range metrics.All() {
 		if strings.HasPrefix(d.Name, "/memory/classes/") && d.Kind == metrics.KindUint64 {
-			s := []metrics.Sample{{Name: d.Name}}
-			metrics.Read(s)
-			stats += fmt.Sprintf("%s %d\n", d.Name, s[0].Value.Uint64())
+			classes = append(classes, metrics.Sample{Name: d.Name})
 		}
+	}
+	metrics.Read(classes) // one consistent reading
+	for _, c := range classes {
+		stats += fmt.Sprintf("%s %d\n", c.Name, c.Value.Uint64())
 	}
 	_ = os.WriteFile(filepath.Join(p.dir, "mem-"+name+".txt"), []byte(stats), 0o644)
 	if f, err := os.Create(filepath.Join(p.dir, "goroutines-"+name+".txt")); err == nil {
