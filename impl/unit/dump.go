@@ -317,16 +317,16 @@ func DumpExecContext(w func(string, ...any), c *ExecContext) {
 		w("Personality: %s", c.Personality)
 	}
 	w("LockPersonality: %s", yesNo(c.LockPersonality))
-	if c.SystemCallFilter.Set != nil {
+	if c.SystemCallFilter.Configured() {
 		// 252 walks a hash table: the order is its own each boot.
 		var parts []string
-		for name, e := range c.SystemCallFilter.Set {
+		c.SystemCallFilter.Each(func(name string, e int) {
 			if e >= 0 {
 				parts = append(parts, name+":"+errnoOrAction(e))
 			} else {
 				parts = append(parts, name)
 			}
-		}
+		})
 		neg := "~"
 		if c.SystemCallFilter.AllowList {
 			neg = ""

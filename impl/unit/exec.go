@@ -63,10 +63,11 @@ type LoadCredential struct {
 	Encrypted bool
 }
 
-// SyscallFilter is a system call set with an allow/deny sense; values are
-// errno numbers (-1: none).
+// SyscallFilter is a system call set with an allow/deny sense, each
+// member with an errno number (-1: none). The zero value is not
+// configured.
 type SyscallFilter struct {
-	Set       map[string]int
+	set       *syscallSet
 	AllowList bool
 }
 

@@ -81,9 +81,9 @@ func mountOptionsValue(l []MountOptions) []StringPair {
 
 func syscallList(f SyscallFilter, withErrno bool) ListValue {
 	items := []string{}
-	for name, e := range f.Set {
+	f.Each(func(name string, e int) {
 		if withErrno && f.AllowList && e >= 0 {
-			continue
+			return
 		}
 		if withErrno && e >= 0 {
 			if e == seccompErrorNumberKill {
@@ -95,7 +95,7 @@ func syscallList(f SyscallFilter, withErrno bool) ListValue {
 			}
 		}
 		items = append(items, name)
-	}
+	})
 	sort.Strings(items)
 	return ListValue{AllowList: f.AllowList, Items: items}
 }

@@ -1,6 +1,8 @@
 package unit
 
 import (
+	"math/bits"
+	"slices"
 	"strings"
 
 	"gosystemd/impl/unit/value"
@@ -29,17 +31,113 @@ func parseSyscallAndErrno(word string) (string, int, error) {
 	return name, n, nil
 }
 
-// put adds or removes a system call as systemd's
-// seccomp_parse_syscall_filter does.
-func (f *SyscallFilter) put(name string, errno int, invert bool) {
-	if f.Set == nil {
-		f.Set = map[string]int{}
+// syscallSet holds the members of a SyscallFilter: a bit per name of
+// syscallCanonical, and the errno numbers of the members that have one.
+type syscallSet struct {
+	members [(len(syscallCanonical) + 63) / 64]uint64
+	errnos  []syscallErrno // by index
+}
+
+type syscallErrno struct {
+	index uint16
+	errno int32
+}
+
+type syscallGroup struct {
+	name    string
+	members []string
+}
+
+type syscallName struct {
+	name      string
+	canonical uint16
+}
+
+// Configured reports whether the filter was set (possibly to nothing).
+func (f *SyscallFilter) Configured() bool { return f.set != nil }
+
+// Len is the number of system calls in the set.
+func (f *SyscallFilter) Len() int {
+	if f.set == nil {
+		return 0
 	}
-	if invert != f.AllowList || invert && f.AllowList && errno >= 0 {
-		f.Set[name] = errno
+	n := 0
+	for _, w := range f.set.members {
+		n += bits.OnesCount64(w)
+	}
+	return n
+}
+
+// Each calls fn with every member, sorted by name, and its errno number
+// (-1: none).
+func (f *SyscallFilter) Each(fn func(name string, errno int)) {
+	if f.set == nil {
 		return
 	}
-	delete(f.Set, name)
+	e := f.set.errnos
+	for i, name := range syscallCanonical {
+		if f.set.members[i/64]&(1<<(i%64)) == 0 {
+			continue
+		}
+		for len(e) > 0 && int(e[0].index) < i {
+			e = e[1:]
+		}
+		errno := -1
+		if len(e) > 0 && int(e[0].index) == i {
+			errno = int(e[0].errno)
+		}
+		fn(name, errno)
+	}
+}
+
+// put adds or removes a system call (a name of syscallCanonical) as
+// systemd's seccomp_parse_syscall_filter does.
+func (f *SyscallFilter) put(name string, errno int, invert bool) {
+	if f.set == nil {
+		f.set = &syscallSet{}
+	}
+	i, ok := slices.BinarySearch(syscallCanonical[:], name)
+	if !ok {
+		return
+	}
+	s := f.set
+	bit := &s.members[i/64]
+	at, found := slices.BinarySearchFunc(s.errnos, i, func(e syscallErrno, i int) int { return int(e.index) - i })
+	if invert != f.AllowList || invert && f.AllowList && errno >= 0 {
+		*bit |= 1 << (i % 64)
+		switch {
+		case errno < 0 && found:
+			s.errnos = slices.Delete(s.errnos, at, at+1)
+		case errno >= 0 && found:
+			s.errnos[at].errno = int32(errno)
+		case errno >= 0:
+			s.errnos = slices.Insert(s.errnos, at, syscallErrno{uint16(i), int32(errno)})
+		}
+		return
+	}
+	*bit &^= 1 << (i % 64)
+	if found {
+		s.errnos = slices.Delete(s.errnos, at, at+1)
+	}
+}
+
+// syscallGroupMembers are the members of a "@group".
+func syscallGroupMembers(group string) ([]string, bool) {
+	i, ok := slices.BinarySearchFunc(syscallGroups[:], group, func(g syscallGroup, name string) int { return strings.Compare(g.name, name) })
+	if !ok {
+		return nil, false
+	}
+	return syscallGroups[i].members, true
+}
+
+// canonicalSyscall is the name libseccomp reports back for a system call
+// name it knows.
+func canonicalSyscall(name string) (string, bool) {
+	i, ok := slices.BinarySearchFunc(syscallNames[:], name, func(n syscallName, name string) int { return strings.Compare(n.name, name) })
+	if !ok {
+		return "", false
+	}
+	return syscallCanonical[syscallNames[i].canonical], true
 }
 
 // addSyscalls adds a system call or group (expanded) to f; problems in
@@ -50,7 +148,7 @@ func (p *parser) addSyscalls(f *SyscallFilter, name string, errno int, invert bo
 		level = LevelWarning
 	}
 	if strings.HasPrefix(name, "@") {
-		members, ok := syscallGroups[name]
+		members, ok := syscallGroupMembers(name)
 		if !ok {
 			p.log(level, "Unknown system call group, ignoring: %s", name)
 			return
@@ -60,7 +158,7 @@ func (p *parser) addSyscalls(f *SyscallFilter, name string, errno int, invert bo
 		}
 		return
 	}
-	canonical, ok := syscallNames[name]
+	canonical, ok := canonicalSyscall(name)
 	if !ok {
 		p.log(level, "Failed to parse system call, ignoring: %s", name)
 		return
@@ -79,8 +177,8 @@ func parseSyscallFilter(p *parser, v string) error {
 	if invert {
 		v = v[1:]
 	}
-	if f.Set == nil {
-		f.Set = map[string]int{}
+	if f.set == nil {
+		f.set = &syscallSet{}
 		f.AllowList = !invert
 		if !invert {
 			p.addSyscalls(f, "@default", -1, false, false)
@@ -119,8 +217,8 @@ func parseSyscallLog(p *parser, v string) error {
 	if invert {
 		v = v[1:]
 	}
-	if f.Set == nil {
-		f.Set = map[string]int{}
+	if f.set == nil {
+		f.set = &syscallSet{}
 		f.AllowList = !invert
 	}
 	w := unitfile.NewExtractor(v)
