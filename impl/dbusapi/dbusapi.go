@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -263,7 +264,7 @@ func (a *API) unitInterfaces(t unitname.Type) []*bus.Interface {
 			name := p.Name
 			// 252's flags (propflags_gen.go): what a PropertiesChanged
 			// carries, and what introspection annotates.
-			flags := propFlags[iface.Name][name]
+			flags := propFlagsOf(iface.Name, name)
 			bi.Members = append(bi.Members, &bus.Property{Name: name, Type: p.Signature, Flags: flags,
 				Get: func(obj any) (any, error) {
 					// Each property alone: a Get or a change signal must not
@@ -304,6 +305,26 @@ func (a *API) unitInterfaces(t unitname.Type) []*bus.Interface {
 	// the type-specific object; keep the type's first, as the model does.
 	a.typeIfaces[t] = out
 	return out
+}
+
+// propFlag is one entry of propFlags.
+type propFlag struct {
+	iface, name string
+	flags       bus.Flags
+}
+
+// propFlagsOf is 252's flags of a property (0 if it has none).
+func propFlagsOf(iface, name string) bus.Flags {
+	i, ok := slices.BinarySearchFunc(propFlags[:], propFlag{iface: iface, name: name}, func(e, key propFlag) int {
+		if c := strings.Compare(e.iface, key.iface); c != 0 {
+			return c
+		}
+		return strings.Compare(e.name, key.name)
+	})
+	if !ok {
+		return 0
+	}
+	return propFlags[i].flags
 }
 
 // unitMethods are the org.freedesktop.systemd1.Unit methods.
