@@ -84,3 +84,31 @@ func TestPropertiesMatchIntrospection(t *testing.T) {
 		}
 	}
 }
+
+// A property table finds each name at the position a map from name to
+// position would hold: the last entry of a name listed twice.
+func TestPropTableLookupMatchesMap(t *testing.T) {
+	for _, typ := range unitname.Types() {
+		for _, tab := range []*propTable{typePropTable(typ), unitPropTable()} {
+			if tab == nil {
+				continue
+			}
+			want := map[string]int{}
+			for i, p := range tab.list {
+				want[p.name] = i
+			}
+			for name, i := range want {
+				if got, ok := tab.lookup(name); !ok || got != i {
+					t.Errorf("%s: %s at %d %v, want %d", typ, name, got, ok, i)
+				}
+			}
+			if _, ok := tab.lookup("NoSuchProperty"); ok {
+				t.Errorf("%s: NoSuchProperty found", typ)
+			}
+		}
+	}
+	dup := newPropTable([]prop{{name: "B"}, {name: "A"}, {name: "B"}, {name: "C"}})
+	if i, ok := dup.lookup("B"); !ok || i != 2 {
+		t.Errorf("B at %d %v, want 2", i, ok)
+	}
+}

@@ -3,6 +3,7 @@ package unit
 import (
 	"os"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -332,7 +333,7 @@ func (l *Loader) PropertyValue(u *Unit, runtime map[string]any, iface, name stri
 			return nil, false
 		}
 	}
-	i, ok := t.index[name]
+	i, ok := t.lookup(name)
 	if !ok {
 		return nil, false
 	}
@@ -354,21 +355,37 @@ func runtimeValue(runtime map[string]any, name string) (any, bool) {
 	return v, ok
 }
 
-// propTable is a property table with its index by name, built once.
+// propTable is a property table with its positions sorted by name (a
+// slice of 2-byte positions rather than a map: a tenth of the memory),
+// built once.
 type propTable struct {
-	list  []prop
-	index map[string]int
+	list   []prop
+	byName []uint16
 }
 
 func newPropTable(list []prop) *propTable {
 	if list == nil {
 		return nil
 	}
-	t := &propTable{list: list, index: make(map[string]int, len(list))}
-	for i, p := range list {
-		t.index[p.name] = i
+	t := &propTable{list: list, byName: make([]uint16, len(list))}
+	for i := range list {
+		t.byName[i] = uint16(i)
 	}
+	slices.SortStableFunc(t.byName, func(a, b uint16) int { return strings.Compare(list[a].name, list[b].name) })
 	return t
+}
+
+// lookup is the position in list of the last property called name (a
+// table may list a name twice; the later entry is the one that counts).
+func (t *propTable) lookup(name string) (int, bool) {
+	at, ok := slices.BinarySearchFunc(t.byName, name, func(i uint16, name string) int { return strings.Compare(t.list[i].name, name) })
+	if !ok {
+		return 0, false
+	}
+	for at+1 < len(t.byName) && t.list[t.byName[at+1]].name == name {
+		at++
+	}
+	return int(t.byName[at]), true
 }
 
 var (
