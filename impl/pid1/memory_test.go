@@ -1,6 +1,7 @@
 package pid1
 
 import (
+	"runtime"
 	"runtime/debug"
 	"testing"
 )
@@ -34,5 +35,33 @@ func TestLoadingUnitsSwitchesTheCollector(t *testing.T) {
 	loadingUnits(false)
 	if got := gcPercent(); got != 42 {
 		t.Errorf("GOGC from the environment: %d, want 42 kept", got)
+	}
+}
+
+// Heap sampling is off in PID 1 unless the profiler runs or GODEBUG asks
+// for a rate.
+func TestTuneMemoryTurnsHeapSamplingOff(t *testing.T) {
+	savedRate, savedProfiling, savedGC := runtime.MemProfileRate, profiling, debug.SetGCPercent(100)
+	savedLimit := debug.SetMemoryLimit(-1)
+	t.Cleanup(func() {
+		runtime.MemProfileRate, profiling = savedRate, savedProfiling
+		debug.SetGCPercent(savedGC)
+		debug.SetMemoryLimit(savedLimit)
+	})
+	for _, c := range []struct {
+		profiling bool
+		godebug   string
+		want      int
+	}{
+		{false, "", 0},
+		{true, "", 4096},
+		{false, "madvdontneed=1,memprofilerate=4096", 4096},
+	} {
+		runtime.MemProfileRate, profiling = 4096, c.profiling
+		t.Setenv("GODEBUG", c.godebug)
+		tuneMemory()
+		if runtime.MemProfileRate != c.want {
+			t.Errorf("profiling %v, GODEBUG %q: rate %d, want %d", c.profiling, c.godebug, runtime.MemProfileRate, c.want)
+		}
 	}
 }

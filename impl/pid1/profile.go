@@ -53,6 +53,7 @@ func init() {
 	// Finer heap samples than the default 512 KiB: the profile is for
 	// finding where PID 1's memory goes.
 	p := &profiler{dir: filepath.Clean(dir), trace: os.Getenv(ProfileTraceEnv) != "", memOnly: os.Getenv(ProfileMemOnlyEnv) != ""}
+	profiling = true
 	if !p.memOnly {
 		runtime.MemProfileRate = 64 << 10
 	}
@@ -62,6 +63,9 @@ func init() {
 	}
 	go p.loop()
 }
+
+// profiling is set when ProfileEnv's profiler runs.
+var profiling bool
 
 type profiler struct {
 	dir        string
