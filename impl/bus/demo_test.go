@@ -1,6 +1,7 @@
 package bus
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -90,7 +91,13 @@ func newDemoService(t testing.TB) *demoService {
 		&Signal{Name: "Gone", Flags: Deprecated},
 	}}
 	item := &Interface{Name: "org.example.Item", Flags: Deprecated, Members: []Member{
-		&Property{Name: "Id", Type: "s", Flags: Const, Get: func(obj any) (any, error) { return obj.(*demoItem).id, nil }},
+		// By name, as our PID 1 serves its unit properties.
+		&Property{Name: "Id", Type: "s", Flags: Const, GetByName: func(obj any, name string) (any, error) {
+			if name != "Id" {
+				return nil, fmt.Errorf("asked for %s", name)
+			}
+			return obj.(*demoItem).id, nil
+		}},
 		&Method{Name: "Poke"},
 	}}
 	items := map[string]*demoItem{"a": {"a"}, "b": {"b"}, "c": {"c"}}

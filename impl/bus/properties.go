@@ -59,7 +59,13 @@ func typeSignature(t reflect.Type) string {
 
 // propertyValue gets p's value for obj as a variant of p's type.
 func propertyValue(p *Property, obj any) (dbus.Variant, error) {
-	v, err := p.Get(obj)
+	var v any
+	var err error
+	if p.Get != nil {
+		v, err = p.Get(obj)
+	} else {
+		v, err = p.GetByName(obj, p.Name)
+	}
 	if err != nil {
 		return dbus.Variant{}, err
 	}

@@ -117,7 +117,10 @@ type Property struct {
 	Type  string
 	Flags Flags // Deprecated, Hidden, Unprivileged, EmitsChange, EmitsInvalidation, Const, Explicit
 	Get   GetFunc
-	Set   SetFunc
+	// GetByName, used when Get is nil, returns the value of the property
+	// called name: one function can serve a whole interface.
+	GetByName func(obj any, name string) (any, error)
+	Set       SetFunc
 }
 
 // Signal is a signal an interface emits.
@@ -315,7 +318,7 @@ func checkInterface(iface *Interface) error {
 			if !singleType(m.Type) {
 				return fmt.Errorf("%s.%s: property type %q is not a single complete type", iface.Name, m.Name, m.Type)
 			}
-			if m.Get == nil {
+			if m.Get == nil && m.GetByName == nil {
 				return fmt.Errorf("%s.%s: property without getter", iface.Name, m.Name)
 			}
 		case *Signal:

@@ -260,28 +260,30 @@ func (a *API) unitInterfaces(t unitname.Type) []*bus.Interface {
 		}
 		bi := &bus.Interface{Name: iface.Name}
 		key := iface.Name
-		for _, p := range iface.Properties {
-			name := p.Name
+		// One getter for the interface, one allocation for its
+		// properties: they are most of the tables' memory otherwise.
+		get := func(obj any, name string) (any, error) {
+			// Each property alone: a Get or a change signal must not
+			// compute the others (UnitFileState reads files, and logs).
+			u := obj.(*manager.Unit)
+			if key == ifaceUnit && name == "Refs" {
+				return a.refNames(u), nil
+			}
+			if key == ifaceUnit && name == "Markers" {
+				return u.Markers().Names(), nil
+			}
+			v, ok := a.m.PropertyLoop(u, a.unitRuntime(u), key, name)
+			if !ok {
+				return nil, errors.New("no such property")
+			}
+			return v, nil
+		}
+		props := make([]bus.Property, len(iface.Properties))
+		for i, p := range iface.Properties {
 			// 252's flags (propflags_gen.go): what a PropertiesChanged
 			// carries, and what introspection annotates.
-			flags := propFlagsOf(iface.Name, name)
-			bi.Members = append(bi.Members, &bus.Property{Name: name, Type: p.Signature, Flags: flags,
-				Get: func(obj any) (any, error) {
-					// Each property alone: a Get or a change signal must not
-					// compute the others (UnitFileState reads files, and logs).
-					u := obj.(*manager.Unit)
-					if key == ifaceUnit && name == "Refs" {
-						return a.refNames(u), nil
-					}
-					if key == ifaceUnit && name == "Markers" {
-						return u.Markers().Names(), nil
-					}
-					v, ok := a.m.PropertyLoop(u, a.unitRuntime(u), key, name)
-					if !ok {
-						return nil, errors.New("no such property")
-					}
-					return v, nil
-				}})
+			props[i] = bus.Property{Name: p.Name, Type: p.Signature, Flags: propFlagsOf(iface.Name, p.Name), GetByName: get}
+			bi.Members = append(bi.Members, &props[i])
 		}
 		if iface.Name == ifaceUnit {
 			bi.Members = append(bi.Members, a.unitMethods()...)
