@@ -20,9 +20,10 @@ import (
 // From the start of the process a CPU profile is written to
 // DIR/cpu.current. Writing a name (letters, digits, '-', '_') into
 // DIR/cut closes that profile segment as DIR/cpu-NAME.pprof, writes the
-// heap profile DIR/heap-NAME.pprof (after a garbage collection), the
-// runtime's memory statistics DIR/mem-NAME.txt, every goroutine's stack
-// DIR/goroutines-NAME.txt and the process's mappings DIR/smaps-NAME.txt, starts the next segment,
+// runtime's memory statistics DIR/mem-NAME.txt and the process's
+// mappings DIR/smaps-NAME.txt (both as they were, read first), the heap
+// profile DIR/heap-NAME.pprof (after a garbage collection), every
+// goroutine's stack DIR/goroutines-NAME.txt, starts the next segment,
 // removes DIR/cut and creates DIR/done-NAME. With ProfileTraceEnv set as
 // well, each segment also gets an execution trace, DIR/trace-NAME.out
 // (for `go tool trace`: where PID 1 waits rather than computes).
@@ -143,11 +144,9 @@ func (p *profiler) cut(name string) {
 		p.tr = nil
 		_ = os.Rename(filepath.Join(p.dir, "trace.current"), filepath.Join(p.dir, "trace-"+name+".out"))
 	}
-	runtime.GC()
-	if f, err := os.Create(filepath.Join(p.dir, "heap-"+name+".pprof")); err == nil {
-		_ = pprof.Lookup("heap").WriteTo(f, 0)
-		f.Close()
-	}
+	// The process as it was, before the collection and the profile's
+	// own allocations below.
+	smaps, smapsErr := os.ReadFile("/proc/self/smaps")
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	stats := fmt.Sprintf("HeapAlloc %d\nHeapInuse %d\nHeapIdle %d\nHeapReleased %d\nHeapSys %d\nHeapObjects %d\n"+
@@ -167,12 +166,17 @@ func (p *profiler) cut(name string) {
 		stats += fmt.Sprintf("%s %d\n", c.Name, c.Value.Uint64())
 	}
 	_ = os.WriteFile(filepath.Join(p.dir, "mem-"+name+".txt"), []byte(stats), 0o644)
+	if smapsErr == nil {
+		_ = os.WriteFile(filepath.Join(p.dir, "smaps-"+name+".txt"), smaps, 0o644)
+	}
+	runtime.GC()
+	if f, err := os.Create(filepath.Join(p.dir, "heap-"+name+".pprof")); err == nil {
+		_ = pprof.Lookup("heap").WriteTo(f, 0)
+		f.Close()
+	}
 	if f, err := os.Create(filepath.Join(p.dir, "goroutines-"+name+".txt")); err == nil {
 		_ = pprof.Lookup("goroutine").WriteTo(f, 2)
 		f.Close()
-	}
-	if b, err := os.ReadFile("/proc/self/smaps"); err == nil {
-		_ = os.WriteFile(filepath.Join(p.dir, "smaps-"+name+".txt"), b, 0o644)
 	}
 	_ = os.Remove(filepath.Join(p.dir, "cut"))
 	if err := p.startCPU(); err != nil {
