@@ -74,8 +74,9 @@ type nameSet struct {
 
 // namesListed is how many names a Names looks up in its list before it
 // keeps a map: most dependency lists are short, and a map per list is
-// most of a loaded unit's memory.
-const namesListed = 8
+// most of a loaded unit's memory. (Adding 32 names and looking each up:
+// 1.0 KB and 4.8 µs listed, 3.8 KB and 4.1 µs with a map past 8.)
+const namesListed = 32
 
 // names is the list itself, for reading in place.
 func (n *Names) names() []string {
