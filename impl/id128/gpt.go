@@ -1,6 +1,9 @@
 package id128
 
-import "runtime"
+import (
+	"runtime"
+	"sync"
+)
 
 // GPTType is one well-known partition type.
 type GPTType struct {
@@ -249,8 +252,9 @@ func archIDs(arch string) [6]string {
 // under plain names ("root", "usr-verity", ...), the secondary
 // architecture's as "root-secondary" etc., then "esp" to
 // "linux-generic". A UUID may appear under several names; the first one
-// is its canonical name.
-var GPTTypes = buildGPTTypes(runtime.GOARCH)
+// is its canonical name. Built on first use, not by every process of the
+// multicall binary at its start.
+var GPTTypes = sync.OnceValue(func() []GPTType { return buildGPTTypes(runtime.GOARCH) })
 
 func buildGPTTypes(goarch string) []GPTType {
 	var out []GPTType
@@ -275,7 +279,7 @@ func buildGPTTypes(goarch string) []GPTType {
 
 // GPTTypeName returns the canonical name of a partition type UUID.
 func GPTTypeName(id ID) (string, bool) {
-	for _, t := range GPTTypes {
+	for _, t := range GPTTypes() {
 		if t.ID == id {
 			return t.Name, true
 		}
@@ -285,7 +289,7 @@ func GPTTypeName(id ID) (string, bool) {
 
 // GPTTypeFromString resolves a partition type given by name or as an ID.
 func GPTTypeFromString(s string) (ID, error) {
-	for _, t := range GPTTypes {
+	for _, t := range GPTTypes() {
 		if t.Name == s {
 			return t.ID, nil
 		}

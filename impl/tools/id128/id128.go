@@ -253,7 +253,7 @@ func (t *tool) verbShow(args []string) error {
 		first = false
 	}
 	if len(args) == 0 {
-		for _, g := range ids.GPTTypes {
+		for _, g := range ids.GPTTypes() {
 			show(g.Name, g.ID)
 		}
 	}
