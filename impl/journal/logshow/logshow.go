@@ -13,6 +13,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"gosystemd/impl/cli/term"
 	"gosystemd/impl/journal/journalfile"
 	"gosystemd/impl/timeutil"
 )
@@ -732,60 +733,9 @@ func FormatBytes(v uint64) string {
 }
 
 // EllipsizeMem is ellipsize_mem: s shortened to width columns with an
-// ellipsis at percent of the way, "…" when utf8 (else "..." for ASCII
-// text). Every character counts one column: wide characters are not
-// told apart.
+// ellipsis at percent of the way (term.Ellipsize).
 func EllipsizeMem(s []byte, width, percent int, utf8 bool) string {
-	if width <= 0 {
-		return ""
-	}
-	if isASCII(s) {
-		if len(s) <= width {
-			return string(s)
-		}
-		switch {
-		case width == 1 && utf8:
-			return "…"
-		case width == 1:
-			return "."
-		case width == 2 && !utf8:
-			return ".."
-		}
-		need, ell := 1, "…"
-		if !utf8 {
-			need, ell = 3, "..."
-		}
-		x := ((width-need)*percent + 50) / 100
-		suffix := width - x - need
-		return string(s[:x]) + ell + string(s[len(s)-suffix:])
-	}
-	rs := []rune(string(s))
-	x := (width - 1) * percent / 100
-	i := min(x, len(rs))
-	k := i
-	j := len(rs)
-	for j > i && k+1 <= width {
-		k++
-		j--
-	}
-	if i == j {
-		return string(s)
-	}
-	if j < len(rs) {
-		j++
-	} else if i > 0 {
-		i--
-	}
-	return string(rs[:i]) + "…" + string(rs[j:])
-}
-
-func isASCII(s []byte) bool {
-	for _, c := range s {
-		if c >= 0x80 {
-			return false
-		}
-	}
-	return true
+	return term.Ellipsize(string(s), width, percent, utf8)
 }
 
 // jsonThreshold is JSON_THRESHOLD: longer fields are shown as null.
