@@ -369,6 +369,7 @@ func cmdBoot(args []string, stdout, stderr io.Writer) int {
 	var c commonFlags
 	c.register(fs)
 	impl := fs.String("impl", "go", "real or go")
+	console := fs.Bool("console", false, "print the guest's console after the commands")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -435,6 +436,9 @@ func cmdBoot(args []string, stdout, stderr io.Writer) int {
 				code = r.Exit
 			}
 		}
+	}
+	if *console {
+		fmt.Fprintf(stdout, "--- console\n%s", sb.Console())
 	}
 	clean, err := sb.Poweroff(ctx)
 	if !clean {
