@@ -10,6 +10,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"gosystemd/impl/condition"
+	"gosystemd/impl/specifier"
 	"gosystemd/impl/unitpath"
 )
 
@@ -58,7 +60,7 @@ func (m *Manager) runGenerators() {
 	sort.Strings(names)
 	ctx, cancel := context.WithTimeout(context.Background(), generatorTimeout)
 	defer cancel()
-	genEnv := append(append([]string{}, m.cfg.Environment...), "SYSTEMD_SCOPE=system", "SYSTEMD_IN_INITRD=0")
+	genEnv := m.generatorEnvironment()
 	// Generators run with umask 022, as RUN_WITH_UMASK does.
 	old := unix.Umask(0o022)
 	defer unix.Umask(old)
@@ -75,9 +77,16 @@ func (m *Manager) runGenerators() {
 		if fi.Size() == 0 {
 			continue // an empty file masks a generator
 		}
+		// $SYSTEMD_EXEC_PID is the generator's own PID, which only the
+		// process knows before it execs: a shell sets it (252's child
+		// does). With it a generator logs to the kernel log, else to
+		// its standard error, which is /dev/null as 252's PID 1's is.
 		cmd := exec.CommandContext(ctx, p, lp.Generator, lp.GeneratorEarly, lp.GeneratorLate)
+		if shellForExecPID != "" {
+			cmd = exec.CommandContext(ctx, shellForExecPID, "-c", `SYSTEMD_EXEC_PID=$$; export SYSTEMD_EXEC_PID; exec "$0" "$@"`,
+				p, lp.Generator, lp.GeneratorEarly, lp.GeneratorLate)
+		}
 		cmd.Env = genEnv
-		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 		if err := cmd.Start(); err != nil {
 			continue
 		}
@@ -89,4 +98,37 @@ func (m *Manager) runGenerators() {
 	if err := m.rebuildNameMap(); err != nil {
 		m.log(LogEntry{Level: LevelErr, Message: err.Error()})
 	}
+}
+
+// shellForExecPID is the shell that sets $SYSTEMD_EXEC_PID for a
+// generator, "" to run generators without it.
+var shellForExecPID = func() string {
+	if _, err := os.Stat("/bin/sh"); err == nil {
+		return "/bin/sh"
+	}
+	return ""
+}()
+
+// generatorEnvironment is build_generator_environment: the manager's
+// environment and the facts generators want (scope, initrd,
+// virtualization, architecture).
+func (m *Manager) generatorEnvironment() []string {
+	env := append(append([]string{}, m.cfg.Environment...), "SYSTEMD_SCOPE=system", "SYSTEMD_IN_INITRD=0")
+	if m.conditions == nil {
+		m.conditions = condition.New(condition.Host{})
+	}
+	if v, err := m.conditions.DetectVirtualization(); err == nil && v != condition.VirtNone {
+		kind := ":"
+		switch {
+		case v.IsVM():
+			kind = "vm:"
+		case v.IsContainer():
+			kind = "container:"
+		}
+		env = append(env, "SYSTEMD_VIRTUALIZATION="+kind+v.String())
+	}
+	if a, err := (specifier.System{}).Architecture(); err == nil {
+		env = append(env, "SYSTEMD_ARCHITECTURE="+a)
+	}
+	return env
 }
