@@ -1,6 +1,7 @@
 package manager
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -382,6 +383,68 @@ func SetupCgroups(root string) error {
 // start in their parent's cgroup.
 func MoveIntoInitScope(root string) error {
 	return os.WriteFile(filepath.Join(root, "init.scope", "cgroup.procs"), []byte(strconv.Itoa(os.Getpid())), 0o644)
+}
+
+// MigrateRootProcesses is the cg_migrate that follows: every other
+// process left in the root cgroup moves into init.scope, kernel threads
+// excepted. It returns the first error other than a process gone
+// (ESRCH), as 252 reports it ("Couldn't move remaining userspace
+// processes, ignoring: %m"); a process it cannot name (PID 0, from
+// another PID namespace) stops it with EIO.
+func MigrateRootProcesses(root string) error {
+	var first error
+	tried := map[int]bool{}
+	to := filepath.Join(root, "init.scope", "cgroup.procs")
+	for {
+		data, err := os.ReadFile(filepath.Join(root, "cgroup.procs"))
+		if err != nil {
+			if first == nil && !errors.Is(err, os.ErrNotExist) {
+				return err
+			}
+			return first
+		}
+		moved := false
+		for _, f := range strings.Fields(string(data)) {
+			pid, err := strconv.Atoi(f)
+			if err != nil || pid <= 0 {
+				// 252's cg_read_pid: a process of another PID
+				// namespace reads as 0, and ends the migration.
+				if first == nil {
+					first = syscall.EIO
+				}
+				return first
+			}
+			if tried[pid] || isKernelThread(pid) {
+				continue
+			}
+			tried[pid], moved = true, true
+			if err := os.WriteFile(to, []byte(f), 0o644); err != nil && first == nil && !errors.Is(err, syscall.ESRCH) {
+				first = err
+			}
+		}
+		if !moved {
+			return first
+		}
+	}
+}
+
+// isKernelThread is is_kernel_thread: PF_KTHREAD among the process's
+// flags (the ninth field of /proc/PID/stat).
+func isKernelThread(pid int) bool {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	s := string(data)
+	if i := strings.LastIndexByte(s, ')'); i >= 0 {
+		s = s[i+1:]
+	}
+	f := strings.Fields(s)
+	if len(f) < 7 {
+		return false
+	}
+	flags, err := strconv.ParseUint(f[6], 10, 64)
+	return err == nil && flags&0x00200000 != 0
 }
 
 // cgroupEmptier is a type that reacts to its cgroup becoming empty
