@@ -145,6 +145,7 @@ func (c *configuration) managerSettings(watchdogDevice string) (manager.Settings
 	m.LogLevel = logLevelNames[c.log.level]
 	m.LogTarget = c.log.target
 	m.ShowStatus = s.showStatus == "yes"
+	m.StatusUnitFormat = s.statusUnitFormat
 	m.ConfirmSpawn = s.confirmSpawn != ""
 	m.ServiceWatchdogs = s.serviceWatchdogs
 	m.WatchdogDevice = watchdogDevice
@@ -164,12 +165,12 @@ func (c *configuration) managerSettings(watchdogDevice string) (manager.Settings
 }
 
 // showStatusOn is whether status lines go to the console, and what
-// kinds: all of them, or only errors.
-func (c *configuration) showStatusOn() (all, errors bool) {
+// kinds: all of them, or the notices (252: notices unless ShowStatus=no).
+func (c *configuration) showStatusOn() (all, notice bool) {
 	switch c.s.showStatus {
 	case "yes", "temporary":
 		return true, true
-	case "error":
+	case "error", "auto":
 		return false, true
 	}
 	return false, false

@@ -165,9 +165,10 @@ const capAll = ^uint64(0)
 // reset is reset_arguments: 252's built-in values.
 func (s *settings) reset() {
 	*s = settings{
-		dumpCore:           true,
-		crashChVT:          -1,
-		statusUnitFormat:   "description",
+		dumpCore:         true,
+		crashChVT:        -1,
+		statusUnitFormat: "combined", // Debian builds 252 with combined
+
 		serviceWatchdogs:   true,
 		stdOutput:          "journal",
 		stdError:           "inherit",

@@ -21,6 +21,7 @@ import (
 
 	"gosystemd/impl/bus"
 	"gosystemd/impl/cli"
+	"gosystemd/impl/cli/term"
 	"gosystemd/impl/core/job"
 	"gosystemd/impl/core/manager"
 	"gosystemd/impl/dbusapi"
@@ -112,6 +113,10 @@ func Main(args []string, stdio cli.Stdio) int {
 			kmodSetup(func(level int, msg string) { logger.Log(manager.LogEntry{Level: level, Message: msg}) })
 		}
 	}
+	logf := func(level int, msg string) { logger.Log(manager.LogEntry{Level: level, Message: msg}) }
+	if pid1 && testDir == "" {
+		logExecutionMode(logf)
+	}
 	unitName := conf.defaultUnit()
 	obs := &fanout{log: logger}
 	exe, _ := os.Executable()
@@ -119,7 +124,8 @@ func Main(args []string, stdio cli.Stdio) int {
 	if testDir == "" {
 		if rx == nil {
 			// As 252, not again after daemon-reexec.
-			setupHostname()
+			logger.welcome(logf, time.Now())
+			setupHostname(procCmdline(inContainer), logf)
 			setupLoopback()
 		}
 		setupLimits(defaults)
@@ -144,12 +150,19 @@ func Main(args []string, stdio cli.Stdio) int {
 	cgroupRoot := ""
 	// The move into init.scope goes on while the manager and its bus
 	// are set up; it ends before anything is spawned.
-	var movedIntoScope chan error
+	var movedIntoScope chan [2]error
 	if testDir == "" {
 		if err := manager.SetupCgroups("/sys/fs/cgroup"); err == nil {
 			cgroupRoot = "/sys/fs/cgroup"
-			movedIntoScope = make(chan error, 1)
-			go func() { movedIntoScope <- manager.MoveIntoInitScope(cgroupRoot) }()
+			movedIntoScope = make(chan [2]error, 1)
+			go func() {
+				err := manager.MoveIntoInitScope(cgroupRoot)
+				var rest error
+				if err == nil {
+					rest = manager.MigrateRootProcesses(cgroupRoot)
+				}
+				movedIntoScope <- [2]error{err, rest}
+			}()
 		} else {
 			fmt.Fprintf(stdio.Err, "Failed to set up the cgroup hierarchy, running without: %v\n", err)
 		}
@@ -214,8 +227,11 @@ func Main(args []string, stdio cli.Stdio) int {
 	}
 	defer srv.Close()
 	if movedIntoScope != nil {
-		if err := <-movedIntoScope; err != nil {
-			fmt.Fprintf(stdio.Err, "Failed to move into %s/init.scope: %v\n", cgroupRoot, err)
+		switch errs := <-movedIntoScope; {
+		case errs[0] != nil:
+			fmt.Fprintf(stdio.Err, "Failed to move into %s/init.scope: %v\n", cgroupRoot, errs[0])
+		case errs[1] != nil:
+			logf(manager.LevelWarning, "Couldn't move remaining userspace processes, ignoring: "+value.Strerror(errs[1]))
 		}
 	}
 	go api.Relay()
@@ -366,11 +382,12 @@ func (f *fanout) recheckJournal() {
 	f.log.journalUp.Store(up)
 }
 
-func (f *fanout) Log(e manager.LogEntry)      { f.log.Log(e) }
-func (f *fanout) LogOnConsole() bool          { return f.log.onConsole() }
-func (f *fanout) Status(status, text string)  { f.log.Status(status, text) }
-func (f *fanout) UnitNew(u *manager.Unit)     { f.api.UnitNew(u) }
-func (f *fanout) UnitRemoved(u *manager.Unit) { f.api.UnitRemoved(u) }
+func (f *fanout) Log(e manager.LogEntry)                           { f.log.Log(e) }
+func (f *fanout) LogOnConsole() bool                               { return f.log.onConsole() }
+func (f *fanout) Status(t manager.StatusType, status, text string) { f.log.Status(t, status, text) }
+func (f *fanout) StatusColor() bool                                { return f.log.showColor() }
+func (f *fanout) UnitNew(u *manager.Unit)                          { f.api.UnitNew(u) }
+func (f *fanout) UnitRemoved(u *manager.Unit)                      { f.api.UnitRemoved(u) }
 func (f *fanout) UnitChanged(u *manager.Unit) {
 	f.api.UnitChanged(u)
 	f.recheckJournal()
@@ -405,8 +422,14 @@ type journalLog struct {
 	color    bool
 	maxLevel int
 	target   string
-	// statusAll and statusErrors say which status lines are shown.
-	statusAll, statusErrors bool
+	// statusAll and statusNotice say which status lines are shown: all
+	// of them, or the notices (failures).
+	statusAll, statusNotice bool
+	// utf8 is whether the locale is UTF-8 (an ellipsis, else "...").
+	utf8 bool
+	// consoleTTY is whether the console is a terminal: 0 not asked yet,
+	// 1 yes, -1 no.
+	consoleTTY int
 	// noKmsg keeps a test manager off the host's kernel log.
 	noKmsg bool
 	// journalUp says journald runs (fanout.recheckJournal).
@@ -415,11 +438,12 @@ type journalLog struct {
 
 // configure takes the log and status settings of conf.
 func (l *journalLog) configure(conf *configuration) {
-	all, errs := conf.showStatusOn()
+	all, notice := conf.showStatusOn()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.color, l.maxLevel, l.target = conf.log.color, conf.log.level, conf.log.target
-	l.statusAll, l.statusErrors = all, errs
+	l.statusAll, l.statusNotice = all, notice
+	l.utf8 = localeIsUTF8()
 }
 
 // emitLines logs what reading the configuration gave: each line was
@@ -448,11 +472,11 @@ func (l *journalLog) emit(e manager.LogEntry, target string) {
 	case "null":
 		return
 	case "console", "console-prefixed":
-		fmt.Fprintln(l.console, e.Message)
+		l.writeConsole(e, target == "console-prefixed")
 		return
 	case "kmsg":
 		if !l.writeKmsg(e) {
-			fmt.Fprintln(l.console, e.Message)
+			l.writeConsole(e, false)
 		}
 		return
 	}
@@ -487,7 +511,60 @@ func (l *journalLog) emit(e manager.LogEntry, target string) {
 	if target != "journal" && l.writeKmsg(e) {
 		return
 	}
-	fmt.Fprintln(l.console, e.Message)
+	l.writeConsole(e, false)
+}
+
+// writeConsole is 252's write_to_console: "<level>" first for the
+// console-prefixed target, the message in its level's colour when the
+// console has colour, then CR LF on a terminal (robust to raw mode),
+// else LF.
+func (l *journalLog) writeConsole(e manager.LogEntry, prefixed bool) {
+	var b strings.Builder
+	if prefixed {
+		fmt.Fprintf(&b, "<%d>", e.Level)
+	}
+	on, off := "", ""
+	if l.color {
+		on, off = logColors(e.Level)
+	}
+	b.WriteString(on)
+	b.WriteString(e.Message)
+	b.WriteString(off)
+	if l.consoleIsTTY() {
+		b.WriteString("\r\n")
+	} else {
+		b.WriteString("\n")
+	}
+	_, _ = io.WriteString(l.console, b.String())
+}
+
+// logColors are get_log_colors: errors red, warnings khaki, notices
+// bright, debug grey, info plain.
+func logColors(level int) (on, off string) {
+	switch {
+	case level <= manager.LevelErr:
+		return "\x1b[0;1;31m", "\x1b[0m"
+	case level <= manager.LevelWarning:
+		return "\x1b[0;1;38;5;185m", "\x1b[0m"
+	case level <= manager.LevelNotice:
+		return "\x1b[0;1;39m", "\x1b[0m"
+	case level >= manager.LevelDebug:
+		return "\x1b[0;38;5;245m", "\x1b[0m"
+	}
+	return "", ""
+}
+
+// consoleIsTTY is whether the console is a terminal, asked once.
+func (l *journalLog) consoleIsTTY() bool {
+	if l.consoleTTY == 0 {
+		l.consoleTTY = -1
+		if f, ok := l.console.(*os.File); ok {
+			if _, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS); err == nil {
+				l.consoleTTY = 1
+			}
+		}
+	}
+	return l.consoleTTY > 0
 }
 
 // onConsole is 252's log_on_console: the target is the console, or
@@ -533,30 +610,73 @@ func (l *journalLog) writeKmsg(e manager.LogEntry) bool {
 	return err == nil
 }
 
-// statusIsError are the status words of failures, which ShowStatus=error
-// still shows.
-var statusIsError = map[string]bool{"FAILED": true, " TIME ": true, "DEPEND": true, "ASSERT": true}
-
 // statusColors are the colours of the console status words.
 var statusColors = map[string]string{
 	"  OK  ": "\x1b[0;32m", "FAILED": "\x1b[0;1;31m", " TIME ": "\x1b[0;1;31m", " ONCE ": "\x1b[0;1;31m",
 	"DEPEND": "\x1b[0;1;33m", "ASSERT": "\x1b[0;1;33m", "UNSUPP": "\x1b[0;1;33m", " INFO ": "\x1b[0;1;39m",
+	" SKIP ": "\x1b[0;1;31m",
 }
 
-func (l *journalLog) Status(status, text string) {
+// showColor is whether status lines are in colour.
+func (l *journalLog) showColor() bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if !l.statusAll && !(l.statusErrors && statusIsError[status]) {
+	return l.color
+}
+
+// localeIsUTF8 is is_locale_utf8: true unless the locale's variables
+// name a character set other than UTF-8 (C and POSIX count as UTF-8).
+func localeIsUTF8() bool {
+	for _, name := range []string{"LC_ALL", "LC_CTYPE", "LANG"} {
+		v := os.Getenv(name)
+		if v == "" {
+			continue
+		}
+		if v == "C" || v == "POSIX" {
+			return true
+		}
+		_, charset, ok := strings.Cut(v, ".")
+		charset, _, _ = strings.Cut(charset, "@")
+		charset = strings.ToLower(strings.ReplaceAll(charset, "-", ""))
+		return ok && charset == "utf8"
+	}
+	return true
+}
+
+// Status writes a console status line as 252's status_vprintf: the
+// text cut to the console's width (escapes counted, as 252 counts them),
+// after the status column unless status is manager.NoStatus, ending in
+// CR LF. Which kinds are shown is ShowStatus='s.
+func (l *journalLog) Status(t manager.StatusType, status, text string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.statusAll && !(l.statusNotice && t == manager.StatusNotice) && t != manager.StatusEmergency {
 		return
 	}
+	columns := consoleColumns(l.console)
+	var line string
 	switch {
+	case status == manager.NoStatus:
+		line = term.Ellipsize(text, max(columns-1, 3), 50, l.utf8)
 	case status == "":
-		fmt.Fprintf(l.console, "         %s\n", text)
+		line = "         " + term.Ellipsize(text, max(columns-10, 3), 50, l.utf8)
 	case l.color:
-		fmt.Fprintf(l.console, "[%s%s\x1b[0m] %s\n", statusColors[status], status, text)
+		line = "[" + statusColors[status] + status + "\x1b[0m] " + term.Ellipsize(text, max(columns-10, 3), 50, l.utf8)
 	default:
-		fmt.Fprintf(l.console, "[%s] %s\n", status, text)
+		line = "[" + status + "] " + term.Ellipsize(text, max(columns-10, 3), 50, l.utf8)
 	}
+	_, _ = io.WriteString(l.console, line+"\r\n")
+}
+
+// consoleColumns is the console's width, 80 when it has none (252's
+// fd_columns fallback).
+func consoleColumns(w io.Writer) int {
+	if f, ok := w.(*os.File); ok {
+		if ws, err := unix.IoctlGetWinsize(int(f.Fd()), unix.TIOCGWINSZ); err == nil && ws.Col > 0 {
+			return int(ws.Col)
+		}
+	}
+	return 80
 }
 
 // executorFor is the binary PID 1 starts commands through: the lone

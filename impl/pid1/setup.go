@@ -8,32 +8,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// setupHostname is hostname_setup: the static hostname from /etc/hostname,
-// else "localhost", unless the kernel already has a real one.
-func setupHostname() {
-	name := ""
-	if b, err := os.ReadFile("/etc/hostname"); err == nil {
-		for _, line := range strings.Split(string(b), "\n") {
-			line = strings.TrimSpace(line)
-			if line != "" && !strings.HasPrefix(line, "#") {
-				name = line
-				break
-			}
-		}
-	}
-	if name == "" {
-		var u unix.Utsname
-		if unix.Uname(&u) == nil {
-			cur := unix.ByteSliceToString(u.Nodename[:])
-			if cur != "" && cur != "(none)" && cur != "localhost" {
-				return
-			}
-		}
-		name = "localhost"
-	}
-	_ = unix.Sethostname([]byte(name))
-}
-
 // setupLoopback is loopback_setup: bring "lo" up.
 func setupLoopback() {
 	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)

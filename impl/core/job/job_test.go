@@ -83,7 +83,6 @@ func (g *fakeGraph) AllowIsolate(u UnitID) bool          { return g.isolate[u] }
 func (g *fakeGraph) IgnoreOnIsolate(u UnitID) bool       { return g.ignoreIso[u] }
 func (g *fakeGraph) Units() []UnitID                     { return g.order }
 func (g *fakeGraph) Following(u UnitID) []UnitID         { return nil }
-func (g *fakeGraph) StatusString(u UnitID) string        { return u }
 func (g *fakeGraph) JobUnits() []UnitID {
 	var out []UnitID
 	for _, u := range g.order {

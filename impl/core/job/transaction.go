@@ -41,8 +41,6 @@ type Graph interface {
 	JobUnits() []UnitID
 	// Following lists the units following u (device units); usually nil.
 	Following(u UnitID) []UnitID
-	// StatusString is how console status lines name u.
-	StatusString(u UnitID) string
 }
 
 // ErrorKind classifies why a job could not be enqueued; the bus layer maps
@@ -93,8 +91,10 @@ type Log struct {
 	// CycleUnits are the units of an ordering cycle, each logged as a
 	// UNIT= field.
 	CycleUnits []UnitID
-	// Status, when set, is a console status line: [Status] StatusMsg.
+	// Status, when set, is a console status line: [Status] StatusMsg,
+	// where StatusMsg names StatusUnit by a %s.
 	Status, StatusMsg string
+	StatusUnit        UnitID
 }
 
 // PlannedJob is one job the transaction installs.
@@ -557,7 +557,7 @@ func (tr *transaction) verifyOrderOne(j, from *tjob, gen int) *Error {
 		if drop != nil {
 			tr.logs = append(tr.logs, Log{Level: LogErr, Unit: j.unit, CycleUnits: units,
 				Msg:    fmt.Sprintf("Job %s/%s deleted to break ordering cycle starting with %s/%s", drop.unit, drop.typ, j.unit, j.typ),
-				Status: " SKIP ", StatusMsg: "Ordering cycle found, skipping " + tr.g.StatusString(drop.unit)})
+				Status: " SKIP ", StatusMsg: "Ordering cycle found, skipping %s", StatusUnit: drop.unit})
 			tr.removeUnit(drop.unit)
 			return errAgain
 		}

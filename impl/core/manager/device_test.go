@@ -32,7 +32,7 @@ func (l *devLog) Log(e LogEntry) {
 	l.lines = append(l.lines, e.Message)
 }
 
-func (l *devLog) Status(s, text string) {
+func (l *devLog) Status(_ StatusType, s, text string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.status = append(l.status, s+"|"+text)

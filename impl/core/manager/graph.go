@@ -132,7 +132,7 @@ func (g graph) Following(id job.UnitID) []job.UnitID {
 
 func (g graph) StatusString(id job.UnitID) string {
 	if u := g.unit(id); u != nil {
-		return g.m.statusString(u)
+		return g.m.unitStatusString(u, false)
 	}
 	return id
 }

@@ -4,8 +4,10 @@ import (
 	"container/heap"
 	"errors"
 	"fmt"
+	"os"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/godbus/dbus/v5"
 
@@ -142,8 +144,8 @@ func (m *Manager) logTransaction(l job.Log) {
 		e.Message = l.Unit + ": " + l.Msg
 	}
 	m.log(e)
-	if l.Status != "" {
-		m.obs.Status(l.Status, l.StatusMsg)
+	if u := m.units[l.StatusUnit]; l.Status != "" && u != nil {
+		m.unitStatus(u, StatusNotice, l.Status, l.StatusMsg, m.unitStatusString(u, false))
 	}
 }
 
@@ -567,12 +569,16 @@ func (m *Manager) emitStartMessage(u *Unit, id uint32, t job.Type) {
 	default:
 		return
 	}
-	ident := m.logIdent(u)
-	m.log(LogEntry{Level: LevelInfo, Unit: u.ID(), Message: fmt.Sprintf(format, ident), Fields: []string{
-		"JOB_ID=" + strconv.FormatUint(uint64(id), 10), "JOB_TYPE=" + t.String(),
-		"INVOCATION_ID=" + u.invocationID, "MESSAGE_ID=" + mid}})
+	ident := m.unitStatusString(u, true)
+	// As 252: reloads get no status line, and while the log reaches only
+	// the console the status line stands for the message.
+	if t == jobReload || !m.logOnConsole() {
+		m.log(LogEntry{Level: LevelInfo, Unit: u.ID(), Message: fmt.Sprintf(format, ident), Fields: []string{
+			"JOB_ID=" + strconv.FormatUint(uint64(id), 10), "JOB_TYPE=" + t.String(),
+			"INVOCATION_ID=" + u.invocationID, "MESSAGE_ID=" + mid}})
+	}
 	if t != jobReload {
-		m.obs.Status("", fmt.Sprintf(format, ident))
+		m.unitStatus(u, StatusNormal, "", format, ident)
 	}
 }
 
@@ -667,7 +673,7 @@ func (m *Manager) emitDoneMessage(u *Unit, id uint32, t job.Type, r job.Result) 
 	if format == "" {
 		return
 	}
-	ident := m.logIdent(u)
+	ident := m.unitStatusString(u, true)
 	w := doneWords[r]
 	var mid string
 	switch t {
@@ -719,29 +725,99 @@ func (m *Manager) emitDoneMessage(u *Unit, id uint32, t job.Type, r job.Result) 
 		m.log(LogEntry{Level: w.level, Unit: unitField, Message: msg, Fields: fields})
 	}
 	if showStatus {
-		m.obs.Status(w.word, fmt.Sprintf(format, ident))
-		if t == jobStart && r == resultFailed {
-			m.obs.Status("", fmt.Sprintf("See 'systemctl status %s' for details.", u.ID()))
+		kind := StatusNormal
+		if r != resultDone {
+			kind = StatusNotice
+		}
+		m.unitStatus(u, kind, w.word, format, ident)
+		if t == jobStart && r == resultFailed && m.showStatusNow(false) {
+			m.obs.Status(StatusNormal, NoStatus, fmt.Sprintf("See 'systemctl status %s' for details.", u.ID()))
 		}
 	}
 }
 
-// statusString is how lists name a unit: its description.
-func (m *Manager) statusString(u *Unit) string {
-	if u.cfg.Description != "" {
-		return u.cfg.Description
-	}
-	return u.ID()
+// NoStatus, as the status of a console status line, prints its text
+// alone, without the status column (252's NULL status).
+const NoStatus = "\x00"
+
+// StatusColorer is an Observer that says whether console status lines
+// are in colour (252's log_get_show_color).
+type StatusColorer interface {
+	StatusColor() bool
 }
 
-// logIdent is unit_status_string with Debian's combined format, as job
-// messages name a unit: "foo.service - Foo", or the name alone when the
-// description is missing or the name itself.
-func (m *Manager) logIdent(u *Unit) string {
-	if u.cfg.Description == "" || u.cfg.Description == u.ID() {
+// Console escapes of unit names in status lines.
+const (
+	ansiHighlight = "\x1b[0;1;39m"
+	ansiNormal    = "\x1b[0m"
+)
+
+// unitStatus is unit_status_printf: a status line for u, its name
+// highlighted when the console has colour, shown only while
+// showStatusNow allows.
+func (m *Manager) unitStatus(u *Unit, kind StatusType, status, format, ident string) {
+	if !m.showStatusNow(kind == StatusEmergency) {
+		return
+	}
+	if c, ok := m.obs.(StatusColorer); ok && c.StatusColor() {
+		if m.statusUnitFormat() == "combined" && strings.Contains(ident, " ") {
+			ident = ansiHighlight + u.ID() + ansiNormal + " - " + u.cfg.Description
+		} else {
+			ident = ansiHighlight + ident + ansiNormal
+		}
+	}
+	m.obs.Status(kind, status, fmt.Sprintf(format, ident))
+}
+
+// showStatusNow is manager_should_show_status's part that is the
+// manager's: status lines are for the boot and the shutdown, and give
+// way to a password query on the console (emergency lines excepted).
+// Whether they are on at all is the console's (Observer.Status).
+func (m *Manager) showStatusNow(emergency bool) bool {
+	if !m.startingOrStopping() {
+		return false
+	}
+	return emergency || !askPasswordPending()
+}
+
+// askPasswordPending reports whether an agent query waits in
+// /run/systemd/ask-password (252's manager_check_ask_password).
+func askPasswordPending() bool {
+	entries, err := os.ReadDir(askPasswordDir)
+	if err != nil {
+		return false
+	}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), "ask.") {
+			return true
+		}
+	}
+	return false
+}
+
+var askPasswordDir = "/run/systemd/ask-password"
+
+// statusUnitFormat is StatusUnitFormat= ("combined" unless set).
+func (m *Manager) statusUnitFormat() string {
+	if f := m.SettingsLoop().StatusUnitFormat; f != "" {
+		return f
+	}
+	return "combined"
+}
+
+// unitStatusString is unit_status_string: how status lines and job
+// messages name u under StatusUnitFormat=: its name, its description,
+// or, where combined names are asked for, "foo.service - Foo"; the name
+// alone when the description is missing or the name itself.
+func (m *Manager) unitStatusString(u *Unit, combined bool) string {
+	d, f := u.cfg.Description, m.statusUnitFormat()
+	if d == "" || d == u.ID() || f == "name" || f == "combined" && !combined {
 		return u.ID()
 	}
-	return u.ID() + " - " + u.cfg.Description
+	if f == "combined" {
+		return u.ID() + " - " + d
+	}
+	return d
 }
 
 // StartBootLoop queues the boot transaction (the default target's start

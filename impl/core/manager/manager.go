@@ -45,14 +45,26 @@ type LogEntry struct {
 	Fields []string
 }
 
+// StatusType is a console status line's kind, as 252's: a normal line
+// is shown while the status is on, a notice (a job that did not succeed)
+// unless it is off, an emergency always.
+type StatusType int
+
+const (
+	StatusNormal StatusType = iota
+	StatusNotice
+	StatusEmergency
+)
+
 // Observer is told, on the loop goroutine, of what the bus and the
 // journal need to hear about. Every method must return quickly and must
 // not block on a client.
 type Observer interface {
 	Log(e LogEntry)
-	// Status is a console status line: "[  OK  ] Started Foo." has
-	// status "  OK  " and text "Started Foo.".
-	Status(status, text string)
+	// Status is a console status line of kind t: "[  OK  ] Started
+	// Foo." has status "  OK  " and text "Started Foo."; status ""
+	// indents the text, NoStatus prints it alone.
+	Status(t StatusType, status, text string)
 	UnitNew(u *Unit)
 	UnitRemoved(u *Unit)
 	UnitChanged(u *Unit)
@@ -84,16 +96,16 @@ type StartupTimes struct {
 // NopObserver ignores everything; embed it to implement part of Observer.
 type NopObserver struct{}
 
-func (NopObserver) Log(LogEntry)                 {}
-func (NopObserver) Status(string, string)        {}
-func (NopObserver) UnitNew(*Unit)                {}
-func (NopObserver) UnitRemoved(*Unit)            {}
-func (NopObserver) UnitChanged(*Unit)            {}
-func (NopObserver) JobNew(*Job)                  {}
-func (NopObserver) JobChanged(*Job)              {}
-func (NopObserver) JobRemoved(*Job)              {}
-func (NopObserver) StartupFinished(StartupTimes) {}
-func (NopObserver) Reloading(bool)               {}
+func (NopObserver) Log(LogEntry)                      {}
+func (NopObserver) Status(StatusType, string, string) {}
+func (NopObserver) UnitNew(*Unit)                     {}
+func (NopObserver) UnitRemoved(*Unit)                 {}
+func (NopObserver) UnitChanged(*Unit)                 {}
+func (NopObserver) JobNew(*Job)                       {}
+func (NopObserver) JobChanged(*Job)                   {}
+func (NopObserver) JobRemoved(*Job)                   {}
+func (NopObserver) StartupFinished(StartupTimes)      {}
+func (NopObserver) Reloading(bool)                    {}
 
 // Config is what a manager is started with.
 type Config struct {
@@ -420,7 +432,7 @@ func (m *Manager) startSpecial(name string, mode job.Mode) {
 		m.log(LogEntry{Level: LevelWarning, Message: fmt.Sprintf("Failed to enqueue %s job: %v", name, err)})
 		return
 	}
-	m.log(LogEntry{Level: LevelInfo, Message: fmt.Sprintf("Activating special unit %s...", m.statusString(u))})
+	m.log(LogEntry{Level: LevelInfo, Message: fmt.Sprintf("Activating special unit %s...", m.unitStatusString(u, false))})
 }
 
 func (m *Manager) log(e LogEntry) { m.obs.Log(e) }
@@ -453,8 +465,14 @@ func (m *Manager) Config() Config { return m.cfg }
 // ResetFailedLoop is unit_reset_failed.
 func (m *Manager) ResetFailedLoop(u *Unit) { u.resetFailedLoop() }
 
-// StatusStringLoop is how lists and status lines name u.
-func (m *Manager) StatusStringLoop(u *Unit) string { return m.statusString(u) }
+// StatusStringLoop is how lists name u (252's unit_description): its
+// description, or its name without one.
+func (m *Manager) StatusStringLoop(u *Unit) string {
+	if u.cfg.Description != "" {
+		return u.cfg.Description
+	}
+	return u.ID()
+}
 
 // UnitByPIDLoop is the unit a watched process belongs to; the manager's
 // own PID belongs to init.scope.

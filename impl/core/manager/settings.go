@@ -13,6 +13,9 @@ type Settings struct {
 	LogTarget string
 	// ShowStatus is whether status lines go to the console now.
 	ShowStatus bool
+	// StatusUnitFormat is how status lines name units: "name",
+	// "description" or "combined" (Debian's default).
+	StatusUnitFormat string
 	// ConfirmSpawn is whether the manager asks before spawning.
 	ConfirmSpawn bool
 	// ServiceWatchdogs is whether service watchdogs are enforced.
@@ -37,6 +40,7 @@ func DefaultSettings() Settings {
 		LogLevel:                 "info",
 		LogTarget:                "journal",
 		ShowStatus:               true,
+		StatusUnitFormat:         "combined",
 		ServiceWatchdogs:         true,
 		RebootWatchdogUSec:       uint64(10 * time.Minute / time.Microsecond),
 		DefaultDeviceTimeoutUSec: uint64(90 * time.Second / time.Microsecond),

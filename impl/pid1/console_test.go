@@ -1,0 +1,77 @@
+package pid1
+
+import (
+	"bytes"
+	"os"
+	"testing"
+
+	"gosystemd/impl/core/manager"
+)
+
+// Status lines are cut to the console's width (80 columns without a
+// terminal) as 252 cuts them, escapes counted, and end in CR LF; log
+// lines get their level's colour.
+func TestConsoleLinesAsSystemd(t *testing.T) {
+	var b bytes.Buffer
+	l := &journalLog{console: &b, color: true, statusAll: true, statusNotice: true, utf8: true}
+	l.Status(manager.StatusNormal, "  OK  ", "Created slice \x1b[0;1;39msystem-modprobe.slice\x1b[0m - Slice /system/modprobe.")
+	l.Status(manager.StatusNormal, "", "Starting \x1b[0;1;39mfoo.service\x1b[0m - Foo...")
+	l.Status(manager.StatusNormal, manager.NoStatus, "See 'systemctl status foo.service' for details.")
+	l.writeConsole(manager.LogEntry{Level: manager.LevelWarning, Message: "Careful."}, false)
+	l.writeConsole(manager.LogEntry{Level: manager.LevelInfo, Message: "Plain."}, true)
+	want := "[\x1b[0;32m  OK  \x1b[0m] Created slice \x1b[0;1;39msystem-modpr…lice\x1b[0m - Slice /system/modprobe.\r\n" +
+		"         Starting \x1b[0;1;39mfoo.service\x1b[0m - Foo...\r\n" +
+		"See 'systemctl status foo.service' for details.\r\n" +
+		"\x1b[0;1;38;5;185mCareful.\x1b[0m\n" +
+		"<6>Plain.\n"
+	if b.String() != want {
+		t.Errorf("console:\n%q\nwant\n%q", b.String(), want)
+	}
+
+	// ShowStatus=auto or error: the notices alone.
+	b.Reset()
+	l.statusAll = false
+	l.Status(manager.StatusNormal, "  OK  ", "Started foo.service.")
+	l.Status(manager.StatusNotice, "FAILED", "Failed to start foo.service.")
+	if want := "[\x1b[0;1;31mFAILED\x1b[0m] Failed to start foo.service.\r\n"; b.String() != want {
+		t.Errorf("notices only: %q, want %q", b.String(), want)
+	}
+}
+
+func TestLocaleIsUTF8(t *testing.T) {
+	for _, c := range []struct {
+		lang string
+		want bool
+	}{{"", true}, {"C", true}, {"C.UTF-8", true}, {"en_US.utf8", true}, {"de_DE.ISO-8859-1", false}, {"en_US", false}} {
+		t.Setenv("LC_ALL", "")
+		t.Setenv("LC_CTYPE", "")
+		t.Setenv("LANG", c.lang)
+		if got := localeIsUTF8(); got != c.want {
+			t.Errorf("LANG=%q: %v, want %v", c.lang, got, c.want)
+		}
+	}
+}
+
+func TestReadEtcHostname(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		data, want string
+		err        bool
+	}{
+		{"# comment\n\n  oracle  \nother\n", "oracle", false},
+		{"host.example.com.\n", "host.example.com", false},
+		{"bad_name\n", "", true},
+		{"# only a comment\n", "", true},
+	} {
+		p := dir + "/hostname"
+		if err := writeFile(p, c.data); err != nil {
+			t.Fatal(err)
+		}
+		got, err := readEtcHostname(p)
+		if got != c.want || (err != nil) != c.err {
+			t.Errorf("%q: %q, %v", c.data, got, err)
+		}
+	}
+}
+
+func writeFile(p, data string) error { return os.WriteFile(p, []byte(data), 0o644) }
