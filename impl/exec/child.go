@@ -289,7 +289,11 @@ func (c *child) run() *Failure {
 	}
 
 	sandboxing := s.ApplySandboxing && !s.FullyPrivileged
-	needsSetuid := s.ApplySandboxing && !s.FullyPrivileged && !s.NoSetuid
+	// "!!" matters only where the kernel has no ambient capabilities:
+	// there the command runs without the user switch, keeping what it
+	// needs to drop its privileges itself.
+	ambientHack := s.ApplySandboxing && s.AmbientMagic && !ambientCapabilitiesSupported()
+	needsSetuid := s.ApplySandboxing && !s.FullyPrivileged && !s.NoSetuid && !ambientHack
 	if sandboxing {
 		for r := 0; r < RlimitMax; r++ {
 			if s.Limits[r] == nil {
@@ -339,20 +343,26 @@ func (c *child) run() *Failure {
 				return fail(ExitLimits, err, "Failed to adjust RLIMIT_RTPRIO resource limit: %m")
 			}
 		}
-		if s.CapabilityBoundingSet != CapAll && !allCapsIn(s.CapabilityBoundingSet) {
-			if err := boundingSetDrop(s.CapabilityBoundingSet); err != nil {
+		bset := s.CapabilityBoundingSet
+		if ambientHack {
+			bset |= 1<<unix.CAP_SETPCAP | 1<<unix.CAP_SETUID | 1<<unix.CAP_SETGID
+		}
+		if bset != CapAll && !allCapsIn(bset) {
+			if err := boundingSetDrop(bset); err != nil {
 				return fail(ExitCapabilities, err, "Failed to drop capabilities: %m")
 			}
 		}
-		if err := ambientSetApply(s.AmbientCapabilities, true); err != nil {
-			return fail(ExitCapabilities, err, "Failed to apply ambient capabilities (before UID change): %m")
+		if !ambientHack {
+			if err := ambientSetApply(s.AmbientCapabilities, true); err != nil {
+				return fail(ExitCapabilities, err, "Failed to apply ambient capabilities (before UID change): %m")
+			}
 		}
 	}
 	if needsSetuid && uid != noID {
 		if err := enforceUser(s, uid); err != nil {
 			return fail(ExitUser, err, fmt.Sprintf("Failed to change UID to %d: %%m", uid))
 		}
-		if s.AmbientCapabilities != 0 {
+		if !ambientHack && s.AmbientCapabilities != 0 {
 			if err := ambientSetApply(s.AmbientCapabilities, false); err != nil {
 				return fail(ExitCapabilities, err, "Failed to apply ambient capabilities (after UID change): %m")
 			}
@@ -448,6 +458,13 @@ func enforceGroups(gid uint32, supplementary []uint32) error {
 		return rawSetresgid(gid, gid, gid)
 	}
 	return nil
+}
+
+// ambientCapabilitiesSupported is ambient_capabilities_supported:
+// PR_CAP_AMBIENT answers, or fails other than as an unknown option.
+func ambientCapabilitiesSupported() bool {
+	_, err := unix.PrctlRetInt(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_IS_SET, unix.CAP_KILL, 0, 0)
+	return err == nil || err != unix.EINVAL && err != unix.EOPNOTSUPP && err != unix.ENOSYS
 }
 
 // enforceUser is enforce_user: keep the capabilities across the UID

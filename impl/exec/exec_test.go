@@ -422,3 +422,34 @@ func TestMountInNamespace(t *testing.T) {
 		}
 	}
 }
+
+// "!!" runs the command as User= where the kernel has ambient
+// capabilities (every kernel here), "!" never switches the user.
+func TestAmbientMagicPrefix(t *testing.T) {
+	needRoot(t)
+	if !ambientCapabilitiesSupported() {
+		t.Skip("the kernel lacks ambient capabilities")
+	}
+	for _, c := range []struct {
+		magic, noSetuid bool
+		uid             int
+	}{{true, false, 65534}, {false, true, 0}} {
+		s := probeSpec(t)
+		s.User, s.Group = "nobody", "nogroup"
+		s.AmbientMagic, s.NoSetuid = c.magic, c.noSetuid
+		s.CapabilityBoundingSet = 1 << 12 // CAP_NET_ADMIN
+		s.AmbientCapabilities = 1 << 12
+		r := run(t, s, Files{})
+		if !r.report.Execed {
+			t.Fatalf("report %+v, status %v, out %s", r.report, r.status, r.out)
+		}
+		id := section(r.out, "id")
+		want := "uid=65534(nobody)"
+		if c.uid == 0 {
+			want = "uid=0(root)"
+		}
+		if len(id) != 1 || !strings.HasPrefix(id[0], want) {
+			t.Errorf("magic %v, no setuid %v: id %q, want %s...", c.magic, c.noSetuid, id, want)
+		}
+	}
+}

@@ -14,6 +14,9 @@ type Spec struct {
 	NoEnvExpand     bool
 	FullyPrivileged bool
 	NoSetuid        bool
+	// AmbientMagic is "!!": like "!", but only where the kernel lacks
+	// ambient capabilities (252's EXEC_COMMAND_AMBIENT_MAGIC).
+	AmbientMagic bool
 
 	// Unit identity.
 	Unit         string // unit id, e.g. "foo.service"

@@ -30,7 +30,8 @@ func Spec(u *unit.Unit, cmd Command) *exec.Spec {
 	s.IgnoreFailure = cmd.Flags&unitfile.ExecIgnoreFailure != 0
 	s.NoEnvExpand = cmd.Flags&unitfile.ExecNoEnvExpand != 0
 	s.FullyPrivileged = cmd.Flags&unitfile.ExecFullyPrivileged != 0
-	s.NoSetuid = cmd.Flags&(unitfile.ExecNoSetuid|unitfile.ExecAmbientMagic) != 0
+	s.NoSetuid = cmd.Flags&unitfile.ExecNoSetuid != 0
+	s.AmbientMagic = cmd.Flags&unitfile.ExecAmbientMagic != 0
 	if cmd.Control {
 		s.ApplyTTYStdin = false
 		if svc := u.Service; svc != nil {

@@ -44,3 +44,13 @@ func TestNotApplied(t *testing.T) {
 		t.Errorf("defaults: %q", got)
 	}
 }
+
+func TestPrivilegePrefixes(t *testing.T) {
+	u := load(t, "[Service]\nExecStart=!!/bin/a\nExecStartPost=!/bin/b\nExecStartPre=+/bin/c\nUser=nobody\n")
+	magic := Spec(u, Command{ExecCommand: u.Service.Exec[unit.ExecStart][0]})
+	bang := Spec(u, Command{ExecCommand: u.Service.Exec[unit.ExecStartPost][0]})
+	plus := Spec(u, Command{ExecCommand: u.Service.Exec[unit.ExecStartPre][0]})
+	if !magic.AmbientMagic || magic.NoSetuid || !bang.NoSetuid || bang.AmbientMagic || !plus.FullyPrivileged {
+		t.Errorf("!! %v/%v, ! %v/%v, + %v", magic.AmbientMagic, magic.NoSetuid, bang.NoSetuid, bang.AmbientMagic, plus.FullyPrivileged)
+	}
+}
