@@ -229,7 +229,11 @@ func (r *scenarioRun) cmdBoot(ts *testscript.TestScript, neg bool, args []string
 	}
 	if !br.Settled {
 		r.tr.add("boot", "not settled")
-		ts.Fatalf("boot did not settle within %v", r.h.BootTimeout)
+		c := sb.Console()
+		if len(c) > 3000 {
+			c = c[len(c)-3000:]
+		}
+		ts.Fatalf("boot did not settle within %v; the console's end:\n%s", r.h.BootTimeout, c)
 	}
 	r.tr.add("boot", "settled: "+br.State)
 	ts.Logf("booted %s in %v: %s", r.impl, br.Took.Round(time.Millisecond), br.State)
