@@ -114,8 +114,9 @@ func Main(args []string, stdio cli.Stdio) int {
 		}
 	}
 	logf := func(level int, msg string) { logger.Log(manager.LogEntry{Level: level, Message: msg}) }
+	firstBoot := false
 	if pid1 && testDir == "" {
-		logExecutionMode(logf)
+		firstBoot = logExecutionMode(procCmdline(inContainer), logf)
 	}
 	unitName := conf.defaultUnit()
 	obs := &fanout{log: logger}
@@ -126,6 +127,7 @@ func Main(args []string, stdio cli.Stdio) int {
 			// As 252, not again after daemon-reexec.
 			logger.welcome(logf, time.Now())
 			setupHostname(procCmdline(inContainer), logf)
+			machineIDSetup(firstBoot, conf.s.machineID, logf)
 			setupLoopback()
 		}
 		setupLimits(defaults)
@@ -175,9 +177,13 @@ func Main(args []string, stdio cli.Stdio) int {
 		Environment: conf.environment(baseEnvironment()),
 		Observer:    obs,
 		Generators:  testDir == "",
+		FirstBoot:   firstBoot,
 		Userspace:   userspace,
 		NoEnumerate: testDir != "",
 		Settings:    &settings,
+	}
+	if testDir == "" {
+		cfg.FirstBootFile = "/run/systemd/first-boot"
 	}
 	// daemon-reload reads system.conf and the kernel command line again,
 	// but not the switches.

@@ -19,8 +19,9 @@ import (
 )
 
 // logExecutionMode is log_execution_mode for the system manager: what
-// 252 logs at every start of PID 1, daemon-reexec included.
-func logExecutionMode(log func(level int, msg string)) {
+// 252 logs at every start of PID 1, daemon-reexec included. It reports
+// whether this is the first boot.
+func logExecutionMode(cmdline string, log func(level int, msg string)) bool {
 	log(manager.LevelInfo, "systemd "+version.Package+" running in system mode ("+version.Features+")")
 	if v, err := condition.New(condition.Host{}).DetectVirtualization(); err == nil && v != condition.VirtNone {
 		log(manager.LevelInfo, "Detected virtualization "+v.String()+".")
@@ -28,6 +29,11 @@ func logExecutionMode(log func(level int, msg string)) {
 	if a, err := (specifier.System{}).Architecture(); err == nil {
 		log(manager.LevelInfo, "Detected architecture "+a+".")
 	}
+	if _, err := os.Stat("/etc/initrd-release"); err == nil {
+		log(manager.LevelInfo, "Running in initrd.")
+		return false
+	}
+	return detectFirstBoot(cmdline, log)
 }
 
 // welcome is os_release_status: "Welcome to Debian GNU/Linux 12

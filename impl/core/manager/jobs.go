@@ -546,6 +546,8 @@ func (m *Manager) checkFinished() {
 		return
 	}
 	m.startupDone = true
+	// manager_ready: no longer the first boot.
+	m.setFirstBoot(false)
 	m.obs.StartupFinished(StartupTimes{})
 }
 

@@ -211,11 +211,13 @@ func (m *Manager) StartupLoop() {
 	// (StartupDeserializeLoop).
 	m.loader.Startup = !m.reexec.deserializing
 	ph := &m.reexec.phases
+	m.setFirstBoot(m.cfg.FirstBoot)
 	ph.generatorsStart = now()
 	if m.cfg.Generators {
 		m.runGenerators()
 	}
 	ph.generatorsFinish = now()
+	m.presetAll()
 	ph.unitsLoadStart = now()
 	m.reexec.coldplug.hold(ph.unitsLoadStart)
 	sl, _ := m.obs.(StartupLoader)

@@ -126,6 +126,11 @@ type Config struct {
 	CgroupRoot string
 	// Generators runs the unit generators at startup.
 	Generators bool
+	// FirstBoot is whether this is the machine's first boot; FirstBootFile
+	// is the flag file that says so while the boot lasts
+	// (/run/systemd/first-boot; "" for none).
+	FirstBoot     bool
+	FirstBootFile string
 	// Userspace is when the manager's process began its main (252's
 	// UserspaceTimestamp); unset, the process's start as the kernel
 	// recorded it stands in.
@@ -154,6 +159,9 @@ type Manager struct {
 	clientEnv []string
 	cfg       Config
 	obs       Observer
+	// firstBoot is whether this is the first boot: -1 not known yet,
+	// then 0 or 1 (252's first_boot).
+	firstBoot int8
 	lookup    *unitpath.LookupPaths
 	names     *unitpath.NameMap
 	extras    map[string]extras // aliases and .wants/.requires of resolved units
@@ -225,6 +233,7 @@ func New(cfg Config) (*Manager, error) {
 	m := &Manager{
 		cfg:        cfg,
 		obs:        cfg.Observer,
+		firstBoot:  -1,
 		lookup:     lp,
 		units:      map[string]*Unit{},
 		jobs:       map[uint32]*Job{},
