@@ -14,6 +14,7 @@ import (
 	"gosystemd/impl/core/dep"
 	"gosystemd/impl/core/job"
 	"gosystemd/impl/core/state"
+	"gosystemd/impl/timeutil"
 	"gosystemd/impl/unitname"
 )
 
@@ -546,9 +547,55 @@ func (m *Manager) checkFinished() {
 		return
 	}
 	m.startupDone = true
-	// manager_ready: no longer the first boot.
+	// manager_ready: no longer the first boot, and the boot's finish.
 	m.setFirstBoot(false)
-	m.obs.StartupFinished(StartupTimes{})
+	m.reexec.phases.finish = now()
+	m.obs.StartupFinished(m.notifyFinished())
+}
+
+// notifyFinished is manager_notify_finished: "Startup finished in ..."
+// with the boot's phases, and the times StartupFinished carries.
+func (m *Manager) notifyFinished() StartupTimes {
+	ts := m.BootTimestampsLoop()
+	userspace := ts.Finish.Monotonic - ts.Userspace.Monotonic
+	span := func(us uint64) string { return timeutil.FormatTimespan(us, timeutil.MSec) }
+	if m.cfg.Defaults.InContainer {
+		m.log(LogEntry{Level: LevelInfo, Message: "Startup finished in " + span(userspace) + ".", Fields: []string{
+			"MESSAGE_ID=eed00a68ffd84e31882105fd973abdd1", "USERSPACE_USEC=" + strconv.FormatUint(userspace, 10)}})
+		return StartupTimes{Userspace: userspace, Total: userspace}
+	}
+	// The firmware's and the loader's monotonic times count back from
+	// the kernel's start, which is 0.
+	t := StartupTimes{
+		Firmware:  ts.Firmware.Monotonic - ts.Loader.Monotonic,
+		Loader:    ts.Loader.Monotonic,
+		Userspace: userspace,
+		Total:     ts.Firmware.Monotonic + ts.Finish.Monotonic,
+	}
+	var pre strings.Builder
+	if t.Firmware > 0 {
+		pre.WriteString(span(t.Firmware) + " (firmware) + ")
+	}
+	if t.Loader > 0 {
+		pre.WriteString(span(t.Loader) + " (loader) + ")
+	}
+	fields := []string{"MESSAGE_ID=b07a249cd024414a82dd00cd181378ff"}
+	var msg string
+	if ts.InitRD.IsSet() {
+		t.Kernel = ts.InitRD.Monotonic
+		t.Initrd = ts.Userspace.Monotonic - ts.InitRD.Monotonic
+		fields = append(fields, "KERNEL_USEC="+strconv.FormatUint(t.Kernel, 10), "INITRD_USEC="+strconv.FormatUint(t.Initrd, 10))
+		msg = fmt.Sprintf("Startup finished in %s%s (kernel) + %s (initrd) + %s (userspace) = %s.",
+			pre.String(), span(t.Kernel), span(t.Initrd), span(userspace), span(t.Total))
+	} else {
+		t.Kernel = ts.Userspace.Monotonic
+		fields = append(fields, "KERNEL_USEC="+strconv.FormatUint(t.Kernel, 10))
+		msg = fmt.Sprintf("Startup finished in %s%s (kernel) + %s (userspace) = %s.",
+			pre.String(), span(t.Kernel), span(userspace), span(t.Total))
+	}
+	fields = append(fields, "USERSPACE_USEC="+strconv.FormatUint(userspace, 10))
+	m.log(LogEntry{Level: LevelInfo, Message: msg, Fields: fields})
+	return t
 }
 
 // emitStartMessage is job_emit_start_message.

@@ -84,6 +84,8 @@ type BootTimestamps struct {
 // the units that always exist and those the system has.
 type startupPhases struct {
 	userspace, generatorsStart, generatorsFinish, unitsLoadStart, unitsLoadFinish DualTimestamp
+	// finish is when the boot's last job went (252's manager_ready).
+	finish DualTimestamp
 }
 
 // named lists the phases under their serialization keys (252's).
@@ -100,6 +102,7 @@ func (p *startupPhases) named() []struct {
 		{"generators-finish-timestamp", &p.generatorsFinish},
 		{"units-load-start-timestamp", &p.unitsLoadStart},
 		{"units-load-finish-timestamp", &p.unitsLoadFinish},
+		{"finish-timestamp", &p.finish},
 	}
 }
 
@@ -168,7 +171,8 @@ func (m *Manager) BootTimestampsLoop() BootTimestamps {
 	t.GeneratorsStart, t.GeneratorsFinish = ph.generatorsStart, ph.generatorsFinish
 	t.UnitsLoadStart, t.UnitsLoadFinish = ph.unitsLoadStart, ph.unitsLoadFinish
 	t.UnitsLoad = m.reexec.unitsLoad
-	if m.startupDone && m.startupJob != nil && m.startupJob.unit != nil {
+	if t.Finish = ph.finish; !t.Finish.IsSet() && m.startupDone && m.startupJob != nil && m.startupJob.unit != nil {
+		// Restored from a serialization without it.
 		u := m.startupJob.unit
 		t.Finish = u.activeEnter
 		if !t.Finish.IsSet() {

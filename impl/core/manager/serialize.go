@@ -747,7 +747,7 @@ func (m *Manager) deserializeManagerItem(it Item, startupJob *uint32, startupUni
 			bad()
 		}
 	case "userspace-timestamp", "generators-start-timestamp", "generators-finish-timestamp",
-		"units-load-start-timestamp", "units-load-finish-timestamp":
+		"units-load-start-timestamp", "units-load-finish-timestamp", "finish-timestamp":
 		for _, p := range m.reexec.phases.named() {
 			if p.name != it.Key {
 				continue

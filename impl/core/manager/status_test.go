@@ -83,3 +83,26 @@ func TestStatusLinesAsSystemd(t *testing.T) {
 		t.Error("done message not logged after the boot")
 	}
 }
+
+// The boot's end is logged as 252 logs it: userspace alone in a
+// container, kernel and userspace on a machine of its own.
+func TestStartupFinishedMessage(t *testing.T) {
+	m, log := deviceTestManager(t, nil)
+	m.reexec.phases.userspace = DualTimestamp{Realtime: 1, Monotonic: 1_500_000}
+	m.reexec.phases.finish = DualTimestamp{Realtime: 2, Monotonic: 1_734_000}
+	got := m.notifyFinished()
+	if want := (StartupTimes{Kernel: 1_500_000, Userspace: 234_000, Total: 1_734_000}); got != want {
+		t.Errorf("times %+v, want %+v", got, want)
+	}
+	if !log.has("Startup finished in 1.500s (kernel) + 234ms (userspace) = 1.734s.") {
+		t.Errorf("log %q", log.lines)
+	}
+	m.cfg.Defaults.InContainer = true
+	got = m.notifyFinished()
+	if want := (StartupTimes{Userspace: 234_000, Total: 234_000}); got != want {
+		t.Errorf("in a container: times %+v, want %+v", got, want)
+	}
+	if !log.has("Startup finished in 234ms.") {
+		t.Errorf("log %q", log.lines)
+	}
+}
