@@ -496,14 +496,17 @@ func (l *journalLog) emit(e manager.LogEntry, target string) {
 		}
 	}
 	if l.journal != nil && l.journalUp.Load() {
+		// 252's header: priority, facility, the logging thread (PID 1's
+		// main thread), the object (the unit), the identifier.
 		fields := []native.Field{
 			{Name: "PRIORITY", Value: strconv.Itoa(e.Level)},
 			{Name: "SYSLOG_FACILITY", Value: "3"},
-			{Name: "SYSLOG_IDENTIFIER", Value: "systemd"},
+			{Name: "TID", Value: strconv.Itoa(os.Getpid())},
 		}
 		if e.Unit != "" {
 			fields = append(fields, native.Field{Name: "UNIT", Value: e.Unit})
 		}
+		fields = append(fields, native.Field{Name: "SYSLOG_IDENTIFIER", Value: "systemd"})
 		for _, f := range e.Fields {
 			if k, v, ok := strings.Cut(f, "="); ok && v != "" {
 				fields = append(fields, native.Field{Name: k, Value: v})
