@@ -5,6 +5,7 @@ package boot
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -16,8 +17,11 @@ import (
 // bootView is what one boot shows through real systemctl.
 type bootView struct {
 	state, units string
-	clean        bool
-	console      string
+	// finished is the journal's "Startup finished in ..." of PID 1, its
+	// durations blanked.
+	finished string
+	clean    bool
+	console  string
 }
 
 func boot(t *testing.T, h *oracle.Harness, impl oracle.Impl, tree string) bootView {
@@ -42,6 +46,8 @@ func boot(t *testing.T, h *oracle.Harness, impl oracle.Impl, tree string) bootVi
 		state: strings.TrimSpace(run("is-system-running")),
 		units: run("list-units", "--all", "--plain", "--no-legend", "--no-pager"),
 	}
+	r := sb.Exec(ctx, []string{"journalctl", "-b", "_PID=1", "-o", "cat", "--no-pager", "MESSAGE_ID=eed00a68ffd84e31882105fd973abdd1"}, nil)
+	v.finished = regexp.MustCompile(`[0-9.]+(ms|s|min)`).ReplaceAllString(string(r.Stdout), "N")
 	v.clean, err = sb.Poweroff(ctx)
 	if !v.clean {
 		t.Errorf("%s: shutdown was not clean: %v", impl, err)
@@ -80,6 +86,9 @@ func TestBootMatchesSystemd(t *testing.T) {
 		}
 	}
 	t.Logf("%d of %d units identical after boot", same, len(realRows))
+	if real.finished != ours.finished || !strings.HasPrefix(real.finished, "Startup finished in ") {
+		t.Errorf("the boot's end in the journal: systemd %q, ours %q", real.finished, ours.finished)
+	}
 	compareConsoles(t, real.console, ours.console)
 	if len(realRows) < 50 {
 		t.Errorf("systemd listed only %d units: the comparison saw too little", len(realRows))
