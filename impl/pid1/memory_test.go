@@ -14,25 +14,40 @@ func gcPercent() int {
 	return v
 }
 
-// The collector works harder while the startup loads the units, and
-// returns to PID 1's setting after; a GOGC from the environment stays.
-func TestLoadingUnitsSwitchesTheCollector(t *testing.T) {
+// The collector works harder through the boot (the loading of the
+// units included), and returns to PID 1's setting once the boot is over;
+// a GOGC from the environment stays.
+func TestBootSwitchesTheCollector(t *testing.T) {
 	saved, savedEnv := debug.SetGCPercent(pid1GCPercent), gcFromEnvironment
 	t.Cleanup(func() { debug.SetGCPercent(saved); gcFromEnvironment = savedEnv })
 
 	gcFromEnvironment = false
-	loadingUnits(true)
-	if got := gcPercent(); got != loadGCPercent {
-		t.Errorf("while loading: GOGC %d, want %d", got, loadGCPercent)
+	loadingUnits(true, false)
+	if got := gcPercent(); got != bootGCPercent {
+		t.Errorf("while loading: GOGC %d, want %d", got, bootGCPercent)
 	}
-	loadingUnits(false)
+	loadingUnits(false, false)
+	if got := gcPercent(); got != bootGCPercent {
+		t.Errorf("after loading, booting: GOGC %d, want %d", got, bootGCPercent)
+	}
+	bootFinished()
 	if got := gcPercent(); got != pid1GCPercent {
-		t.Errorf("after loading: GOGC %d, want %d", got, pid1GCPercent)
+		t.Errorf("after the boot: GOGC %d, want %d", got, pid1GCPercent)
+	}
+	// daemon-reexec: loading again, the boot long over.
+	loadingUnits(true, true)
+	if got := gcPercent(); got != bootGCPercent {
+		t.Errorf("reexec loading: GOGC %d, want %d", got, bootGCPercent)
+	}
+	loadingUnits(false, true)
+	if got := gcPercent(); got != pid1GCPercent {
+		t.Errorf("after reexec loading: GOGC %d, want %d", got, pid1GCPercent)
 	}
 	gcFromEnvironment = true
 	debug.SetGCPercent(42)
-	loadingUnits(true)
-	loadingUnits(false)
+	loadingUnits(true, false)
+	loadingUnits(false, true)
+	bootFinished()
 	if got := gcPercent(); got != 42 {
 		t.Errorf("GOGC from the environment: %d, want 42 kept", got)
 	}

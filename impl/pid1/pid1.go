@@ -408,9 +408,12 @@ func (f *fanout) Reloading(active bool) {
 		returnMemory()
 	}
 }
-func (f *fanout) LoadingUnits(active bool) { loadingUnits(active) }
+func (f *fanout) LoadingUnits(active bool) {
+	loadingUnits(active, f.m != nil && f.m.StartupFinishedLoop())
+}
 func (f *fanout) StartupFinished(t manager.StartupTimes) {
 	f.api.StartupFinished(t)
+	bootFinished()
 	returnMemory()
 }
 
