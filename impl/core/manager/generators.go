@@ -2,21 +2,17 @@ package manager
 
 import (
 	"context"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
-	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
 
 	"gosystemd/impl/condition"
-	"gosystemd/impl/install"
 	"gosystemd/impl/specifier"
-	"gosystemd/impl/unit/value"
 	"gosystemd/impl/unitpath"
 )
 
@@ -73,6 +69,7 @@ func (m *Manager) runGenerators() {
 	// one goroutine: a goroutine blocked in wait takes an OS thread (and
 	// its stacks) for itself, which the runtime keeps for good.
 	var started []*exec.Cmd
+	shell := shellForExecPID()
 	for _, n := range names {
 		p := byName[n]
 		fi, err := os.Stat(p)
@@ -87,8 +84,8 @@ func (m *Manager) runGenerators() {
 		// does). With it a generator logs to the kernel log, else to
 		// its standard error, which is /dev/null as 252's PID 1's is.
 		cmd := exec.CommandContext(ctx, p, lp.Generator, lp.GeneratorEarly, lp.GeneratorLate)
-		if shellForExecPID != "" {
-			cmd = exec.CommandContext(ctx, shellForExecPID, "-c", `SYSTEMD_EXEC_PID=$$; export SYSTEMD_EXEC_PID; exec "$0" "$@"`,
+		if shell != "" {
+			cmd = exec.CommandContext(ctx, shell, "-c", `SYSTEMD_EXEC_PID=$$; export SYSTEMD_EXEC_PID; exec "$0" "$@"`,
 				p, lp.Generator, lp.GeneratorEarly, lp.GeneratorLate)
 		}
 		cmd.Env = genEnv
@@ -107,12 +104,12 @@ func (m *Manager) runGenerators() {
 
 // shellForExecPID is the shell that sets $SYSTEMD_EXEC_PID for a
 // generator, "" to run generators without it.
-var shellForExecPID = func() string {
+func shellForExecPID() string {
 	if _, err := os.Stat("/bin/sh"); err == nil {
 		return "/bin/sh"
 	}
 	return ""
-}()
+}
 
 // generatorEnvironment is build_generator_environment: the manager's
 // environment and the facts generators want (scope, initrd,
@@ -139,46 +136,4 @@ func (m *Manager) generatorEnvironment() []string {
 		env = append(env, "SYSTEMD_ARCHITECTURE="+a)
 	}
 	return env
-}
-
-// setFirstBoot is manager_set_first_boot: the flag file exists while
-// the first boot lasts.
-func (m *Manager) setFirstBoot(first bool) {
-	b := int8(0)
-	if first {
-		b = 1
-	}
-	if m.cfg.FirstBootFile != "" && m.firstBoot != b {
-		if first {
-			if f, err := os.OpenFile(m.cfg.FirstBootFile, os.O_WRONLY|os.O_CREATE|syscall.O_NOCTTY, 0o644); err == nil {
-				f.Close()
-			}
-		} else {
-			_ = os.Remove(m.cfg.FirstBootFile)
-		}
-	}
-	m.firstBoot = b
-}
-
-// presetAll is manager_preset_all: on the first boot the unit files'
-// presets are applied (enabling only, as Debian builds 252).
-func (m *Manager) presetAll() {
-	if m.firstBoot <= 0 || m.cfg.FirstBootFile == "" {
-		return
-	}
-	_, _, err := install.PresetAll(install.Options{Scope: m.cfg.Scope, Root: m.cfg.Root, Log: func(msg install.Message) {
-		m.log(LogEntry{Level: msg.Level, Message: msg.Text})
-	}}, install.PresetEnableOnly)
-	switch {
-	case errors.Is(err, syscall.EEXIST):
-		m.log(LogEntry{Level: LevelNotice, Message: "Failed to populate /etc with preset unit settings, ignoring: " + value.Strerror(err)})
-	case err != nil:
-		m.log(LogEntry{Level: LevelWarning, Message: "Failed to populate /etc with preset unit settings, ignoring: " + value.Strerror(err)})
-	default:
-		m.log(LogEntry{Level: LevelInfo, Message: "Populated /etc with preset unit settings."})
-	}
-	// The unit file cache is built after the presets, as 252 builds it.
-	if err := m.rebuildNameMap(); err != nil {
-		m.log(LogEntry{Level: LevelErr, Message: err.Error()})
-	}
 }
