@@ -158,6 +158,12 @@ func Main(args []string, stdio cli.Stdio) int {
 			cgroupRoot = "/sys/fs/cgroup"
 			movedIntoScope = make(chan [2]error, 1)
 			go func() {
+				// A panic (a bug) must not leave the startup waiting.
+				defer func() {
+					if r := recover(); r != nil {
+						movedIntoScope <- [2]error{fmt.Errorf("panic: %v", r), nil}
+					}
+				}()
 				err := manager.MoveIntoInitScope(cgroupRoot)
 				var rest error
 				if err == nil {
