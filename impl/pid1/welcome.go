@@ -40,19 +40,14 @@ func logExecutionMode(cmdline string, log func(level int, msg string)) bool {
 // (bookworm)!" on the console while status lines are on, and a status
 // line if the OS is past its SUPPORT_END=.
 func (l *journalLog) welcome(log func(level int, msg string), now time.Time) {
-	sys := specifier.System{}
-	fields := map[string]string{}
-	for _, k := range []string{"PRETTY_NAME", "NAME", "VERSION", "ANSI_COLOR", "SUPPORT_END"} {
-		v, err := sys.OSRelease(k)
-		if err != nil {
-			level := manager.LevelWarning
-			if errors.Is(err, syscall.EUNATCH) {
-				level, err = manager.LevelDebug, syscall.ENOENT
-			}
-			log(level, "Failed to read os-release file, ignoring: "+value.Strerror(err))
-			return
+	fields, err := (specifier.System{}).OSReleaseFields("PRETTY_NAME", "NAME", "VERSION", "ANSI_COLOR", "SUPPORT_END")
+	if err != nil {
+		level := manager.LevelWarning
+		if errors.Is(err, syscall.EUNATCH) {
+			level, err = manager.LevelDebug, syscall.ENOENT
 		}
-		fields[k] = v
+		log(level, "Failed to read os-release file, ignoring: "+value.Strerror(err))
+		return
 	}
 	label := fields["PRETTY_NAME"]
 	if label == "" {

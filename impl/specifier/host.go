@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/user"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -160,6 +161,36 @@ func readEnvFile(path, key string) (string, error) {
 		}
 	}
 	return v, nil
+}
+
+// OSReleaseFields is parse_os_release for several keys at once, read
+// from one opening of the file ("" for those absent).
+func (s System) OSReleaseFields(keys ...string) (map[string]string, error) {
+	p, err := s.openOSRelease()
+	if err != nil {
+		if errors.Is(err, syscall.ENOENT) {
+			return nil, fmt.Errorf("no os-release: %w", syscall.EUNATCH)
+		}
+		return nil, err
+	}
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return nil, err
+	}
+	env, _, err := unitfile.LoadEnvFile(p, data)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(keys))
+	for _, k := range keys {
+		out[k] = ""
+	}
+	for _, kv := range env {
+		if k, v, _ := strings.Cut(kv, "="); slices.Contains(keys, k) {
+			out[k] = v
+		}
+	}
+	return out, nil
 }
 
 func (s System) OSRelease(key string) (string, error) {

@@ -2,6 +2,9 @@ package specifier
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"syscall"
 	"testing"
@@ -174,4 +177,27 @@ func FuzzPrintf(f *testing.F) {
 			t.Fatalf("Escape does not round-trip: %q -> %q, %v", text, again, err)
 		}
 	})
+}
+
+func TestOSReleaseFields(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "os-release")
+	if err := os.WriteFile(p, []byte("NAME=\"Debian GNU/Linux\"\nPRETTY_NAME='Debian 12'\n# c\nVERSION=12\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := System{Env: func(n string) (string, bool) {
+		if n == "SYSTEMD_OS_RELEASE" {
+			return p, true
+		}
+		return "", false
+	}}
+	got, err := s.OSReleaseFields("PRETTY_NAME", "ANSI_COLOR", "VERSION")
+	want := map[string]string{"PRETTY_NAME": "Debian 12", "ANSI_COLOR": "", "VERSION": "12"}
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("%v %v, want %v", got, err, want)
+	}
+	for k, v := range want {
+		if one, err := s.OSRelease(k); err != nil || one != v {
+			t.Errorf("OSRelease(%s) = %q %v, want %q", k, one, err, v)
+		}
+	}
 }
