@@ -2,6 +2,8 @@ package dbusapi
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"gosystemd/impl/bus"
 )
@@ -25,6 +27,23 @@ type memberSpec struct {
 	flags    bus.Flags // Unprivileged, Deprecated, NoReply
 }
 
+// interfaceMembers are the members of one interface (members_gen.go).
+type interfaceMembers struct {
+	iface   string
+	members []memberSpec
+}
+
+// membersOf looks up an interface's members in the sorted table.
+func membersOf(iface string) ([]memberSpec, bool) {
+	i, found := slices.BinarySearchFunc(memberSpecs, iface, func(m interfaceMembers, name string) int {
+		return strings.Compare(m.iface, name)
+	})
+	if !found {
+		return nil, false
+	}
+	return memberSpecs[i].members, true
+}
+
 // memberMismatches records registrations whose signatures differ from
 // 252's; a unit test keeps it empty.
 var memberMismatches []string
@@ -36,7 +55,7 @@ var memberMismatches []string
 // method registered without bus.Unprivileged keeps its check by being
 // wrapped in verify. Members 252 does not have come last.
 func (a *API) conform(iface *bus.Interface) {
-	specs, ok := memberSpecs[iface.Name]
+	specs, ok := membersOf(iface.Name)
 	if !ok {
 		return
 	}

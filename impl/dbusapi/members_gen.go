@@ -6,9 +6,10 @@ package dbusapi
 import "gosystemd/impl/bus"
 
 // memberSpecs are the methods and signals of systemd 252's interfaces, in
-// its order, with their signatures, argument names and flags.
-var memberSpecs = map[string][]memberSpec{
-	"org.freedesktop.systemd1.Manager": {
+// its order, with their signatures, argument names and flags, by interface
+// name (sorted): a table the linker lays out, built by no code at start.
+var memberSpecs = []interfaceMembers{
+	{"org.freedesktop.systemd1.Manager", []memberSpec{
 		{method, "GetUnit", "s", []string{"name"}, "o", []string{"unit"}, bus.Unprivileged},
 		{method, "GetUnitByPID", "u", []string{"pid"}, "o", []string{"unit"}, bus.Unprivileged},
 		{method, "GetUnitByInvocationID", "ay", []string{"invocation_id"}, "o", []string{"unit"}, bus.Unprivileged},
@@ -98,36 +99,36 @@ var memberSpecs = map[string][]memberSpec{
 		{signal, "StartupFinished", "tttttt", []string{"firmware", "loader", "kernel", "initrd", "userspace", "total"}, "", nil, 0},
 		{signal, "UnitFilesChanged", "", nil, "", nil, 0},
 		{signal, "Reloading", "b", []string{"active"}, "", nil, 0},
-	},
-	"org.freedesktop.systemd1.Mount": {
+	}},
+	{"org.freedesktop.systemd1.Mount", []memberSpec{
 		{method, "GetProcesses", "", nil, "a(sus)", []string{"processes"}, bus.Unprivileged},
 		{method, "AttachProcesses", "sau", []string{"subcgroup", "pids"}, "", nil, bus.Unprivileged},
-	},
-	"org.freedesktop.systemd1.Scope": {
+	}},
+	{"org.freedesktop.systemd1.Scope", []memberSpec{
 		{signal, "RequestStop", "", nil, "", nil, 0},
 		{method, "Abandon", "", nil, "", nil, bus.Unprivileged},
 		{method, "GetProcesses", "", nil, "a(sus)", []string{"processes"}, bus.Unprivileged},
 		{method, "AttachProcesses", "sau", []string{"subcgroup", "pids"}, "", nil, bus.Unprivileged},
-	},
-	"org.freedesktop.systemd1.Service": {
+	}},
+	{"org.freedesktop.systemd1.Service", []memberSpec{
 		{method, "BindMount", "ssbb", []string{"source", "destination", "read_only", "mkdir"}, "", nil, bus.Unprivileged},
 		{method, "MountImage", "ssbba(ss)", []string{"source", "destination", "read_only", "mkdir", "options"}, "", nil, bus.Unprivileged},
 		{method, "GetProcesses", "", nil, "a(sus)", []string{"processes"}, bus.Unprivileged},
 		{method, "AttachProcesses", "sau", []string{"subcgroup", "pids"}, "", nil, bus.Unprivileged},
-	},
-	"org.freedesktop.systemd1.Slice": {
+	}},
+	{"org.freedesktop.systemd1.Slice", []memberSpec{
 		{method, "GetProcesses", "", nil, "a(sus)", []string{"processes"}, bus.Unprivileged},
 		{method, "AttachProcesses", "sau", []string{"subcgroup", "pids"}, "", nil, bus.Unprivileged},
-	},
-	"org.freedesktop.systemd1.Socket": {
+	}},
+	{"org.freedesktop.systemd1.Socket", []memberSpec{
 		{method, "GetProcesses", "", nil, "a(sus)", []string{"processes"}, bus.Unprivileged},
 		{method, "AttachProcesses", "sau", []string{"subcgroup", "pids"}, "", nil, bus.Unprivileged},
-	},
-	"org.freedesktop.systemd1.Swap": {
+	}},
+	{"org.freedesktop.systemd1.Swap", []memberSpec{
 		{method, "GetProcesses", "", nil, "a(sus)", []string{"processes"}, bus.Unprivileged},
 		{method, "AttachProcesses", "sau", []string{"subcgroup", "pids"}, "", nil, bus.Unprivileged},
-	},
-	"org.freedesktop.systemd1.Unit": {
+	}},
+	{"org.freedesktop.systemd1.Unit", []memberSpec{
 		{method, "Start", "s", []string{"mode"}, "o", []string{"job"}, bus.Unprivileged},
 		{method, "Stop", "s", []string{"mode"}, "o", []string{"job"}, bus.Unprivileged},
 		{method, "Reload", "s", []string{"mode"}, "o", []string{"job"}, bus.Unprivileged},
@@ -144,5 +145,5 @@ var memberSpecs = map[string][]memberSpec{
 		{method, "Clean", "as", []string{"mask"}, "", nil, bus.Unprivileged},
 		{method, "Freeze", "", nil, "", nil, bus.Unprivileged},
 		{method, "Thaw", "", nil, "", nil, bus.Unprivileged},
-	},
+	}},
 }

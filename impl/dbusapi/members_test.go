@@ -1,6 +1,8 @@
 package dbusapi
 
 import (
+	"slices"
+	"strings"
 	"testing"
 
 	"gosystemd/impl/bus"
@@ -28,7 +30,8 @@ func TestMembersMatchSpec(t *testing.T) {
 	}
 	for _, iface := range ifaces {
 		pos := map[string]int{}
-		for i, s := range memberSpecs[iface.Name] {
+		specs, _ := membersOf(iface.Name)
+		for i, s := range specs {
 			pos[s.name] = i
 		}
 		last := -1
@@ -51,5 +54,14 @@ func TestMembersMatchSpec(t *testing.T) {
 			}
 			last = p
 		}
+	}
+}
+
+func TestMemberSpecsSorted(t *testing.T) {
+	if !slices.IsSortedFunc(memberSpecs, func(a, b interfaceMembers) int { return strings.Compare(a.iface, b.iface) }) {
+		t.Fatal("memberSpecs is not sorted by interface name: membersOf's binary search would miss entries")
+	}
+	if _, ok := membersOf("org.freedesktop.systemd1.Unit"); !ok {
+		t.Fatal("no members for org.freedesktop.systemd1.Unit")
 	}
 }
