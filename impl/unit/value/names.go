@@ -85,9 +85,16 @@ func CapabilitySetToString(set uint64) string {
 	return strings.Join(parts, " ")
 }
 
+// nameNumber is a name of a generated table and its number.
+type nameNumber struct {
+	name   string
+	number int
+}
+
 // AFFromName is systemd's af_from_name (case-insensitive).
 func AFFromName(name string) (int, error) {
-	for n, v := range afNames {
+	for _, entry := range afNames {
+		n, v := entry.name, entry.number
 		if strings.EqualFold(n, name) {
 			return v, nil
 		}
@@ -98,7 +105,8 @@ func AFFromName(name string) (int, error) {
 // AFToName is systemd's af_to_name: "" for unknown numbers.
 func AFToName(af int) string {
 	best := ""
-	for n, v := range afNames {
+	for _, entry := range afNames {
+		n, v := entry.name, entry.number
 		if v == af && n != "AF_FILE" && n != "AF_ROUTE" && n != "AF_LOCAL" {
 			best = n
 		}
@@ -108,7 +116,8 @@ func AFToName(af int) string {
 
 // ErrnoFromName is systemd's errno_from_name (case-insensitive).
 func ErrnoFromName(name string) (int, error) {
-	for n, v := range errnoNames {
+	for _, entry := range errnoNames {
+		n, v := entry.name, entry.number
 		if strings.EqualFold(n, name) {
 			return v, nil
 		}
@@ -121,7 +130,8 @@ func ErrnoToName(e int) string {
 	if e < 0 {
 		e = -e
 	}
-	for n, v := range errnoNames {
+	for _, entry := range errnoNames {
+		n, v := entry.name, entry.number
 		if v == e && n != "EDEADLOCK" && n != "EWOULDBLOCK" && n != "ENOTSUP" {
 			return n
 		}
