@@ -203,6 +203,8 @@ type confReader struct {
 	log  *logSettings
 	host specifier.Host
 	out  []logLine
+	// settings is the [Manager] table, made on the first assignment.
+	settings map[string]managerSetting
 }
 
 func (r *confReader) emit(level int, msg string, fields ...string) {
@@ -350,11 +352,11 @@ func errnoOf(err error) syscall.Errno {
 // managerSetting applies one [Manager] assignment.
 type managerSetting func(r *confReader, a unitfile.Assignment)
 
-// managerSettings is parse_config_file's table.
-var managerSettings map[string]managerSetting
-
-func init() {
-	managerSettings = map[string]managerSetting{
+// managerSettingTable is parse_config_file's table. It is made for each
+// reading of the configuration rather than at start: every process of
+// the multicall binary, each executor among them, would build it.
+func managerSettingTable() map[string]managerSetting {
+	table := map[string]managerSetting{
 		"LogLevel":                     confLogLevel,
 		"LogTarget":                    confLogTarget,
 		"LogColor":                     confLogBool("color", func(l *logSettings) *bool { return &l.color }),
@@ -408,14 +410,18 @@ func init() {
 		"DefaultSmackProcessLabel":     confString(func(s *settings) *string { return &s.smackLabel }),
 	}
 	for i, n := range value.RlimitNames {
-		managerSettings["DefaultLimit"+n] = confRlimit(i)
+		table["DefaultLimit"+n] = confRlimit(i)
 	}
+	return table
 }
 
 // assign is next_assignment: the setting's parser, or the unknown-key
 // warning.
 func (r *confReader) assign(a unitfile.Assignment) {
-	if set := managerSettings[a.Key]; set != nil {
+	if r.settings == nil {
+		r.settings = managerSettingTable()
+	}
+	if set := r.settings[a.Key]; set != nil {
 		set(r, a)
 		return
 	}
