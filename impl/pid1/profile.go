@@ -5,7 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"runtime/metrics"
+	"runtime/debug"
 	"runtime/pprof"
 	"runtime/trace"
 	"strings"
@@ -32,6 +32,12 @@ const ProfileEnv = "GOSYSTEMD_PPROF"
 // ProfileTraceEnv adds execution traces to ProfileEnv's profiles.
 const ProfileTraceEnv = "GOSYSTEMD_PPROF_TRACE"
 
+// ProfileHeapDumpEnv adds, at each cut, a heap dump
+// (runtime/debug.WriteHeapDump) after the collection: DIR/heapdump-NAME.out,
+// every object with its address and contents, for seeing how full the
+// heap's spans are.
+const ProfileHeapDumpEnv = "GOSYSTEMD_PPROF_HEAPDUMP"
+
 // ProfileMemOnlyEnv leaves out the CPU profile and keeps the runtime's
 // default heap sampling, so that the memory statistics are PID 1's own.
 const ProfileMemOnlyEnv = "GOSYSTEMD_PPROF_MEMONLY"
@@ -53,7 +59,7 @@ func init() {
 	}
 	// Finer heap samples than the default 512 KiB: the profile is for
 	// finding where PID 1's memory goes.
-	p := &profiler{dir: filepath.Clean(dir), trace: os.Getenv(ProfileTraceEnv) != "", memOnly: os.Getenv(ProfileMemOnlyEnv) != ""}
+	p := &profiler{dir: filepath.Clean(dir), trace: os.Getenv(ProfileTraceEnv) != "", heapDump: os.Getenv(ProfileHeapDumpEnv) != "", memOnly: os.Getenv(ProfileMemOnlyEnv) != ""}
 	profiling = true
 	if !p.memOnly {
 		runtime.MemProfileRate = 64 << 10
@@ -73,6 +79,7 @@ type profiler struct {
 	cpu, tr    *os.File
 	trace      bool
 	traceError bool
+	heapDump   bool
 	memOnly    bool
 }
 
@@ -150,26 +157,22 @@ func (p *profiler) cut(name string) {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	stats := fmt.Sprintf("HeapAlloc %d\nHeapInuse %d\nHeapIdle %d\nHeapReleased %d\nHeapSys %d\nHeapObjects %d\n"+
-		"StackInuse %d\nStackSys %d\nMSpanInuse %d\nMCacheInuse %d\nGCSys %d\nOtherSys %d\nSys %d\n"+
+		"StackInuse %d\nStackSys %d\nMSpanInuse %d\nMCacheInuse %d\nGCSys %d\nOtherSys %d\nBuckHashSys %d\nSys %d\n"+
 		"TotalAlloc %d\nMallocs %d\nNumGC %d\nGoroutines %d\n",
 		ms.HeapAlloc, ms.HeapInuse, ms.HeapIdle, ms.HeapReleased, ms.HeapSys, ms.HeapObjects,
-		ms.StackInuse, ms.StackSys, ms.MSpanInuse, ms.MCacheInuse, ms.GCSys, ms.OtherSys, ms.Sys,
+		ms.StackInuse, ms.StackSys, ms.MSpanInuse, ms.MCacheInuse, ms.GCSys, ms.OtherSys, ms.BuckHashSys, ms.Sys,
 		ms.TotalAlloc, ms.Mallocs, ms.NumGC, runtime.NumGoroutine())
-	var classes []metrics.Sample
-	for _, d := range metrics.All() {
-		if strings.HasPrefix(d.Name, "/memory/classes/") && d.Kind == metrics.KindUint64 {
-			classes = append(classes, metrics.Sample{Name: d.Name})
-		}
-	}
-	metrics.Read(classes) // one consistent reading
-	for _, c := range classes {
-		stats += fmt.Sprintf("%s %d\n", c.Name, c.Value.Uint64())
-	}
 	_ = os.WriteFile(filepath.Join(p.dir, "mem-"+name+".txt"), []byte(stats), 0o644)
 	if smapsErr == nil {
 		_ = os.WriteFile(filepath.Join(p.dir, "smaps-"+name+".txt"), smaps, 0o644)
 	}
 	runtime.GC()
+	if p.heapDump {
+		if f, err := os.Create(filepath.Join(p.dir, "heapdump-"+name+".out")); err == nil {
+			debug.WriteHeapDump(f.Fd())
+			f.Close()
+		}
+	}
 	if f, err := os.Create(filepath.Join(p.dir, "heap-"+name+".pprof")); err == nil {
 		_ = pprof.Lookup("heap").WriteTo(f, 0)
 		f.Close()

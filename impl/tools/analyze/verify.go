@@ -7,8 +7,8 @@ import (
 	"os"
 	"os/exec"
 	"path"
+	"runtime"
 	"runtime/debug"
-	"runtime/metrics"
 	"slices"
 	"sort"
 	"strconv"
@@ -59,9 +59,6 @@ type verifier struct {
 	gcPercent int  // the GC percentage to go back to
 }
 
-// heapObjects is the runtime metric tuneGC watches.
-var heapObjects = []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-
 // tuneGC goes back to the usual garbage collection once the heap holds
 // more than a few verified units need, so that verifying many files at
 // once does not cost several times the memory.
@@ -69,8 +66,11 @@ func (v *verifier) tuneGC() {
 	if !v.gcTuned {
 		return
 	}
-	metrics.Read(heapObjects)
-	if heapObjects[0].Value.Kind() == metrics.KindUint64 && heapObjects[0].Value.Uint64() > 16<<20 {
+	// runtime.ReadMemStats rather than runtime/metrics: importing that
+	// package costs every process of the multicall binary its tables.
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	if ms.HeapAlloc > 16<<20 {
 		debug.SetGCPercent(v.gcPercent)
 		v.gcTuned = false
 	}
