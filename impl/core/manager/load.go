@@ -22,6 +22,8 @@ func (m *Manager) rebuildNameMap() error {
 	for _, l := range names.Log {
 		m.log(LogEntry{Level: l.Level, Message: l.Text})
 	}
+	// The map stays until the next reload; its log, once written, need not.
+	names.Log = nil
 	return nil
 }
 

@@ -13,7 +13,7 @@ import (
 )
 
 // notifyQueue is how many checked datagrams wait for the loop.
-const notifyQueue = 256
+const notifyQueue = 64
 
 // ListenNotifyLoop opens the sd_notify socket services are told about in
 // $NOTIFY_SOCKET (/run/systemd/notify for the system manager).
