@@ -6,6 +6,8 @@ import (
 	"runtime/debug"
 	"strings"
 	"time"
+
+	"gosystemd/impl/unit"
 )
 
 // PID 1 lives as long as the machine and its heap is mostly long-lived
@@ -76,13 +78,15 @@ func bootFinished() {
 // returnMemory gives the kernel back the heap pages a burst of work
 // (loading every unit at boot, a daemon-reload) left free, which the
 // runtime would otherwise return only over minutes: PID 1's resident
-// size afterwards is its live state. It costs one collection, and
+// size afterwards is its live state (the unit file parser's tables go
+// too: the next load builds them again). It costs one collection, and
 // returning the pages holds the heap lock, stalling every allocation:
 // it runs returnMemoryDelay after the burst, off the loop, so that the
 // signals and replies that end the burst are not held up.
 func returnMemory() {
 	time.AfterFunc(returnMemoryDelay, func() {
 		defer func() { _ = recover() }()
+		unit.ReleaseDirectives()
 		debug.FreeOSMemory()
 		dropImageMappings()
 	})

@@ -24,10 +24,36 @@ var sectionTables = map[string][]func() []*Directive{
 	"Scope":     {cgroupDirectives, killDirectives, scopeDirectives},
 }
 
-// directives is every directive, by section and sorted by name (sorted
-// slices rather than maps: a fifth of the memory), built on first use
-// (not at init: every process of the multicall binary would pay for it).
-var directives = sync.OnceValue(func() map[string][]*Directive {
+// directiveTables is every directive, by section and sorted by name
+// (sorted slices rather than maps: a fifth of the memory). It is built
+// on first use, not at init (every process of the multicall binary would
+// pay for it), and let go by ReleaseDirectives: PID 1 holds units for
+// ever but parses unit files only in bursts (the boot, a reload), and the
+// tables are 120 KB of its heap.
+var directiveTables struct {
+	sync.Mutex
+	bySection map[string][]*Directive
+}
+
+// directives returns the tables, building them if need be.
+func directives() map[string][]*Directive {
+	directiveTables.Lock()
+	defer directiveTables.Unlock()
+	if directiveTables.bySection == nil {
+		directiveTables.bySection = buildDirectives()
+	}
+	return directiveTables.bySection
+}
+
+// ReleaseDirectives drops the directive tables; the next lookup builds
+// them again.
+func ReleaseDirectives() {
+	directiveTables.Lock()
+	directiveTables.bySection = nil
+	directiveTables.Unlock()
+}
+
+func buildDirectives() map[string][]*Directive {
 	all := map[string][]*Directive{}
 	for section, groups := range sectionTables {
 		byName := map[string]*Directive{}
@@ -45,7 +71,7 @@ var directives = sync.OnceValue(func() map[string][]*Directive {
 		all[section] = list
 	}
 	return all
-})
+}
 
 // Lookup finds the directive for a key in a section; nil if systemd does
 // not know it.
