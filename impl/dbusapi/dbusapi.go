@@ -279,6 +279,7 @@ func (a *API) unitInterfaces(t unitname.Type) []*bus.Interface {
 			return v, nil
 		}
 		props := make([]bus.Property, len(iface.Properties))
+		bi.Members = make([]bus.Member, 0, len(props)+8)
 		for i, p := range iface.Properties {
 			// 252's flags (propflags_gen.go): what a PropertiesChanged
 			// carries, and what introspection annotates.

@@ -61,7 +61,10 @@ func (a *API) conform(iface *bus.Interface) {
 	}
 	methods := map[string]*bus.Method{}
 	signals := map[string]*bus.Signal{}
-	var out, extra []bus.Member
+	// out holds every member in the end (extra is appended within its
+	// capacity): the table lives as long as PID 1.
+	out := make([]bus.Member, 0, len(iface.Members))
+	var extra []bus.Member
 	for _, m := range iface.Members {
 		switch m := m.(type) {
 		case *bus.Method:

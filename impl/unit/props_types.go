@@ -37,8 +37,14 @@ func buildTypeProps(t unitname.Type) []prop {
 	return nil
 }
 
+// concat joins tables into one of the exact size: the result lives as
+// long as PID 1 and append's growth would leave a third of it unused.
 func concat(tables ...[]prop) []prop {
-	var out []prop
+	n := 0
+	for _, t := range tables {
+		n += len(t)
+	}
+	out := make([]prop, 0, n)
 	for _, t := range tables {
 		out = append(out, t...)
 	}
