@@ -54,13 +54,10 @@ func (u *Unit) noteOrigin(d Dependency, other string, mask DepMask) {
 	if mask == 0 || isReference(d) {
 		return
 	}
-	if u.DepMasks == nil {
-		u.DepMasks = map[DepEdge]DepOrigin{}
-	}
 	k := DepEdge{d, other}
-	o := u.DepMasks[k]
+	o, _ := u.DepMasks.Get(k)
 	o.Origin |= mask
-	u.DepMasks[k] = o
+	u.DepMasks.Set(k, o)
 }
 
 // noteDestination records that the unit's dependency d on other is the
@@ -69,13 +66,10 @@ func (u *Unit) noteDestination(d Dependency, other string, mask DepMask) {
 	if mask == 0 || isReference(d) {
 		return
 	}
-	if u.DepMasks == nil {
-		u.DepMasks = map[DepEdge]DepOrigin{}
-	}
 	k := DepEdge{d, other}
-	o := u.DepMasks[k]
+	o, _ := u.DepMasks.Get(k)
 	o.Destination |= mask
-	u.DepMasks[k] = o
+	u.DepMasks.Set(k, o)
 }
 
 // withOrigin runs f with the dependencies it adds marked as coming from
@@ -99,33 +93,33 @@ func (u *Unit) curOrigin() DepMask {
 // renameDepMasks moves the masks recorded for dependencies on names
 // that turned out to be aliases to the unit's primary name.
 func (u *Unit) renameDepMasks(primary func(string) string) {
-	if len(u.DepMasks) == 0 {
+	if u.DepMasks.Len() == 0 {
 		return
 	}
 	var moved map[DepEdge]DepOrigin
-	for k, o := range u.DepMasks {
+	u.DepMasks.DeleteFunc(func(k DepEdge, o DepOrigin) bool {
 		p := primary(k.Other)
 		if p == "" || p == k.Other {
-			continue
+			return false
 		}
 		if moved == nil {
 			moved = map[DepEdge]DepOrigin{}
 		}
-		delete(u.DepMasks, k)
 		nk := DepEdge{k.Kind, p}
 		m := moved[nk]
 		m.Origin |= o.Origin
 		m.Destination |= o.Destination
 		moved[nk] = m
-	}
+		return true
+	})
 	for k, o := range moved {
 		if k.Other == u.ID {
 			continue
 		}
-		m := u.DepMasks[k]
+		m, _ := u.DepMasks.Get(k)
 		m.Origin |= o.Origin
 		m.Destination |= o.Destination
-		u.DepMasks[k] = m
+		u.DepMasks.Set(k, m)
 	}
 }
 
@@ -140,7 +134,8 @@ func (u *Unit) DepMaskOf(d Dependency, other string) DepOrigin {
 	if isReference(d) {
 		return u.ReferenceMasks()[DepEdge{d, other}]
 	}
-	return u.DepMasks[DepEdge{d, other}]
+	o, _ := u.DepMasks.Get(DepEdge{d, other})
+	return o
 }
 
 // ReferenceMasks are where the unit's References= and ReferencedBy= came
@@ -148,7 +143,7 @@ func (u *Unit) DepMaskOf(d Dependency, other string) DepOrigin {
 // destinations of those each unit has on it.
 func (u *Unit) ReferenceMasks() map[DepEdge]DepOrigin {
 	out := map[DepEdge]DepOrigin{}
-	for k, o := range u.DepMasks {
+	u.DepMasks.All(func(k DepEdge, o *DepOrigin) {
 		if o.Origin != 0 {
 			r := out[DepEdge{References, k.Other}]
 			r.Origin |= o.Origin
@@ -159,7 +154,7 @@ func (u *Unit) ReferenceMasks() map[DepEdge]DepOrigin {
 			r.Destination |= o.Destination
 			out[DepEdge{ReferencedBy, k.Other}] = r
 		}
-	}
+	})
 	return out
 }
 
@@ -172,25 +167,24 @@ func (u *Unit) NoteDepMask(d Dependency, other string, origin, destination DepMa
 }
 
 // ForgetDepMask drops what was recorded for the dependency d on other.
-func (u *Unit) ForgetDepMask(d Dependency, other string) { delete(u.DepMasks, DepEdge{d, other}) }
+func (u *Unit) ForgetDepMask(d Dependency, other string) { u.DepMasks.Delete(DepEdge{d, other}) }
 
 // SwapDepMask makes every dependency of the unit that came from a bit of
 // from come from to instead, on this side and on the other unit's
 // (other finds it by name): a mount's dependencies once the kernel's
 // table, rather than its file, says how it is mounted, and back.
 func (u *Unit) SwapDepMask(from, to DepMask, other func(string) *Unit) {
-	for k, o := range u.DepMasks {
+	u.DepMasks.All(func(k DepEdge, o *DepOrigin) {
 		if o.Origin&from == 0 {
-			continue
+			return
 		}
 		o.Origin = o.Origin&^from | to
-		u.DepMasks[k] = o
-		if ou := other(k.Other); ou != nil && k.Kind.Inverse() >= 0 {
+		if ou := other(k.Other); ou != nil && ou != u && k.Kind.Inverse() >= 0 {
 			ik := DepEdge{k.Kind.Inverse(), u.ID}
-			if io, ok := ou.DepMasks[ik]; ok && io.Destination&from != 0 {
+			if io, ok := ou.DepMasks.Get(ik); ok && io.Destination&from != 0 {
 				io.Destination = io.Destination&^from | to
-				ou.DepMasks[ik] = io
+				ou.DepMasks.Set(ik, io)
 			}
 		}
-	}
+	})
 }

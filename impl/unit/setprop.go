@@ -60,10 +60,10 @@ func (l *Loader) Replace(name string, fragment *File, dropins []File) *Unit {
 				u.Deps[d].Add(n)
 			}
 		}
-		for k, o := range old.DepMasks {
+		old.DepMasks.All(func(k DepEdge, o *DepOrigin) {
 			u.noteOrigin(k.Kind, k.Other, o.Origin)
 			u.noteDestination(k.Kind, k.Other, o.Destination)
-		}
+		})
 	}
 	return u
 }

@@ -199,7 +199,7 @@ type Unit struct {
 	Deps          [dependencyMax]Names
 	// DepMasks are where each dependency came from (for the manager's
 	// dump); a dependency without an entry has none recorded.
-	DepMasks          map[DepEdge]DepOrigin
+	DepMasks          DepMaskSet
 	RequiresMountsFor []string
 	// RequiresMountsForMask is where each RequiresMountsFor= path came
 	// from.

@@ -73,10 +73,6 @@ func (l *Loader) UnloadAll(names []string) {
 		for d := range o.Deps {
 			o.Deps[d].removeAll(gone)
 		}
-		for k := range o.DepMasks {
-			if gone[k.Other] {
-				delete(o.DepMasks, k)
-			}
-		}
+		o.DepMasks.DeleteFunc(func(k DepEdge, _ DepOrigin) bool { return gone[k.Other] })
 	}
 }
