@@ -87,9 +87,20 @@ func returnMemory() {
 	time.AfterFunc(returnMemoryDelay, func() {
 		defer func() { _ = recover() }()
 		unit.ReleaseDirectives()
+		// A collection halves a goroutine's stack using under a quarter
+		// of it: the loop's, grown by the boot's deepest call chains,
+		// takes several to come back down.
+		for i := 0; i < stackShrinkCollections; i++ {
+			runtime.GC()
+		}
 		debug.FreeOSMemory()
 		dropImageMappings()
 	})
 }
 
 const returnMemoryDelay = 300 * time.Millisecond
+
+// stackShrinkCollections is how many collections run before the one
+// that returns memory (PSS after boot 60-70 KiB lower with 4, medians of
+// 16 boots).
+const stackShrinkCollections = 4
