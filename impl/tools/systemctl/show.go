@@ -1,7 +1,6 @@
 package systemctl
 
 import (
-	"encoding/xml"
 	"fmt"
 	"sort"
 	"strings"
@@ -187,24 +186,74 @@ func propertyOrder(obj busObject) map[string]int {
 		return nil
 	}
 	order := map[string]int{}
-	d := xml.NewDecoder(strings.NewReader(data))
-	d.Strict = false
-	for {
-		tok, err := d.Token()
-		if err != nil {
-			break
-		}
-		se, ok := tok.(xml.StartElement)
-		if !ok || se.Name.Local != "property" {
-			continue
-		}
-		for _, a := range se.Attr {
-			if a.Name.Local == "name" {
-				if _, dup := order[a.Value]; !dup {
-					order[a.Value] = len(order)
-				}
-			}
+	for _, name := range introspectedProperties(data) {
+		if _, dup := order[name]; !dup {
+			order[name] = len(order)
 		}
 	}
 	return order
+}
+
+// introspectedProperties lists the name attributes of the <property>
+// elements of introspection XML, in order. D-Bus member names need no
+// escaping, so a scan of the tags does what an XML decoder would here;
+// encoding/xml would cost every process of the multicall binary, PID 1
+// and each executor among them, its 18 KB entity table at start.
+func introspectedProperties(data string) []string {
+	var names []string
+	for rest := data; ; {
+		lt := strings.IndexByte(rest, '<')
+		if lt < 0 {
+			return names
+		}
+		rest = rest[lt+1:]
+		if strings.HasPrefix(rest, "!--") {
+			end := strings.Index(rest, "-->")
+			if end < 0 {
+				return names
+			}
+			rest = rest[end+3:]
+			continue
+		}
+		gt := strings.IndexByte(rest, '>')
+		if gt < 0 {
+			return names
+		}
+		tag := rest[:gt]
+		rest = rest[gt+1:]
+		elem, attrs, _ := strings.Cut(tag, " ")
+		if elem != "property" && !strings.HasPrefix(tag, "property\t") && !strings.HasPrefix(tag, "property\n") {
+			continue
+		}
+		if elem != "property" {
+			attrs = tag[len("property"):]
+		}
+		if name, ok := xmlAttribute(attrs, "name"); ok {
+			names = append(names, name)
+		}
+	}
+}
+
+// xmlAttribute finds attribute key in the attribute list of a tag.
+func xmlAttribute(attrs, key string) (string, bool) {
+	for {
+		attrs = strings.TrimLeft(attrs, " \t\r\n")
+		eq := strings.IndexByte(attrs, '=')
+		if eq < 0 {
+			return "", false
+		}
+		k := strings.TrimRight(attrs[:eq], " \t\r\n")
+		v := strings.TrimLeft(attrs[eq+1:], " \t\r\n")
+		if v == "" || v[0] != '"' && v[0] != '\'' {
+			return "", false
+		}
+		end := strings.IndexByte(v[1:], v[0])
+		if end < 0 {
+			return "", false
+		}
+		if k == key {
+			return v[1 : 1+end], true
+		}
+		attrs = v[end+2:]
+	}
 }
