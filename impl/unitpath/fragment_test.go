@@ -67,6 +67,44 @@ func TestResolve(t *testing.T) {
 	rel := func(l []string) string {
 		return strings.ReplaceAll(strings.Join(l, " "), root+"/", "")
 	}
+	// The second pass resolves everything again after DropCaches, which
+	// PID 1 calls once a burst of loading is over.
+	for pass := 0; pass < 2; pass++ {
+		if pass == 1 {
+			if m.names == nil || m.chased == nil {
+				t.Fatal("the first pass made no caches: the second pass tests nothing")
+			}
+			m.DropCaches()
+		}
+		resolveCases(t, m, lp, rel)
+	}
+
+	u, _ := m.Resolve(lp, "foo.service")
+	var logs []string
+	for _, l := range u.Log {
+		logs = append(logs, strings.ReplaceAll(l.Text, root+"/", ""))
+	}
+	wantLogs := []string{
+		"Wants dependency on masked.service is masked by a/foo.service.wants/masked.service, ignoring.",
+		"Wants dependency dropin a/foo.service.wants/not-a-unit is not a valid unit name, ignoring.",
+		"Wants dependency dropin a/foo.service.wants/other.service target somethingelse.service has different name",
+		"Wants dependency dropin a/foo.service.wants/plain.service is not a symlink, ignoring.",
+	}
+	if strings.Join(logs, "\n") != strings.Join(wantLogs, "\n") {
+		t.Errorf("dependency log:\n%s\nwant\n%s", strings.Join(logs, "\n"), strings.Join(wantLogs, "\n"))
+	}
+
+	if _, err := m.Resolve(lp, "l1.service"); !errors.Is(err, syscall.ELOOP) {
+		t.Errorf("alias loop: got %v, want ELOOP", err)
+	}
+	if _, err := m.Resolve(lp, "not a unit"); !errors.Is(err, syscall.EINVAL) {
+		t.Errorf("invalid name: got %v, want EINVAL", err)
+	}
+}
+
+// resolveCases checks the resolution of resolveTree's units.
+func resolveCases(t *testing.T, m *NameMap, lp *LookupPaths, rel func([]string) string) {
+	t.Helper()
 	for _, c := range []struct {
 		name, id, names, fragment, dropins, wants, requires string
 		masked                                              bool
@@ -106,25 +144,4 @@ func TestResolve(t *testing.T) {
 		}
 	}
 
-	u, _ := m.Resolve(lp, "foo.service")
-	var logs []string
-	for _, l := range u.Log {
-		logs = append(logs, strings.ReplaceAll(l.Text, root+"/", ""))
-	}
-	wantLogs := []string{
-		"Wants dependency on masked.service is masked by a/foo.service.wants/masked.service, ignoring.",
-		"Wants dependency dropin a/foo.service.wants/not-a-unit is not a valid unit name, ignoring.",
-		"Wants dependency dropin a/foo.service.wants/other.service target somethingelse.service has different name",
-		"Wants dependency dropin a/foo.service.wants/plain.service is not a symlink, ignoring.",
-	}
-	if strings.Join(logs, "\n") != strings.Join(wantLogs, "\n") {
-		t.Errorf("dependency log:\n%s\nwant\n%s", strings.Join(logs, "\n"), strings.Join(wantLogs, "\n"))
-	}
-
-	if _, err := m.Resolve(lp, "l1.service"); !errors.Is(err, syscall.ELOOP) {
-		t.Errorf("alias loop: got %v, want ELOOP", err)
-	}
-	if _, err := m.Resolve(lp, "not a unit"); !errors.Is(err, syscall.EINVAL) {
-		t.Errorf("invalid name: got %v, want EINVAL", err)
-	}
 }

@@ -52,6 +52,12 @@ type NameMap struct {
 	chased map[string]string
 }
 
+// DropCaches lets go of what the map keeps only to answer faster (the
+// set of names found, the resolved search path directories): PID 1
+// keeps the map until the next reload but looks units up in bursts.
+// The next lookup makes them again.
+func (m *NameMap) DropCaches() { m.names, m.chased = nil, nil }
+
 // dirNames is the set of file and directory names found, whatever the
 // directory.
 func (m *NameMap) dirNames() map[string]bool {

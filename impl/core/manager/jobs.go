@@ -551,6 +551,7 @@ func (m *Manager) checkFinished() {
 	m.setFirstBoot(false)
 	m.reexec.phases.finish = now()
 	m.obs.StartupFinished(m.notifyFinished())
+	m.dropLoadCaches()
 }
 
 // notifyFinished is manager_notify_finished: "Startup finished in ..."

@@ -27,6 +27,14 @@ func (m *Manager) rebuildNameMap() error {
 	return nil
 }
 
+// dropLoadCaches lets go of what only speeds up loading units, once a
+// burst of it (the boot, a reload) is over.
+func (m *Manager) dropLoadCaches() {
+	if m.names != nil {
+		m.names.DropCaches()
+	}
+}
+
 // newLoader is the unit set every unit is loaded into.
 func (m *Manager) newLoader() *unit.Loader {
 	m.cfg.Defaults.DeviceTimeoutUSec = m.SettingsLoop().DefaultDeviceTimeoutUSec

@@ -21,6 +21,7 @@ func (m *Manager) ReloadLoop() {
 	m.obs.Reloading(true)
 	defer func() {
 		m.reloading = false
+		m.dropLoadCaches()
 		m.obs.Reloading(false)
 	}()
 	if m.cfg.Generators {
