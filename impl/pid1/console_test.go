@@ -75,3 +75,46 @@ func TestReadEtcHostname(t *testing.T) {
 }
 
 func writeFile(p, data string) error { return os.WriteFile(p, []byte(data), 0o644) }
+
+// The jobs-in-progress line (252's STATUS_TYPE_EPHEMERAL): shown only
+// while the status is on, overwritten by the next status line (reverse
+// line feed, carriage return, erase), which clears what it left.
+func TestEphemeralStatusLinesAsSystemd(t *testing.T) {
+	var b bytes.Buffer
+	l := &journalLog{console: &b, statusAll: true, statusNotice: true, statusMode: "yes", utf8: true}
+	l.Status(manager.StatusNormal, "  OK  ", "Reached target a.target.")
+	l.Status(manager.StatusEphemeral, "*     ", "Job x.service/start running (2s / no limit)")
+	l.Status(manager.StatusEphemeral, "**    ", "Job x.service/start running (2s / no limit)")
+	l.Status(manager.StatusNormal, "  OK  ", "Started x.service.")
+	l.Status(manager.StatusNormal, "  OK  ", "Reached target b.target.")
+	want := "[  OK  ] Reached target a.target.\r\n" +
+		"[*     ] Job x.service/start running (2s / no limit)\r\n" +
+		"\x1bM\r\x1b[K[**    ] Job x.service/start running (2s / no limit)\r\n" +
+		"\x1bM\r\x1b[K[  OK  ] Started x.service.\r\n\x1b[K" +
+		"[  OK  ] Reached target b.target.\r\n"
+	if b.String() != want {
+		t.Errorf("console:\n%q\nwant\n%q", b.String(), want)
+	}
+
+	// ShowStatus=auto: not shown until flipped on, as notices are.
+	b.Reset()
+	l.statusAll, l.statusMode = false, "auto"
+	l.Status(manager.StatusEphemeral, "*     ", "Job x.service/start running (25s / no limit)")
+	if b.Len() != 0 {
+		t.Errorf("auto, not flipped: %q", b.String())
+	}
+	if mode, changed, on := l.flipAutoStatus(true); mode != "temporary" || !changed || !on {
+		t.Errorf("flip on: %q %v %v", mode, changed, on)
+	}
+	l.Status(manager.StatusEphemeral, "*     ", "Job x.service/start running (25s / no limit)")
+	if b.Len() == 0 {
+		t.Error("flipped on, the line is not shown")
+	}
+	if mode, changed, on := l.flipAutoStatus(false); mode != "auto" || !changed || on {
+		t.Errorf("flip off: %q %v %v", mode, changed, on)
+	}
+	l.statusAll, l.statusMode = true, "yes"
+	if _, changed, on := l.flipAutoStatus(true); changed || !on {
+		t.Errorf("yes is not flipped: %v %v", changed, on)
+	}
+}

@@ -119,7 +119,7 @@ func Main(args []string, stdio cli.Stdio) int {
 		firstBoot = logExecutionMode(procCmdline(inContainer), logf)
 	}
 	unitName := conf.defaultUnit()
-	obs := &fanout{log: logger}
+	obs := &fanout{log: logger, runtimeDir: runtimeDir}
 	exe, _ := os.Executable()
 	defaults := unit.NewDefaults()
 	if testDir == "" {
@@ -379,6 +379,8 @@ type fanout struct {
 	log *journalLog
 	api *dbusapi.API
 	m   *manager.Manager
+	// runtimeDir holds systemd/show-status (setShowStatusMarker).
+	runtimeDir string
 }
 
 // recheckJournal is 252's manager_recheck_journal: PID 1 logs to journald
@@ -398,6 +400,29 @@ func (f *fanout) Log(e manager.LogEntry)                           { f.log.Log(e
 func (f *fanout) LogOnConsole() bool                               { return f.log.onConsole() }
 func (f *fanout) Status(t manager.StatusType, status, text string) { f.log.Status(t, status, text) }
 func (f *fanout) StatusColor() bool                                { return f.log.showColor() }
+
+var (
+	_ manager.AutoStatusFlipper = (*fanout)(nil)
+	_ manager.StatusColorer     = (*fanout)(nil)
+)
+
+// FlipAutoStatus is manager_flip_auto_status: ShowStatus=auto becomes
+// "temporary" while a job takes long, and auto again once the boot is
+// over; the marker follows unless a client set the status.
+func (f *fanout) FlipAutoStatus(enable bool, reason string) bool {
+	mode, changed, on := f.log.flipAutoStatus(enable)
+	if changed {
+		word := "Disabling"
+		if on {
+			word = "Enabling"
+		}
+		f.log.Log(manager.LogEntry{Level: manager.LevelDebug, Message: fmt.Sprintf("%s (%s) showing of status (%s).", word, mode, reason)})
+		if f.api == nil || !f.api.ShowStatusOverridden() {
+			setShowStatusMarker(f.runtimeDir, on)
+		}
+	}
+	return on
+}
 func (f *fanout) UnitNew(u *manager.Unit)                          { f.api.UnitNew(u) }
 func (f *fanout) UnitRemoved(u *manager.Unit)                      { f.api.UnitRemoved(u) }
 func (f *fanout) UnitChanged(u *manager.Unit) {
@@ -440,6 +465,13 @@ type journalLog struct {
 	// statusAll and statusNotice say which status lines are shown: all
 	// of them, or the notices (failures).
 	statusAll, statusNotice bool
+	// statusMode is ShowStatus='s word, "temporary" while auto is
+	// flipped on (flipAutoStatus).
+	statusMode string
+	// prevEphemeral is whether the last status line was a jobs-in-
+	// progress line, which the next one overwrites (252's
+	// status_vprintf).
+	prevEphemeral bool
 	// utf8 is whether the locale is UTF-8 (an ellipsis, else "...").
 	utf8 bool
 	// consoleTTY is whether the console is a terminal: 0 not asked yet,
@@ -458,6 +490,7 @@ func (l *journalLog) configure(conf *configuration) {
 	defer l.mu.Unlock()
 	l.color, l.maxLevel, l.target = conf.log.color, conf.log.level, conf.log.target
 	l.statusAll, l.statusNotice = all, notice
+	l.statusMode = conf.s.showStatus
 	l.utf8 = localeIsUTF8()
 }
 
@@ -671,6 +704,7 @@ func (l *journalLog) Status(t manager.StatusType, status, text string) {
 	if !l.statusAll && !(l.statusNotice && t == manager.StatusNotice) && t != manager.StatusEmergency {
 		return
 	}
+	ephemeral := t == manager.StatusEphemeral
 	columns := consoleColumns(l.console)
 	var line string
 	switch {
@@ -678,12 +712,39 @@ func (l *journalLog) Status(t manager.StatusType, status, text string) {
 		line = term.Ellipsize(text, max(columns-1, 3), 50, l.utf8)
 	case status == "":
 		line = "         " + term.Ellipsize(text, max(columns-10, 3), 50, l.utf8)
+	case ephemeral:
+		// The status column is the cylon, coloured already.
+		line = "[" + status + "] " + term.Ellipsize(text, max(columns-10, 3), 50, l.utf8)
 	case l.color:
 		line = "[" + statusColors[status] + status + "\x1b[0m] " + term.Ellipsize(text, max(columns-10, 3), 50, l.utf8)
 	default:
 		line = "[" + status + "] " + term.Ellipsize(text, max(columns-10, 3), 50, l.utf8)
 	}
-	_, _ = io.WriteString(l.console, line+"\r\n")
+	line += "\r\n"
+	if l.prevEphemeral {
+		// Back over the line the jobs-in-progress line took, and clear
+		// what it left.
+		line = "\x1bM\r\x1b[K" + line
+		if !ephemeral {
+			line += "\x1b[K"
+		}
+	}
+	l.prevEphemeral = ephemeral
+	_, _ = io.WriteString(l.console, line)
+}
+
+// flipAutoStatus turns auto into temporary (enable) or back; it returns
+// the mode and whether it changed, and whether status lines are on.
+func (l *journalLog) flipAutoStatus(enable bool) (mode string, changed, on bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	switch {
+	case enable && l.statusMode == "auto":
+		l.statusMode, l.statusAll, changed = "temporary", true, true
+	case !enable && l.statusMode == "temporary":
+		l.statusMode, l.statusAll, changed = "auto", false, true
+	}
+	return l.statusMode, changed, l.statusAll
 }
 
 // consoleColumns is the console's width, 80 when it has none (252's

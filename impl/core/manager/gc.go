@@ -174,6 +174,10 @@ func (m *Manager) freeUnit(u *Unit) {
 	if u.cfg.FragmentPath != "" {
 		delete(m.fileStates, path.Base(u.cfg.FragmentPath))
 	}
+	if u.onConsole {
+		u.onConsole = false
+		m.nOnConsole--
+	}
 	m.obs.UnitRemoved(u)
 	for _, o := range linked {
 		m.addToGCQueue(o)

@@ -164,7 +164,7 @@ func (m *Manager) installJob(u *Unit, pj job.PlannedJob, id uint32) *Job {
 		j.irreversible = j.irreversible || pj.Irreversible
 		j.ignoreOrder = j.ignoreOrder || pj.IgnoreOrder
 		if action == job.InstallMergedRerun {
-			j.running = false
+			m.setJobRunning(j, false)
 		}
 		m.obs.JobChanged(j)
 		return j
@@ -217,6 +217,7 @@ func (m *Manager) dispatchRunQueue() {
 		}
 		m.safely("job "+j.unit.ID(), func() { m.runJob(j) })
 	}
+	m.watchJobsInProgress()
 }
 
 // startingOrStopping is whether the manager's state makes the units'
@@ -304,7 +305,7 @@ func (m *Manager) runJob(j *Job) {
 		return
 	}
 	m.startJobTimer(j, true)
-	j.running = true
+	m.setJobRunning(j, true)
 	m.obs.JobChanged(j)
 	u := j.unit
 	var err error
@@ -329,7 +330,7 @@ func (m *Manager) runJob(j *Job) {
 	switch err {
 	case nil:
 	case errAgain:
-		j.running = false
+		m.setJobRunning(j, false)
 		m.obs.JobChanged(j)
 	case errAlready:
 		m.finishJob(j, resultDone, true, true)
@@ -401,7 +402,7 @@ func (m *Manager) finishJob(j *Job, result job.Result, recursive, already bool) 
 	}
 	if result == resultDone && t == jobRestart {
 		j.typ = jobStart
-		j.running = false
+		m.setJobRunning(j, false)
 		m.obs.JobChanged(j)
 		m.addToRunQueue(j)
 		m.requeueOrdered(u)
@@ -410,6 +411,7 @@ func (m *Manager) finishJob(j *Job, result job.Result, recursive, already bool) 
 	if result == resultFailed || result == resultInvalid {
 		m.nFailedJobs++
 	}
+	m.setJobRunning(j, false)
 	delete(m.jobs, j.id)
 	j.stopJobTimer()
 	if u.job == j {
@@ -441,6 +443,11 @@ func (m *Manager) finishJob(j *Job, result job.Result, recursive, already bool) 
 	}
 	m.triggerNotify(u)
 	m.requeueOrdered(u)
+	if len(m.jobs) > 0 {
+		// manager_check_finished, after a job: the next jobs-in-progress
+		// line waits the full delay again.
+		m.postponeJobsInProgress()
+	}
 	m.checkFinished()
 }
 
@@ -550,6 +557,9 @@ func (m *Manager) checkFinished() {
 	// manager_ready: no longer the first boot, and the boot's finish.
 	m.setFirstBoot(false)
 	m.reexec.phases.finish = now()
+	if f, ok := m.obs.(AutoStatusFlipper); ok {
+		m.statusFlippedOn = f.FlipAutoStatus(false, "boot finished")
+	}
 	m.obs.StartupFinished(m.notifyFinished())
 	m.dropLoadCaches()
 }

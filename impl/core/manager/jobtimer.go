@@ -11,6 +11,9 @@ import (
 type jobTimer struct {
 	entry *timerEntry
 	at    time.Time
+	// begin is when the job was installed (252's begin_usec), what the
+	// jobs-in-progress line counts from.
+	begin time.Time
 }
 
 // startJobTimer is job_start_timer: running is false when the job is
@@ -32,7 +35,11 @@ func (m *Manager) startJobTimer(j *Job, running bool) {
 			j.timer.entry.cancel()
 		}
 	} else {
-		if j.timer.entry != nil || u.cfg.JobTimeout == usecInfinity {
+		if j.timer.entry != nil {
+			return
+		}
+		j.timer.begin = now
+		if u.cfg.JobTimeout == usecInfinity {
 			return
 		}
 		at = now.Add(usecDuration(u.cfg.JobTimeout))

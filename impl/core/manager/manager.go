@@ -180,6 +180,18 @@ type Manager struct {
 	// nFailedJobs counts the jobs that ended failed or invalid
 	// (NFailedJobs).
 	nFailedJobs uint32
+	// nRunningJobs counts the jobs running (setJobRunning); the
+	// jobs-in-progress line (inprogress.go) is timed by jobsInProgress
+	// and cycles with jobsInProgressIteration.
+	nRunningJobs            int
+	jobsInProgress          *timerEntry
+	jobsInProgressIteration int
+	// statusFlippedOn is whether the observer turned ShowStatus=auto on
+	// for a job that took long (AutoStatusFlipper).
+	statusFlippedOn bool
+	// nOnConsole counts the units whose processes may use the console
+	// (updateOnConsole).
+	nOnConsole int
 	// fdWatch drops stored fds whose other end hung up.
 	fdWatch  fdStoreWatch
 	runQueue runQueue

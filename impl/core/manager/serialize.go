@@ -943,7 +943,9 @@ func (m *Manager) deserializeJob(u *Unit, v string) {
 		bad("job ID taken")
 		return
 	}
-	j := &Job{m: m, id: uint32(id), unit: u, typ: t, running: running}
+	j := &Job{m: m, id: uint32(id), unit: u, typ: t}
+	j.timer.begin = time.Now()
+	m.setJobRunning(j, running)
 	for _, flag := range f[3:] {
 		switch flag {
 		case "irreversible":

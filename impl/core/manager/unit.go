@@ -96,6 +96,8 @@ type Unit struct {
 	cfg  *unit.Unit
 	kind unitType
 	job  *Job
+	// onConsole is whether the unit counts in Manager.nOnConsole.
+	onConsole bool
 
 	invocationID  string
 	stateChange   DualTimestamp
@@ -491,6 +493,7 @@ func (u *Unit) notify(os, ns state.Active, reloadSuccess bool) {
 			m.logResources(u)
 		}
 	}
+	m.updateOnConsole(u)
 	m.unitActions(u, os, ns)
 	u.lastState = ns
 	if inactive(ns) {
