@@ -423,8 +423,8 @@ func (f *fanout) FlipAutoStatus(enable bool, reason string) bool {
 	}
 	return on
 }
-func (f *fanout) UnitNew(u *manager.Unit)                          { f.api.UnitNew(u) }
-func (f *fanout) UnitRemoved(u *manager.Unit)                      { f.api.UnitRemoved(u) }
+func (f *fanout) UnitNew(u *manager.Unit)     { f.api.UnitNew(u) }
+func (f *fanout) UnitRemoved(u *manager.Unit) { f.api.UnitRemoved(u) }
 func (f *fanout) UnitChanged(u *manager.Unit) {
 	f.api.UnitChanged(u)
 	f.recheckJournal()

@@ -34,7 +34,9 @@ func testDepMaskSet(t *testing.T, kinds, names int) {
 			delete(m, k)
 		case 3:
 			kind := k.Kind
-			s.DeleteFunc(func(e DepEdge, _ DepOrigin) bool { return e.Kind == kind && rng.Intn(2) == 0 && func() bool { delete(m, e); return true }() })
+			s.DeleteFunc(func(e DepEdge, _ DepOrigin) bool {
+				return e.Kind == kind && rng.Intn(2) == 0 && func() bool { delete(m, e); return true }()
+			})
 		case 4:
 			s.All(func(e DepEdge, o *DepOrigin) {
 				if e.Other == k.Other {
