@@ -101,9 +101,10 @@ type API struct {
 	// refs are the bus clients holding each unit (Unit.Ref).
 	refs map[*manager.Unit]*bus.Track
 	// showStatusOverride is SetShowStatus's mode ("" for none), and
-	// OnShowStatus is told whether status is shown when it changes.
+	// OnShowStatus is told of it (as restored by a daemon-reexec too) and
+	// whether status is shown.
 	showStatusOverride string
-	OnShowStatus       func(on bool)
+	OnShowStatus       func(override string, on bool)
 	// pendingRefs are references restored after daemon-reexec, by unit
 	// and name, until the system bus is back.
 	pendingRefs [][2]string

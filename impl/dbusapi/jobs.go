@@ -252,6 +252,9 @@ func (a *API) Restore(items []manager.Item) {
 		case "show-status-overridden":
 			if mode, ok := parseShowStatus(it.Value); ok {
 				a.showStatusOverride = mode
+				if a.OnShowStatus != nil {
+					a.OnShowStatus(mode, a.showStatusOn())
+				}
 			}
 		case "subscribed":
 			a.pendingSubscribed = append(a.pendingSubscribed, it.Value)
@@ -550,7 +553,7 @@ func (a *API) jobManagerMembers() []bus.Member {
 					a.showStatusOverride = mode
 					a.managerCache = nil
 					if a.OnShowStatus != nil {
-						a.OnShowStatus(a.showStatusOn())
+						a.OnShowStatus(mode, a.showStatusOn())
 					}
 				}
 				return nil, nil

@@ -118,3 +118,35 @@ func TestEphemeralStatusLinesAsSystemd(t *testing.T) {
 		t.Errorf("yes is not flipped: %v %v", changed, on)
 	}
 }
+
+// SetShowStatus's override decides which status lines show (252's
+// manager_get_show_status_on); notices still follow the configured mode.
+func TestStatusOverrideAsSystemd(t *testing.T) {
+	var b bytes.Buffer
+	l := &journalLog{console: &b, statusAll: true, statusNotice: true, statusMode: "yes", utf8: true}
+	if mode, changed := l.overrideStatus("no"); mode != "no" || !changed {
+		t.Errorf("override: %q %v", mode, changed)
+	}
+	l.Status(manager.StatusNormal, "  OK  ", "Started a.service.")
+	l.Status(manager.StatusNotice, "FAILED", "Failed to start b.service.")
+	if want := "[FAILED] Failed to start b.service.\r\n"; b.String() != want {
+		t.Errorf("overridden to no: %q, want %q", b.String(), want)
+	}
+	if mode, changed := l.overrideStatus(""); mode != "yes" || !changed {
+		t.Errorf("restore: %q %v", mode, changed)
+	}
+	b.Reset()
+	l.Status(manager.StatusNormal, "  OK  ", "Started a.service.")
+	if b.Len() == 0 {
+		t.Error("restored to yes: the line is not shown")
+	}
+
+	// Configured off, overridden on.
+	b.Reset()
+	l.statusAll, l.statusNotice, l.statusMode = false, false, "no"
+	l.overrideStatus("yes")
+	l.Status(manager.StatusNormal, "  OK  ", "Started a.service.")
+	if b.Len() == 0 {
+		t.Error("overridden to yes: the line is not shown")
+	}
+}

@@ -218,7 +218,16 @@ func Main(args []string, stdio cli.Stdio) int {
 	}
 	api := dbusapi.New(m)
 	obs.api = api
-	api.OnShowStatus = func(on bool) { setShowStatusMarker(runtimeDir, on) }
+	api.OnShowStatus = func(override string, on bool) {
+		if mode, changed := logger.overrideStatus(override); changed {
+			word := "Restoring"
+			if override != "" {
+				word = "Overriding"
+			}
+			logger.Log(manager.LogEntry{Level: manager.LevelDebug, Message: fmt.Sprintf("%s (%s) showing of status (bus).", word, mode)})
+		}
+		setShowStatusMarker(runtimeDir, on)
+	}
 	sockDir := filepath.Join(runtimeDir, "systemd")
 	// /run/systemd/system is how clients tell that systemd runs (sd_booted).
 	if err := os.MkdirAll(filepath.Join(sockDir, "system"), 0o755); err != nil {
@@ -468,6 +477,9 @@ type journalLog struct {
 	// statusMode is ShowStatus='s word, "temporary" while auto is
 	// flipped on (flipAutoStatus).
 	statusMode string
+	// statusOverride is SetShowStatus's mode, "" for none: it decides
+	// which lines show, but for the notices, which follow statusMode.
+	statusOverride string
 	// prevEphemeral is whether the last status line was a jobs-in-
 	// progress line, which the next one overwrites (252's
 	// status_vprintf).
@@ -701,7 +713,11 @@ func localeIsUTF8() bool {
 func (l *journalLog) Status(t manager.StatusType, status, text string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if !l.statusAll && !(l.statusNotice && t == manager.StatusNotice) && t != manager.StatusEmergency {
+	all := l.statusAll
+	if l.statusOverride != "" {
+		all = l.statusOverride == "yes" || l.statusOverride == "temporary"
+	}
+	if !all && !(l.statusNotice && t == manager.StatusNotice) && t != manager.StatusEmergency {
 		return
 	}
 	ephemeral := t == manager.StatusEphemeral
@@ -731,6 +747,20 @@ func (l *journalLog) Status(t manager.StatusType, status, text string) {
 	}
 	l.prevEphemeral = ephemeral
 	_, _ = io.WriteString(l.console, line)
+}
+
+// overrideStatus takes SetShowStatus's mode ("" to restore the
+// configured one); it returns the mode now in force and whether the
+// override changed.
+func (l *journalLog) overrideStatus(override string) (mode string, changed bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	changed = override != l.statusOverride
+	l.statusOverride = override
+	if override != "" {
+		return override, changed
+	}
+	return l.statusMode, changed
 }
 
 // flipAutoStatus turns auto into temporary (enable) or back; it returns
