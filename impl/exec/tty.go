@@ -247,3 +247,23 @@ func parseBoolean(s string) bool {
 	}
 	return false
 }
+
+// MayTouchConsole is exec_context_may_touch_console: the settings may
+// use a terminal (TTYReset=, TTYVHangup=, TTYVTDisallocate=, a terminal
+// input or output), and that terminal (TTYPath=, /dev/console when
+// empty) may be the console.
+func MayTouchConsole(ttyReset, ttyVHangup, ttyVTDisallocate bool, stdin, stdout, stderr, ttyPath string) bool {
+	if !ttyReset && !ttyVHangup && !ttyVTDisallocate && !isTerminalInput(stdin) &&
+		!isTerminalOutput(stdout) && !isTerminalOutput(stderr) {
+		return false
+	}
+	tty := strings.TrimPrefix(ttyPath, "/dev/")
+	if tty == "" || tty == "console" {
+		return true
+	}
+	resolved := resolveDevConsole()
+	if resolved == "" {
+		return true // unknown: it may be
+	}
+	return resolved == tty || resolved == "tty0" && vtNumber(tty) >= 0
+}

@@ -2,12 +2,11 @@ package manager
 
 import (
 	"fmt"
-	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
+	"gosystemd/impl/exec"
 	"gosystemd/impl/timeutil"
 )
 
@@ -251,49 +250,13 @@ func (m *Manager) needsConsole(u *Unit) bool {
 		return false
 	}
 	ec := u.cfg.Exec
-	if ec == nil || !execMayTouchTTY(ec.TTYReset, ec.TTYVHangup, ec.TTYVTDisallocate, ec.StdInput, ec.StdOutput, ec.StdError) ||
-		!ttyMayMatchDevConsole(ec.TTYPath) {
+	if ec == nil || !exec.MayTouchConsole(ec.TTYReset, ec.TTYVHangup, ec.TTYVTDisallocate, ec.StdInput, ec.StdOutput, ec.StdError, ec.TTYPath) {
 		return false
 	}
 	if s, ok := u.kind.(*service); ok {
 		return s.holdsConsole()
 	}
 	return true
-}
-
-// execMayTouchTTY is exec_context_may_touch_tty.
-func execMayTouchTTY(reset, vhangup, disallocate bool, stdin, stdout, stderr string) bool {
-	terminalOutput := func(o string) bool { return o == "tty" || o == "kmsg+console" || o == "journal+console" }
-	return reset || vhangup || disallocate || stdin == "tty" || stdin == "tty-force" || stdin == "tty-fail" ||
-		terminalOutput(stdout) || terminalOutput(stderr)
-}
-
-// ttyMayMatchDevConsole is tty_may_match_dev_console for the unit's
-// TTYPath= (/dev/console when empty).
-func ttyMayMatchDevConsole(tty string) bool {
-	if tty == "" {
-		return true
-	}
-	tty = strings.TrimPrefix(tty, "/dev/")
-	if tty == "console" {
-		return true
-	}
-	b, err := os.ReadFile("/sys/class/tty/console/active")
-	if err != nil {
-		return true
-	}
-	f := strings.Fields(string(b))
-	if len(f) == 0 {
-		return true
-	}
-	resolved := f[len(f)-1]
-	return resolved == tty || resolved == "tty0" && ttyIsVC(tty)
-}
-
-// ttyIsVC is tty_is_vc: tty1 to tty63.
-func ttyIsVC(tty string) bool {
-	n, err := strconv.Atoi(strings.TrimPrefix(strings.TrimPrefix(tty, "/dev/"), "tty"))
-	return strings.HasPrefix(strings.TrimPrefix(tty, "/dev/"), "tty") && err == nil && n >= 1 && n <= 63
 }
 
 // holdsConsole is service_needs_console's states: a service that exited
