@@ -221,12 +221,12 @@ func introspectedProperties(data string) []string {
 		}
 		tag := rest[:gt]
 		rest = rest[gt+1:]
-		elem, attrs, _ := strings.Cut(tag, " ")
-		if elem != "property" && !strings.HasPrefix(tag, "property\t") && !strings.HasPrefix(tag, "property\n") {
-			continue
+		elem, attrs := tag, ""
+		if i := strings.IndexAny(tag, " \t\r\n"); i >= 0 {
+			elem, attrs = tag[:i], tag[i:]
 		}
 		if elem != "property" {
-			attrs = tag[len("property"):]
+			continue
 		}
 		if name, ok := xmlAttribute(attrs, "name"); ok {
 			names = append(names, name)
