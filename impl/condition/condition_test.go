@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"gosystemd/impl/version"
 )
 
 // The real `systemd-analyze condition` of systemd 252 is the
@@ -185,13 +187,13 @@ func TestVersionsMatchSystemd(t *testing.T) {
 	}
 }
 
-// TestVersionCompareAntisymmetric checks VersionCompare's order itself on
+// TestVersionCompareAntisymmetric checks version.Compare's order itself on
 // the same versions.
 func TestVersionCompareAntisymmetric(t *testing.T) {
 	for _, a := range versions {
 		for _, b := range versions {
-			if VersionCompare(a, b) != -VersionCompare(b, a) {
-				t.Errorf("VersionCompare(%q, %q) = %d but VersionCompare(%q, %q) = %d", a, b, VersionCompare(a, b), b, a, VersionCompare(b, a))
+			if version.Compare(a, b) != -version.Compare(b, a) {
+				t.Errorf("version.Compare(%q, %q) = %d but version.Compare(%q, %q) = %d", a, b, version.Compare(a, b), b, a, version.Compare(b, a))
 			}
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"gosystemd/corpus"
+	"gosystemd/impl/version"
 )
 
 // corpusConditions are the Condition*= and Assert*= lines of the unit
@@ -137,7 +138,7 @@ func FuzzConditionParameter(f *testing.F) {
 	})
 }
 
-// FuzzVersionCompare checks that versions are ordered: comparing is
+// FuzzFuzzVersionCompare checks that versions are ordered: comparing is
 // antisymmetric and a version equals itself.
 func FuzzVersionCompare(f *testing.F) {
 	for _, a := range versions {
@@ -149,11 +150,11 @@ func FuzzVersionCompare(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, a, b string) {
-		if VersionCompare(a, a) != 0 {
+		if version.Compare(a, a) != 0 {
 			t.Fatalf("%q differs from itself", a)
 		}
-		if x, y := VersionCompare(a, b), VersionCompare(b, a); x != -y {
-			t.Fatalf("VersionCompare(%q, %q) = %d, reversed %d", a, b, x, y)
+		if x, y := version.Compare(a, b), version.Compare(b, a); x != -y {
+			t.Fatalf("version.Compare(%q, %q) = %d, reversed %d", a, b, x, y)
 		}
 	})
 }

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"unicode/utf16"
 
-	"gosystemd/impl/condition"
+	"gosystemd/impl/version"
 
 	"golang.org/x/sys/unix"
 )
@@ -162,5 +162,5 @@ func labelCompare(a, b string) int {
 	case b == "":
 		return 1
 	}
-	return condition.VersionCompare(a, b)
+	return version.Compare(a, b)
 }

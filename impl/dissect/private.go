@@ -1,7 +1,6 @@
 package dissect
 
 import (
-	"crypto/rand"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -50,7 +49,7 @@ func MountPrivately(image, program string, msg func(syscall.Errno) string) (stri
 		return "", fail(errnoOf(err), "Failed to generate temporary mount directory: %s", msg(errnoOf(err)))
 	}
 	var rnd [8]byte
-	_, _ = rand.Read(rnd[:])
+	_, _ = unix.Getrandom(rnd[:], 0)
 	dir := tmp + "/.#" + program + fmt.Sprintf("%016x", binary.LittleEndian.Uint64(rnd[:]))
 
 	// loop_device_make_by_path with O_RDWR asked for: 252 keeps the

@@ -1,7 +1,6 @@
 package exec
 
 import (
-	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"io"
@@ -361,7 +360,7 @@ func readCredentialFile(p string) ([]byte, error) {
 // temporary name and linked into place.
 func writeCredential(dir, id string, data []byte, uid uint32, ownershipOK bool) error {
 	var rnd [8]byte
-	_, _ = rand.Read(rnd[:])
+	_, _ = unix.Getrandom(rnd[:], 0)
 	tmp := pathJoin(dir, ".#cred"+hex.EncodeToString(rnd[:]))
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_RDWR|os.O_EXCL|unix.O_NOFOLLOW|unix.O_NOCTTY, 0o600)
 	if err != nil {

@@ -1,7 +1,6 @@
 package exec
 
 import (
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"os"
@@ -72,7 +71,7 @@ func makeOneTmpDir(boot, unit, prefix string) (string, error) {
 func randomSuffix() string {
 	const chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 	var b [6]byte
-	_, _ = rand.Read(b[:])
+	_, _ = unix.Getrandom(b[:], 0)
 	for i := range b {
 		b[i] = chars[int(b[i])%len(chars)]
 	}

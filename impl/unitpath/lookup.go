@@ -13,12 +13,13 @@
 package unitpath
 
 import (
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 
 	"gosystemd/impl/unitname"
 )
@@ -364,7 +365,7 @@ func Mkdtemp(prefix string) (string, error) {
 	const chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 	for range 100 {
 		var b [6]byte
-		if _, err := rand.Read(b[:]); err != nil {
+		if _, err := unix.Getrandom(b[:], 0); err != nil {
 			return "", err
 		}
 		for i := range b {

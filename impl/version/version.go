@@ -2,7 +2,7 @@
 // drop-in for Debian bookworm's systemd 252.39-1~deb12u2, so --version
 // prints what that build prints, feature line included.
 //
-// Any package may import version; it imports nothing.
+// Any package may import version; it imports only the standard library.
 package version
 
 // Major is the upstream version number, as in "systemd 252".
