@@ -11,21 +11,15 @@ import (
 	"testing"
 	"time"
 
-	"gosystemd/impl/cli"
-	"gosystemd/impl/exec"
 	"gosystemd/oracle"
 	"gosystemd/oracle/oracletest"
 )
 
 func TestMain(m *testing.M) {
-	// In the guest this binary is also the launcher and the executor.
-	if len(os.Args) > 1 {
-		switch os.Args[1] {
-		case exec.ToolName:
-			os.Exit(exec.Main(os.Args[1:], cli.OSStdio()))
-		case launcherArg:
-			os.Exit(launch(os.Args[2:]))
-		}
+	// In the guest this binary is also the launcher, and the executor
+	// (package exec's init runs that).
+	if len(os.Args) > 1 && os.Args[1] == launcherArg {
+		os.Exit(launch(os.Args[2:]))
 	}
 	code := m.Run()
 	oracletest.Cleanup()

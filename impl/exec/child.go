@@ -1,7 +1,6 @@
 package exec
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -20,12 +19,17 @@ import (
 )
 
 func init() {
-	// The executor works on the main thread: it names the process
-	// (PR_SET_NAME renames only the calling thread) and execve from the
-	// thread group leader keeps the PID's identity simple. During package
-	// initialization the main goroutine runs on the main thread.
+	// A process started as the executor (argv [name, ToolName, ...]) runs
+	// it here and never reaches main. During package initialization the
+	// runtime holds the main goroutine on the main thread, where the
+	// executor must work: it names the process (PR_SET_NAME renames only
+	// the calling thread), sets per-thread credentials, and execs from the
+	// thread group leader. LockOSThread would do the same after init but
+	// starts the runtime's template thread, a tenth of the executor's
+	// start-up; and the packages the binary has besides this one's
+	// dependencies need not be initialized at all.
 	if len(os.Args) > 1 && os.Args[1] == ToolName {
-		runtime.LockOSThread()
+		os.Exit(runExecutor(os.Args[1:], cli.OSStdio()))
 	}
 }
 
@@ -33,10 +37,14 @@ func init() {
 // it into the running command. args are [name, spec fd, status fd]. It
 // returns only when a step failed, with 252's exit status for that step.
 func Main(args []string, stdio cli.Stdio) int {
-	// Every credential, namespace and per-thread attribute below is set on
-	// this thread, and execve happens from it (already the main thread
-	// when init saw the executor's argv).
+	// Every credential, namespace and per-thread attribute is set on one
+	// thread, and execve happens from it.
 	runtime.LockOSThread()
+	return runExecutor(args, stdio)
+}
+
+// runExecutor is Main on a thread already locked (init's main thread).
+func runExecutor(args []string, stdio cli.Stdio) int {
 	// SIGHUP would end a Go program; 252 ignores it around TIOCSCTTY and
 	// vhangup could send it. Dispositions are reset before execve.
 	signal.Ignore(syscall.SIGHUP)
@@ -71,11 +79,17 @@ func Main(args []string, stdio cli.Stdio) int {
 	return f.ExitStatus
 }
 
-// readSpec reads the JSON Spec from fd (from offset 0) and closes it.
+// readSpec reads the Spec from fd (from offset 0) and closes it.
 func readSpec(fd int) (*Spec, error) {
 	defer unix.Close(fd)
+	// The memfd's size is the spec's; a pipe (tests) is read to its end.
+	size := 4096
+	var st unix.Stat_t
+	if unix.Fstat(fd, &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFREG && st.Size > 0 && st.Size < 64<<20 {
+		size = int(st.Size) + 1
+	}
 	var data []byte
-	buf := make([]byte, 64<<10)
+	buf := make([]byte, size)
 	for off := int64(0); ; {
 		n, err := unix.Pread(fd, buf, off)
 		if err == unix.ESPIPE {
@@ -91,7 +105,7 @@ func readSpec(fd int) (*Spec, error) {
 		off += int64(n)
 	}
 	s := &Spec{}
-	if err := json.Unmarshal(data, s); err != nil {
+	if err := unmarshalWire(data, s); err != nil {
 		return nil, fmt.Errorf("decoding spec: %w", err)
 	}
 	return s, nil
@@ -104,8 +118,7 @@ type child struct {
 }
 
 func (c *child) send(r statusRecord) {
-	b, _ := json.Marshal(r)
-	_ = writeAll(c.status, append(b, '\n'))
+	_ = writeAll(c.status, appendRecord(nil, &r))
 }
 
 // warn reports a warning about the unit: to the journal from the child,
@@ -210,7 +223,7 @@ func (c *child) run() *Failure {
 		c.send(rec)
 	}
 	if home == "" && s.WorkingDirectoryHome {
-		h, err := homeDir()
+		h, err := s.homeDir()
 		if err != nil {
 			return fail(ExitChdir, err, "Failed to determine $HOME for user: %m")
 		}
@@ -404,8 +417,8 @@ func (c *child) run() *Failure {
 }
 
 type userRecord struct {
-	UID int `json:"uid"`
-	GID int `json:"gid"`
+	UID int
+	GID int
 }
 
 func idOrMinus(id uint32) int {
@@ -486,8 +499,8 @@ func enforceUser(s *Spec, uid uint32) error {
 
 // homeDir is get_home_dir for the executor's own user: $HOME if usable,
 // else the passwd entry.
-func homeDir() (string, error) {
-	if h := os.Getenv("HOME"); h != "" && strings.HasPrefix(h, "/") {
+func (s *Spec) homeDir() (string, error) {
+	if h, _ := s.lookupManagerEnv("HOME"); h != "" && strings.HasPrefix(h, "/") {
 		return h, nil
 	}
 	uid := unix.Getuid()
@@ -512,7 +525,7 @@ func (c *child) environment(nFDs int, home, username, shell string, jdev, jino u
 	if s.needsTerm() {
 		tty := ttyPathOf(s)
 		if pathEqual(tty, "/dev/console") && unix.Getppid() == 1 {
-			term = os.Getenv("TERM")
+			term, _ = s.lookupManagerEnv("TERM")
 		}
 		if term == "" {
 			term = defaultTermForTTY(tty)
@@ -524,7 +537,7 @@ func (c *child) environment(nFDs int, home, username, shell string, jdev, jino u
 	if len(s.ExecSearchPath) > 0 {
 		searchPath = []string{"PATH=" + strings.Join(s.ExecSearchPath, ":")}
 	}
-	pass := passEnvironment(s.PassEnvironment, os.LookupEnv)
+	pass := passEnvironment(s.PassEnvironment, s.lookupManagerEnv)
 	env := MergeEnv(s.Environment, our, searchPath, pass, s.UnitEnvironment, s.FilesEnvironment)
 	clean, _ := unitfile.CleanEnv(env)
 	return clean
@@ -661,6 +674,17 @@ func (s *Spec) flagFDs(n int) error {
 
 // cloexecAllBut marks every fd except keep close-on-exec.
 func cloexecAllBut(keep []int) error {
+	// The kept fds are 3.. onward without a gap: one close_range marks
+	// the rest, where the kernel has it (5.11).
+	if contiguousFrom3(keep) {
+		err := unix.CloseRange(uint(3+len(keep)), ^uint(0), unix.CLOSE_RANGE_CLOEXEC)
+		if err == nil {
+			return nil
+		}
+		if err != unix.ENOSYS && err != unix.EINVAL {
+			return err
+		}
+	}
 	ents, err := os.ReadDir("/proc/self/fd")
 	if err != nil {
 		return errnoOf(err)
@@ -684,6 +708,16 @@ func cloexecAllBut(keep []int) error {
 		}
 	}
 	return nil
+}
+
+// contiguousFrom3 reports whether keep is exactly 3, 4, ..., 3+len(keep)-1.
+func contiguousFrom3(keep []int) bool {
+	for i, fd := range keep {
+		if fd != 3+i {
+			return false
+		}
+	}
+	return true
 }
 
 // allCapsIn reports whether set holds every capability the kernel knows.

@@ -4,18 +4,17 @@
 //
 // Go cannot run code between fork and exec, so the manager starts its own
 // binary again (Start: /proc/self/exe, argv [ProcessName(path), ToolName,
-// spec fd, status fd]) and the multicall binary dispatches ToolName to
-// Main, which performs the setup on one locked thread and execs the
-// command:
+// spec fd, status fd]); the package's init sees ToolName and, still on
+// the main thread, performs the setup and execs the command:
 //
 //	manager (PID 1)                         executor (same PID as the command)
-//	  Spec ── JSON in a sealed memfd ────►  read spec, close it
+//	  Spec ── wire form, sealed memfd ───►  read spec, close it
 //	  passed fds at 3.., stdio fds     ──►  setsid, tty, user lookup, stdio,
 //	  clone3 into the unit's cgroup         nice/sched/ioprio/oom, directories,
 //	                                        environment, umask, keyring, rlimits,
 //	                                        mount namespace, groups, executable,
 //	                                        caps, uid, chdir, securebits, no-new-privs
-//	  status pipe (CLOEXEC) ◄────────────   {"user"}, {"warning"}, {"exec"} | {"failure"}
+//	  status pipe (CLOEXEC) ◄────────────   records: user, warning, exec | failure
 //	  Report: EOF after "exec" = running    signals reset, execve
 //
 // The manager-side helpers (ServiceEnvironment, LoadEnvironmentFiles,

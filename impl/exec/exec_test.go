@@ -1,6 +1,8 @@
 package exec
 
 import (
+	"encoding/json"
+	"fmt"
 	"os"
 	osexec "os/exec"
 	"path/filepath"
@@ -8,16 +10,46 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-
-	"gosystemd/impl/cli"
 )
 
+// The test binary is also the executor Start re-executes (the package's
+// init runs it), and the manager's side of a mount request for
+// testdata/nsmount.sh.
 func TestMain(m *testing.M) {
-	// The test binary is also the executor Start re-executes.
-	if len(os.Args) > 1 && os.Args[1] == ToolName {
-		os.Exit(Main(os.Args[1:], cli.OSStdio()))
+	if len(os.Args) == 3 && os.Args[1] == nsMountClientArg {
+		os.Exit(nsMountClient(os.Args[2]))
 	}
 	os.Exit(m.Run())
+}
+
+const nsMountClientArg = "nsmount-client"
+
+// nsMountClient starts the mount helper for a request given as JSON, as
+// the manager starts it, prints its result as JSON and exits with its
+// status.
+func nsMountClient(request string) int {
+	var r NSMount
+	if err := json.Unmarshal([]byte(request), &r); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 100
+	}
+	pid, rd, err := StartNSMount(&r, "/proc/self/exe")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 100
+	}
+	var ws syscall.WaitStatus
+	if _, err := syscall.Wait4(pid, &ws, 0, nil); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 100
+	}
+	res := ReadNSMountResult(rd)
+	out, _ := json.Marshal(struct {
+		Errno  syscall.Errno `json:",omitempty"`
+		Errors []string      `json:",omitempty"`
+	}{res.Errno, res.Errors})
+	fmt.Printf("%s", out)
+	return ws.ExitStatus()
 }
 
 func needRoot(t *testing.T) {

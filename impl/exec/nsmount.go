@@ -1,7 +1,7 @@
 package exec
 
 import (
-	"encoding/json"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -24,7 +24,7 @@ import (
 // done by the executor binary too, in a helper the manager starts:
 //
 //	manager (PID 1)                          helper "(sd-bindmnt)"
-//	  NSMount ── JSON, argv[3] ───────────►  in the manager's namespace:
+//	  NSMount ── wire form, hex, argv[3] ─►  in the manager's namespace:
 //	                                          source resolved, bound in a
 //	                                          private MS_SLAVE playground,
 //	                                          made read-only, moved into
@@ -72,8 +72,8 @@ type PartitionOptions struct{ Partition, Options string }
 // NSMountResult is what the helper reports: Errno 0 is success; Errors
 // are messages 252 logs at error level on the way.
 type NSMountResult struct {
-	Errno  syscall.Errno `json:",omitempty"`
-	Errors []string      `json:",omitempty"`
+	Errno  syscall.Errno
+	Errors []string
 }
 
 // StartNSMount starts the helper for r (exe as in Options.Executable)
@@ -83,10 +83,7 @@ func StartNSMount(r *NSMount, exe string) (int, *os.File, error) {
 	if exe == "" {
 		exe = "/proc/self/exe"
 	}
-	data, err := json.Marshal(r)
-	if err != nil {
-		return 0, nil, err
-	}
+	data := hex.EncodeToString(marshalWire(r))
 	null, err := os.OpenFile("/dev/null", os.O_RDWR, 0)
 	if err != nil {
 		return 0, nil, fmt.Errorf("opening /dev/null: %w", err)
@@ -99,7 +96,7 @@ func StartNSMount(r *NSMount, exe string) (int, *os.File, error) {
 	defer wr.Close()
 	n := rawFD(null)
 	attr := &syscall.ProcAttr{Env: []string{}, Files: []uintptr{n, n, n, rawFD(wr)}, Sys: &syscall.SysProcAttr{}}
-	pid, err := syscall.ForkExec(exe, []string{"(sd-bindmnt)", ToolName, nsMountArg, string(data)}, attr)
+	pid, err := syscall.ForkExec(exe, []string{"(sd-bindmnt)", ToolName, nsMountArg, data}, attr)
 	if err != nil {
 		rd.Close()
 		return 0, nil, fmt.Errorf("starting mount helper: %w", err)
@@ -112,7 +109,7 @@ func StartNSMount(r *NSMount, exe string) (int, *os.File, error) {
 func ReadNSMountResult(f io.Reader) NSMountResult {
 	data, _ := io.ReadAll(io.LimitReader(f, 64<<10))
 	var res NSMountResult
-	if len(data) == 0 || json.Unmarshal(data, &res) != nil {
+	if len(data) == 0 || unmarshalWire(data, &res) != nil {
 		return NSMountResult{Errno: syscall.EIO}
 	}
 	return res
@@ -121,13 +118,16 @@ func ReadNSMountResult(f io.Reader) NSMountResult {
 // nsMountMain is the helper: args are [ToolName, nsMountArg, request].
 func nsMountMain(args []string, stdio cli.Stdio) int {
 	var r NSMount
-	if len(args) != 3 || json.Unmarshal([]byte(args[2]), &r) != nil || r.PID <= 0 {
+	var data []byte
+	if len(args) == 3 {
+		data, _ = hex.DecodeString(args[2])
+	}
+	if len(data) == 0 || unmarshalWire(data, &r) != nil || r.PID <= 0 {
 		fmt.Fprintf(stdio.Err, "%s: bad mount request\n", args[0])
 		return 1
 	}
 	res := mountInNamespace(&r)
-	b, _ := json.Marshal(res)
-	_ = writeAll(3, b)
+	_ = writeAll(3, marshalWire(&res))
 	if res.Errno != 0 {
 		return 1
 	}

@@ -2,11 +2,15 @@ package exec
 
 import (
 	"bytes"
+	"fmt"
+	"hash/fnv"
 	"os"
 	"reflect"
 	"strings"
 	"syscall"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 func TestMergeEnv(t *testing.T) {
@@ -148,14 +152,21 @@ func write(t *testing.T, name, data string) {
 }
 
 func TestReadReport(t *testing.T) {
-	in := `{"user":{"uid":5,"gid":6}}` + "\n" + `{"warning":"w"}` + "\n" + `{"exec":true}` + "\n"
-	r, err := ReadReport(strings.NewReader(in))
+	var in []byte
+	for _, rec := range []statusRecord{{User: &userRecord{UID: 5, GID: 6}}, {Warning: "w"}, {Exec: true}} {
+		in = appendRecord(in, &rec)
+	}
+	r, err := ReadReport(bytes.NewReader(in))
 	if err != nil || !r.Execed || r.UID != 5 || r.GID != 6 || len(r.Warnings) != 1 {
 		t.Errorf("%+v %v", r, err)
 	}
-	r, err = ReadReport(strings.NewReader(`{"exec":true}{"failure":{"ExitStatus":203,"Errno":2,"Message":"m"}}`))
+	in = appendRecord(appendRecord(nil, &statusRecord{Exec: true}), &statusRecord{Failure: &Failure{ExitStatus: 203, Errno: 2, Message: "m"}})
+	r, err = ReadReport(bytes.NewReader(in))
 	if err != nil || r.Execed || r.Failure.ExitStatus != 203 || r.Failure.SpawnMessage("/x") != "Failed at step EXEC spawning /x: No such file or directory" {
 		t.Errorf("%+v %v", r, err)
+	}
+	if _, err := ReadReport(bytes.NewReader(in[:len(in)-1])); err == nil {
+		t.Errorf("a truncated record was accepted")
 	}
 }
 
@@ -202,14 +213,133 @@ func FuzzReplaceEnvArgv(f *testing.F) {
 }
 
 func FuzzReadReport(f *testing.F) {
-	f.Add([]byte(`{"user":{"uid":1,"gid":2}}` + "\n" + `{"exec":true}` + "\n"))
-	f.Add([]byte(`{"failure":{"ExitStatus":217,"Errno":3,"Message":"x"}}`))
+	f.Add(appendRecord(appendRecord(nil, &statusRecord{User: &userRecord{UID: 1, GID: 2}}), &statusRecord{Exec: true}))
+	f.Add(appendRecord(nil, &statusRecord{Failure: &Failure{ExitStatus: 217, Errno: 3, Message: "x"}}))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		r, err := ReadReport(bytes.NewReader(data))
 		if err == nil && r.Execed && r.Failure != nil {
 			t.Fatalf("both execed and failed: %+v", r)
 		}
 	})
+}
+
+// fullSpec is a Spec with every field set, from the executor tests' probe
+// spec and the options a unit can give.
+func fullSpec() *Spec {
+	s := NewSpec("a.service", "/bin/echo", "/bin/echo", "héllo", "")
+	n, prio, slack, rows := -5, 3<<13|4, uint64(50000), uint32(24)
+	s.Nice, s.IOPrio, s.TimerSlackNSec, s.TTYRows = &n, &prio, &slack, &rows
+	s.Limits[unix.RLIMIT_NOFILE] = &Rlimit{Cur: 1024, Max: RlimInfinity}
+	s.Environment = []string{"A=1", "B="}
+	s.UnitEnvironment = []string{}
+	s.StdinData = []byte{0, 1, 255}
+	s.CPUAffinity = []int{0, 3}
+	s.Directories[DirState] = ExecDirectory{Mode: 0o700, Items: []ExecDirectoryItem{{Path: "x", Symlinks: []string{"y"}}}}
+	s.SetCredentials = []SetCredentialSpec{{ID: "c", Data: []byte("secret")}}
+	s.CapabilityBoundingSet = 1<<63 | 5
+	s.ManagerEnvironment = []string{"HOME=/root"}
+	s.FDs = Layout{NPass: 2, Status: 6, Stdin: -1, Stdout: 7, Stderr: -1}
+	return s
+}
+
+func TestWireRoundTrip(t *testing.T) {
+	for _, v := range []any{
+		fullSpec(), NewSpec("b.service", "true"),
+		&statusRecord{User: &userRecord{UID: -1, GID: 100}},
+		&statusRecord{Warning: "w", Failure: &Failure{ExitStatus: 203, Errno: syscall.ENOENT, Message: "m", Level: 6, Logged: true}},
+		&NSMount{PID: 9, Source: "/a", Dest: "/b", Image: true, Options: []PartitionOptions{{"root", "ro"}}},
+		&NSMountResult{Errno: syscall.EPERM, Errors: []string{"e"}},
+	} {
+		data := marshalWire(v)
+		got := reflect.New(reflect.TypeOf(v).Elem())
+		if err := unmarshalWire(data, got.Interface()); err != nil {
+			t.Fatalf("%T: %v", v, err)
+		}
+		// DeepEqual tells nil from empty slices: they must survive too.
+		if !reflect.DeepEqual(got.Interface(), v) {
+			t.Errorf("%T: round trip changed it:\n got %+v\nwant %+v", v, got.Elem().Interface(), reflect.ValueOf(v).Elem().Interface())
+		}
+		// Every shorter message is refused, not misread.
+		for n := 0; n < len(data); n++ {
+			if err := unmarshalWire(data[:n], reflect.New(reflect.TypeOf(v).Elem()).Interface()); err == nil {
+				t.Fatalf("%T: truncated to %d of %d bytes but accepted", v, n, len(data))
+			}
+		}
+	}
+}
+
+// TestWireLayout computes the fingerprint of the wire types' layout and
+// checks wireLayout against it, so that a manager and an executor built
+// from different Spec fields refuse each other's messages.
+func TestWireLayout(t *testing.T) {
+	h := fnv.New64a()
+	var walk func(t reflect.Type)
+	walk = func(typ reflect.Type) {
+		fmt.Fprintf(h, "%d", typ.Kind())
+		switch typ.Kind() {
+		case reflect.Struct:
+			h.Write([]byte{'{'})
+			for i := 0; i < typ.NumField(); i++ {
+				f := typ.Field(i)
+				if !f.IsExported() {
+					t.Fatalf("wire type %s has unexported field %s", typ.Name(), f.Name)
+				}
+				h.Write([]byte(f.Name))
+				walk(f.Type)
+			}
+			h.Write([]byte{'}'})
+		case reflect.Slice, reflect.Pointer:
+			walk(typ.Elem())
+		case reflect.Array:
+			fmt.Fprintf(h, "[%d]", typ.Len())
+			walk(typ.Elem())
+		case reflect.Bool, reflect.String,
+			reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+			reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		default:
+			t.Fatalf("wire types cannot hold kind %s", typ.Kind())
+		}
+	}
+	for _, typ := range []reflect.Type{
+		reflect.TypeFor[Spec](), reflect.TypeFor[statusRecord](), reflect.TypeFor[NSMount](), reflect.TypeFor[NSMountResult](),
+	} {
+		walk(typ)
+	}
+	if got := h.Sum64(); got != wireLayout {
+		t.Errorf("the wire types' layout changed: set wireLayout = %#x in wire.go", got)
+	}
+}
+
+func TestWireRefusesOtherLayout(t *testing.T) {
+	data := marshalWire(&statusRecord{Exec: true})
+	data[0] ^= 1
+	if err := unmarshalWire(data, &statusRecord{}); err != errWireLayout {
+		t.Errorf("another layout's message: got %v, want %v", err, errWireLayout)
+	}
+}
+
+// FuzzUnmarshalSpec feeds the executor's spec decoder arbitrary bytes
+// after a valid fingerprint: it errs or decodes, and what it decodes
+// encodes back to the same bytes.
+func FuzzUnmarshalSpec(f *testing.F) {
+	f.Add(marshalWire(fullSpec())[8:])
+	f.Add(marshalWire(NewSpec("b.service", "true"))[8:])
+	f.Fuzz(func(t *testing.T, body []byte) {
+		data := append(marshalWire(&statusRecord{})[:8:8], body...)
+		var s Spec
+		if unmarshalWire(data, &s) != nil {
+			return
+		}
+		if again := marshalWire(&s); !bytes.Equal(again, data) && !nonCanonicalVarints(body) {
+			t.Fatalf("decoded spec encodes differently")
+		}
+	})
+}
+
+// nonCanonicalVarints reports whether re-encoding may legitimately differ:
+// varints with redundant continuation bytes decode to the same values.
+func nonCanonicalVarints(b []byte) bool {
+	return bytes.Contains(b, []byte{0x80})
 }
 
 func writeFile(name, data string) error { return os.WriteFile(name, []byte(data), 0o644) }

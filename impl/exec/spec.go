@@ -3,7 +3,7 @@ package exec
 // Spec is everything the executor needs to turn one command of a unit into
 // a running process: systemd 252's ExecCommand, the parts of ExecContext
 // the executor applies, and the manager's ExecParameters. It is plain data
-// (JSON on the wire); fields keep 252's defaults when built by NewSpec.
+// (wire.go); fields keep 252's defaults when built by NewSpec.
 type Spec struct {
 	// Command.
 	Path string   // as written in ExecStart= (absolute, or a name looked up in ExecSearchPath)
@@ -120,6 +120,12 @@ type Spec struct {
 	SetCredentials      []SetCredentialSpec
 	WriteCredentials    bool
 	ReceivedCredentials string
+
+	// ManagerEnvironment is what the executor reads of the manager's own
+	// environment: the PassEnvironment= names, HOME and TERM, as set
+	// there. Start fills it in; the executor's own environment is its
+	// runtime's setting alone.
+	ManagerEnvironment []string
 
 	// FDs is the executor's fd table; Start fills it in.
 	FDs Layout

@@ -1,7 +1,7 @@
 package exec
 
 import (
-	"encoding/json"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -96,7 +96,7 @@ type Failure struct {
 	// for a missing executable. SpawnMessage is always logged at err.
 	Level int
 	// Logged says the child sent both messages to the journal itself.
-	Logged bool `json:",omitempty"`
+	Logged bool
 }
 
 func (f *Failure) Error() string { return f.Message }
@@ -109,11 +109,11 @@ func (f *Failure) SpawnMessage(path string) string {
 
 // Report is what the child told the manager over the status pipe.
 //
-//	child                           status pipe (CLOEXEC)             manager
-//	  user resolved        ── {"user":{"uid":..,"gid":..}} ──►   records the unit's UID/GID
-//	  all set up           ── {"exec":true} ──────────────────►   execve follows
+//	child                           status pipe (CLOEXEC)          manager
+//	  user resolved        ── record{User: {UID, GID}} ───────►   records the unit's UID/GID
+//	  all set up           ── record{Exec: true} ─────────────►   execve follows
 //	  execve succeeded     ── EOF (close-on-exec) ────────────►   Report{Execed: true}
-//	  any step failed      ── {"failure":{...}} ──────────────►   Report{Failure: ...}; child exits with its status
+//	  any step failed      ── record{Failure: ...} ───────────►   Report{Failure: ...}; child exits with its status
 //
 // EOF without "exec" means the child died before finishing its setup.
 type Report struct {
@@ -130,26 +130,42 @@ type Report struct {
 	Failure *Failure
 }
 
+// statusRecord is one message on the status pipe: its length as a
+// uvarint, then the record in the wire form (wire.go).
 type statusRecord struct {
-	User    *userRecord `json:"user,omitempty"`
-	Warning string      `json:"warning,omitempty"`
-	Exec    bool        `json:"exec,omitempty"`
-	Failure *Failure    `json:"failure,omitempty"`
+	User    *userRecord
+	Warning string
+	Exec    bool
+	Failure *Failure
 }
+
+// appendRecord appends rec's framed form to b.
+func appendRecord(b []byte, rec *statusRecord) []byte {
+	m := marshalWire(rec)
+	return append(binary.AppendUvarint(b, uint64(len(m))), m...)
+}
+
+// maxStatus bounds what the manager reads from one status pipe.
+const maxStatus = 1 << 20
 
 // ReadReport reads the status pipe until EOF.
 func ReadReport(r io.Reader) (Report, error) {
 	rep := Report{UID: -1, GID: -1}
-	dec := json.NewDecoder(r)
+	data, err := io.ReadAll(io.LimitReader(r, maxStatus))
+	if err != nil {
+		return rep, fmt.Errorf("reading executor status: %w", err)
+	}
 	hot := false
-	for {
+	for len(data) > 0 {
+		n, k := binary.Uvarint(data)
+		if k <= 0 || n > uint64(len(data)-k) {
+			return rep, errors.New("reading executor status: record truncated")
+		}
 		var rec statusRecord
-		if err := dec.Decode(&rec); err != nil {
-			if errors.Is(err, io.EOF) {
-				break
-			}
+		if err := unmarshalWire(data[k:k+int(n)], &rec); err != nil {
 			return rep, fmt.Errorf("reading executor status: %w", err)
 		}
+		data = data[k+int(n):]
 		if rec.User != nil {
 			rep.UID, rep.GID = rec.User.UID, rec.User.GID
 		}

@@ -2,7 +2,6 @@ package exec
 
 import (
 	"os"
-	"strconv"
 	"strings"
 	"syscall"
 
@@ -73,22 +72,32 @@ func capSet(c capSets) error {
 	return unix.Capset(&hdr, &data[0])
 }
 
-// capLastCap is cap_last_cap().
+// capLastCap is cap_last_cap(): the highest capability the bounding set
+// knows, found by PR_CAPBSET_READ (EINVAL past it) rather than by reading
+// /proc/sys/kernel/cap_last_cap; the answer is the same and the executor
+// asks it once.
 func capLastCap() int {
-	if b, err := os.ReadFile("/proc/sys/kernel/cap_last_cap"); err == nil {
-		if n, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
-			return n
+	if lastCap >= 0 {
+		return lastCap
+	}
+	known := func(c int) bool {
+		_, err := unix.PrctlRetInt(unix.PR_CAPBSET_READ, uintptr(c), 0, 0, 0)
+		return err != unix.EINVAL
+	}
+	lo, hi := 0, 63 // known(lo) holds (CAP_CHOWN); find the last known
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		if known(mid) {
+			lo = mid
+		} else {
+			hi = mid - 1
 		}
 	}
-	n := 63
-	for n > 0 {
-		if _, err := unix.PrctlRetInt(unix.PR_CAPBSET_READ, uintptr(n), 0, 0, 0); err == nil {
-			break
-		}
-		n--
-	}
-	return n
+	lastCap = lo
+	return lo
 }
+
+var lastCap = -1
 
 // gainSetpcap is capability_gain_cap_setpcap: raise CAP_SETPCAP in the
 // effective set if it is permitted; returns the sets from before.
@@ -155,6 +164,11 @@ func ambientSetApply(set uint64, alsoInherit bool) error {
 		if err := capSet(c); err != nil {
 			return err
 		}
+	}
+	if set == 0 {
+		// Lowering each capability that is set, as the loop below would,
+		// is clearing them all.
+		return unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
 	}
 	for i := 0; i <= last; i++ {
 		if set&(1<<uint(i)) != 0 {

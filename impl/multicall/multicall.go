@@ -49,11 +49,8 @@ func Lookup(name string) (cli.Tool, bool) {
 // Run dispatches args (as os.Args) and returns the exit code.
 func Run(args []string) int {
 	stdio := cli.OSStdio()
-	// The executor runs under the command's own name (argv[0]), which may
-	// be a tool's ("systemctl"): its argv[1] marker comes first.
-	if len(args) > 1 && args[1] == exec.ToolName {
-		return exec.Main(args[1:], stdio)
-	}
+	// A process started as the executor (argv[1] exec.ToolName, under
+	// the command's own name) never gets here: package exec's init runs it.
 	name := filepath.Base(args[0])
 	if t, ok := Lookup(name); ok {
 		return t.Main(args, stdio)

@@ -789,8 +789,8 @@ func consoleColumns(w io.Writer) int {
 }
 
 // executorFor is the binary PID 1 starts commands through: the lone
-// systemd-executor installed beside it (a smaller binary that starts in
-// half the time), else PID 1's own binary, which carries the executor too.
+// systemd-executor installed beside it (a smaller binary that starts
+// faster), else PID 1's own binary, which carries the executor too.
 func executorFor(self string) string {
 	if self == "" {
 		return ""

@@ -2,8 +2,8 @@
 # Run in a mount namespace of its own (unshare -m) by TestMountInNamespace:
 # a shared tmpfs at $W stands for the host's /run, a process in a slave
 # namespace for a running service (its incoming directory bound from the
-# propagation directory, as the executor sets it up); the helper ($BIN as
-# the executor) mounts into it.
+# propagation directory, as the executor sets it up); the helper, started
+# by $BIN as the manager starts it, mounts into it.
 set -e
 W=$1 BIN=$2 IMG=$3 SRC=$4
 mount -t tmpfs tmpfs "$W"
@@ -17,7 +17,7 @@ req() {
 		"$PID" "$W" "$W" "$1" "$2" "$3" "$4" "$5" "${6:-null}"
 }
 helper() {
-	if "$BIN" systemd-executor mount-in-namespace "$(req "$@")" 3>&1 >/dev/null; then echo " exit=0"; else echo " exit=$?"; fi
+	if "$BIN" nsmount-client "$(req "$@")"; then echo " exit=0"; else echo " exit=$?"; fi
 }
 echo "bind-nodir: $(helper "$SRC" "$W/in/bound" false false false)"
 echo "bind: $(helper "$SRC" "$W/in/bound" false true false)"
