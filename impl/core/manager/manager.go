@@ -312,11 +312,10 @@ func (m *Manager) Run(ctx context.Context) (int, error) {
 			}
 		}
 		m.dispatchRunQueue()
-		if len(m.posted) == 0 && len(sigs) == 0 {
-			// Garbage is collected when nothing else is pending, as 252's
-			// idle-priority gc queue.
-			m.safely("gc", m.collectGarbage)
-		}
+		// Garbage is collected before the next event is taken, as 252's
+		// manager_loop dispatches its gc queue: a unit a bus call loaded
+		// and nothing keeps is gone before the next call sees the units.
+		m.safely("gc", m.collectGarbage)
 		if te, ok := m.obs.(TurnEnder); ok {
 			m.safely("end of turn", te.EndOfTurn)
 		}
