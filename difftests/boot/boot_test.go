@@ -185,14 +185,27 @@ func rows(out string) map[string]string {
 // positions) byte for byte but for how long the job has waited, and how
 // the status line after the last one overwrites it. How many are printed
 // and when depends on timing.
+//
+// PID 1 runs with $NOTIFY_SOCKET, as under a container manager: what it
+// sends there (the job's STATUS= each period, READY=1 once the boot is
+// done) is captured by a socket-activated reader in the guest and
+// compared the same way.
 func TestJobsInProgressMatchesSystemd(t *testing.T) {
 	h := oracletest.Harness(t, oracle.ModeContainer)
 	files := []oracle.File{{Path: "/etc/systemd/system/slow-start.service", Data: []byte(
-		"[Unit]\nDescription=Slow Start\n\n[Service]\nType=oneshot\nExecStart=/bin/sleep 5\nTimeoutStartSec=20\n")}}
+		"[Unit]\nDescription=Slow Start\n\n[Service]\nType=oneshot\nExecStart=/bin/sleep 5\nTimeoutStartSec=20\n")},
+		{Path: "/etc/systemd/system/notify-capture.socket", Data: []byte("[Socket]\nListenDatagram=/run/host-notify\n")},
+		// Each datagram, then a separator line.
+		{Path: "/etc/systemd/system/notify-capture.service", Data: []byte("[Service]\nStandardInput=socket\n" +
+			"StandardOutput=append:/run/host-notify.log\n" +
+			"ExecStart=/usr/bin/perl -e '$$|=1; while (sysread(STDIN, $$d, 4096)) { print \"$$d\\n--\\n\" }'\n")}}
+	var notified [2][]string
 	frames := func(impl oracle.Impl, tree string) (lines []string, after string) {
 		sb, err := oracle.NewSandbox(oracle.ModeContainer, oracle.Config{Name: "inprogress-" + string(impl), Impl: impl,
 			Images: h.Images, GoTree: tree, Files: files, BootTimeout: 60 * time.Second,
-			KernelArgs: append(append([]string(nil), oracle.BaseKernelArgs...), "systemd.wants=slow-start.service")})
+			PID1Env: []string{"NOTIFY_SOCKET=/run/host-notify"},
+			KernelArgs: append(append([]string(nil), oracle.BaseKernelArgs...),
+				"systemd.wants=slow-start.service", "systemd.wants=notify-capture.socket")})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -202,6 +215,13 @@ func TestJobsInProgressMatchesSystemd(t *testing.T) {
 		if br, err := sb.Boot(ctx); err != nil || !br.Settled {
 			t.Fatalf("%s: boot did not settle: %v\n%s", impl, err, sb.Console())
 		}
+		// READY=1 follows the boot's last job: give the reader a moment.
+		var log string
+		for i := 0; i < 50 && !strings.Contains(log, "READY=1"); i++ {
+			time.Sleep(100 * time.Millisecond)
+			log = string(sb.Exec(ctx, []string{"cat", "/run/host-notify.log"}, nil).Stdout)
+		}
+		notified[map[oracle.Impl]int{oracle.Real: 0, oracle.Go: 1}[impl]] = strings.Split(strings.TrimSuffix(log, "\n--\n"), "\n--\n")
 		all := strings.Split(string(sb.Console()), "\n")
 		for i, line := range all {
 			if strings.Contains(line, "slow-start.service/start running (") {
@@ -230,5 +250,27 @@ func TestJobsInProgressMatchesSystemd(t *testing.T) {
 	}
 	if !strings.HasPrefix(realAfter, overwrite) || !strings.HasPrefix(ourAfter, overwrite) {
 		t.Errorf("the line after the last jobs-in-progress line:\n  systemd: %q\n  ours:    %q", realAfter, ourAfter)
+	}
+
+	// The messages to the manager above, with the seconds waited left
+	// out and repeats folded.
+	statusWaited := regexp.MustCompile(`running \((\d+min )?\d+s / `)
+	fold := func(msgs []string) []string {
+		var out []string
+		for _, m := range msgs {
+			m = statusWaited.ReplaceAllString(m, "running (N / ")
+			if len(out) == 0 || out[len(out)-1] != m {
+				out = append(out, m)
+			}
+		}
+		return out
+	}
+	realSent, ourSent := fold(notified[0]), fold(notified[1])
+	t.Logf("sent above: systemd %q (%d messages), ours %q (%d)", realSent, len(notified[0]), ourSent, len(notified[1]))
+	if len(realSent) < 2 || realSent[len(realSent)-1] != "READY=1\nSTATUS=Ready." {
+		t.Errorf("systemd did not send the jobs' status and READY=1 the test expects: %q", notified[0])
+	}
+	if strings.Join(realSent, "\n--\n") != strings.Join(ourSent, "\n--\n") {
+		t.Errorf("sent to the manager above:\n  systemd: %q\n  ours:    %q", realSent, ourSent)
 	}
 }

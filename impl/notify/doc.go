@@ -13,6 +13,9 @@
 //	                                 Events() channel ──► owner (manager loop):
 //	                                   Authorize, Interpret, act, close or keep fds
 //
+// Send is the other side, sd_notify itself: PID 1 under a container
+// manager tells it READY=1 and its STATUS= through $NOTIFY_SOCKET.
+//
 // Nothing is logged here: every datagram 252 would log about carries the
 // exact text and level in its Event. Finding the unit a sender belongs to
 // is the manager's business. Only the manager (and tests) import this

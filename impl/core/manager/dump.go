@@ -246,7 +246,7 @@ func (m *Manager) dumpUnit(b *strings.Builder, u *Unit, masks *cgroupMasks) {
 	}
 }
 
-// dumpErrno is %m of a load error.
+// dumpErrno is %m of err (EIO when it carries no errno).
 func dumpErrno(err error) string {
 	var e syscall.Errno
 	if errors.As(err, &e) {

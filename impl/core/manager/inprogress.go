@@ -150,10 +150,11 @@ func (m *Manager) printJobsInProgress() {
 		}
 		text = fmt.Sprintf("%sJob %s/%s running (%s / %s)%s", jobOfN, ident, j.typ, elapsed, limit, status)
 	}
-	if !m.showStatusNow(false) || m.nOnConsole > 0 {
-		return
+	if m.showStatusNow(false) && m.nOnConsole == 0 {
+		m.obs.Status(StatusEphemeral, cylon, text)
 	}
-	m.obs.Status(StatusEphemeral, cylon, text)
+	// 252 words it so for the manager above, whichever manager it is.
+	m.notifyStatus(fmt.Sprintf("STATUS=%sUser job %s/%s running (%s / %s)...", jobOfN, ident, j.typ, elapsed, limit))
 }
 
 // jobTimeout is job_get_timeout: the earlier of the job's own timeout and

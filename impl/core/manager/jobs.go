@@ -550,7 +550,11 @@ func (m *Manager) startOnFailure(u *Unit, kind dep.Kind, modeName string) {
 // checkFinished is manager_check_finished: once the boot transaction's
 // jobs are all gone, startup is finished.
 func (m *Manager) checkFinished() {
-	if m.startupDone || len(m.jobs) > 0 || m.startupJob == nil {
+	if m.reloading || len(m.jobs) > 0 || m.startupJob == nil && !m.startupDone {
+		return
+	}
+	m.sendReady()
+	if m.startupDone {
 		return
 	}
 	m.startupDone = true

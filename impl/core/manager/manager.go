@@ -148,6 +148,9 @@ type Config struct {
 	// kernel command line: it may change Defaults in place, Environment
 	// and Settings.
 	Reconfigure func(cfg *Config)
+	// NotifyAbove sends an sd_notify message to the manager PID 1 runs
+	// under (a container's, through $NOTIFY_SOCKET); nil is notify.Send.
+	NotifyAbove func(state string) error
 }
 
 // Manager is the service manager's state. Only the Run goroutine may touch
@@ -213,11 +216,16 @@ type Manager struct {
 	// startupDone is set once the initial transaction's jobs are gone.
 	startupDone bool
 	startupJob  *Job
-	exiting     bool
-	reloading   bool
-	exitCode    int
-	objective   Objective
-	switchRoot  switchRootState
+
+	// readySent and statusReady are 252's ready_sent and status_ready:
+	// READY=1 went to the manager above, and no other STATUS= since.
+	readySent, statusReady bool
+
+	exiting    bool
+	reloading  bool
+	exitCode   int
+	objective  Objective
+	switchRoot switchRootState
 	// reexec is what daemon-reexec carries over (serialize.go).
 	reexec reexecState
 	// freezer is whether cgroup.freeze exists: 0 not yet known, 1 yes,
@@ -452,7 +460,40 @@ func (m *Manager) startSpecial(name string, mode job.Mode) {
 		m.log(LogEntry{Level: LevelWarning, Message: fmt.Sprintf("Failed to enqueue %s job: %v", name, err)})
 		return
 	}
-	m.log(LogEntry{Level: LevelInfo, Message: fmt.Sprintf("Activating special unit %s...", m.unitStatusString(u, false))})
+	s := m.unitStatusString(u, false)
+	m.log(LogEntry{Level: LevelInfo, Message: fmt.Sprintf("Activating special unit %s...", s)})
+	m.notifyStatus("STATUS=Activating special unit " + s + "...")
+}
+
+// notifyAbove sends state to the manager above, as sd_notify.
+func (m *Manager) notifyAbove(state string) error {
+	if m.cfg.NotifyAbove != nil {
+		return m.cfg.NotifyAbove(state)
+	}
+	return notify.Send(state)
+}
+
+// notifyStatus sends a STATUS= other than "Ready." above; the next
+// check of the finished state sends READY=1 again.
+func (m *Manager) notifyStatus(state string) {
+	_ = m.notifyAbove(state)
+	m.statusReady = false
+}
+
+// sendReady is manager_send_ready: READY=1 and "STATUS=Ready." once
+// there are no jobs, unless nothing was said since.
+func (m *Manager) sendReady() {
+	if m.readySent && m.statusReady {
+		return
+	}
+	if err := m.notifyAbove("READY=1\nSTATUS=Ready."); err != nil {
+		level := LevelWarning
+		if m.readySent {
+			level = LevelDebug
+		}
+		m.log(LogEntry{Level: level, Message: "Failed to send readiness notification, ignoring: " + dumpErrno(err)})
+	}
+	m.readySent, m.statusReady = true, true
 }
 
 func (m *Manager) log(e LogEntry) { m.obs.Log(e) }

@@ -487,6 +487,7 @@ func (m *Manager) SerializeLoop(fds *FDSet, extra []Item) ([]byte, error) {
 	w.uint("n-installed-jobs", uint64(m.nInstalledJobs))
 	w.uint("n-failed-jobs", uint64(m.nFailedJobs))
 	w.bool("startup-done", m.startupDone)
+	w.bool("ready-sent", m.readySent)
 	if !m.switchingRoot() {
 		// The environment set over the bus is for the old root.
 		for _, e := range m.clientEnv {
@@ -785,6 +786,12 @@ func (m *Manager) deserializeManagerItem(it Item, startupJob *uint32, startupUni
 	case "startup-done":
 		if b, ok := parseBool(it.Value); ok {
 			m.startupDone = m.startupDone || b
+		} else {
+			bad()
+		}
+	case "ready-sent":
+		if b, ok := parseBool(it.Value); ok {
+			m.readySent = m.readySent || b
 		} else {
 			bad()
 		}
