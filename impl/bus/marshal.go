@@ -146,7 +146,14 @@ func (m *marshaller) value(sig string, v reflect.Value) error {
 		if v.Type() != variantType {
 			return bad()
 		}
-		vv := v.Interface().(dbus.Variant)
+		// Through its address where it has one: Interface on the struct
+		// itself copies it to the heap.
+		var vv dbus.Variant
+		if v.CanAddr() {
+			vv = *v.Addr().Interface().(*dbus.Variant)
+		} else {
+			vv = v.Interface().(dbus.Variant)
+		}
 		s := vv.Signature().String()
 		if s == "" {
 			return bad()

@@ -233,3 +233,25 @@ func TestMarshalMessageMatchesGodbus(t *testing.T) {
 		}
 	}
 }
+
+// TestMarshalDictAllocations bounds what encoding a PropertiesChanged
+// dictionary allocates: the variants in it are read in place, not copied
+// to the heap one by one (PID 1 sends one per unit state change).
+func TestMarshalDictAllocations(t *testing.T) {
+	changed := Dict{}
+	for i := 0; i < 40; i++ {
+		changed = append(changed, DictEntry{"Name" + strings.Repeat("x", i%5), dbus.MakeVariant(uint64(i))})
+	}
+	values := []any{"org.freedesktop.systemd1.Unit", changed, []string{}}
+	buf := make([]byte, 0, 4096)
+	allocs := testing.AllocsPerRun(50, func() {
+		var err error
+		if buf, err = MarshalSignal(buf[:0], "/org/freedesktop/systemd1/unit/a", "org.freedesktop.DBus.Properties",
+			"PropertiesChanged", "sa{sv}as", "", values); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs > 20 {
+		t.Errorf("%v allocations for a dictionary of 40 variants", allocs)
+	}
+}
