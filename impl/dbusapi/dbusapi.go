@@ -73,6 +73,11 @@ type API struct {
 	// managerCache the Manager object's.
 	propCache    map[*manager.Unit]map[string]any // Unit.Runtime by unit
 	managerCache map[string]any
+	// runtimeRetired are runtime maps dropped from propCache, which a
+	// handler may still read; runtimeFree are cleared ones to fill again.
+	// A fresh map per change signal was the most PID 1 allocated while
+	// starting services.
+	runtimeRetired, runtimeFree []map[string]any
 	// typeIfaces are the D-Bus interfaces of each unit type, built from
 	// the property model.
 	typeIfaces map[unitname.Type][]*bus.Interface
@@ -216,7 +221,8 @@ func (a *API) Relay() {
 	for ev := range a.Events {
 		ev := ev
 		a.m.Post(func() {
-			a.propCache, a.managerCache = nil, nil
+			a.recycleRuntime()
+			a.managerCache = nil
 			switch e := ev.(type) {
 			case *bus.NameOwnerChanged:
 				a.m.BusNameOwnerChangedLoop(e.Name, e.NewOwner)
@@ -241,10 +247,53 @@ func (a *API) unitRuntime(u *manager.Unit) map[string]any {
 	if p, ok := a.propCache[u]; ok {
 		return p
 	}
-	p := u.Runtime()
+	var p map[string]any
+	if n := len(a.runtimeFree); n > 0 {
+		p, a.runtimeFree = a.runtimeFree[n-1], a.runtimeFree[:n-1]
+	} else {
+		p = make(map[string]any, manager.RuntimeEntries)
+	}
+	u.RuntimeInto(p)
 	a.propCache[u] = p
 	return p
 }
+
+// dropRuntime forgets the runtime maps computed so far (of u alone, if
+// not nil); they are reused once no handler can hold one.
+func (a *API) dropRuntime(u *manager.Unit) {
+	if u != nil {
+		if p, ok := a.propCache[u]; ok {
+			a.runtimeRetired = append(a.runtimeRetired, p)
+			delete(a.propCache, u)
+		}
+		return
+	}
+	for _, p := range a.propCache {
+		a.runtimeRetired = append(a.runtimeRetired, p)
+	}
+	clear(a.propCache)
+}
+
+// recycleRuntime, where no handler runs (a call's start, a turn's end),
+// clears the dropped runtime maps for reuse; a few are kept.
+func (a *API) recycleRuntime() {
+	a.dropRuntime(nil)
+	for _, p := range a.runtimeRetired {
+		if len(a.runtimeFree) < runtimeFreeMax {
+			clear(p)
+			a.runtimeFree = append(a.runtimeFree, p)
+		}
+	}
+	clear(a.runtimeRetired)
+	a.runtimeRetired = a.runtimeRetired[:0]
+	// A call that went over many units leaves no large tables behind.
+	a.propCache = nil
+	if cap(a.runtimeRetired) > 64 {
+		a.runtimeRetired = nil
+	}
+}
+
+const runtimeFreeMax = 2
 
 // unitInterfaces are the interfaces of units of type t, with members
 // taken from the property model of a unit of that type.
@@ -703,7 +752,7 @@ func (a *API) UnitRemoved(u *manager.Unit) {
 }
 
 func (a *API) UnitChanged(u *manager.Unit) {
-	a.propCache = nil
+	a.dropRuntime(nil)
 	if u.ID() == "dbus.service" && u.ActiveState() == state.Active_ && a.sysbus == nil && !a.connecting {
 		a.connecting = true
 		go func() {
@@ -731,21 +780,29 @@ func (a *API) flushUnit(u *manager.Unit) {
 		return
 	}
 	delete(a.changedUnitSet, u)
-	delete(a.propCache, u)
+	a.dropRuntime(u)
 	p := dbus.ObjectPath(unitname.DBusPath(u.ID()))
 	// Clients holding u hear of it even if none subscribed, as in 252.
 	refs := a.refs[u]
 	for _, iface := range a.unitInterfaces(u.Config().Type) {
 		_ = a.Tree.EmitPropertiesChangedAlso(p, iface.Name, refs)
 	}
+	// The signals computed u's runtime map afresh and are done with it:
+	// nothing else can hold it, so the next unit's can fill it.
+	if rt, ok := a.propCache[u]; ok && len(a.runtimeFree) < runtimeFreeMax {
+		delete(a.propCache, u)
+		clear(rt)
+		a.runtimeFree = append(a.runtimeFree, rt)
+	}
 }
 
 // EndOfTurn sends what changed during the loop's turn.
 func (a *API) EndOfTurn() {
 	if len(a.changedUnits) == 0 && len(a.changedJobs) == 0 {
+		a.recycleRuntime()
 		return
 	}
-	a.propCache = nil
+	a.dropRuntime(nil)
 	units, jobs := a.changedUnits, a.changedJobs
 	a.changedUnits, a.changedJobs = nil, nil
 	for _, u := range units {
@@ -757,6 +814,7 @@ func (a *API) EndOfTurn() {
 			_ = a.Tree.EmitPropertiesChanged(j.Path(), ifaceJob)
 		}
 	}
+	a.recycleRuntime()
 }
 
 func (a *API) JobNew(j *manager.Job) {
@@ -782,7 +840,7 @@ func (a *API) JobRemoved(j *manager.Job) {
 }
 
 func (a *API) Reloading(active bool) {
-	a.propCache = nil
+	a.dropRuntime(nil)
 	_ = a.Tree.EmitSignal(objectPath, ifaceManager, "Reloading", "b", []any{active}, nil)
 }
 

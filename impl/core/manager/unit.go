@@ -190,7 +190,17 @@ func (u *Unit) followingUnit() *Unit {
 // property model shows beyond the unit's files.
 func (u *Unit) Runtime() map[string]any {
 	// Sized for a service's entries, the most of any type.
-	p := make(map[string]any, 96)
+	p := make(map[string]any, RuntimeEntries)
+	u.RuntimeInto(p)
+	return p
+}
+
+// RuntimeEntries is how many entries Runtime makes for a service, the
+// most of any type.
+const RuntimeEntries = 96
+
+// RuntimeInto is Runtime filling p, an empty map.
+func (u *Unit) RuntimeInto(p map[string]any) {
 	p["ActiveState"] = u.ActiveState().String()
 	p["SubState"] = u.SubState()
 	var invocation []byte
@@ -230,7 +240,6 @@ func (u *Unit) Runtime() map[string]any {
 	if u.kind != nil {
 		u.kind.props(p)
 	}
-	return p
 }
 
 // deps lists the units u has a dependency on with any of the atoms.
