@@ -55,13 +55,14 @@ func (m *Manager) unitCgroup(u *Unit) (*os.File, error) {
 			return nil, err
 		}
 		m.enableControllers(u, rel, false)
-		if err := os.Mkdir(dir, 0o755); err != nil && !os.IsExist(err) {
+		err := os.Mkdir(dir, 0o755)
+		if err != nil && !os.IsExist(err) {
 			return nil, err
 		}
 		if u.cfg.Type == unitname.Slice {
 			m.enableControllers(u, rel, true)
 		}
-		m.applyCgroupLimits(u)
+		m.applyCgroupLimitsTo(u, err == nil)
 	}
 	return os.OpenFile(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 }

@@ -41,6 +41,15 @@ func (m *Manager) cgroupSupported() unit.CGroupMask {
 	if m.cfg.CgroupRoot == "" {
 		return 0
 	}
+	// Read once, as 252 reads it when it sets up its cgroup, and again
+	// at each daemon-reload.
+	if !m.cgroupSupportedRead {
+		m.cgroupSupportedMask, m.cgroupSupportedRead = m.readCgroupSupported(), true
+	}
+	return m.cgroupSupportedMask
+}
+
+func (m *Manager) readCgroupSupported() unit.CGroupMask {
 	mask := unit.MaskBPFFirewall | unit.MaskBPFDevices | unit.MaskBPFForeign
 	data, err := os.ReadFile(filepath.Join(m.cfg.CgroupRoot, "cgroup.controllers"))
 	if err != nil {

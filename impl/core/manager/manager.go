@@ -217,6 +217,10 @@ type Manager struct {
 	startupDone bool
 	startupJob  *Job
 
+	// cgroupSupportedMask is cgroupSupported's answer, once read.
+	cgroupSupportedMask unit.CGroupMask
+	cgroupSupportedRead bool
+
 	// readySent and statusReady are 252's ready_sent and status_ready:
 	// READY=1 went to the manager above, and no other STATUS= since.
 	readySent, statusReady bool

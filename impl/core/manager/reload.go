@@ -18,6 +18,7 @@ func (m *Manager) ReloadLoop() {
 		m.cfg.Reconfigure(&m.cfg)
 	}
 	m.reloading = true
+	m.cgroupSupportedRead = false
 	m.obs.Reloading(true)
 	defer func() {
 		m.reloading = false

@@ -278,14 +278,21 @@ func writeFileAtomic(path string, data []byte) error {
 // applyCgroupLimits writes the cgroup attributes set-property may change
 // into u's cgroup, where it exists and the controller is enabled (a part
 // of 252's unit_realize_cgroup).
-func (m *Manager) applyCgroupLimits(u *Unit) {
+func (m *Manager) applyCgroupLimits(u *Unit) { m.applyCgroupLimitsTo(u, false) }
+
+// applyCgroupLimitsTo is applyCgroupLimits; fresh says the cgroup was
+// just made, so that what the kernel starts a cgroup with need not be
+// written again.
+func (m *Manager) applyCgroupLimitsTo(u *Unit, fresh bool) {
 	c := u.cfg.CGroup
 	if c == nil || m.cfg.CgroupRoot == "" {
 		return
 	}
 	dir := m.cgroupDir(u)
-	if _, err := os.Stat(dir); err != nil {
-		return
+	if !fresh {
+		if _, err := os.Stat(dir); err != nil {
+			return
+		}
 	}
 	const unset = ^uint64(0)
 	limit := func(v uint64) string {
@@ -295,10 +302,16 @@ func (m *Manager) applyCgroupLimits(u *Unit) {
 		return fmt.Sprint(v)
 	}
 	write := func(file, value string) {
-		p := filepath.Join(dir, file)
-		if _, err := os.Stat(p); err == nil {
-			_ = os.WriteFile(p, []byte(value), 0o644)
+		if fresh && freshCgroupValues[file] == value {
+			return
 		}
+		// The file is there where the controller is enabled.
+		f, err := os.OpenFile(filepath.Join(dir, file), os.O_WRONLY|os.O_TRUNC, 0)
+		if err != nil {
+			return
+		}
+		_, _ = f.WriteString(value)
+		f.Close()
 	}
 	if c.CPUWeight != unset {
 		if c.CPUWeight == 0 {
@@ -324,6 +337,12 @@ func (m *Manager) applyCgroupLimits(u *Unit) {
 	write("memory.high", limit(c.MemoryHigh))
 	write("memory.max", limit(c.MemoryMax))
 	write("pids.max", limit(m.cfg.Defaults.ResolveTasksMax(c.TasksMax)))
+}
+
+// freshCgroupValues are what a new cgroup's attribute files hold.
+var freshCgroupValues = map[string]string{
+	"cpu.weight": "100", "cpu.max": "max", "io.weight": "default 100",
+	"memory.min": "0", "memory.low": "0", "memory.high": "max", "memory.max": "max", "pids.max": "max",
 }
 
 // strerrorErr is an errno whose text is strerror's, as %m prints it.

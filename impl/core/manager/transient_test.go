@@ -1,6 +1,7 @@
 package manager
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -46,6 +47,34 @@ func TestReexecRoundTripTransientScope(t *testing.T) {
 	m2.removeTransient(u2)
 	if _, err := os.Stat(filepath.Join(dir, "units", "run-x.scope")); !os.IsNotExist(err) {
 		t.Errorf("file left: %v", err)
+	}
+}
+
+// TestFreshCgroupLimits: a cgroup just made gets only the attributes that
+// differ from what the kernel starts it with.
+func TestFreshCgroupLimits(t *testing.T) {
+	dir := t.TempDir()
+	m, _ := reexecManager(t, dir)
+	m.cfg.CgroupRoot = filepath.Join(dir, "cgroup")
+	u := mustLoad(t, m, "app.service")
+	cg := m.cgroupDir(u)
+	if err := os.MkdirAll(cg, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	files := []string{"cpu.max", "memory.min", "memory.low", "memory.high", "memory.max", "pids.max"}
+	for _, f := range files {
+		if err := os.WriteFile(filepath.Join(cg, f), []byte("as made"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	u.cfg.CGroup.MemoryMax = 1 << 20
+	m.applyCgroupLimitsTo(u, true)
+	want := map[string]string{"cpu.max": "as made", "memory.min": "as made", "memory.low": "as made", "memory.high": "as made",
+		"memory.max": "1048576", "pids.max": fmt.Sprint(m.cfg.Defaults.ResolveTasksMax(u.cfg.CGroup.TasksMax))}
+	for _, f := range files {
+		if got, _ := os.ReadFile(filepath.Join(cg, f)); string(got) != want[f] {
+			t.Errorf("%s = %q, want %q", f, got, want[f])
+		}
 	}
 }
 
