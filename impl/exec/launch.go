@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -69,11 +70,10 @@ func Start(s *Spec, files Files, opts Options) (*Child, error) {
 	for i := 0; i < 3; i++ {
 		f := files.ManagerStdio[i]
 		if f == nil {
-			null, err := os.OpenFile("/dev/null", os.O_RDWR, 0)
+			null, err := devNull()
 			if err != nil {
 				return nil, fmt.Errorf("opening /dev/null: %w", err)
 			}
-			toClose = append(toClose, null)
 			f = null
 		}
 		table = append(table, rawFD(f))
@@ -127,6 +127,9 @@ func Start(s *Spec, files Files, opts Options) (*Child, error) {
 	}
 	return &Child{Pid: pid, status: r}, nil
 }
+
+// devNull is /dev/null, opened once for every executor's missing stdio.
+var devNull = sync.OnceValues(func() (*os.File, error) { return os.OpenFile("/dev/null", os.O_RDWR, 0) })
 
 // executorEnv is the executor's own environment: one processor for its
 // runtime, which then starts fewer threads (a tenth of its start-up
