@@ -106,6 +106,10 @@ type service struct {
 	controlIdx  int
 	mainIdx     int
 	mainRun     execRun
+	// startedMain is the ExecStart= process this manager process
+	// started (not one a daemon-reexec carried over): its end is
+	// reaped here.
+	startedMain int
 	runs        [7][]execRun // by exec kind, per command
 	timer       *timerEntry
 	nRestarts   uint32
@@ -323,6 +327,11 @@ func (s *service) guessMainPID() {
 func (s *service) waitsForEmpty() bool {
 	switch s.state {
 	case svcRunning:
+		if s.mainPID > 0 && s.mainPID == s.startedMain {
+			// The process this manager started for ExecStart= is its
+			// child: its end is reaped, no need to look for it.
+			return false
+		}
 		return s.mainPID <= 0 || unix.Kill(s.mainPID, 0) != nil
 	case svcStart, svcStartPost, svcStopWatchdog, svcStopSigterm, svcStopSigkill,
 		svcStopPost, svcFinalWatchdog, svcFinalSigterm, svcFinalSigkill:
@@ -701,6 +710,7 @@ func (s *service) spawn(kind, idx int, control bool) (int, error) {
 	run := execRun{start: now(), pid: child.Pid}
 	if kind == unit.ExecStart {
 		s.mainRun = run
+		s.startedMain = child.Pid
 	}
 	for len(s.runs[kind]) <= idx {
 		s.runs[kind] = append(s.runs[kind], execRun{})
