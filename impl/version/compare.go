@@ -1,6 +1,9 @@
 package version
 
-import "strings"
+import (
+	"cmp"
+	"strings"
+)
 
 // Compare is systemd's strverscmp_improved: -1, 0 or 1 as version
 // a is older than, the same as or newer than b. Versions are split into
@@ -28,7 +31,7 @@ func Compare(a, b string) int {
 			a, b = a[1:], b[1:]
 		}
 		if a == "" || b == "" {
-			return cmpInt(int(at(a, 0)), int(at(b, 0)))
+			return cmp.Compare(int(at(a, 0)), int(at(b, 0)))
 		}
 		// Past a separator either string may end; at() reads the end as NUL.
 		for _, sep := range []byte{'-', '^', '.'} {
@@ -57,7 +60,7 @@ func Compare(a, b string) int {
 			for zb < nb && b[zb] == '0' {
 				zb++
 			}
-			if r := cmpInt(na-za, nb-zb); r != 0 {
+			if r := cmp.Compare(na-za, nb-zb); r != 0 {
 				return r
 			}
 			if r := strings.Compare(a[za:na], b[zb:nb]); r != 0 {
@@ -74,7 +77,7 @@ func Compare(a, b string) int {
 			if r := strncmp(a, b, n); r != 0 {
 				return r
 			}
-			if r := cmpInt(na, nb); r != 0 {
+			if r := cmp.Compare(na, nb); r != 0 {
 				return r
 			}
 		}
@@ -94,7 +97,7 @@ func strncmp(a, b string, n int) int {
 			cb = b[i]
 		}
 		if ca != cb {
-			return cmpInt(int(ca), int(cb))
+			return cmp.Compare(int(ca), int(cb))
 		}
 		if ca == 0 {
 			return 0
@@ -118,14 +121,4 @@ func cmpBool(a, b bool) int {
 		return 1
 	}
 	return -1
-}
-
-func cmpInt(a, b int) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
