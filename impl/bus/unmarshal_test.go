@@ -288,6 +288,12 @@ func FuzzUnmarshalBody(f *testing.F) {
 			}
 			return
 		}
+		if strings.Contains(sig, "{b") {
+			// godbus makes no map with boolean keys; the specification
+			// allows any basic type as a key, and sd-bus takes them.
+			_, _ = UnmarshalBody(binary.LittleEndian, sig, body, nil)
+			return
+		}
 		checkAgainstGodbus(t, binary.LittleEndian, sig, body)
 	})
 }
