@@ -23,7 +23,7 @@ const difftestUsage = `usage:
   difftest units [--mode container|vm] [--go-tree DIR] [--json] DIR
       Load the unit files in DIR on both implementations and report how
       systemctl show differs.
-  difftest boot [--mode container|vm] [--impl real|go] [--go-tree DIR] [CMD ARG...]
+  difftest boot [--mode container|vm] [--impl real|go] [--go-tree DIR] [--pid1-env K=V] [CMD ARG...]
       Boot the image with one implementation as PID 1, show what it runs
       (or run CMD in it), and power it off.
   difftest bench [--rounds N] [--services N] [--reloads N] [--impl real|go|both]
@@ -370,6 +370,14 @@ func cmdBoot(args []string, stdout, stderr io.Writer) int {
 	c.register(fs)
 	impl := fs.String("impl", "go", "real or go")
 	console := fs.Bool("console", false, "print the guest's console after the commands")
+	var pid1Env []string
+	fs.Func("pid1-env", "K=V in our PID 1's environment, container mode (repeatable)", func(v string) error {
+		if !strings.Contains(v, "=") {
+			return fmt.Errorf("want K=V, got %q", v)
+		}
+		pid1Env = append(pid1Env, v)
+		return nil
+	})
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -385,7 +393,7 @@ func cmdBoot(args []string, stdout, stderr io.Writer) int {
 	defer cleanup()
 	h.defaults()
 	sb, err := NewSandbox(h.Mode, Config{Name: "boot-" + *impl, Impl: Impl(*impl), Images: h.Images,
-		GoTree: h.GoTree, KernelArgs: BaseKernelArgs, BootTimeout: h.BootTimeout})
+		GoTree: h.GoTree, KernelArgs: BaseKernelArgs, BootTimeout: h.BootTimeout, PID1Env: pid1Env})
 	if err != nil {
 		fmt.Fprintln(stderr, "difftest:", err)
 		return 1
