@@ -16,22 +16,40 @@ func components(p string) []string {
 	return out
 }
 
+// nextComponent is the component of p that starts at or after i ("" and
+// "." skipped) and the index after it; c is "" when p has no more.
+func nextComponent(p string, i int) (c string, next int) {
+	for i < len(p) {
+		for i < len(p) && p[i] == '/' {
+			i++
+		}
+		j := i
+		for j < len(p) && p[j] != '/' {
+			j++
+		}
+		c, i = p[i:j], j
+		if c != "" && c != "." {
+			return c, i
+		}
+	}
+	return "", i
+}
+
 // pathStartsWith is path_startswith as a predicate: prefix is p or one of
 // its parents.
 func pathStartsWith(p, prefix string) bool {
 	if strings.HasPrefix(p, "/") != strings.HasPrefix(prefix, "/") {
 		return false
 	}
-	pc, qc := components(p), components(prefix)
-	if len(qc) > len(pc) {
-		return false
-	}
-	for i := range qc {
-		if pc[i] != qc[i] {
+	for i, j := 0, 0; ; {
+		var q, c string
+		if q, j = nextComponent(prefix, j); q == "" {
+			return true
+		}
+		if c, i = nextComponent(p, i); c != q {
 			return false
 		}
 	}
-	return true
 }
 
 // pathEqual is path_equal.
@@ -47,26 +65,20 @@ func pathCompare(a, b string) int {
 		}
 		return -1
 	}
-	ac, bc := components(a), components(b)
-	for i := 0; ; i++ {
+	for i, j := 0, 0; ; {
+		var x, y string
+		x, i = nextComponent(a, i)
+		y, j = nextComponent(b, j)
 		switch {
-		case i == len(ac) && i == len(bc):
+		case x == "" && y == "":
 			return 0
-		case i == len(ac):
+		case x == "":
 			return -1
-		case i == len(bc):
+		case y == "":
 			return 1
 		}
-		x, y := ac[i], bc[i]
-		n := min(len(x), len(y))
-		if c := strings.Compare(x[:n], y[:n]); c != 0 {
+		if c := strings.Compare(x, y); c != 0 {
 			return c
-		}
-		if len(x) != len(y) {
-			if len(x) < len(y) {
-				return -1
-			}
-			return 1
 		}
 	}
 }

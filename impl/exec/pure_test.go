@@ -6,6 +6,7 @@ import (
 	"hash/fnv"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -343,3 +344,44 @@ func nonCanonicalVarints(b []byte) bool {
 }
 
 func writeFile(name, data string) error { return os.WriteFile(name, []byte(data), 0o644) }
+
+// The path helpers walk components in place; they must agree with the
+// plain definition on components().
+func TestPathHelpersMatchComponents(t *testing.T) {
+	startsWith := func(p, prefix string) bool {
+		if strings.HasPrefix(p, "/") != strings.HasPrefix(prefix, "/") {
+			return false
+		}
+		pc, qc := components(p), components(prefix)
+		return len(qc) <= len(pc) && slices.Equal(pc[:len(qc)], qc)
+	}
+	compare := func(a, b string) int {
+		aa, ba := strings.HasPrefix(a, "/"), strings.HasPrefix(b, "/")
+		if aa != ba {
+			if aa {
+				return 1
+			}
+			return -1
+		}
+		return slices.Compare(components(a), components(b))
+	}
+	parts := []string{"", "/", "//", "a", "ab", ".", "a/", "/a", "a/b", "/./"}
+	var paths []string
+	for _, x := range parts {
+		for _, y := range parts {
+			for _, z := range parts {
+				paths = append(paths, x+y+z)
+			}
+		}
+	}
+	for _, p := range paths {
+		for _, q := range paths {
+			if got, want := pathStartsWith(p, q), startsWith(p, q); got != want {
+				t.Fatalf("pathStartsWith(%q, %q) = %v, want %v", p, q, got, want)
+			}
+			if got, want := pathCompare(p, q), compare(p, q); got != want {
+				t.Fatalf("pathCompare(%q, %q) = %d, want %d", p, q, got, want)
+			}
+		}
+	}
+}
