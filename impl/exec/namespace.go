@@ -344,6 +344,9 @@ func (s *Spec) setupNamespace(sandboxing, nosuid bool, symlinks [][2]string) err
 // applyMounts is apply_mounts: establish every mount, create the exec
 // directory symlinks, then flip read-only, noexec and nosuid.
 func applyMounts(root string, list []*mountEntry, symlinks [][2]string, nosuid bool) error {
+	// The mount table is read again only after mounts came or went in
+	// ways not known here (mountTable).
+	table := &mountTable{}
 	for {
 		again := false
 		for _, m := range list {
@@ -358,7 +361,7 @@ func applyMounts(root string, list []*mountEntry, symlinks [][2]string, nosuid b
 				again = true
 				break
 			}
-			if err := applyOneMount(root, m); err != nil {
+			if err := applyOneMount(root, m, table); err != nil {
 				return &namespaceError{m.path, err}
 			}
 			m.applied = true
@@ -383,7 +386,7 @@ func applyMounts(root string, list []*mountEntry, symlinks [][2]string, nosuid b
 		}
 		var err error
 		if m.mode != modeTmpfs {
-			err = bindRemountRecursive(m.path, unix.MS_RDONLY, unix.MS_RDONLY, deny)
+			err = bindRemountRecursive(m.path, unix.MS_RDONLY, unix.MS_RDONLY, deny, table)
 		} else {
 			err = bindRemountOne(m.path, unix.MS_RDONLY, unix.MS_RDONLY)
 		}
@@ -397,7 +400,7 @@ func applyMounts(root string, list []*mountEntry, symlinks [][2]string, nosuid b
 		}
 		var err error
 		if m.mode != modeTmpfs {
-			err = bindRemountRecursive(m.path, unix.MS_NOEXEC, unix.MS_NOEXEC, deny)
+			err = bindRemountRecursive(m.path, unix.MS_NOEXEC, unix.MS_NOEXEC, deny, table)
 		} else {
 			err = bindRemountOne(m.path, unix.MS_NOEXEC, unix.MS_NOEXEC)
 		}
@@ -409,7 +412,7 @@ func applyMounts(root string, list []*mountEntry, symlinks [][2]string, nosuid b
 		for _, m := range list {
 			var err error
 			if m.mode != modeTmpfs {
-				err = bindRemountRecursive(m.path, unix.MS_NOSUID, unix.MS_NOSUID, nil)
+				err = bindRemountRecursive(m.path, unix.MS_NOSUID, unix.MS_NOSUID, nil, table)
 			} else {
 				err = bindRemountOne(m.path, unix.MS_NOSUID, unix.MS_NOSUID)
 			}
@@ -521,12 +524,12 @@ func inaccessibleNode(mode uint32) (string, error) {
 }
 
 // applyOneMount is apply_one_mount for the supported modes.
-func applyOneMount(root string, m *mountEntry) error {
+func applyOneMount(root string, m *mountEntry, table *mountTable) error {
 	var what string
 	rbind, make := true, false
 	switch m.mode {
 	case modeInaccessible:
-		umountRecursive(m.path)
+		umountRecursive(m.path, table)
 		var st unix.Stat_t
 		if err := unix.Lstat(m.path, &st); err != nil {
 			if err == unix.ENOENT && m.ignore {
@@ -566,7 +569,8 @@ func applyOneMount(root string, m *mountEntry) error {
 		what, make = src, true
 	case modeTmpfs:
 		_ = os.MkdirAll(m.path, 0o755)
-		umountRecursive(m.path)
+		umountRecursive(m.path, table)
+		table.mounts = nil
 		return unix.Mount("tmpfs", m.path, "tmpfs", 0, "")
 	case modePrivateTmp, modePrivateTmpReadOnly:
 		what, make = m.source, true
@@ -583,6 +587,13 @@ func applyOneMount(root string, m *mountEntry) error {
 		if merr := makeMountPointInode(what, m.path); merr == nil || merr == unix.EEXIST {
 			err = unix.Mount(what, m.path, "", flags, "")
 		}
+	}
+	if err == nil && m.mode == modeInaccessible && table.mounts != nil {
+		// An inaccessible node has no mounts below it: the bind adds
+		// the one mount at m.path.
+		table.mounts = append(table.mounts, mountInfo{MountPoint: m.path})
+	} else {
+		table.mounts = nil
 	}
 	return err
 }
@@ -611,9 +622,9 @@ func readMountInfo() ([]mountInfo, error) {
 
 // umountRecursive is umount_recursive: unmount everything at or below
 // prefix, until nothing is left.
-func umountRecursive(prefix string) {
+func umountRecursive(prefix string, table *mountTable) {
 	for n := 0; n < 64; n++ {
-		mounts, err := readMountInfo()
+		mounts, err := table.get()
 		if err != nil {
 			return
 		}
@@ -623,6 +634,7 @@ func umountRecursive(prefix string) {
 				continue
 			}
 			if unix.Unmount(m.MountPoint, unix.UMOUNT_NOFOLLOW) == nil {
+				table.mounts = nil
 				again = true
 				break
 			}
@@ -633,10 +645,41 @@ func umountRecursive(prefix string) {
 	}
 }
 
+// mountTable is a reading of this thread's mount table, kept while the
+// mounts change only in ways its users note in it: flags changed with
+// mount_setattr, a bind of an inaccessible node (one mount more). Every
+// other mount or unmount drops it (nil mounts: read it again).
+type mountTable struct{ mounts []mountInfo }
+
+func (t *mountTable) get() ([]mountInfo, error) {
+	if t.mounts == nil {
+		m, err := readMountInfo()
+		if err != nil {
+			return nil, err
+		}
+		t.mounts = m
+	}
+	return t.mounts, nil
+}
+
+// noSetattr is set once mount_setattr(2) turned out missing (before 5.12).
+var noSetattr bool
+
+// setMountFlags sets newFlags within mask on the mount at p alone,
+// leaving its other flags as they are.
+func setMountFlags(p string, newFlags, mask uintptr) error {
+	attr := unix.MountAttr{Attr_set: msToAttr(newFlags & mask), Attr_clr: msToAttr(^newFlags & mask)}
+	return unix.MountSetattr(unix.AT_FDCWD, p, unix.AT_SYMLINK_NOFOLLOW, &attr)
+}
+
 // bindRemountRecursive is bind_remount_recursive_with_mountinfo: set
 // newFlags (within mask) on prefix (made a mount if it is none) and every
-// mount below it, except those under another entry of deny.
-func bindRemountRecursive(prefix string, newFlags, mask uintptr, deny []string) error {
+// mount below it, except those under another entry of deny. With
+// mount_setattr, which changes the given flags alone, the mounts are
+// taken from table (read again only after a mount is added); without it
+// each mount is remounted with its other flags as the mount table has
+// them then.
+func bindRemountRecursive(prefix string, newFlags, mask uintptr, deny []string, table *mountTable) error {
 	prefix = path.Clean(prefix)
 	if len(deny) == 0 {
 		attr := unix.MountAttr{Attr_set: msToAttr(newFlags & mask), Attr_clr: msToAttr(^newFlags & mask)}
@@ -646,7 +689,14 @@ func bindRemountRecursive(prefix string, newFlags, mask uintptr, deny []string) 
 	}
 	done := map[string]bool{}
 	for tries := 0; tries < 32; tries++ {
-		mounts, err := readMountInfo()
+		useTable := table != nil && !noSetattr
+		var mounts []mountInfo
+		var err error
+		if useTable {
+			mounts, err = table.get()
+		} else {
+			mounts, err = readMountInfo()
+		}
 		if err != nil {
 			return err
 		}
@@ -674,6 +724,9 @@ func bindRemountRecursive(prefix string, newFlags, mask uintptr, deny []string) 
 			if err := unix.Mount(prefix, prefix, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
 				return err
 			}
+			if table != nil {
+				table.mounts = nil
+			}
 			continue
 		}
 		if len(order) == 0 {
@@ -682,7 +735,19 @@ func bindRemountRecursive(prefix string, newFlags, mask uintptr, deny []string) 
 		for _, p := range order {
 			flags := todo[p]
 			done[p] = true
-			err := unix.Mount("", p, "", ((flags&^mask)|unix.MS_BIND|unix.MS_REMOUNT|newFlags)&^unix.MS_RELATIME, "")
+			var err error = unix.ENOSYS
+			if !noSetattr {
+				if err = setMountFlags(p, newFlags, mask); err == unix.ENOSYS {
+					noSetattr = true
+				}
+			}
+			if err == unix.ENOSYS || err == unix.EINVAL {
+				if useTable {
+					// The table's flags are not kept up to date.
+					flags = currentMountFlags(p, flags)
+				}
+				err = unix.Mount("", p, "", ((flags&^mask)|unix.MS_BIND|unix.MS_REMOUNT|newFlags)&^unix.MS_RELATIME, "")
+			}
 			if err == nil {
 				continue
 			}
@@ -698,6 +763,21 @@ func bindRemountRecursive(prefix string, newFlags, mask uintptr, deny []string) 
 		}
 	}
 	return unix.EBUSY
+}
+
+// currentMountFlags is the flags of the mount at p as the mount table
+// has them now (the last one mounted there), else def.
+func currentMountFlags(p string, def uintptr) uintptr {
+	mounts, err := readMountInfo()
+	if err != nil {
+		return def
+	}
+	for i := len(mounts) - 1; i >= 0; i-- {
+		if pathEqual(mounts[i].MountPoint, p) {
+			return mountFlagsOf(mounts[i].Options)
+		}
+	}
+	return def
 }
 
 // denied reports whether p lies under an entry of deny that is below prefix.
