@@ -570,8 +570,9 @@ func applyOneMount(root string, m *mountEntry, table *mountTable) error {
 	case modeTmpfs:
 		_ = os.MkdirAll(m.path, 0o755)
 		umountRecursive(m.path, table)
-		table.mounts = nil
-		return unix.Mount("tmpfs", m.path, "tmpfs", 0, "")
+		err := unix.Mount("tmpfs", m.path, "tmpfs", 0, "")
+		table.mounted(m.path, "tmpfs", err)
+		return err
 	case modePrivateTmp, modePrivateTmpReadOnly:
 		what, make = m.source, true
 	default:
@@ -588,13 +589,7 @@ func applyOneMount(root string, m *mountEntry, table *mountTable) error {
 			err = unix.Mount(what, m.path, "", flags, "")
 		}
 	}
-	if err == nil && m.mode == modeInaccessible && table.mounts != nil {
-		// An inaccessible node has no mounts below it: the bind adds
-		// the one mount at m.path.
-		table.mounts = append(table.mounts, mountInfo{MountPoint: m.path})
-	} else {
-		table.mounts = nil
-	}
+	table.bound(what, m.path, rbind, err)
 	return err
 }
 
@@ -650,6 +645,36 @@ func umountRecursive(prefix string, table *mountTable) {
 // mount_setattr, a bind of an inaccessible node (one mount more). Every
 // other mount or unmount drops it (nil mounts: read it again).
 type mountTable struct{ mounts []mountInfo }
+
+// mounted notes a new mount of fstype at p (err is the mount's).
+func (t *mountTable) mounted(p, fstype string, err error) {
+	if err == nil && t.mounts != nil {
+		t.mounts = append(t.mounts, mountInfo{MountPoint: p, FSType: fstype})
+	}
+}
+
+// bound notes a bind mount of source at target (err is the mount's). A
+// bind adds one mount unless it is recursive and mounts lie below source,
+// whose copies come too: then the table is read again.
+func (t *mountTable) bound(source, target string, recursive bool, err error) {
+	if err != nil || t.mounts == nil {
+		return
+	}
+	// The new mount's file system is that of the mount source is on:
+	// the deepest (the last of equals) of those at or above it.
+	fstype, depth := "", -1
+	for i := len(t.mounts) - 1; i >= 0; i-- {
+		m := t.mounts[i]
+		if recursive && !pathEqual(m.MountPoint, source) && pathStartsWith(m.MountPoint, source) {
+			t.mounts = nil
+			return
+		}
+		if len(m.MountPoint) > depth && pathStartsWith(source, m.MountPoint) {
+			fstype, depth = m.FSType, len(m.MountPoint)
+		}
+	}
+	t.mounts = append(t.mounts, mountInfo{MountPoint: target, FSType: fstype})
+}
 
 func (t *mountTable) get() ([]mountInfo, error) {
 	if t.mounts == nil {
@@ -741,11 +766,14 @@ func bindRemountRecursive(prefix string, newFlags, mask uintptr, deny []string, 
 					noSetattr = true
 				}
 			}
+			if err == nil {
+				continue
+			}
+			if useTable {
+				// The table's flags are not kept up to date.
+				flags = currentMountFlags(p, flags)
+			}
 			if err == unix.ENOSYS || err == unix.EINVAL {
-				if useTable {
-					// The table's flags are not kept up to date.
-					flags = currentMountFlags(p, flags)
-				}
 				err = unix.Mount("", p, "", ((flags&^mask)|unix.MS_BIND|unix.MS_REMOUNT|newFlags)&^unix.MS_RELATIME, "")
 			}
 			if err == nil {

@@ -385,3 +385,32 @@ func TestPathHelpersMatchComponents(t *testing.T) {
 		}
 	}
 }
+
+// A bind adds one mount to the kept mount table, on the file system of
+// the mount its source is on, unless a recursive bind copies mounts from
+// below its source: then the table must be read again.
+func TestMountTableBound(t *testing.T) {
+	base := []mountInfo{{MountPoint: "/", FSType: "ext4"}, {MountPoint: "/run", FSType: "tmpfs"},
+		{MountPoint: "/run/systemd/unit-root", FSType: "ext4"}, {MountPoint: "/run/systemd/unit-root/proc", FSType: "proc"}}
+	tbl := &mountTable{mounts: slices.Clone(base)}
+	tbl.bound("/run/systemd/inhibit", "/run/systemd/unit-root/run/systemd/inhibit", true, nil)
+	if n := len(tbl.mounts); n != len(base)+1 || tbl.mounts[n-1] != (mountInfo{MountPoint: "/run/systemd/unit-root/run/systemd/inhibit", FSType: "tmpfs"}) {
+		t.Fatalf("after a bind without mounts below: %+v", tbl.mounts)
+	}
+	tbl.bound("/run/systemd/unit-root", "/mnt/x", false, nil)
+	if n := len(tbl.mounts); n != len(base)+2 || tbl.mounts[n-1].FSType != "ext4" {
+		t.Fatalf("after a non-recursive bind: %+v", tbl.mounts)
+	}
+	tbl.bound("/run/systemd/unit-root", "/mnt/y", true, unix.EPERM)
+	if len(tbl.mounts) != len(base)+2 {
+		t.Fatalf("a failed bind changed the table: %+v", tbl.mounts)
+	}
+	tbl.bound("/run/systemd/unit-root", "/mnt/y", true, nil)
+	if tbl.mounts != nil {
+		t.Fatalf("a recursive bind of a tree with mounts below kept the table: %+v", tbl.mounts)
+	}
+	tbl.mounted("/tmp", "tmpfs", nil)
+	if tbl.mounts != nil {
+		t.Fatal("an unread table got an entry")
+	}
+}
