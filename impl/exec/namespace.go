@@ -641,9 +641,10 @@ func umountRecursive(prefix string, table *mountTable) {
 }
 
 // mountTable is a reading of this thread's mount table, kept while the
-// mounts change only in ways its users note in it: flags changed with
-// mount_setattr, a bind of an inaccessible node (one mount more). Every
-// other mount or unmount drops it (nil mounts: read it again).
+// mounts change only in ways its users note in it (flags changed with
+// mount_setattr; a tmpfs or a bind that adds one mount, as binds of
+// inaccessible nodes and of trees without mounts below do). Every other
+// mount or unmount drops it (nil mounts: read it again).
 type mountTable struct{ mounts []mountInfo }
 
 // mounted notes a new mount of fstype at p (err is the mount's).
