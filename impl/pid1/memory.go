@@ -34,6 +34,18 @@ const (
 	bootGCPercent   = 25
 )
 
+// oneProcessor gives the runtime one processor. PID 1 is one loop and
+// the goroutines that feed it: a second processor only adds threads
+// spinning for work and a collector running beside the boot's processes
+// (with one: PID 1's boot CPU 100-150 → 90 ms, PSS after boot 7.1 → 6.8
+// MiB, the boot no slower; a daemon-reload of 2,000 units takes longer,
+// 0.3 → 0.45 s). GOMAXPROCS in the environment wins.
+func oneProcessor() {
+	if _, set := os.LookupEnv("GOMAXPROCS"); !set {
+		runtime.GOMAXPROCS(1)
+	}
+}
+
 // gcFromEnvironment is set when GOGC came from the environment.
 var gcFromEnvironment bool
 

@@ -1,6 +1,7 @@
 package pid1
 
 import (
+	"os"
 	"runtime"
 	"runtime/debug"
 	"testing"
@@ -78,5 +79,21 @@ func TestTuneMemoryTurnsHeapSamplingOff(t *testing.T) {
 		if runtime.MemProfileRate != c.want {
 			t.Errorf("profiling %v, GODEBUG %q: rate %d, want %d", c.profiling, c.godebug, runtime.MemProfileRate, c.want)
 		}
+	}
+}
+
+func TestOneProcessor(t *testing.T) {
+	saved := runtime.GOMAXPROCS(0)
+	t.Cleanup(func() { runtime.GOMAXPROCS(saved) })
+	runtime.GOMAXPROCS(2)
+	t.Setenv("GOMAXPROCS", "2")
+	oneProcessor()
+	if n := runtime.GOMAXPROCS(0); n != 2 {
+		t.Errorf("with GOMAXPROCS=2 in the environment: %d processors", n)
+	}
+	os.Unsetenv("GOMAXPROCS")
+	oneProcessor()
+	if n := runtime.GOMAXPROCS(0); n != 1 {
+		t.Errorf("without GOMAXPROCS: %d processors, want 1", n)
 	}
 }

@@ -43,6 +43,7 @@ const TestModeEnv = "GOSYSTEMD_TEST_RUNTIME_DIR"
 func Main(args []string, stdio cli.Stdio) int {
 	userspace := manager.Now()
 	guardSignals()
+	oneProcessor()
 	tuneMemory()
 	runtimeDir := "/run"
 	testDir := os.Getenv(TestModeEnv)
