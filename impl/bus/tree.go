@@ -315,7 +315,7 @@ func checkInterface(iface *Interface) error {
 		case *Method:
 			sigs = []string{m.In, m.Out}
 		case *Property:
-			if !singleType(m.Type) {
+			if checkSignature(m.Type) != nil || countTypes(m.Type) != 1 {
 				return fmt.Errorf("%s.%s: property type %q is not a single complete type", iface.Name, m.Name, m.Type)
 			}
 			if m.Get == nil && m.GetByName == nil {
@@ -325,7 +325,7 @@ func checkInterface(iface *Interface) error {
 			sigs = []string{m.Type}
 		}
 		for _, s := range sigs {
-			if _, err := dbus.ParseSignature(s); err != nil {
+			if err := checkSignature(s); err != nil {
 				return fmt.Errorf("%s.%s: %w", iface.Name, m.memberName(), err)
 			}
 		}
@@ -671,6 +671,22 @@ func validElement(s string, digitFirst bool) bool {
 func singleType(sig string) bool {
 	_, err := dbus.ParseSignature(sig)
 	return err == nil && countTypes(sig) == 1
+}
+
+// checkedSignatures holds ParseSignature's verdicts on the signatures of
+// registered members: a daemon registers a few dozen distinct ones over
+// thousands of members. (Signatures from the wire are not kept.)
+var checkedSignatures sync.Map // string → error (nil: valid)
+
+// checkSignature is dbus.ParseSignature's error for a member's sig.
+func checkSignature(sig string) error {
+	if v, ok := checkedSignatures.Load(sig); ok {
+		err, _ := v.(error)
+		return err
+	}
+	_, err := dbus.ParseSignature(sig)
+	checkedSignatures.Store(sig, err)
+	return err
 }
 
 // countTypes counts the complete types in a valid signature.
