@@ -330,10 +330,11 @@ func (a *API) unitInterfaces(t unitname.Type) []*bus.Interface {
 		}
 		props := make([]bus.Property, len(iface.Properties))
 		bi.Members = make([]bus.Member, 0, len(props)+8)
+		flags := ifaceFlags(iface.Name)
 		for i, p := range iface.Properties {
 			// 252's flags (propflags_gen.go): what a PropertiesChanged
 			// carries, and what introspection annotates.
-			props[i] = bus.Property{Name: p.Name, Type: p.Signature, Flags: propFlagsOf(iface.Name, p.Name), GetByName: get}
+			props[i] = bus.Property{Name: p.Name, Type: p.Signature, Flags: flagsOf(flags, p.Name), GetByName: get}
 			bi.Members = append(bi.Members, &props[i])
 		}
 		if iface.Name == ifaceUnit {
@@ -366,18 +367,24 @@ type propFlag struct {
 	flags       bus.Flags
 }
 
-// propFlagsOf is 252's flags of a property (0 if it has none).
-func propFlagsOf(iface, name string) bus.Flags {
-	i, ok := slices.BinarySearchFunc(propFlags[:], propFlag{iface: iface, name: name}, func(e, key propFlag) int {
-		if c := strings.Compare(e.iface, key.iface); c != 0 {
-			return c
-		}
-		return strings.Compare(e.name, key.name)
-	})
+// ifaceFlags is the part of propFlags about iface.
+func ifaceFlags(iface string) []propFlag {
+	lo, _ := slices.BinarySearchFunc(propFlags[:], iface, func(e propFlag, iface string) int { return strings.Compare(e.iface, iface) })
+	hi := lo
+	for hi < len(propFlags) && propFlags[hi].iface == iface {
+		hi++
+	}
+	return propFlags[lo:hi]
+}
+
+// flagsOf is 252's flags of property name (0 if it has none), from its
+// interface's ifaceFlags.
+func flagsOf(flags []propFlag, name string) bus.Flags {
+	i, ok := slices.BinarySearchFunc(flags, name, func(e propFlag, name string) int { return strings.Compare(e.name, name) })
 	if !ok {
 		return 0
 	}
-	return propFlags[i].flags
+	return flags[i].flags
 }
 
 // unitMethods are the org.freedesktop.systemd1.Unit methods.
