@@ -105,6 +105,33 @@ func Main(args []string, stdio cli.Stdio) int {
 		return fatal(logger, inContainer, "")
 	}
 	rx := takeSerialization(argv.deserialize, func(level int, msg string) { logger.Log(manager.LogEntry{Level: level, Message: msg}) })
+	cgroupRoot := ""
+	// The move into init.scope goes on while the rest of the startup
+	// sets up the manager and its bus (the kernel makes it wait for an
+	// RCU grace period, milliseconds here); it ends before anything is
+	// spawned.
+	var movedIntoScope chan [2]error
+	var cgroupErr error
+	if testDir == "" {
+		if cgroupErr = manager.SetupCgroups("/sys/fs/cgroup"); cgroupErr == nil {
+			cgroupRoot = "/sys/fs/cgroup"
+			movedIntoScope = make(chan [2]error, 1)
+			go func() {
+				// A panic (a bug) must not leave the startup waiting.
+				defer func() {
+					if r := recover(); r != nil {
+						movedIntoScope <- [2]error{fmt.Errorf("panic: %v", r), nil}
+					}
+				}()
+				err := manager.MoveIntoInitScope(cgroupRoot)
+				var rest error
+				if err == nil {
+					rest = manager.MigrateRootProcesses(cgroupRoot)
+				}
+				movedIntoScope <- [2]error{err, rest}
+			}()
+		}
+	}
 	if pid1 && testDir == "" {
 		// As 252's setup_console_terminal: PID 1 leads its own session
 		// (autofs mounts name its process group).
@@ -150,31 +177,8 @@ func Main(args []string, stdio cli.Stdio) int {
 	watchdogDevice := conf.s.watchdogDevice
 	settings, settingsLines := conf.managerSettings(watchdogDevice)
 	logger.emitLines(settingsLines)
-	cgroupRoot := ""
-	// The move into init.scope goes on while the manager and its bus
-	// are set up; it ends before anything is spawned.
-	var movedIntoScope chan [2]error
-	if testDir == "" {
-		if err := manager.SetupCgroups("/sys/fs/cgroup"); err == nil {
-			cgroupRoot = "/sys/fs/cgroup"
-			movedIntoScope = make(chan [2]error, 1)
-			go func() {
-				// A panic (a bug) must not leave the startup waiting.
-				defer func() {
-					if r := recover(); r != nil {
-						movedIntoScope <- [2]error{fmt.Errorf("panic: %v", r), nil}
-					}
-				}()
-				err := manager.MoveIntoInitScope(cgroupRoot)
-				var rest error
-				if err == nil {
-					rest = manager.MigrateRootProcesses(cgroupRoot)
-				}
-				movedIntoScope <- [2]error{err, rest}
-			}()
-		} else {
-			fmt.Fprintf(stdio.Err, "Failed to set up the cgroup hierarchy, running without: %v\n", err)
-		}
+	if cgroupErr != nil {
+		fmt.Fprintf(stdio.Err, "Failed to set up the cgroup hierarchy, running without: %v\n", cgroupErr)
 	}
 	cfg := manager.Config{
 		CgroupRoot:  cgroupRoot,
