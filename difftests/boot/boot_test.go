@@ -274,3 +274,37 @@ func TestJobsInProgressMatchesSystemd(t *testing.T) {
 		t.Errorf("sent to the manager above:\n  systemd: %q\n  ours:    %q", realSent, ourSent)
 	}
 }
+
+// TestGeneratorSeesWhatSystemdGives runs a generator of the image's own
+// at boot on both: where it runs (its cgroup: init.scope), its arguments,
+// $SYSTEMD_EXEC_PID being its own PID, its umask and the environment
+// facts 252 gives generators.
+func TestGeneratorSeesWhatSystemdGives(t *testing.T) {
+	h := oracletest.Harness(t, oracle.ModeContainer)
+	probe := "#!/bin/sh\n{ cat /proc/self/cgroup; echo \"args $#: $1 $2 $3\"; " +
+		"[ \"$SYSTEMD_EXEC_PID\" = \"$$\" ] && echo 'SYSTEMD_EXEC_PID is its PID'; umask; " +
+		"env | grep -E '^SYSTEMD_(SCOPE|IN_INITRD|VIRTUALIZATION|ARCHITECTURE|FIRST_BOOT)=' | sort; } > /run/generator-probe\n"
+	files := []oracle.File{{Path: "/etc/systemd/system-generators/gosd-probe-generator", Data: []byte(probe), Mode: 0o755}}
+	seen := func(impl oracle.Impl, tree string) string {
+		sb, err := oracle.NewSandbox(oracle.ModeContainer, oracle.Config{Name: "generator-" + string(impl), Impl: impl,
+			Images: h.Images, GoTree: tree, Files: files, KernelArgs: oracle.BaseKernelArgs, BootTimeout: 60 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer sb.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		defer cancel()
+		if br, err := sb.Boot(ctx); err != nil || !br.Settled {
+			t.Fatalf("%s: boot did not settle: %v\n%s", impl, err, sb.Console())
+		}
+		r := sb.Exec(ctx, []string{"cat", "/run/generator-probe"}, nil)
+		return string(r.Stdout) + string(r.Stderr)
+	}
+	real, ours := seen(oracle.Real, ""), seen(oracle.Go, h.GoTree)
+	if !strings.Contains(real, "0::/init.scope") || !strings.Contains(real, "SYSTEMD_EXEC_PID is its PID") {
+		t.Fatalf("systemd's generator saw what the test does not expect:\n%s", real)
+	}
+	if real != ours {
+		t.Errorf("what the generator saw:\n--- systemd\n%s--- ours\n%s", real, ours)
+	}
+}
