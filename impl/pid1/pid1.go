@@ -253,11 +253,20 @@ func Main(args []string, stdio cli.Stdio) int {
 	}
 	defer srv.Close()
 	if movedIntoScope != nil {
-		switch errs := <-movedIntoScope; {
-		case errs[0] != nil:
-			fmt.Fprintf(stdio.Err, "Failed to move into %s/init.scope: %v\n", cgroupRoot, errs[0])
-		case errs[1] != nil:
-			logf(manager.LevelWarning, "Couldn't move remaining userspace processes, ignoring: "+value.Strerror(errs[1]))
+		waitMoved := func() {
+			switch errs := <-movedIntoScope; {
+			case errs[0] != nil:
+				fmt.Fprintf(stdio.Err, "Failed to move into %s/init.scope: %v\n", cgroupRoot, errs[0])
+			case errs[1] != nil:
+				logf(manager.LevelWarning, "Couldn't move remaining userspace processes, ignoring: "+value.Strerror(errs[1]))
+			}
+		}
+		if rx == nil && cfg.Generators {
+			// A fresh startup spawns the generators into init.scope
+			// first, and waits for the move then.
+			m.SetAfterGenerators(waitMoved)
+		} else {
+			waitMoved()
 		}
 	}
 	go api.Relay()

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -70,6 +71,15 @@ func (m *Manager) runGenerators() {
 	// its stacks) for itself, which the runtime keeps for good.
 	var started []*exec.Cmd
 	shell := shellForExecPID()
+	// Generators run in init.scope, where PID 1 is (or is being moved:
+	// the move waits for an RCU grace period, and need not end first).
+	var sys *syscall.SysProcAttr
+	if m.cfg.CgroupRoot != "" && m.cfg.Scope == unitpath.System {
+		if fd, err := unix.Open(filepath.Join(m.cfg.CgroupRoot, "init.scope"), unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0); err == nil {
+			defer unix.Close(fd)
+			sys = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: fd}
+		}
+	}
 	for _, n := range names {
 		p := byName[n]
 		fi, err := os.Stat(p)
@@ -89,6 +99,7 @@ func (m *Manager) runGenerators() {
 				p, lp.Generator, lp.GeneratorEarly, lp.GeneratorLate)
 		}
 		cmd.Env = genEnv
+		cmd.SysProcAttr = sys
 		if err := cmd.Start(); err != nil {
 			continue
 		}

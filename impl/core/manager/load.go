@@ -227,6 +227,10 @@ func (m *Manager) StartupLoop() {
 		m.runGenerators()
 	}
 	ph.generatorsFinish = now()
+	if f := m.afterGenerators; f != nil {
+		m.afterGenerators = nil
+		f()
+	}
 	m.presetAll()
 	ph.unitsLoadStart = now()
 	m.reexec.coldplug.hold(ph.unitsLoadStart)
@@ -299,3 +303,9 @@ func initScopeDefaults(cfg *unit.Unit) {
 	// The slice comes from setting it, as Slice= does.
 	cfg.NoteDepMask(unit.InSlice, cfg.Slice, unit.MaskSliceProperty, 0)
 }
+
+// SetAfterGenerators makes the startup run f once its generators ran and
+// before anything else is spawned: PID 1 waits there for its move into
+// init.scope, which the generators (spawned into init.scope) need not
+// wait for.
+func (m *Manager) SetAfterGenerators(f func()) { m.afterGenerators = f }

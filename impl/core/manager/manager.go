@@ -177,7 +177,10 @@ type Manager struct {
 	units      map[string]*Unit // by every name, aliases included
 	order      []*Unit          // loaded units, in load order, once each
 	jobs       map[uint32]*Job
-	lastJob    uint32
+	// afterGenerators runs once, after the startup's generators
+	// (SetAfterGenerators).
+	afterGenerators func()
+	lastJob         uint32
 	// nInstalledJobs counts the jobs installed (NInstalledJobs).
 	nInstalledJobs uint32
 	// nFailedJobs counts the jobs that ended failed or invalid
