@@ -26,18 +26,9 @@ type bootView struct {
 
 func boot(t *testing.T, h *oracle.Harness, impl oracle.Impl, tree string) bootView {
 	t.Helper()
-	sb, err := oracle.NewSandbox(oracle.ModeContainer, oracle.Config{Name: "boot-" + string(impl), Impl: impl,
+	sb, ctx, done := bootSettled(t, oracle.Config{Name: "boot-" + string(impl), Impl: impl,
 		Images: h.Images, GoTree: tree, KernelArgs: oracle.BaseKernelArgs, BootTimeout: 60 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sb.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	br, err := sb.Boot(ctx)
-	if err != nil || !br.Settled {
-		t.Fatalf("%s: boot did not settle: %v\n%s", impl, err, sb.Console())
-	}
+	defer done()
 	run := func(argv ...string) string {
 		r := sb.Exec(ctx, append([]string{oracle.OracleBin + "/systemctl"}, argv...), nil)
 		return string(r.Stdout) + string(r.Stderr)
@@ -50,12 +41,31 @@ func boot(t *testing.T, h *oracle.Harness, impl oracle.Impl, tree string) bootVi
 	run("start", "systemd-tmpfiles-clean.service")
 	r := sb.Exec(ctx, []string{"journalctl", "-b", "_PID=1", "-o", "cat", "--no-pager", "MESSAGE_ID=eed00a68ffd84e31882105fd973abdd1"}, nil)
 	v.finished = regexp.MustCompile(`[0-9.]+(ms|s|min)`).ReplaceAllString(string(r.Stdout), "N")
-	v.clean, err = sb.Poweroff(ctx)
+	clean, err := sb.Poweroff(ctx)
+	v.clean = clean
 	if !v.clean {
 		t.Errorf("%s: shutdown was not clean: %v", impl, err)
 	}
 	v.console = string(sb.Console())
 	return v
+}
+
+// bootSettled starts a container sandbox of cfg and waits for its boot to
+// settle; done closes it.
+func bootSettled(t *testing.T, cfg oracle.Config) (sb oracle.Sandbox, ctx context.Context, done func()) {
+	t.Helper()
+	sb, err := oracle.NewSandbox(oracle.ModeContainer, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	done = func() { cancel(); sb.Close() }
+	if br, err := sb.Boot(ctx); err != nil || !br.Settled {
+		console := sb.Console()
+		done()
+		t.Fatalf("%s: boot did not settle: %v\n%s", cfg.Impl, err, console)
+	}
+	return sb, ctx, done
 }
 
 // TestBootMatchesSystemd boots the image under systemd 252 and under our
@@ -201,20 +211,12 @@ func TestJobsInProgressMatchesSystemd(t *testing.T) {
 			"ExecStart=/usr/bin/perl -e '$$|=1; while (sysread(STDIN, $$d, 4096)) { print \"$$d\\n--\\n\" }'\n")}}
 	var notified [2][]string
 	frames := func(impl oracle.Impl, tree string) (lines []string, after string) {
-		sb, err := oracle.NewSandbox(oracle.ModeContainer, oracle.Config{Name: "inprogress-" + string(impl), Impl: impl,
+		sb, ctx, done := bootSettled(t, oracle.Config{Name: "inprogress-" + string(impl), Impl: impl,
 			Images: h.Images, GoTree: tree, Files: files, BootTimeout: 60 * time.Second,
 			PID1Env: []string{"NOTIFY_SOCKET=/run/host-notify"},
 			KernelArgs: append(append([]string(nil), oracle.BaseKernelArgs...),
 				"systemd.wants=slow-start.service", "systemd.wants=notify-capture.socket")})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer sb.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-		defer cancel()
-		if br, err := sb.Boot(ctx); err != nil || !br.Settled {
-			t.Fatalf("%s: boot did not settle: %v\n%s", impl, err, sb.Console())
-		}
+		defer done()
 		// READY=1 follows the boot's last job: give the reader a moment.
 		var log string
 		for i := 0; i < 50 && !strings.Contains(log, "READY=1"); i++ {
@@ -286,17 +288,9 @@ func TestGeneratorSeesWhatSystemdGives(t *testing.T) {
 		"env | grep -E '^SYSTEMD_(SCOPE|IN_INITRD|VIRTUALIZATION|ARCHITECTURE|FIRST_BOOT)=' | sort; } > /run/generator-probe\n"
 	files := []oracle.File{{Path: "/etc/systemd/system-generators/gosd-probe-generator", Data: []byte(probe), Mode: 0o755}}
 	seen := func(impl oracle.Impl, tree string) string {
-		sb, err := oracle.NewSandbox(oracle.ModeContainer, oracle.Config{Name: "generator-" + string(impl), Impl: impl,
+		sb, ctx, done := bootSettled(t, oracle.Config{Name: "generator-" + string(impl), Impl: impl,
 			Images: h.Images, GoTree: tree, Files: files, KernelArgs: oracle.BaseKernelArgs, BootTimeout: 60 * time.Second})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer sb.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-		defer cancel()
-		if br, err := sb.Boot(ctx); err != nil || !br.Settled {
-			t.Fatalf("%s: boot did not settle: %v\n%s", impl, err, sb.Console())
-		}
+		defer done()
 		r := sb.Exec(ctx, []string{"cat", "/run/generator-probe"}, nil)
 		return string(r.Stdout) + string(r.Stderr)
 	}
