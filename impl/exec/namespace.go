@@ -691,11 +691,12 @@ func (t *mountTable) get() ([]mountInfo, error) {
 // noSetattr is set once mount_setattr(2) turned out missing (before 5.12).
 var noSetattr bool
 
-// setMountFlags sets newFlags within mask on the mount at p alone,
-// leaving its other flags as they are.
-func setMountFlags(p string, newFlags, mask uintptr) error {
+// setMountFlags sets newFlags within mask on the mount at p (and, with
+// unix.AT_RECURSIVE in at, every mount below it), leaving their other
+// flags as they are.
+func setMountFlags(p string, newFlags, mask uintptr, at uint) error {
 	attr := unix.MountAttr{Attr_set: msToAttr(newFlags & mask), Attr_clr: msToAttr(^newFlags & mask)}
-	return unix.MountSetattr(unix.AT_FDCWD, p, unix.AT_SYMLINK_NOFOLLOW, &attr)
+	return unix.MountSetattr(unix.AT_FDCWD, p, unix.AT_SYMLINK_NOFOLLOW|at, &attr)
 }
 
 // bindRemountRecursive is bind_remount_recursive_with_mountinfo: set
@@ -707,15 +708,12 @@ func setMountFlags(p string, newFlags, mask uintptr) error {
 // them then.
 func bindRemountRecursive(prefix string, newFlags, mask uintptr, deny []string, table *mountTable) error {
 	prefix = path.Clean(prefix)
-	if len(deny) == 0 {
-		attr := unix.MountAttr{Attr_set: msToAttr(newFlags & mask), Attr_clr: msToAttr(^newFlags & mask)}
-		if unix.MountSetattr(unix.AT_FDCWD, prefix, unix.AT_SYMLINK_NOFOLLOW|unix.AT_RECURSIVE, &attr) == nil {
-			return nil
-		}
+	if len(deny) == 0 && setMountFlags(prefix, newFlags, mask, unix.AT_RECURSIVE) == nil {
+		return nil
 	}
 	done := map[string]bool{}
 	for tries := 0; tries < 32; tries++ {
-		useTable := table != nil && !noSetattr
+		useTable := !noSetattr
 		var mounts []mountInfo
 		var err error
 		if useTable {
@@ -750,9 +748,7 @@ func bindRemountRecursive(prefix string, newFlags, mask uintptr, deny []string, 
 			if err := unix.Mount(prefix, prefix, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
 				return err
 			}
-			if table != nil {
-				table.mounts = nil
-			}
+			table.mounts = nil
 			continue
 		}
 		if len(order) == 0 {
@@ -763,7 +759,7 @@ func bindRemountRecursive(prefix string, newFlags, mask uintptr, deny []string, 
 			done[p] = true
 			var err error = unix.ENOSYS
 			if !noSetattr {
-				if err = setMountFlags(p, newFlags, mask); err == unix.ENOSYS {
+				if err = setMountFlags(p, newFlags, mask, 0); err == unix.ENOSYS {
 					noSetattr = true
 				}
 			}
@@ -824,8 +820,7 @@ func denied(p, prefix string, deny []string) bool {
 
 // bindRemountOne is bind_remount_one_with_mountinfo.
 func bindRemountOne(p string, newFlags, mask uintptr) error {
-	attr := unix.MountAttr{Attr_set: msToAttr(newFlags & mask), Attr_clr: msToAttr(^newFlags & mask)}
-	if unix.MountSetattr(unix.AT_FDCWD, p, unix.AT_SYMLINK_NOFOLLOW, &attr) == nil {
+	if setMountFlags(p, newFlags, mask, 0) == nil {
 		return nil
 	}
 	mounts, err := readMountInfo()
