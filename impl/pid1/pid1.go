@@ -271,7 +271,7 @@ func Main(args []string, stdio cli.Stdio) int {
 	}
 	go api.Relay()
 
-	m.Post(func() {
+	m.RunFirst(func() {
 		if rx.restore(m) {
 			if rx.st != nil {
 				api.Restore(rx.st.Items)

@@ -215,7 +215,9 @@ type Manager struct {
 	conditions *condition.Evaluator
 	timers     timerHeap
 	posted     chan func()
-	started    time.Time
+	// first runs once as Run starts, before any event (RunFirst).
+	first   func()
+	started time.Time
 	// startupDone is set once the initial transaction's jobs are gone.
 	startupDone bool
 	startupJob  *Job
@@ -290,6 +292,14 @@ func New(cfg Config) (*Manager, error) {
 // busy (the queue is bounded); it must not be called from the loop.
 func (m *Manager) Post(fn func()) { m.posted <- fn }
 
+// RunFirst has fn run on the loop goroutine as the next Run starts,
+// before any child is reaped, signal handled or notification read. The
+// startup goes there, a deserializing one above all: the processes the
+// previous manager watched may have ended while no manager ran, and their
+// ends must reach the units restored, as 252 deserializes before its
+// event loop dispatches anything.
+func (m *Manager) RunFirst(fn func()) { m.first = fn }
+
 // errExit ends Run.
 var errExit = errors.New("manager exiting")
 
@@ -307,6 +317,10 @@ func (m *Manager) Run(ctx context.Context) (int, error) {
 	signal.Notify(sigs, handledSignals()...)
 	signal.Ignore(unix.SIGPIPE)
 	defer signal.Stop(sigs)
+	if fn := m.first; fn != nil {
+		m.first = nil
+		m.safely("startup", fn)
+	}
 	m.reapAll()
 	var lastTimer *time.Timer
 	for {

@@ -2,10 +2,12 @@ package manager
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -690,5 +692,85 @@ func TestFDStoreDropsHungUpFDs(t *testing.T) {
 	case <-m.posted:
 		t.Error("an unwatched or dropped fd reported again")
 	case <-time.After(200 * time.Millisecond):
+	}
+}
+
+// TestReexecMainEndedMeanwhile: a service's main process that ended
+// while no manager ran (a zombie when the new one starts, as after
+// switch-root's SIGTERM to every process) reaches the unit restored,
+// not a reaper that knows no unit yet.
+func TestReexecMainEndedMeanwhile(t *testing.T) {
+	dir := t.TempDir()
+	m, _ := reexecManager(t, dir)
+	u := mustLoad(t, m, "app.service")
+	child := exec.Command("/bin/true")
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pid := child.Process.Pid
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:])); len(f) > 0 && f[0] == "Z" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("process %d did not end", pid)
+		}
+	}
+	s := u.kind.(*service)
+	start := now()
+	s.state, s.result = svcRunning, resSuccess
+	s.mainPID, s.mainPIDKnown, s.mainIdx = pid, true, 0
+	s.mainRun = execRun{start: start, pid: pid}
+	s.runs[unit.ExecStart] = []execRun{s.mainRun}
+	u.invocationID = newInvocationID()
+	u.inactiveExit, u.activeEnter, u.stateChange = start, start, start
+	m.pids[pid] = u
+
+	fds := NewFDSet()
+	data, err := m.SerializeLoop(fds, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := ParseSerialization(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m2, log2 := reexecManager(t, dir)
+	var s2 *service
+	m2.RunFirst(func() {
+		m2.StartupDeserializeLoop(st, &FDSet{fds: map[int]bool{}})
+		// Kept: the unit is collected once dead.
+		s2 = m2.UnitLoop("app.service").kind.(*service)
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go m2.Run(ctx)
+	type seen struct {
+		state      serviceState
+		mainPID    int
+		code, stat int
+	}
+	var got seen
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		done := make(chan seen)
+		m2.Post(func() {
+			done <- seen{s2.state, s2.mainPID, s2.mainRun.code, s2.mainRun.status}
+		})
+		select {
+		case got = <-done:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("the manager did not answer: %v", log2.lines)
+		}
+		if got.state != svcRunning {
+			break
+		}
+	}
+	if got.state != svcDead || got.mainPID != 0 || got.code != cldExited || got.stat != 0 {
+		t.Errorf("after its main process's end: state %v, main PID %d, exit code %d status %d; want dead, 0, exited (%d) 0",
+			got.state, got.mainPID, got.code, got.stat, cldExited)
 	}
 }
