@@ -109,8 +109,7 @@ func (r *wireReader) fail() {
 
 func (r *wireReader) uvarint() uint64 {
 	x, n := binary.Uvarint(r.b)
-	if n <= 0 {
-		r.fail()
+	if !r.canonical(n) {
 		return 0
 	}
 	r.b = r.b[n:]
@@ -119,12 +118,22 @@ func (r *wireReader) uvarint() uint64 {
 
 func (r *wireReader) varint() int64 {
 	x, n := binary.Varint(r.b)
-	if n <= 0 {
-		r.fail()
+	if !r.canonical(n) {
 		return 0
 	}
 	r.b = r.b[n:]
 	return x
+}
+
+// canonical checks a varint of n bytes at the start of r.b: one the
+// writer would produce, without a redundant last byte of zero, so that
+// every accepted message encodes back to itself.
+func (r *wireReader) canonical(n int) bool {
+	if n <= 0 || n > 1 && r.b[n-1] == 0 {
+		r.fail()
+		return false
+	}
+	return true
 }
 
 // take returns the next n bytes.
