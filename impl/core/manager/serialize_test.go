@@ -120,6 +120,23 @@ func releaseAll(m *Manager) {
 	tpStates.Unlock()
 }
 
+// serialized is m's state as a new manager would read it (its fds
+// closed: for states without any).
+func serialized(t *testing.T, m *Manager) *Serialization {
+	t.Helper()
+	fds := NewFDSet()
+	defer fds.Close()
+	data, err := m.SerializeLoop(fds, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := ParseSerialization(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
 func mustLoad(t *testing.T, m *Manager, name string) *Unit {
 	t.Helper()
 	u, err := m.LoadUnitLoop(name)
@@ -730,15 +747,7 @@ func TestReexecMainEndedMeanwhile(t *testing.T) {
 	u.inactiveExit, u.activeEnter, u.stateChange = start, start, start
 	m.pids[pid] = u
 
-	fds := NewFDSet()
-	data, err := m.SerializeLoop(fds, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := ParseSerialization(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := serialized(t, m)
 	m2, log2 := reexecManager(t, dir)
 	var s2 *service
 	m2.RunFirst(func() {

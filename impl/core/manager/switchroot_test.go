@@ -1,7 +1,6 @@
 package manager
 
 import (
-	"bytes"
 	"strings"
 	"testing"
 
@@ -32,20 +31,6 @@ func TestSwitchRootSerialization(t *testing.T) {
 		t.Fatal(err)
 	}
 	m.clientEnv = []string{"FROM_BUS=1"}
-	serialize := func() *Serialization {
-		t.Helper()
-		fds := NewFDSet()
-		defer fds.Close()
-		data, err := m.SerializeLoop(fds, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		st, err := ParseSerialization(bytes.NewReader(data))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return st
-	}
 	summary := func(st *Serialization) string {
 		var b strings.Builder
 		b.WriteString(strings.Join(st.Values("env"), ","))
@@ -59,12 +44,12 @@ func TestSwitchRootSerialization(t *testing.T) {
 		}
 		return b.String()
 	}
-	full := summary(serialize())
+	full := summary(serialized(t, m))
 	m.SwitchRootLoop("/sysroot", "")
 	if root, init := m.SwitchRootTarget(); root != "/sysroot" || init != "" || m.Objective() != ObjectiveSwitchRoot {
 		t.Fatalf("target %q %q, objective %v", root, init, m.Objective())
 	}
-	switching := summary(serialize())
+	switching := summary(serialized(t, m))
 	for _, want := range []string{"FROM_BUS=1", " data.mount", " data.automount", " goal.target+job"} {
 		if !strings.Contains(full, want) {
 			t.Errorf("reexec serialization lacks %q: %s", want, full)
@@ -77,7 +62,7 @@ func TestSwitchRootSerialization(t *testing.T) {
 		t.Errorf("switch-root serialization lacks units: %s", switching)
 	}
 	m.ReexecFailedLoop(nil)
-	if again := summary(serialize()); again != full {
+	if again := summary(serialized(t, m)); again != full {
 		t.Errorf("after a failed switch: %s, want %s", again, full)
 	}
 }
